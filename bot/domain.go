@@ -1,0 +1,354 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Platform names a chat platform. It is the first part of every UserID.
+type Platform string
+
+// The platforms Pulse speaks to.
+const (
+	PlatformSlack   Platform = "slack"
+	PlatformFeishu  Platform = "feishu"
+	PlatformConsole Platform = "console"
+)
+
+// UserID is a platform-qualified person id: "slack:<team_id>:<user_id>",
+// "feishu:<tenant_key>:<open_id>" or "console:<workspace>:<name>". Qualifying
+// ids keeps two platforms' people apart in one Redis.
+type UserID string
+
+// NewUserID builds a platform-qualified id from its parts.
+func NewUserID(p Platform, workspace, user string) UserID {
+	return UserID(string(p) + ":" + workspace + ":" + user)
+}
+
+// Platform returns the platform part of the id.
+func (u UserID) Platform() Platform {
+	p, _, _ := strings.Cut(string(u), ":")
+	return Platform(p)
+}
+
+// Local returns the platform's own id for the person (the last part).
+func (u UserID) Local() string {
+	i := strings.LastIndex(string(u), ":")
+	return string(u)[i+1:]
+}
+
+// Workspace returns the middle part: the Slack team id or Feishu tenant key.
+func (u UserID) Workspace() string {
+	parts := strings.SplitN(string(u), ":", 3)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// Valid reports whether the id has its three parts.
+func (u UserID) Valid() bool {
+	parts := strings.SplitN(string(u), ":", 3)
+	return len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != ""
+}
+
+// Locale is a reply language.
+type Locale string
+
+// The languages Pulse speaks.
+const (
+	English Locale = "en"
+	Chinese Locale = "zh"
+)
+
+// ParseLocale accepts en/zh and common spellings (english, 中文, zh-CN).
+func ParseLocale(s string) (Locale, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "en", "en-us", "en-gb", "english", "英文", "英语":
+		return English, true
+	case "zh", "zh-cn", "zh-hans", "chinese", "中文", "汉语", "简体中文":
+		return Chinese, true
+	}
+	return "", false
+}
+
+// Person is what Pulse knows of one human across teams.
+type Person struct {
+	ID UserID
+	// Name is the display name people see.
+	Name string
+	// TimeZone is an IANA zone; empty means "use my team's".
+	TimeZone string
+	// Locale is the person's chosen language; empty means "use my team's".
+	Locale Locale
+	// AwayUntil is the last day the person is away (inclusive); zero when present.
+	AwayUntil time.Time
+}
+
+// Team is a group of people who share a channel, goals, check-ins and a scorecard.
+type Team struct {
+	// ID is the lower-case name; teams are addressed by name in commands.
+	ID       string
+	Name     string
+	Platform Platform
+	// Channel is the platform's channel id where digests and summaries go.
+	Channel  string
+	Members  []UserID
+	Managers []UserID
+	// TimeZone is an IANA zone name.
+	TimeZone string
+	Locale   Locale
+	// CheckInSchedule and DigestSchedule are five-field cron expressions in TimeZone.
+	CheckInSchedule string
+	DigestSchedule  string
+	// Questions replace the default written check-in questions when not
+	// empty. The first answer is read as the highlight and the last as the
+	// blockers; the 1–5 mood question is always asked after them.
+	Questions      []string
+	KudosAllowance int
+	Values         []string
+	// Holidays names the holiday calendar: "none", "cn" or a file path.
+	Holidays      string
+	Leaderboard   bool
+	AnnounceKudos bool
+	CreatedAt     time.Time
+}
+
+// Team defaults, from SPEC.md.
+const (
+	DefaultCheckInSchedule = "0 10 * * MON"
+	DefaultDigestSchedule  = "0 16 * * FRI"
+	DefaultKudosAllowance  = 5
+	DefaultTimeZone        = "UTC"
+)
+
+// NewTeam returns a team with SPEC.md's defaults.
+func NewTeam(name string, p Platform, channel string, now time.Time) Team {
+	return Team{
+		ID:              TeamID(name),
+		Name:            name,
+		Platform:        p,
+		Channel:         channel,
+		TimeZone:        DefaultTimeZone,
+		Locale:          defaultLocale(p),
+		CheckInSchedule: DefaultCheckInSchedule,
+		DigestSchedule:  DefaultDigestSchedule,
+		KudosAllowance:  DefaultKudosAllowance,
+		Holidays:        "none",
+		AnnounceKudos:   true,
+		CreatedAt:       now,
+	}
+}
+
+// TeamID turns a team name into its id: lower-case, trimmed.
+func TeamID(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+func defaultLocale(p Platform) Locale {
+	if p == PlatformFeishu {
+		return Chinese
+	}
+	return English
+}
+
+// Location returns the team's time zone, UTC when unset or unknown.
+func (t Team) Location() *time.Location {
+	return loadLocation(t.TimeZone)
+}
+
+// HasMember reports whether id is a member of the team.
+func (t Team) HasMember(id UserID) bool { return containsUser(t.Members, id) }
+
+// HasManager reports whether id manages the team.
+func (t Team) HasManager(id UserID) bool { return containsUser(t.Managers, id) }
+
+// People returns members and managers without repeats, members first.
+func (t Team) People() []UserID {
+	out := append([]UserID(nil), t.Members...)
+	for _, m := range t.Managers {
+		if !containsUser(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func containsUser(list []UserID, id UserID) bool {
+	for _, x := range list {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func loadLocation(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// GoalState is where a goal is in its life.
+type GoalState string
+
+// Goal states.
+const (
+	GoalOpen    GoalState = "open"
+	GoalDone    GoalState = "done"
+	GoalDropped GoalState = "dropped"
+)
+
+// Status is a goal's health. Computed from pace for open goals; stated by the owner
+// in updates; done/dropped for closed goals.
+type Status string
+
+// Statuses.
+const (
+	OnTrack  Status = "on_track"
+	AtRisk   Status = "at_risk"
+	OffTrack Status = "off_track"
+	Done     Status = "done"
+	Dropped  Status = "dropped"
+)
+
+// Metric is how a goal is measured: from Baseline to Target in Unit, or, when
+// Milestone is set, as percent complete from 0 to 100.
+type Metric struct {
+	Milestone bool
+	Baseline  float64
+	Target    float64
+	Unit      string
+}
+
+// Goal is a SMART goal owned by a person or a team.
+type Goal struct {
+	// ID is the short id people type, "G7".
+	ID     string
+	TeamID string
+	Title  string
+	// Owner is the person who owns the goal; empty for a team goal.
+	Owner UserID
+	// OwnerTeam is set for a team goal (owned by the team, not a person).
+	OwnerTeam string
+	CreatedBy UserID
+	Metric    Metric
+	Current   float64
+	Start     time.Time
+	Due       time.Time
+	// Parent is the id of the goal this one aligns under; empty at the top.
+	Parent string
+	State  GoalState
+	// Stated is the status the owner last stated in an update, if any.
+	Stated    Status
+	CloseNote string
+	UpdatedAt time.Time
+}
+
+// Update is one progress record on a goal.
+type Update struct {
+	GoalID string
+	TeamID string
+	// Value is the goal's value after this update.
+	Value float64
+	// Previous is the value before it, so history shows the change.
+	Previous float64
+	Stated   Status
+	Note     string
+	Author   UserID
+	At       time.Time
+	// Source is the chat message the update came from, if any.
+	Source MessageRef
+	// Key is the idempotency key of the event that produced it.
+	Key string
+}
+
+// Kudos is recognition from one person to others.
+type Kudos struct {
+	ID      string
+	TeamID  string
+	From    UserID
+	To      []UserID
+	Message string
+	// Values are hashtags that match the team's company values; Tags the rest.
+	Values []string
+	Tags   []string
+	At     time.Time
+	Source MessageRef
+	Key    string
+}
+
+// CheckIn is one person's answers for one period of one team.
+type CheckIn struct {
+	TeamID string
+	Person UserID
+	// Period is an ISO week, "2026-W48", in the team's time zone.
+	Period string
+	// Answers holds one answer per question, in order; the mood answer is kept in Mood.
+	Answers    []string
+	Mood       int
+	Skipped    bool
+	SkipReason string
+	// Next is the index of the question to ask next in the conversation.
+	Next      int
+	Completed time.Time
+	UpdatedAt time.Time
+}
+
+// Done reports whether all questions were answered.
+func (c CheckIn) Done() bool { return !c.Completed.IsZero() }
+
+// Conversation is the check-in a person is answering in their direct chat.
+type Conversation struct {
+	TeamID string
+	Period string
+}
+
+// AuditEntry records one change for a team's audit log.
+type AuditEntry struct {
+	At     time.Time
+	Actor  UserID
+	Action string
+	// Subject is what changed: a goal id, a kudos id, a person, a setting name.
+	Subject string
+	Detail  string
+	// Key is the idempotency key of the source event.
+	Key string
+}
+
+// MessageRef points at one chat message, so Pulse can react to it or reply in its thread.
+type MessageRef struct {
+	Platform Platform
+	Channel  string
+	ID       string
+}
+
+// IsZero reports whether the reference is empty.
+func (m MessageRef) IsZero() bool { return m.ID == "" }
+
+// ISOWeek returns the ISO week ("2026-W48") that t falls in, in loc.
+func ISOWeek(t time.Time, loc *time.Location) string {
+	y, w := t.In(loc).ISOWeek()
+	return fmt.Sprintf("%04d-W%02d", y, w)
+}
+
+// WeekBounds returns the start (Monday 00:00) and end (next Monday 00:00) of
+// the ISO week "YYYY-Www" in loc.
+func WeekBounds(period string, loc *time.Location) (time.Time, time.Time, error) {
+	var y, w int
+	if _, err := fmt.Sscanf(period, "%4d-W%2d", &y, &w); err != nil || w < 1 || w > 53 {
+		return time.Time{}, time.Time{}, fmt.Errorf("parse week %q: want YYYY-Www", period)
+	}
+	// January 4th is always in week 1.
+	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, loc)
+	offset := (int(jan4.Weekday()) + 6) % 7
+	start := jan4.AddDate(0, 0, -offset+(w-1)*7)
+	if gy, gw := start.ISOWeek(); gy != y || gw != w {
+		return time.Time{}, time.Time{}, fmt.Errorf("week %q does not exist", period)
+	}
+	return start, start.AddDate(0, 0, 7), nil
+}

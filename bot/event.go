@@ -1,0 +1,142 @@
+package bot
+
+import (
+	"context"
+	"strings"
+)
+
+// EventKind says how an event reached Pulse.
+type EventKind int
+
+// Event kinds.
+const (
+	// KindCommand is an explicit command: a Slack slash command, or a message
+	// addressed to the bot (a direct chat or an @mention) on any platform.
+	KindCommand EventKind = iota
+	// KindMessage is a plain message in a channel the bot is in; only goal
+	// progress ("G7 2.6% …") and kudos ("kudos @a …") are picked up from it.
+	KindMessage
+	// KindAction is a button press or a submitted form.
+	KindAction
+)
+
+// Event is one thing a person did, in platform-neutral form. Adapters build
+// it; the Service handles it.
+type Event struct {
+	// Key identifies the event for idempotency ("slack:Ev0123", "feishu:<event_id>").
+	// The same key twice records once.
+	Key      string
+	Kind     EventKind
+	Platform Platform
+	User     UserID
+	// Profile is what the platform says about the user, used to fill in a
+	// person Pulse meets for the first time or whose name changed.
+	Profile Profile
+	// Channel is the platform's channel or chat id; Direct is set for a
+	// direct chat with the bot.
+	Channel string
+	Direct  bool
+	// Text is the command or message text. Mentions of people are written
+	// as Mention(id) tokens: adapters translate their own mention syntax.
+	// A slash command's name is part of the text ("/goal list").
+	Text string
+	// Names gives display names for mentioned people the store may not know yet.
+	Names map[UserID]string
+	// Action is set for KindAction.
+	Action Action
+	// Message is the source chat message, for reactions and threads.
+	Message MessageRef
+}
+
+// Profile is what a platform tells about a person.
+type Profile struct {
+	Name     string
+	TimeZone string
+	Locale   Locale
+}
+
+// Action is a button press or a form submission.
+type Action struct {
+	// ID says which button ("checkin.start", "forget.confirm").
+	ID    string
+	Value string
+	// Fields holds a submitted form's values by field id.
+	Fields map[string]string
+}
+
+// Mention writes a person reference in the form the command language
+// understands: "<@slack:T1:U1>". Adapters rewrite their mentions to it.
+func Mention(id UserID) string { return "<@" + string(id) + ">" }
+
+// ParseMention reads a Mention token; ok is false for anything else.
+func ParseMention(tok string) (UserID, bool) {
+	if !strings.HasPrefix(tok, "<@") || !strings.HasSuffix(tok, ">") {
+		return "", false
+	}
+	id := UserID(tok[2 : len(tok)-1])
+	return id, id.Valid()
+}
+
+// Visibility says who sees a reply.
+type Visibility int
+
+// Visibilities.
+const (
+	// Private replies are for the asker only (Slack ephemeral, a direct message elsewhere).
+	Private Visibility = iota
+	// Public replies are posted where the command was typed.
+	Public
+)
+
+// Response is what the Service answers to an event.
+type Response struct {
+	// Reply goes back to the asker where they typed; empty when there is nothing to say.
+	Reply      Message
+	Visibility Visibility
+	// Reaction, when set, is put on the source message (a captured update).
+	// It is a neutral name: "check".
+	Reaction string
+	// Locale is the language the reply was written in.
+	Locale Locale
+}
+
+// Handler is what adapters call with each event.
+type Handler interface {
+	Handle(ctx context.Context, ev Event) (Response, error)
+}
+
+// Address is where a message goes: a person's direct chat (User set) or a
+// channel, optionally as a reply in a thread.
+type Address struct {
+	Platform Platform
+	User     UserID
+	Channel  string
+	Thread   string
+}
+
+// Messenger sends messages on one platform (or, routed, on all of them).
+// The scheduler and the service use it for prompts, digests and notices.
+type Messenger interface {
+	// Send posts msg and returns a reference to the posted message. key, when
+	// not empty, makes the send idempotent where the platform supports it.
+	Send(ctx context.Context, to Address, msg Message, key string) (MessageRef, error)
+}
+
+// Router is a Messenger that hands each message to its platform's messenger.
+type Router map[Platform]Messenger
+
+// Send routes msg by to.Platform.
+func (r Router) Send(ctx context.Context, to Address, msg Message, key string) (MessageRef, error) {
+	m, ok := r[to.Platform]
+	if !ok {
+		return MessageRef{}, &NoMessengerError{Platform: to.Platform}
+	}
+	return m.Send(ctx, to, msg, key)
+}
+
+// NoMessengerError says no messenger is wired for a platform.
+type NoMessengerError struct{ Platform Platform }
+
+func (e *NoMessengerError) Error() string {
+	return "no messenger for platform " + string(e.Platform)
+}

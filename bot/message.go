@@ -1,0 +1,123 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Message is a platform-neutral rich message: a title and a list of blocks.
+// Every string in it is plain text, never markup: adapters escape it for
+// their platform (Slack's &, <, >; Feishu card markdown and <at> tags), so user
+// text the bot echoes can never mention @channel, @all or anyone.
+type Message struct {
+	Title  string
+	Blocks []Block
+}
+
+// IsZero reports whether there is nothing to send.
+func (m Message) IsZero() bool { return m.Title == "" && len(m.Blocks) == 0 }
+
+// Block is one part of a Message: Text, Fields, Progress, Buttons, Context or Divider.
+type Block interface{ isBlock() }
+
+// Text is a paragraph. Lines are separated by "\n".
+type Text struct{ Text string }
+
+// Field is one label and value shown side by side with others.
+type Field struct{ Label, Value string }
+
+// Fields is a group of label/value pairs.
+type Fields []Field
+
+// Progress is a progress bar for a goal: how far it is, and where its pace says it should be.
+type Progress struct {
+	Label string
+	// Percent is progress from baseline to target, 0–100 (may exceed either end).
+	Percent float64
+	// Pace is the expected percent by now; negative when the goal has no schedule.
+	Pace   float64
+	Status Status
+	// Detail is a translated line such as "pace 45% · at risk".
+	Detail string
+}
+
+// Button is an action a person can take. Command is the text that does the
+// same thing, for platforms (the console) that have no buttons.
+type Button struct {
+	ID      string
+	Label   string
+	Value   string
+	Command string
+	// Danger marks a destructive action, such as forgetting your data.
+	Danger bool
+}
+
+// Buttons is a row of buttons.
+type Buttons []Button
+
+// Context is a small grey line: who, when, what is left.
+type Context struct{ Text string }
+
+// Divider separates sections.
+type Divider struct{}
+
+func (Text) isBlock()     {}
+func (Fields) isBlock()   {}
+func (Progress) isBlock() {}
+func (Buttons) isBlock()  {}
+func (Context) isBlock()  {}
+func (Divider) isBlock()  {}
+
+// ProgressBar draws percent as ten cells, e.g. "▓▓▓▓░░░░░░ 40%".
+func ProgressBar(percent float64) string {
+	p := percent
+	if p < 0 {
+		p = 0
+	}
+	if p > 100 {
+		p = 100
+	}
+	full := int(p/10 + 0.5)
+	return strings.Repeat("▓", full) + strings.Repeat("░", 10-full) + fmt.Sprintf(" %.0f%%", percent)
+}
+
+// PlainText renders a message as plain text. The console prints it; other
+// adapters use it as the notification fallback.
+func PlainText(m Message) string {
+	var b strings.Builder
+	if m.Title != "" {
+		b.WriteString(m.Title)
+		b.WriteString("\n")
+	}
+	for _, blk := range m.Blocks {
+		writePlainBlock(&b, blk)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func writePlainBlock(b *strings.Builder, blk Block) {
+	switch v := blk.(type) {
+	case Text:
+		b.WriteString(v.Text)
+		b.WriteString("\n")
+	case Fields:
+		for _, f := range v {
+			fmt.Fprintf(b, "%s: %s\n", f.Label, f.Value)
+		}
+	case Progress:
+		fmt.Fprintf(b, "%s  %s", v.Label, ProgressBar(v.Percent))
+		if v.Detail != "" {
+			b.WriteString("  " + v.Detail)
+		}
+		b.WriteString("\n")
+	case Buttons:
+		for _, btn := range v {
+			fmt.Fprintf(b, "[%s] → %s\n", btn.Label, btn.Command)
+		}
+	case Context:
+		b.WriteString(v.Text)
+		b.WriteString("\n")
+	case Divider:
+		b.WriteString("—\n")
+	}
+}

@@ -64,6 +64,25 @@ type Action struct {
 	Fields map[string]string
 }
 
+// Action ids the service understands. Buttons in replies carry them and
+// adapters send them back in Event.Action.ID.
+const (
+	// ActionHome asks for the person's home view (Slack App Home, a Feishu
+	// welcome card): goals, kudos, next check-in.
+	ActionHome = "home"
+	// ActionCheckInForm asks for the check-in as a form; ActionCheckInSubmit submits it.
+	ActionCheckInForm   = "checkin.form"
+	ActionCheckInSubmit = "checkin.submit"
+	// ActionKudosForm and ActionKudosSubmit give kudos through a form.
+	ActionKudosForm   = "kudos.form"
+	ActionKudosSubmit = "kudos.submit"
+	// ActionGoalUpdateForm and ActionGoalUpdateSubmit post progress through a form.
+	ActionGoalUpdateForm   = "goal.update.form"
+	ActionGoalUpdateSubmit = "goal.update.submit"
+	// ActionForgetConfirm confirms "/pulse forget me".
+	ActionForgetConfirm = "forget.confirm"
+)
+
 // Mention writes a person reference in the form the command language
 // understands: "<@slack:T1:U1>". Adapters rewrite their mentions to it.
 func Mention(id UserID) string { return "<@" + string(id) + ">" }
@@ -98,6 +117,9 @@ type Response struct {
 	Reaction string
 	// Locale is the language the reply was written in.
 	Locale Locale
+	// FieldErrors, for a submitted form, maps an Input.ID to what is wrong
+	// with it; adapters show them beside the fields and keep the form open.
+	FieldErrors map[string]string
 }
 
 // Handler is what adapters call with each event.

@@ -61,12 +61,36 @@ type Context struct{ Text string }
 // Divider separates sections.
 type Divider struct{}
 
+// Input is a form field. A message with inputs is a form: Slack shows it in a
+// modal, Feishu as a card form, and the console asks the fields one by one.
+// Pressing the form's button sends a KindAction event whose Action.Fields
+// holds the values by Input.ID.
+type Input struct {
+	ID          string
+	Label       string
+	Placeholder string
+	Initial     string
+	Multiline   bool
+	Optional    bool
+}
+
+// IsForm reports whether the message holds input fields.
+func (m Message) IsForm() bool {
+	for _, b := range m.Blocks {
+		if _, ok := b.(Input); ok {
+			return true
+		}
+	}
+	return false
+}
+
 func (Text) isBlock()     {}
 func (Fields) isBlock()   {}
 func (Progress) isBlock() {}
 func (Buttons) isBlock()  {}
 func (Context) isBlock()  {}
 func (Divider) isBlock()  {}
+func (Input) isBlock()    {}
 
 // ProgressBar draws percent as ten cells, e.g. "▓▓▓▓░░░░░░ 40%".
 func ProgressBar(percent float64) string {
@@ -119,5 +143,7 @@ func writePlainBlock(b *strings.Builder, blk Block) {
 		b.WriteString("\n")
 	case Divider:
 		b.WriteString("—\n")
+	case Input:
+		fmt.Fprintf(b, "%s: %s\n", v.Label, v.Initial)
 	}
 }

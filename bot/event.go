@@ -120,6 +120,16 @@ type Response struct {
 	// FieldErrors, for a submitted form, maps an Input.ID to what is wrong
 	// with it; adapters show them beside the fields and keep the form open.
 	FieldErrors map[string]string
+	// File, when set, is sent to the asker as an attachment (an export).
+	File *File
+}
+
+// File is a document sent as an attachment.
+type File struct {
+	Name string
+	// MIME is the content type, e.g. "text/csv; charset=utf-8".
+	MIME string
+	Data []byte
 }
 
 // Handler is what adapters call with each event.

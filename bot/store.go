@@ -31,6 +31,7 @@ type Store interface {
 	CheckInStore
 	AuditStore
 	Deduper
+	Cache
 }
 
 // TeamStore keeps teams and who belongs to them.

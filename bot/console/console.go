@@ -301,8 +301,20 @@ func (c *Console) printResponse(ev bot.Event, resp bot.Response, err error) {
 		c.println(bot.PlainText(resp.Reply))
 	case err != nil:
 		c.println(text(c.cfg.Locale, "failed", "error", err.Error()))
-	case ev.Kind != bot.KindMessage && resp.Reaction == "":
+	case ev.Kind != bot.KindMessage && resp.Reaction == "" && resp.File == nil:
 		c.println(text(c.cfg.Locale, "no_reply"))
+	}
+	if resp.File != nil {
+		c.printFile(*resp.File)
+	}
+}
+
+// printFile shows an attachment: its name and size, and the content itself
+// when it is text (a CSV or JSON export), since a terminal has no downloads.
+func (c *Console) printFile(f bot.File) {
+	c.println(text(c.cfg.Locale, "file", "name", f.Name, "size", strconv.Itoa(len(f.Data))))
+	if strings.HasPrefix(f.MIME, "text/") || strings.HasPrefix(f.MIME, "application/json") {
+		c.println(strings.TrimRight(string(f.Data), "\n"))
 	}
 }
 

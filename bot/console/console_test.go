@@ -237,6 +237,22 @@ func TestRunPrintsReactionsAndHandlerErrors(t *testing.T) {
 	}
 }
 
+func TestRunPrintsTextFiles(t *testing.T) {
+	rec := &recorder{answer: func(bot.Event, int) (bot.Response, error) {
+		return bot.Response{
+			Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "Here is the export."}}},
+			File:  &bot.File{Name: "growth.csv", MIME: "text/csv; charset=utf-8", Data: []byte("kind,id\ngoal,G1\n")},
+		}, nil
+	}}
+	c, out := newTestConsole("/scorecard export csv", rec, nil)
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Here is the export.\n📎 growth.csv (15 bytes):\nkind,id\ngoal,G1\n") {
+		t.Errorf("file not shown:\n%s", out.String())
+	}
+}
+
 func TestRunHelpInChinese(t *testing.T) {
 	c, out := newTestConsole("/help\n/as bob", &recorder{}, func(cfg *Config) { cfg.Locale = LocaleFromEnv("zh_CN.UTF-8") })
 	if err := c.Run(context.Background()); err != nil {

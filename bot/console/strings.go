@@ -33,6 +33,7 @@ var texts = map[bot.Locale]map[string]string{
 		"to_channel":      "→ #{channel}:",
 		"to_thread":       "→ #{channel} (thread):",
 		"bye":             "Bye.",
+		"file":            "📎 {name} ({size} bytes):",
 	},
 	bot.Chinese: {
 		"help": "控制台命令：\n" +
@@ -57,6 +58,7 @@ var texts = map[bot.Locale]map[string]string{
 		"to_channel":      "→ #{channel}：",
 		"to_thread":       "→ #{channel}（话题回复）：",
 		"bye":             "再见。",
+		"file":            "📎 {name}（{size} 字节）：",
 	},
 }
 

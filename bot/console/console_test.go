@@ -248,7 +248,7 @@ func TestRunPrintsTextFiles(t *testing.T) {
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "Here is the export.\n📎 growth.csv (15 bytes):\nkind,id\ngoal,G1\n") {
+	if !strings.Contains(out.String(), "Here is the export.\n📎 growth.csv (16 bytes):\nkind,id\ngoal,G1\n") {
 		t.Errorf("file not shown:\n%s", out.String())
 	}
 }

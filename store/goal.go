@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// CreateGoal takes the next id from the global counter ("G<n>"), records
+// goal → team, and stores the goal with its audit entry in one script.
+// When a.Key was seen before it returns the goal that key created and
+// bot.ErrDuplicate.
+func (s *Store) CreateGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) (bot.Goal, error) {
+	if g.TeamID == "" {
+		return bot.Goal{}, fmt.Errorf("create goal: empty team id")
+	}
+	n, err := s.rdb.Incr(ctx, s.goalSeqKey()).Result()
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("create goal: next id: %w", err)
+	}
+	g.ID = "G" + strconv.FormatInt(n, 10)
+	fields, err := goalFields(g)
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("create goal: %w", err)
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("create goal %s: %w", g.ID, err)
+	}
+	// The index goes first: once the goal exists, RecordUpdate must find its team.
+	if err := s.rdb.HSet(ctx, s.goalTeamKey(), g.ID, g.TeamID).Err(); err != nil {
+		return bot.Goal{}, fmt.Errorf("create goal %s: index team: %w", g.ID, err)
+	}
+	hasKey, ttl := idemArgs(a.Key)
+	keys := []string{s.goalKey(g.TeamID, g.ID), s.goalsKey(g.TeamID), s.auditKey(g.TeamID),
+		s.idemKey(g.TeamID, "goal", a.Key)}
+	args := append([]any{hasKey, ttl, g.ID}, fields...)
+	args = append(args, entry, AuditCap)
+	reply, err := s.scripts.createGoal.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("create goal %s: %w", g.ID, err)
+	}
+	if reply[0] == "duplicate" {
+		if err := s.rdb.HDel(ctx, s.goalTeamKey(), g.ID).Err(); err != nil {
+			return bot.Goal{}, fmt.Errorf("create goal: drop unused id %s: %w", g.ID, err)
+		}
+		prior, err := s.GetGoal(ctx, reply[1])
+		if err != nil {
+			return bot.Goal{}, fmt.Errorf("create goal: read earlier goal: %w", err)
+		}
+		return prior, fmt.Errorf("create goal: key %s: %w", a.Key, bot.ErrDuplicate)
+	}
+	s.goalTeams.Store(g.ID, g.TeamID)
+	return g, nil
+}
+
+// teamOfGoal resolves a goal's team, from the in-process cache when it can.
+func (s *Store) teamOfGoal(ctx context.Context, goalID string) (string, error) {
+	if t, ok := s.goalTeams.Load(goalID); ok {
+		return t.(string), nil
+	}
+	t, err := s.rdb.HGet(ctx, s.goalTeamKey(), goalID).Result()
+	if isNil(err) {
+		return "", fmt.Errorf("goal %s: %w", goalID, bot.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("goal %s: find team: %w", goalID, err)
+	}
+	s.goalTeams.Store(goalID, t)
+	return t, nil
+}
+
+// GetGoal returns the goal or bot.ErrNotFound.
+func (s *Store) GetGoal(ctx context.Context, id string) (bot.Goal, error) {
+	teamID, err := s.teamOfGoal(ctx, id)
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("get goal: %w", err)
+	}
+	h, err := s.rdb.HGetAll(ctx, s.goalKey(teamID, id)).Result()
+	if err != nil {
+		return bot.Goal{}, fmt.Errorf("get goal %s: %w", id, err)
+	}
+	if len(h) == 0 {
+		return bot.Goal{}, fmt.Errorf("get goal %s: %w", id, bot.ErrNotFound)
+	}
+	return decodeGoal(teamID, id, h)
+}
+
+// SaveGoal replaces all of an existing goal's fields, Current included. A
+// goal never moves to another team.
+func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) error {
+	teamID, err := s.teamOfGoal(ctx, g.ID)
+	if err != nil {
+		return fmt.Errorf("save goal: %w", err)
+	}
+	if g.TeamID != "" && g.TeamID != teamID {
+		return fmt.Errorf("save goal %s: belongs to team %s, not %s", g.ID, teamID, g.TeamID)
+	}
+	fields, err := goalFields(g)
+	if err != nil {
+		return fmt.Errorf("save goal: %w", err)
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return fmt.Errorf("save goal %s: %w", g.ID, err)
+	}
+	args := append(fields, entry, AuditCap)
+	status, err := s.scripts.saveGoal.Run(ctx, s.rdb,
+		[]string{s.goalKey(teamID, g.ID), s.auditKey(teamID)}, args...).Text()
+	if err != nil {
+		return fmt.Errorf("save goal %s: %w", g.ID, err)
+	}
+	if err := errReply(status); err != nil {
+		return fmt.Errorf("save goal %s: %w", g.ID, err)
+	}
+	return nil
+}
+
+// RecordUpdate checks the goal still has u.Previous, moves it to u.Value
+// (and to u.Stated when set, and UpdatedAt to u.At), and appends u to the
+// goal's history, the team's update index and the audit log: one script,
+// one round trip once the goal's team is cached.
+func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, a bot.AuditEntry) error {
+	teamID, err := s.teamOfGoal(ctx, u.GoalID)
+	if err != nil {
+		return fmt.Errorf("record update: %w", err)
+	}
+	if u.TeamID != "" && u.TeamID != teamID {
+		return fmt.Errorf("record update on %s: goal belongs to team %s, not %s", u.GoalID, teamID, u.TeamID)
+	}
+	if !isFinite(u.Value) || !isFinite(u.Previous) {
+		return fmt.Errorf("record update on %s: value is not a finite number", u.GoalID)
+	}
+	data, err := encodeUpdate(u)
+	if err != nil {
+		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+	}
+	hasKey, ttl := idemArgs(u.Key)
+	keys := []string{
+		s.goalKey(teamID, u.GoalID), s.updatesKey(teamID), s.updatesByTimeKey(teamID),
+		s.goalUpdatesKey(teamID, u.GoalID), s.updatesByKey(teamID, u.Author), s.auditKey(teamID),
+		s.idemKey(teamID, "update", u.Key), s.updateSeqKey(teamID),
+	}
+	status, err := s.scripts.recordUpdate.Run(ctx, s.rdb, keys,
+		hasKey, ttl, formatFloat(u.Previous), formatFloat(u.Value), string(u.Stated),
+		u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap).Text()
+	if err != nil {
+		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+	}
+	if err := errReply(status); err != nil {
+		if errors.Is(err, bot.ErrNotFound) {
+			s.goalTeams.Delete(u.GoalID)
+		}
+		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+	}
+	return nil
+}
+
+// TeamGoals returns the team's goals, open and closed, ordered by number.
+func (s *Store) TeamGoals(ctx context.Context, teamID string) ([]bot.Goal, error) {
+	ids, err := s.rdb.SMembers(ctx, s.goalsKey(teamID)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("team goals %s: %w", teamID, err)
+	}
+	goals, err := s.readGoals(ctx, s.rdb, teamID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("team goals %s: %w", teamID, err)
+	}
+	return goals, nil
+}
+
+// readGoals reads goal hashes in one pipeline, skipping missing ones,
+// ordered by goal number.
+func (s *Store) readGoals(ctx context.Context, c redis.Cmdable, teamID string, ids []string) ([]bot.Goal, error) {
+	slices.SortFunc(ids, compareIDs)
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.goalKey(teamID, id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read goals: %w", err)
+	}
+	out := make([]bot.Goal, 0, len(ids))
+	for i, cmd := range cmds {
+		if len(cmd.Val()) == 0 {
+			continue
+		}
+		g, err := decodeGoal(teamID, ids[i], cmd.Val())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// GoalUpdates returns a goal's updates with from <= At < to, oldest first.
+func (s *Store) GoalUpdates(ctx context.Context, goalID string, from, to time.Time) ([]bot.Update, error) {
+	teamID, err := s.teamOfGoal(ctx, goalID)
+	if err != nil {
+		return nil, fmt.Errorf("goal updates: %w", err)
+	}
+	ups, err := s.updatesIn(ctx, teamID, s.goalUpdatesKey(teamID, goalID), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("goal updates %s: %w", goalID, err)
+	}
+	return ups, nil
+}
+
+// TeamUpdates returns a team's updates with from <= At < to, oldest first.
+func (s *Store) TeamUpdates(ctx context.Context, teamID string, from, to time.Time) ([]bot.Update, error) {
+	ups, err := s.updatesIn(ctx, teamID, s.updatesByTimeKey(teamID), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("team updates %s: %w", teamID, err)
+	}
+	return ups, nil
+}
+
+func (s *Store) updatesIn(ctx context.Context, teamID, index string, from, to time.Time) ([]bot.Update, error) {
+	recs, err := s.window(ctx, index, s.updatesKey(teamID), from, to)
+	if err != nil {
+		return nil, err
+	}
+	type idUpdate struct {
+		id string
+		u  bot.Update
+	}
+	ups := make([]idUpdate, 0, len(recs))
+	for _, r := range recs {
+		u, err := decodeUpdate(teamID, r.data)
+		if err != nil {
+			return nil, fmt.Errorf("update %s: %w", r.id, err)
+		}
+		if !u.At.Before(from) && u.At.Before(to) {
+			ups = append(ups, idUpdate{r.id, u})
+		}
+	}
+	// Within one millisecond the index orders ids as text ("U10" < "U9");
+	// the id's number is the order the updates were recorded in.
+	slices.SortStableFunc(ups, func(a, b idUpdate) int {
+		if c := a.u.At.Compare(b.u.At); c != 0 {
+			return c
+		}
+		return compareIDs(a.id, b.id)
+	})
+	out := make([]bot.Update, len(ups))
+	for i, x := range ups {
+		out[i] = x.u
+	}
+	return out, nil
+}
+
+// windowRec is one record a time index pointed at.
+type windowRec struct{ id, data string }
+
+// window reads the records an index holds for [from, to). Scores are unix
+// milliseconds; the range is widened to whole milliseconds and callers
+// filter exactly on the decoded time. Results come oldest first; ties keep
+// the index's order.
+func (s *Store) window(ctx context.Context, index, records string, from, to time.Time) ([]windowRec, error) {
+	if !from.Before(to) {
+		return nil, nil
+	}
+	flat, err := s.scripts.window.Run(ctx, s.rdb, []string{index, records},
+		from.UnixMilli(), to.UnixMilli()).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("read window: %w", err)
+	}
+	out := make([]windowRec, 0, len(flat)/2)
+	for i := 0; i+1 < len(flat); i += 2 {
+		out = append(out, windowRec{id: flat[i], data: flat[i+1]})
+	}
+	return out, nil
+}
+
+// compareIDs orders ids like "G2" < "G10": by length, then text.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -1,0 +1,172 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// GiveKudos checks the giver's allowance for day and stores the kudos, its
+// indexes and the audit entry in one script, so concurrent kudos can never
+// pass the allowance. A kudos without an ID gets one ("K" + time + random),
+// and an audit entry without a subject gets that id.
+func (s *Store) GiveKudos(ctx context.Context, k bot.Kudos, day string, allowance int, a bot.AuditEntry) (int, error) {
+	if k.TeamID == "" || k.From == "" || len(k.To) == 0 || day == "" {
+		return 0, fmt.Errorf("give kudos: team, giver, recipients and day are required")
+	}
+	if k.ID == "" {
+		id, err := newKudosID(k.At)
+		if err != nil {
+			return 0, fmt.Errorf("give kudos: %w", err)
+		}
+		k.ID = id
+	}
+	if a != (bot.AuditEntry{}) && a.Subject == "" {
+		a.Subject = k.ID
+	}
+	data, err := encodeKudos(k)
+	if err != nil {
+		return 0, fmt.Errorf("give kudos: %w", err)
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return 0, fmt.Errorf("give kudos %s: %w", k.ID, err)
+	}
+	t := k.TeamID
+	keys := []string{
+		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
+		s.auditKey(t), s.idemKey(t, "kudos", k.Key),
+	}
+	for _, to := range k.To {
+		keys = append(keys, s.kudosToKey(t, to))
+	}
+	hasKey, ttl := idemArgs(k.Key)
+	reply, err := s.scripts.giveKudos.Run(ctx, s.rdb, keys, hasKey, ttl, len(k.To), allowance,
+		k.ID, data, k.At.UnixMilli(), entry, AuditCap, int64(AllowanceTTL/time.Second)).Slice()
+	if err != nil {
+		return 0, fmt.Errorf("give kudos %s: %w", k.ID, err)
+	}
+	status, remaining, err := statusAndCount(reply)
+	if err != nil {
+		return 0, fmt.Errorf("give kudos %s: %w", k.ID, err)
+	}
+	remaining = max(remaining, 0)
+	if err := errReply(status); err != nil {
+		return remaining, fmt.Errorf("give kudos %s: %w", k.ID, err)
+	}
+	return remaining, nil
+}
+
+// statusAndCount reads a script's {status, number} reply.
+func statusAndCount(reply []any) (string, int, error) {
+	if len(reply) != 2 {
+		return "", 0, fmt.Errorf("unexpected script reply %v", reply)
+	}
+	status, ok1 := reply[0].(string)
+	n, ok2 := reply[1].(int64)
+	if !ok1 || !ok2 {
+		return "", 0, fmt.Errorf("unexpected script reply %v", reply)
+	}
+	return status, int(n), nil
+}
+
+// newKudosID makes an id that sorts roughly by time and cannot collide in
+// practice, without a round trip to a counter.
+func newKudosID(at time.Time) (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("kudos id: %w", err)
+	}
+	return "K" + strconv.FormatInt(at.UnixMilli(), 36) + hex.EncodeToString(b[:]), nil
+}
+
+// KudosUsed returns how many recipients the giver has used on day.
+func (s *Store) KudosUsed(ctx context.Context, teamID string, giver bot.UserID, day string) (int, error) {
+	n, err := s.rdb.Get(ctx, s.kudosUsedKey(teamID, giver, day)).Int()
+	if isNil(err) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("kudos used by %s in %s on %s: %w", giver, teamID, day, err)
+	}
+	return n, nil
+}
+
+// LastKudosBy returns the newest kudos the giver gave in the team, or bot.ErrNotFound.
+func (s *Store) LastKudosBy(ctx context.Context, teamID string, giver bot.UserID) (bot.Kudos, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.kudosFromKey(teamID, giver), 0, 0).Result()
+	if err != nil {
+		return bot.Kudos{}, fmt.Errorf("last kudos by %s in %s: %w", giver, teamID, err)
+	}
+	if len(ids) == 0 {
+		return bot.Kudos{}, fmt.Errorf("last kudos by %s in %s: %w", giver, teamID, bot.ErrNotFound)
+	}
+	data, err := s.rdb.HGet(ctx, s.kudosKey(teamID), ids[0]).Result()
+	if isNil(err) {
+		return bot.Kudos{}, fmt.Errorf("last kudos by %s in %s: %w", giver, teamID, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Kudos{}, fmt.Errorf("last kudos by %s in %s: %w", giver, teamID, err)
+	}
+	return decodeKudos(teamID, ids[0], data)
+}
+
+// UndoKudos deletes k (found by k.TeamID and k.ID) and refunds len(k.To)
+// to k.From's allowance of day, in one script.
+func (s *Store) UndoKudos(ctx context.Context, k bot.Kudos, day string, a bot.AuditEntry) error {
+	if k.TeamID == "" || k.ID == "" {
+		return fmt.Errorf("undo kudos: team and id are required")
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	t := k.TeamID
+	keys := []string{
+		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
+		s.auditKey(t),
+	}
+	for _, to := range k.To {
+		keys = append(keys, s.kudosToKey(t, to))
+	}
+	status, err := s.scripts.undoKudos.Run(ctx, s.rdb, keys, k.ID, len(k.To), entry, AuditCap).Text()
+	if err != nil {
+		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	if err := errReply(status); err != nil {
+		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// TeamKudos returns kudos given in the team with from <= At < to, oldest first.
+func (s *Store) TeamKudos(ctx context.Context, teamID string, from, to time.Time) ([]bot.Kudos, error) {
+	recs, err := s.window(ctx, s.kudosByTimeKey(teamID), s.kudosKey(teamID), from, to)
+	if err != nil {
+		return nil, fmt.Errorf("team kudos %s: %w", teamID, err)
+	}
+	out := make([]bot.Kudos, 0, len(recs))
+	for _, r := range recs {
+		k, err := decodeKudos(teamID, r.id, r.data)
+		if err != nil {
+			return nil, err
+		}
+		if !k.At.Before(from) && k.At.Before(to) {
+			out = append(out, k)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b bot.Kudos) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}

@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// GetPerson returns the person's profile or bot.ErrNotFound.
+func (s *Store) GetPerson(ctx context.Context, id bot.UserID) (bot.Person, error) {
+	data, err := s.rdb.Get(ctx, s.personKey(id)).Result()
+	if isNil(err) {
+		return bot.Person{}, fmt.Errorf("get person %s: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Person{}, fmt.Errorf("get person %s: %w", id, err)
+	}
+	return decodePerson(id, data)
+}
+
+// People reads the profiles in one pipeline (one round trip on a single
+// server; go-redis splits it per node on a Cluster).
+func (s *Store) People(ctx context.Context, ids []bot.UserID) (map[bot.UserID]bot.Person, error) {
+	out := make(map[bot.UserID]bot.Person, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, s.personKey(id))
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	for i, cmd := range cmds {
+		data, err := cmd.Result()
+		if isNil(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read person %s: %w", ids[i], err)
+		}
+		p, err := decodePerson(ids[i], data)
+		if err != nil {
+			return nil, err
+		}
+		out[ids[i]] = p
+	}
+	return out, nil
+}
+
+// SavePerson creates or replaces the person's profile.
+func (s *Store) SavePerson(ctx context.Context, p bot.Person) error {
+	if p.ID == "" {
+		return fmt.Errorf("save person: empty id")
+	}
+	data, err := encodePerson(p)
+	if err != nil {
+		return fmt.Errorf("save person %s: %w", p.ID, err)
+	}
+	if err := s.rdb.Set(ctx, s.personKey(p.ID), data, 0).Err(); err != nil {
+		return fmt.Errorf("save person %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// Conversation returns the check-in the person is answering, or bot.ErrNotFound.
+func (s *Store) Conversation(ctx context.Context, id bot.UserID) (bot.Conversation, error) {
+	data, err := s.rdb.Get(ctx, s.convKey(id)).Result()
+	if isNil(err) {
+		return bot.Conversation{}, fmt.Errorf("conversation of %s: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Conversation{}, fmt.Errorf("conversation of %s: %w", id, err)
+	}
+	var r convRec
+	if err := json.Unmarshal([]byte(data), &r); err != nil {
+		return bot.Conversation{}, fmt.Errorf("decode conversation of %s: %w", id, err)
+	}
+	return bot.Conversation(r), nil
+}
+
+// SetConversation records which check-in the person is answering.
+func (s *Store) SetConversation(ctx context.Context, id bot.UserID, c bot.Conversation) error {
+	data, err := encode("conversation", convRec(c))
+	if err != nil {
+		return fmt.Errorf("set conversation of %s: %w", id, err)
+	}
+	if err := s.rdb.Set(ctx, s.convKey(id), data, 0).Err(); err != nil {
+		return fmt.Errorf("set conversation of %s: %w", id, err)
+	}
+	return nil
+}
+
+// ClearConversation ends the person's check-in conversation; clearing none is fine.
+func (s *Store) ClearConversation(ctx context.Context, id bot.UserID) error {
+	if err := s.rdb.Del(ctx, s.convKey(id)).Err(); err != nil {
+		return fmt.Errorf("clear conversation of %s: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package store
+
+import "github.com/redis/go-redis/v9"
+
+// scripts are the Lua scripts behind the writes that must be atomic. Each
+// script's KEYS are all keys of one team (one hash tag, one Cluster slot);
+// slots_test.go checks that for every script. Scripts reply with a status
+// word ("ok", "duplicate", "notfound", "conflict", "exceeded") that errReply
+// maps to the bot errors, so no error text has to be parsed.
+type scripts struct {
+	recordUpdate *redis.Script
+	createGoal   *redis.Script
+	saveGoal     *redis.Script
+	giveKudos    *redis.Script
+	undoKudos    *redis.Script
+	saveCheckIn  *redis.Script
+	saveTeam     *redis.Script
+	audit        *redis.Script
+	unindexChan  *redis.Script
+	window       *redis.Script
+}
+
+// all lists every script by name, for the slot test.
+func (sc *scripts) all() map[string]*redis.Script {
+	return map[string]*redis.Script{
+		"recordUpdate": sc.recordUpdate, "createGoal": sc.createGoal, "saveGoal": sc.saveGoal,
+		"giveKudos": sc.giveKudos, "undoKudos": sc.undoKudos, "saveCheckIn": sc.saveCheckIn,
+		"saveTeam": sc.saveTeam, "audit": sc.audit, "unindexChan": sc.unindexChan,
+		"window": sc.window,
+	}
+}
+
+func newScripts() *scripts {
+	return &scripts{
+		recordUpdate: redis.NewScript(auditLua + recordUpdateLua),
+		createGoal:   redis.NewScript(auditLua + createGoalLua),
+		saveGoal:     redis.NewScript(auditLua + saveGoalLua),
+		giveKudos:    redis.NewScript(auditLua + giveKudosLua),
+		undoKudos:    redis.NewScript(auditLua + undoKudosLua),
+		saveCheckIn:  redis.NewScript(auditLua + saveCheckInLua),
+		saveTeam:     redis.NewScript(auditLua + saveTeamLua),
+		audit:        redis.NewScript(auditLua + appendAuditLua),
+		unindexChan:  redis.NewScript(unindexChanLua),
+		window:       redis.NewScript(windowLua),
+	}
+}
+
+// auditLua appends an entry to a capped audit list, newest first. An empty
+// entry means the write carries no audit entry.
+const auditLua = `
+local function audit(key, entry, cap)
+  if entry ~= '' then
+    redis.call('LPUSH', key, entry)
+    redis.call('LTRIM', key, 0, tonumber(cap) - 1)
+  end
+end
+`
+
+// recordUpdateLua moves a goal's current value and appends the update.
+// KEYS: goal hash, updates hash, team updates by time, goal updates by time,
+// author's updates set, audit list, idempotency marker, update id counter.
+// ARGV: has key, marker ttl, previous, value, stated, at millis, updated at,
+// update json, audit json, audit cap.
+const recordUpdateLua = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[7]) == 1 then return 'duplicate' end
+local cur = redis.call('HGET', KEYS[1], 'cur')
+if not cur then return 'notfound' end
+if cur ~= ARGV[3] and tonumber(cur) ~= tonumber(ARGV[3]) then return 'conflict' end
+local id = 'U' .. redis.call('INCR', KEYS[8])
+redis.call('HSET', KEYS[1], 'cur', ARGV[4], 'upd', ARGV[7])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'st', ARGV[5]) end
+redis.call('HSET', KEYS[2], id, ARGV[8])
+redis.call('ZADD', KEYS[3], ARGV[6], id)
+redis.call('ZADD', KEYS[4], ARGV[6], id)
+redis.call('SADD', KEYS[5], id)
+if ARGV[1] == '1' then redis.call('SET', KEYS[7], id, 'EX', ARGV[2]) end
+audit(KEYS[6], ARGV[9], ARGV[10])
+return 'ok'
+`
+
+// createGoalLua stores a new goal under an id the caller took from the
+// global counter. With a key seen before it replies the earlier goal's id.
+// KEYS: goal hash, team goals set, audit list, idempotency marker.
+// ARGV: has key, marker ttl, goal id, rec, cur, st, upd, audit json, audit cap.
+const createGoalLua = `
+if ARGV[1] == '1' then
+  local prior = redis.call('GET', KEYS[4])
+  if prior then return {'duplicate', prior} end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'rec', ARGV[4], 'cur', ARGV[5], 'st', ARGV[6], 'upd', ARGV[7])
+redis.call('SADD', KEYS[2], ARGV[3])
+if ARGV[1] == '1' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[2]) end
+audit(KEYS[3], ARGV[8], ARGV[9])
+return {'ok', ARGV[3]}
+`
+
+// saveGoalLua replaces an existing goal's fields.
+// KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap.
+const saveGoalLua = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'notfound' end
+redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'cur', ARGV[2], 'st', ARGV[3], 'upd', ARGV[4])
+audit(KEYS[2], ARGV[5], ARGV[6])
+return 'ok'
+`
+
+// giveKudosLua checks the giver's daily allowance and stores the kudos.
+// Replies {status, remaining}.
+// KEYS: allowance counter, kudos hash, kudos by time, giver's kudos by time,
+// audit list, idempotency marker, then each recipient's kudos set.
+// ARGV: has key, marker ttl, recipients, allowance, kudos id, kudos json,
+// at millis, audit json, audit cap, counter ttl.
+const giveKudosLua = `
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local allowance = tonumber(ARGV[4])
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then return {'duplicate', allowance - used} end
+if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return {'duplicate', allowance - used} end
+local n = tonumber(ARGV[3])
+if used + n > allowance then return {'exceeded', allowance - used} end
+redis.call('INCRBY', KEYS[1], n)
+redis.call('EXPIRE', KEYS[1], ARGV[10])
+redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
+redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
+for i = 7, #KEYS do redis.call('SADD', KEYS[i], ARGV[5]) end
+if ARGV[1] == '1' then redis.call('SET', KEYS[6], ARGV[5], 'EX', ARGV[2]) end
+audit(KEYS[5], ARGV[8], ARGV[9])
+return {'ok', allowance - used - n}
+`
+
+// undoKudosLua deletes a kudos and refunds its recipients to the day's
+// allowance (never below zero; nothing when the counter already expired).
+// KEYS: allowance counter, kudos hash, kudos by time, giver's kudos by time,
+// audit list, then each recipient's kudos set.
+// ARGV: kudos id, recipients, audit json, audit cap.
+const undoKudosLua = `
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 'notfound' end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+for i = 6, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used > 0 then redis.call('DECRBY', KEYS[1], math.min(used, tonumber(ARGV[2]))) end
+audit(KEYS[5], ARGV[3], ARGV[4])
+return 'ok'
+`
+
+// saveCheckInLua stores one person's check-in for a period.
+// KEYS: period's check-ins hash, person's periods set, audit list, idempotency marker.
+// ARGV: has key, marker ttl, person, check-in json, period, audit json, audit cap.
+const saveCheckInLua = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return 'duplicate' end
+redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[5])
+if ARGV[1] == '1' then redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[2]) end
+audit(KEYS[3], ARGV[6], ARGV[7])
+return 'ok'
+`
+
+// saveTeamLua replaces a team record and replies the one it replaced (” if
+// none), so the caller can drop index entries of people who left.
+// KEYS: team record, audit list. ARGV: team json, audit json, audit cap.
+const saveTeamLua = `
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1])
+audit(KEYS[2], ARGV[2], ARGV[3])
+return old or ''
+`
+
+// appendAuditLua appends one entry, once per idempotency key.
+// KEYS: audit list, idempotency marker. ARGV: has key, marker ttl, audit json, audit cap.
+const appendAuditLua = `
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
+if ARGV[1] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
+audit(KEYS[1], ARGV[3], ARGV[4])
+return 'ok'
+`
+
+// unindexChanLua removes a channel → team entry only if it still names
+// the team, so a team moving away never unhooks another team's channel.
+// KEYS: channel index. ARGV: field, team id.
+const unindexChanLua = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 'ok'
+`
+
+// windowLua reads the records a time index holds between two scores, in one
+// round trip, fetching in chunks to stay under Lua's unpack limit.
+// Replies a flat list: id, json, id, json, ... oldest first.
+// KEYS: sorted index, records hash. ARGV: min score, max score.
+const windowLua = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[2])
+local out = {}
+local chunk = 500
+for i = 1, #ids, chunk do
+  local part = {}
+  for j = i, math.min(i + chunk - 1, #ids) do part[#part + 1] = ids[j] end
+  local recs = redis.call('HMGET', KEYS[2], unpack(part))
+  for j, id in ipairs(part) do
+    if recs[j] then
+      out[#out + 1] = id
+      out[#out + 1] = recs[j]
+    end
+  end
+end
+return out
+`

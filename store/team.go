@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// SaveTeam writes the team and its audit entry atomically, then the global
+// indexes (team list, channel → team, each person's teams). The indexes live
+// in other slots, so they are a second step; readers check membership and
+// channel against the team record, so an index left behind by a crash
+// between the steps is harmless, and saving the team again repairs it.
+func (s *Store) SaveTeam(ctx context.Context, t bot.Team, a bot.AuditEntry) error {
+	if t.ID == "" {
+		return fmt.Errorf("save team: empty id")
+	}
+	data, err := encodeTeam(t)
+	if err != nil {
+		return fmt.Errorf("save team %s: %w", t.ID, err)
+	}
+	entry, err := encodeAudit(a)
+	if err != nil {
+		return fmt.Errorf("save team %s: %w", t.ID, err)
+	}
+	oldData, err := s.scripts.saveTeam.Run(ctx, s.rdb,
+		[]string{s.teamInfoKey(t.ID), s.auditKey(t.ID)}, data, entry, AuditCap).Text()
+	if err != nil {
+		return fmt.Errorf("save team %s: %w", t.ID, err)
+	}
+	var old bot.Team
+	if oldData != "" {
+		if old, err = decodeTeam(t.ID, oldData); err != nil {
+			return fmt.Errorf("save team %s: %w", t.ID, err)
+		}
+	}
+	if err := s.indexTeam(ctx, old, t); err != nil {
+		return fmt.Errorf("save team %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// indexTeam brings the global indexes from the old team record to the new.
+func (s *Store) indexTeam(ctx context.Context, old, t bot.Team) error {
+	oldField, newField := channelField(old.Platform, old.Channel), channelField(t.Platform, t.Channel)
+	if old.Channel != "" && oldField != newField {
+		err := s.scripts.unindexChan.Run(ctx, s.rdb, []string{s.channelsKey()}, oldField, t.ID).Err()
+		if err != nil {
+			return fmt.Errorf("unindex channel %s: %w", old.Channel, err)
+		}
+	}
+	people := t.People()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, s.teamsKey(), t.ID)
+		if t.Channel != "" {
+			p.HSet(ctx, s.channelsKey(), newField, t.ID)
+		}
+		for _, id := range people {
+			p.SAdd(ctx, s.personTeamsKey(id), t.ID)
+		}
+		for _, id := range old.People() {
+			if !slices.Contains(people, id) {
+				p.SRem(ctx, s.personTeamsKey(id), t.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index team: %w", err)
+	}
+	return nil
+}
+
+func channelField(p bot.Platform, channel string) string { return string(p) + ":" + channel }
+
+// GetTeam returns the team or bot.ErrNotFound.
+func (s *Store) GetTeam(ctx context.Context, id string) (bot.Team, error) {
+	data, err := s.rdb.Get(ctx, s.teamInfoKey(id)).Result()
+	if isNil(err) {
+		return bot.Team{}, fmt.Errorf("get team %s: %w", id, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Team{}, fmt.Errorf("get team %s: %w", id, err)
+	}
+	return decodeTeam(id, data)
+}
+
+// ListTeams returns every team, ordered by id.
+func (s *Store) ListTeams(ctx context.Context) ([]bot.Team, error) {
+	ids, err := s.rdb.SMembers(ctx, s.teamsKey()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	teams, err := s.teams(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	return teams, nil
+}
+
+// TeamsOf returns the teams the person is a member or manager of, ordered
+// by id. The per-person index may hold teams the person has left (see
+// SaveTeam); the records decide.
+func (s *Store) TeamsOf(ctx context.Context, id bot.UserID) ([]bot.Team, error) {
+	ids, err := s.rdb.SMembers(ctx, s.personTeamsKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	teams, err := s.teams(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	return slices.DeleteFunc(teams, func(t bot.Team) bool {
+		return !t.HasMember(id) && !t.HasManager(id)
+	}), nil
+}
+
+// TeamByChannel finds the team whose channel this is, or bot.ErrNotFound.
+func (s *Store) TeamByChannel(ctx context.Context, p bot.Platform, channel string) (bot.Team, error) {
+	id, err := s.rdb.HGet(ctx, s.channelsKey(), channelField(p, channel)).Result()
+	if isNil(err) {
+		return bot.Team{}, fmt.Errorf("team by channel %s %s: %w", p, channel, bot.ErrNotFound)
+	}
+	if err != nil {
+		return bot.Team{}, fmt.Errorf("team by channel %s %s: %w", p, channel, err)
+	}
+	t, err := s.GetTeam(ctx, id)
+	if err != nil {
+		return bot.Team{}, fmt.Errorf("team by channel %s %s: %w", p, channel, err)
+	}
+	if t.Platform != p || t.Channel != channel {
+		return bot.Team{}, fmt.Errorf("team by channel %s %s: %w", p, channel, bot.ErrNotFound)
+	}
+	return t, nil
+}
+
+// teams reads team records in one pipeline, skipping ids with no record,
+// ordered by id.
+func (s *Store) teams(ctx context.Context, ids []string) ([]bot.Team, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	slices.Sort(ids)
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, s.teamInfoKey(id))
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("read teams %s: %w", strings.Join(ids, ","), err)
+	}
+	out := make([]bot.Team, 0, len(ids))
+	for i, cmd := range cmds {
+		data, err := cmd.Result()
+		if isNil(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read team %s: %w", ids[i], err)
+		}
+		t, err := decodeTeam(ids[i], data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

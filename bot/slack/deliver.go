@@ -1,0 +1,242 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// target is where a reply to one event goes.
+type target struct {
+	channel string
+	// user is the asker's Slack id, for ephemeral replies and DMs.
+	user   string
+	thread string
+	direct bool
+	// sourceTS is the message a reaction goes on.
+	sourceTS string
+	// responseURL, when set, is used for replies (slash commands, buttons).
+	responseURL string
+	// triggerID opens a modal when the reply is a form.
+	triggerID string
+	// meta is carried into a modal opened from here.
+	meta modalMeta
+	key  string
+}
+
+// modalMeta rides in a modal's private_metadata so the submission knows
+// where the conversation was and which value the form's button carried.
+type modalMeta struct {
+	Channel string `json:"c,omitempty"`
+	Thread  string `json:"t,omitempty"`
+	Value   string `json:"v,omitempty"`
+}
+
+func (m modalMeta) encode() string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func decodeMeta(s string) modalMeta {
+	var m modalMeta
+	_ = json.Unmarshal([]byte(s), &m)
+	return m
+}
+
+// withErrorReply fills in the catalogue's "something went wrong" reply when
+// the handler failed without saying anything, so nobody is left hanging.
+func (a *Adapter) withErrorReply(resp bot.Response, err error, key string) bot.Response {
+	if err == nil {
+		return resp
+	}
+	a.log.Error().Err(err).Str("event_key", key).Msg("slack event handling failed")
+	if resp.Reply.IsZero() {
+		resp.Reply = bot.Message{Blocks: []bot.Block{bot.Text{Text: a.catalog.T(resp.Locale, "error_internal", nil)}}}
+		resp.Visibility = bot.Private
+	}
+	return resp
+}
+
+// deliver acts on a Response after the event was acknowledged: the
+// reaction, then the reply (a modal for a form, ephemeral for private
+// replies in a channel, a post otherwise). Failures are logged with the
+// event key and never escape.
+func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response, err error) {
+	resp = a.withErrorReply(resp, err, t.key)
+	if resp.Reaction == "check" && t.sourceTS != "" {
+		if err := a.react(ctx, t.channel, t.sourceTS, "white_check_mark"); err != nil {
+			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reaction failed")
+		}
+	}
+	if resp.Reply.IsZero() {
+		return
+	}
+	if err := a.reply(ctx, t, resp); err != nil {
+		a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reply failed")
+	}
+}
+
+func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error {
+	msg, loc := resp.Reply, resp.Locale
+	if msg.IsForm() && t.triggerID != "" {
+		meta := t.meta
+		if meta.Channel == "" && !t.direct {
+			meta.Channel = t.channel
+		}
+		if meta.Thread == "" {
+			meta.Thread = t.thread
+		}
+		if b, ok := submitButton(msg); ok && meta.Value == "" {
+			meta.Value = b.Value
+		}
+		return a.openModal(ctx, t.triggerID, renderModal(msg, loc, meta.encode()))
+	}
+	blocks := renderBlocks(msg, loc)
+	text := fallbackText(msg)
+	switch {
+	case t.responseURL != "":
+		kind := slack.ResponseTypeEphemeral
+		if resp.Visibility == bot.Public {
+			kind = slack.ResponseTypeInChannel
+		}
+		return a.call(ctx, "response_url", func(ctx context.Context) error {
+			_, _, err := a.api.PostMessageContext(ctx, t.channel, slack.MsgOptionResponseURL(t.responseURL, kind),
+				slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false))
+			return err
+		})
+	case t.channel == "":
+		_, err := a.Send(ctx, bot.Address{Platform: bot.PlatformSlack, User: bot.NewUserID(bot.PlatformSlack, a.self().TeamID, t.user)}, msg, "")
+		return err
+	case resp.Visibility == bot.Private && !t.direct:
+		opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false)}
+		if t.thread != "" {
+			opts = append(opts, slack.MsgOptionTS(t.thread))
+		}
+		return a.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
+			_, err := a.api.PostEphemeralContext(ctx, t.channel, t.user, opts...)
+			return err
+		})
+	default:
+		_, err := a.post(ctx, t.channel, t.thread, blocks, text)
+		return err
+	}
+}
+
+func (a *Adapter) post(ctx context.Context, channel, thread string, blocks []slack.Block, text string) (string, error) {
+	var ts string
+	err := a.call(ctx, "chat.postMessage", func(ctx context.Context) (err error) {
+		opts := []slack.MsgOption{slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false)}
+		if thread != "" {
+			opts = append(opts, slack.MsgOptionTS(thread))
+		}
+		_, ts, err = a.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ts, err
+}
+
+func (a *Adapter) react(ctx context.Context, channel, ts, name string) error {
+	err := a.call(ctx, "reactions.add", func(ctx context.Context) error {
+		return a.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
+	})
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && se.Err == "already_reacted" {
+		return nil
+	}
+	return err
+}
+
+func (a *Adapter) openModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
+	return a.call(ctx, "views.open", func(ctx context.Context) error {
+		_, err := a.api.OpenViewContext(ctx, triggerID, view)
+		return err
+	})
+}
+
+func (a *Adapter) publishHome(ctx context.Context, user string, msg bot.Message, loc bot.Locale) error {
+	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: renderBlocks(msg, loc)}}
+	return a.call(ctx, "views.publish", func(ctx context.Context) error {
+		_, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
+		return err
+	})
+}
+
+// Send posts msg to a person's DM (conversations.open, cached) or to a
+// channel, in to.Thread when set. With a key, a send that already happened
+// returns the earlier message instead of posting again.
+func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
+	if key != "" {
+		if raw, ok, err := a.cache.CacheGet(ctx, "slack:sent:"+key); err == nil && ok {
+			if ch, ts, found := strings.Cut(raw, "|"); found {
+				return bot.MessageRef{Platform: bot.PlatformSlack, Channel: ch, ID: ts}, nil
+			}
+		}
+	}
+	channel := to.Channel
+	if to.User != "" {
+		var err error
+		if channel, err = a.dmChannel(ctx, to.User); err != nil {
+			return bot.MessageRef{}, fmt.Errorf("slack send to %s: %w", to.User, err)
+		}
+	}
+	if channel == "" {
+		return bot.MessageRef{}, errors.New("slack send: address has neither user nor channel")
+	}
+	loc := guessLocale(msg)
+	ts, err := a.post(ctx, channel, to.Thread, renderBlocks(msg, loc), fallbackText(msg))
+	if err != nil {
+		return bot.MessageRef{}, fmt.Errorf("slack send to %s: %w", channel, err)
+	}
+	if key != "" {
+		if err := a.cache.CacheSet(ctx, "slack:sent:"+key, channel+"|"+ts, sentTTL); err != nil {
+			a.log.Warn().Err(err).Str("key", key).Msg("slack sent-key cache write failed")
+		}
+	}
+	return bot.MessageRef{Platform: bot.PlatformSlack, Channel: channel, ID: ts}, nil
+}
+
+// dmChannel returns the id of the bot's direct chat with a person.
+func (a *Adapter) dmChannel(ctx context.Context, id bot.UserID) (string, error) {
+	key := "slack:dm:" + string(id)
+	if ch, ok, err := a.cache.CacheGet(ctx, key); err == nil && ok {
+		return ch, nil
+	}
+	var ch *slack.Channel
+	err := a.call(ctx, "conversations.open", func(ctx context.Context) (err error) {
+		ch, _, _, err = a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{id.Local()}, ReturnIM: true})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := a.cache.CacheSet(ctx, key, ch.ID, dmChannelTTL); err != nil {
+		a.log.Warn().Err(err).Msg("slack DM channel cache write failed")
+	}
+	return ch.ID, nil
+}
+
+// UploadFile shares a file (a scorecard chart, an export) in a channel with
+// Slack's external upload flow: files.getUploadURLExternal, the upload
+// itself, then files.completeUploadExternal.
+func (a *Adapter) UploadFile(ctx context.Context, channel, filename string, data []byte) error {
+	if len(data) == 0 {
+		return fmt.Errorf("slack upload %s: empty file", filename)
+	}
+	return a.call(ctx, "files.upload", func(ctx context.Context) error {
+		_, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Filename: filename,
+			Title:    filename,
+			FileSize: len(data),
+			Reader:   bytes.NewReader(data),
+			Channel:  channel,
+		})
+		return err
+	})
+}

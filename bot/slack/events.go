@@ -1,0 +1,257 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// envelope is the Events API wrapper (https://docs.slack.dev/apis/events-api),
+// the same over HTTP and inside a Socket Mode events_api envelope.
+type envelope struct {
+	Type      string     `json:"type"`
+	Challenge string     `json:"challenge"`
+	TeamID    string     `json:"team_id"`
+	EventID   string     `json:"event_id"`
+	Event     innerEvent `json:"event"`
+}
+
+// innerEvent holds the fields Pulse reads from message, app_mention and
+// app_home_opened events.
+type innerEvent struct {
+	Type        string `json:"type"`
+	Subtype     string `json:"subtype"`
+	User        string `json:"user"`
+	BotID       string `json:"bot_id"`
+	Text        string `json:"text"`
+	Channel     string `json:"channel"`
+	ChannelType string `json:"channel_type"`
+	TS          string `json:"ts"`
+	ThreadTS    string `json:"thread_ts"`
+	Tab         string `json:"tab"`
+}
+
+// userSubtypes are message subtypes that are still a person posting text:
+// a message with a file attached, and a thread reply also sent to the
+// channel. Every other subtype (edits, deletions, joins, bot posts…) is ignored.
+var userSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true}
+
+func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
+	body, ok := a.readVerified(w, r)
+	if !ok {
+		return
+	}
+	var env envelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		a.log.Warn().Err(err).Msg("slack event payload is not JSON")
+		http.Error(w, "bad payload", http.StatusBadRequest)
+		return
+	}
+	switch env.Type {
+	case "url_verification":
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(env.Challenge))
+		return
+	case "event_callback":
+	default:
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	// Acknowledge first, work after. X-Slack-Retry-Num is deliberately not
+	// looked at: a retry may be the only delivery that ever arrives.
+	if !a.tryGo(func(ctx context.Context) { a.handleEnvelope(ctx, env) }) {
+		a.log.Warn().Str("event_id", env.EventID).Msg("slack adapter saturated; asking Slack to retry")
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleEnvelope does the work for one event, after it was acknowledged.
+func (a *Adapter) handleEnvelope(ctx context.Context, env envelope) {
+	switch env.Event.Type {
+	case "message", "app_mention":
+		a.handleMessage(ctx, env)
+	case "app_home_opened":
+		a.handleHomeOpened(ctx, env)
+	}
+}
+
+// ignoredMessage reports messages Pulse must not act on: other subtypes
+// (including message_changed: an edit is not a new update, see the package
+// README), bots (ourselves included) and system messages without a user.
+func (a *Adapter) ignoredMessage(ev innerEvent) bool {
+	if ev.Subtype != "" && !userSubtypes[ev.Subtype] {
+		return true
+	}
+	if ev.BotID != "" || ev.User == "" || ev.TS == "" {
+		return true
+	}
+	me := a.self()
+	return ev.User == me.UserID || (me.BotID != "" && ev.BotID == me.BotID)
+}
+
+// handleMessage serves message and app_mention. A post that mentions the
+// bot arrives twice (as app_mention and as message, with different
+// event_ids); both are deduplicated on channel+ts and both build the same
+// Event, so whichever comes first acts and the other is dropped.
+func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
+	ev := env.Event
+	if a.ignoredMessage(ev) {
+		return
+	}
+	key := "slack:msg:" + ev.Channel + ":" + ev.TS
+	if !a.firstSeen(ctx, key, env.EventID) {
+		return
+	}
+	team := a.teamOf(env.TeamID)
+	me := a.self()
+	text, mentioned := stripBotMention(ev.Text, me.UserID)
+	direct := ev.ChannelType == "im"
+	kind := bot.KindMessage
+	if direct || mentioned || ev.Type == "app_mention" {
+		kind = bot.KindCommand
+	}
+	bev := bot.Event{
+		Key:      "slack:" + ev.Channel + ":" + ev.TS,
+		Kind:     kind,
+		Platform: bot.PlatformSlack,
+		User:     bot.NewUserID(bot.PlatformSlack, team, ev.User),
+		Channel:  ev.Channel,
+		Direct:   direct,
+		Message:  bot.MessageRef{Platform: bot.PlatformSlack, Channel: ev.Channel, ID: ev.TS},
+	}
+	bev.Text, bev.Names = a.translateText(ctx, team, text)
+	bev.Profile = a.profile(ctx, team, ev.User)
+	resp, err := a.handler.Handle(ctx, bev)
+	thread := ev.ThreadTS
+	a.deliver(ctx, target{
+		channel: ev.Channel, user: ev.User, thread: thread, direct: direct,
+		sourceTS: ev.TS, key: bev.Key,
+	}, resp, err)
+}
+
+// handleHomeOpened asks the core for the person's home view and publishes it.
+func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope) {
+	ev := env.Event
+	if ev.Tab != "home" || ev.User == "" {
+		return
+	}
+	if !a.firstSeen(ctx, "slack:event:"+env.EventID, env.EventID) {
+		return
+	}
+	team := a.teamOf(env.TeamID)
+	bev := bot.Event{
+		Key:      "slack:" + env.EventID,
+		Kind:     bot.KindAction,
+		Platform: bot.PlatformSlack,
+		User:     bot.NewUserID(bot.PlatformSlack, team, ev.User),
+		Channel:  ev.Channel,
+		Direct:   true,
+		Action:   bot.Action{ID: bot.ActionHome},
+		Profile:  a.profile(ctx, team, ev.User),
+	}
+	resp, err := a.handler.Handle(ctx, bev)
+	if err != nil {
+		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home view failed")
+	}
+	if resp.Reply.IsZero() {
+		return
+	}
+	if err := a.publishHome(ctx, ev.User, resp.Reply, resp.Locale); err != nil {
+		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home publish failed")
+	}
+}
+
+// firstSeen reports whether key is new. When Redis cannot answer it lets the
+// event through: the core's keyed writes still record once, and dropping a
+// command because of a cache outage would lose it for good.
+func (a *Adapter) firstSeen(ctx context.Context, key, eventID string) bool {
+	first, err := a.dedup.FirstSeen(ctx, key, dedupTTL)
+	if err != nil {
+		a.log.Error().Err(err).Str("event_id", eventID).Msg("slack dedupe unavailable; handling anyway")
+		return true
+	}
+	return first
+}
+
+func (a *Adapter) teamOf(payloadTeam string) string {
+	if payloadTeam != "" {
+		return payloadTeam
+	}
+	return a.self().TeamID
+}
+
+// stripBotMention removes mentions of the bot and reports whether there was one.
+func stripBotMention(text, botUser string) (string, bool) {
+	if botUser == "" {
+		return strings.TrimSpace(text), false
+	}
+	found := false
+	out := mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		if mentionRE.FindStringSubmatch(m)[1] == botUser {
+			found = true
+			return ""
+		}
+		return m
+	})
+	return strings.Join(strings.Fields(out), " "), found
+}
+
+var (
+	mentionRE = regexp.MustCompile(`<@([UWB][A-Z0-9]+)(?:\|[^>]*)?>`)
+	// otherRefRE matches Slack's other angle-bracket references: channels
+	// <#C1|name>, special mentions <!here>, user groups <!subteam^S1|@x>, links <url|label>.
+	otherRefRE = regexp.MustCompile(`<([#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
+)
+
+// translateText turns Slack markup into the command language: user mentions
+// become bot.Mention tokens (and their names are looked up), channel
+// references become "#C123" (the id teams are stored with), links become
+// their URL, special mentions become plain words, and the &amp; &lt; &gt;
+// entities Slack sends become characters again.
+func (a *Adapter) translateText(ctx context.Context, team, text string) (string, map[bot.UserID]string) {
+	var names map[bot.UserID]string
+	text = mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := mentionRE.FindStringSubmatch(m)
+		id := bot.NewUserID(bot.PlatformSlack, team, sub[1])
+		if names == nil {
+			names = map[bot.UserID]string{}
+		}
+		if _, seen := names[id]; !seen {
+			names[id] = a.profile(ctx, team, sub[1]).Name
+		}
+		return bot.Mention(id)
+	})
+	text = otherRefRE.ReplaceAllStringFunc(text, func(m string) string {
+		if strings.HasPrefix(m, "<@") {
+			return m // a Mention token written above
+		}
+		sub := otherRefRE.FindStringSubmatch(m)
+		switch sub[1] {
+		case "#":
+			return "#" + sub[2]
+		case "!":
+			if sub[3] != "" {
+				return sub[3]
+			}
+			return "@" + sub[2]
+		}
+		return sub[2]
+	})
+	return unescape(text), names
+}
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+func unescape(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return unescaper.Replace(s)
+}

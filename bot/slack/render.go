@@ -1,0 +1,345 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+const (
+	maxBlocks        = 50
+	maxHeaderChars   = 150
+	maxSectionChars  = 3000
+	maxFieldChars    = 2000
+	maxFieldsPerSect = 10
+	maxButtonChars   = 75
+	maxButtonsPerRow = 25
+	maxContextChars  = 3000
+	maxLabelChars    = 2000
+	maxPlaceholder   = 150
+	maxModalTitle    = 24
+	maxFallbackChars = 3000
+	maxValueChars    = 2000
+	maxActionIDChars = 255
+)
+
+// inputActionID is the action_id of the single element inside each input
+// block; the block_id carries the bot.Input.ID.
+const inputActionID = "value"
+
+// actionIDSep separates a button's bot id from the suffix that keeps
+// action_ids unique within a message when two buttons share an id.
+const actionIDSep = "~"
+
+// escape makes user text inert in Slack markup: Slack only treats &, < and >
+// specially (https://docs.slack.dev/messaging/formatting-message-text#escaping),
+// so "<!channel>" typed by a person is shown, never sent as a ping.
+func escape(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 16)
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// escapeLimit escapes s and cuts it to at most limit characters (as Slack
+// counts them, in runes), ending with "…" when cut. It never cuts an entity.
+func escapeLimit(s string, limit int) string {
+	e := escape(s)
+	if utf8.RuneCountInString(e) <= limit {
+		return e
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		piece := escape(string(r))
+		w := utf8.RuneCountInString(piece)
+		if n+w > limit-1 {
+			break
+		}
+		b.WriteString(piece)
+		n += w
+	}
+	b.WriteString("…")
+	return b.String()
+}
+
+// splitEscaped escapes s and splits it into chunks of at most limit runes,
+// preferring line breaks, then spaces, so a long paragraph becomes several
+// sections instead of being rejected by Slack.
+func splitEscaped(s string, limit int) []string {
+	var out []string
+	rest := []rune(s)
+	for len(rest) > 0 {
+		n, cut := 0, -1
+		lastNL, lastSpace := -1, -1
+		for i, r := range rest {
+			w := utf8.RuneCountInString(escape(string(r)))
+			if n+w > limit {
+				cut = i
+				break
+			}
+			n += w
+			if r == '\n' {
+				lastNL = i
+			} else if unicode.IsSpace(r) {
+				lastSpace = i
+			}
+		}
+		if cut < 0 {
+			out = append(out, escape(string(rest)))
+			break
+		}
+		switch {
+		case lastNL > 0:
+			cut = lastNL
+		case lastSpace > 0:
+			cut = lastSpace
+		}
+		out = append(out, escape(strings.TrimRight(string(rest[:cut]), " \n")))
+		rest = []rune(strings.TrimLeft(string(rest[cut:]), " \n"))
+	}
+	return out
+}
+
+func plain(s string, limit int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, escapeLimit(s, limit), true, false)
+}
+
+func mrkdwnEscaped(escaped string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, escaped, false, false)
+}
+
+// phrases are the adapter's own words (the rest comes from the core in the
+// user's language).
+var phrases = map[bot.Locale]map[string]string{
+	bot.English: {"more": "…and %d more", "cancel": "Cancel", "submit": "Submit", "title": "Pulse"},
+	bot.Chinese: {"more": "……还有 %d 项", "cancel": "取消", "submit": "提交", "title": "Pulse"},
+}
+
+func phrase(loc bot.Locale, key string) string {
+	if p, ok := phrases[loc][key]; ok {
+		return p
+	}
+	return phrases[bot.English][key]
+}
+
+// guessLocale picks the language of a message the core sent without telling
+// it (Messenger.Send): Chinese when the text holds Han characters.
+func guessLocale(m bot.Message) bot.Locale {
+	if strings.IndexFunc(bot.PlainText(m), func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 {
+		return bot.Chinese
+	}
+	return bot.English
+}
+
+// renderer turns one bot.Message into Block Kit.
+type renderer struct {
+	loc bot.Locale
+	// modal renders Input blocks as inputs and leaves out the submit button
+	// (the modal's own submit button takes its place).
+	modal  bool
+	submit string
+	blocks []slack.Block
+	ids    map[string]int
+}
+
+// renderBlocks renders m for a message or the Home tab.
+func renderBlocks(m bot.Message, loc bot.Locale) []slack.Block {
+	r := &renderer{loc: loc}
+	return r.render(m)
+}
+
+func (r *renderer) render(m bot.Message) []slack.Block {
+	r.ids = map[string]int{}
+	if m.Title != "" {
+		r.add(slack.NewHeaderBlock(plain(m.Title, maxHeaderChars)))
+	}
+	for _, blk := range m.Blocks {
+		r.block(blk)
+	}
+	return trimBlocks(r.blocks, r.loc)
+}
+
+func (r *renderer) add(b ...slack.Block) { r.blocks = append(r.blocks, b...) }
+
+func (r *renderer) block(blk bot.Block) {
+	switch v := blk.(type) {
+	case bot.Text:
+		for _, chunk := range splitEscaped(v.Text, maxSectionChars) {
+			if chunk != "" {
+				r.add(slack.NewSectionBlock(mrkdwnEscaped(chunk), nil, nil))
+			}
+		}
+	case bot.Fields:
+		r.fields(v)
+	case bot.Progress:
+		r.add(slack.NewSectionBlock(mrkdwnEscaped(progressText(v)), nil, nil))
+	case bot.Buttons:
+		r.buttons(v)
+	case bot.Context:
+		r.add(slack.NewContextBlock("", mrkdwnEscaped(escapeLimit(v.Text, maxContextChars))))
+	case bot.Divider:
+		r.add(slack.NewDividerBlock())
+	case bot.Input:
+		r.input(v)
+	}
+}
+
+func (r *renderer) fields(fs bot.Fields) {
+	for start := 0; start < len(fs); start += maxFieldsPerSect {
+		end := min(start+maxFieldsPerSect, len(fs))
+		objs := make([]*slack.TextBlockObject, 0, end-start)
+		for _, f := range fs[start:end] {
+			label := escapeLimit(f.Label, 200)
+			value := escapeLimit(f.Value, maxFieldChars-utf8.RuneCountInString(label)-4)
+			objs = append(objs, mrkdwnEscaped("*"+label+"*\n"+value))
+		}
+		r.add(slack.NewSectionBlock(nil, objs, nil))
+	}
+}
+
+// progressText is "*Label*\n`▓▓▓▓░░░░░░ 40%`  pace 45% · at risk", escaped.
+func progressText(p bot.Progress) string {
+	s := "*" + escapeLimit(p.Label, 1000) + "*\n`" + bot.ProgressBar(p.Percent) + "`"
+	if p.Detail != "" {
+		s += "  " + escapeLimit(p.Detail, 1000)
+	}
+	return s
+}
+
+func (r *renderer) buttons(bs bot.Buttons) {
+	var row []slack.BlockElement
+	for _, b := range bs {
+		if r.modal && b.ID == r.submit {
+			continue
+		}
+		btn := slack.NewButtonBlockElement(r.actionID(b.ID), truncateRunes(b.Value, maxValueChars), plain(b.Label, maxButtonChars))
+		if b.Danger {
+			btn = btn.WithStyle(slack.StyleDanger)
+		}
+		row = append(row, btn)
+		if len(row) == maxButtonsPerRow {
+			r.add(slack.NewActionBlock("", row...))
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		r.add(slack.NewActionBlock("", row...))
+	}
+}
+
+// actionID keeps action ids unique within one message: Slack rejects two
+// equal ones, but the core may offer the same action with two values.
+func (r *renderer) actionID(id string) string {
+	id = truncateRunes(id, maxActionIDChars-4)
+	n := r.ids[id]
+	r.ids[id] = n + 1
+	if n == 0 {
+		return id
+	}
+	return fmt.Sprintf("%s%s%d", id, actionIDSep, n)
+}
+
+// botActionID undoes actionID's suffix.
+func botActionID(actionID string) string {
+	id, _, _ := strings.Cut(actionID, actionIDSep)
+	return id
+}
+
+func (r *renderer) input(in bot.Input) {
+	if !r.modal {
+		// Messages cannot hold text inputs; show what the field is.
+		r.add(slack.NewContextBlock("", mrkdwnEscaped(escapeLimit(in.Label+": "+in.Initial, maxContextChars))))
+		return
+	}
+	el := slack.NewPlainTextInputBlockElement(nil, inputActionID)
+	if in.Placeholder != "" {
+		el.Placeholder = plain(in.Placeholder, maxPlaceholder)
+	}
+	el.InitialValue = in.Initial
+	el.Multiline = in.Multiline
+	blk := slack.NewInputBlock(in.ID, plain(in.Label, maxLabelChars), nil, el)
+	blk.Optional = in.Optional
+	r.add(blk)
+}
+
+// trimBlocks keeps Slack's 50-block limit, replacing the overflow by a
+// context line "…and N more".
+func trimBlocks(blocks []slack.Block, loc bot.Locale) []slack.Block {
+	if len(blocks) <= maxBlocks {
+		return blocks
+	}
+	kept := blocks[:maxBlocks-1:maxBlocks-1]
+	more := fmt.Sprintf(phrase(loc, "more"), len(blocks)-len(kept))
+	return append(kept, slack.NewContextBlock("", mrkdwnEscaped(more)))
+}
+
+// fallbackText is the notification text that goes with blocks: the plain
+// rendering, escaped.
+func fallbackText(m bot.Message) string {
+	return escapeLimit(bot.PlainText(m), maxFallbackChars)
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// submitButton finds the form's submit button: the first button in the
+// message. Its id becomes the modal's callback_id.
+func submitButton(m bot.Message) (bot.Button, bool) {
+	for _, blk := range m.Blocks {
+		if bs, ok := blk.(bot.Buttons); ok && len(bs) > 0 {
+			return bs[0], true
+		}
+	}
+	return bot.Button{}, false
+}
+
+// renderModal turns a form into a modal view. metadata travels back in the
+// view_submission so the reply can go to the channel the form came from.
+func renderModal(m bot.Message, loc bot.Locale, metadata string) slack.ModalViewRequest {
+	submit, _ := submitButton(m)
+	r := &renderer{loc: loc, modal: true, submit: submit.ID}
+	title := m.Title
+	if title == "" {
+		title = phrase(loc, "title")
+	}
+	body := m
+	body.Title = "" // the modal's title bar shows it
+	submitLabel := submit.Label
+	if submitLabel == "" {
+		submitLabel = phrase(loc, "submit")
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain(title, maxModalTitle),
+		Blocks:          slack.Blocks{BlockSet: r.render(body)},
+		Close:           plain(phrase(loc, "cancel"), maxModalTitle),
+		Submit:          plain(submitLabel, maxModalTitle),
+		PrivateMetadata: metadata,
+		CallbackID:      submit.ID,
+	}
+}

@@ -1,0 +1,299 @@
+package feishu
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// card is a Feishu card in JSON 2.0. Elements are built as maps: the card
+// schema has dozens of optional fields and Pulse uses a handful.
+type card struct {
+	Schema string         `json:"schema"`
+	Config map[string]any `json:"config,omitempty"`
+	Header map[string]any `json:"header,omitempty"`
+	Body   struct {
+		Elements []map[string]any `json:"elements"`
+	} `json:"body"`
+}
+
+// formName names the one form container a card may hold.
+const formName = "pulse_form"
+
+// renderCard draws msg as a card. User text goes into plain_text wherever no
+// formatting is needed; the few markdown elements escape it. fieldErrors,
+// from a rejected form, are shown under their inputs.
+func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) *card {
+	c := &card{Schema: "2.0", Config: map[string]any{"update_multi": true}}
+	if summary := cardSummary(msg); summary != "" {
+		c.Config["summary"] = map[string]any{"content": summary}
+	}
+	if msg.Title != "" {
+		c.Header = map[string]any{
+			"title":    plainText(msg.Title),
+			"template": "blue",
+		}
+	}
+	var form []map[string]any
+	formAt := -1
+	for _, blk := range msg.Blocks {
+		switch v := blk.(type) {
+		case bot.Input:
+			if formAt < 0 {
+				formAt = len(c.Body.Elements)
+			}
+			form = append(form, inputElement(v))
+			if msgErr := fieldErrors[v.ID]; msgErr != "" {
+				form = append(form, errorElement(msgErr))
+			}
+		case bot.Buttons:
+			if msg.IsForm() && formAt >= 0 && !formHasSubmit(form) {
+				form = append(form, submitRow(v))
+				continue
+			}
+			c.Body.Elements = append(c.Body.Elements, buttonRow(v))
+		default:
+			c.Body.Elements = append(c.Body.Elements, blockElements(blk)...)
+		}
+	}
+	if formAt >= 0 {
+		if !formHasSubmit(form) {
+			form = append(form, submitRow(bot.Buttons{{Label: text(loc, textSubmit)}}))
+		}
+		el := map[string]any{"tag": "form", "name": formName, "elements": form}
+		c.Body.Elements = append(c.Body.Elements[:formAt], append([]map[string]any{el}, c.Body.Elements[formAt:]...)...)
+	}
+	if len(c.Body.Elements) == 0 {
+		c.Body.Elements = []map[string]any{}
+	}
+	return c
+}
+
+// cardJSON is the card as the string im/v1/messages wants in content.
+func cardJSON(msg bot.Message, loc bot.Locale) (string, error) {
+	b, err := json.Marshal(renderCard(msg, nil, loc))
+	if err != nil {
+		return "", fmt.Errorf("render card: %w", err)
+	}
+	return string(b), nil
+}
+
+// cardSummary is the chat-list preview: the title, or the first text.
+func cardSummary(msg bot.Message) string {
+	s := msg.Title
+	if s == "" {
+		s = bot.PlainText(msg)
+	}
+	if line, _, _ := strings.Cut(s, "\n"); line != "" {
+		s = line
+	}
+	r := []rune(s)
+	if len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
+}
+
+func plainText(s string) map[string]any {
+	return map[string]any{"tag": "plain_text", "content": s}
+}
+
+func blockElements(blk bot.Block) []map[string]any {
+	switch v := blk.(type) {
+	case bot.Text:
+		return []map[string]any{{"tag": "div", "text": plainText(v.Text)}}
+	case bot.Fields:
+		return []map[string]any{fieldsElement(v)}
+	case bot.Progress:
+		return progressElements(v)
+	case bot.Context:
+		return []map[string]any{{"tag": "div", "text": map[string]any{
+			"tag": "plain_text", "content": v.Text, "text_size": "notation", "text_color": "grey",
+		}}}
+	case bot.Divider:
+		return []map[string]any{{"tag": "hr"}}
+	}
+	return nil
+}
+
+// fieldsElement shows label/value pairs two to a row, the label in bold.
+func fieldsElement(fs bot.Fields) map[string]any {
+	cols := make([]map[string]any, 0, len(fs))
+	for _, f := range fs {
+		cols = append(cols, map[string]any{
+			"tag":   "column",
+			"width": "weighted",
+			"elements": []map[string]any{{
+				"tag":     "markdown",
+				"content": "**" + escapeMarkdown(f.Label) + "**\n" + escapeMarkdown(f.Value),
+			}},
+		})
+	}
+	return map[string]any{"tag": "column_set", "flex_mode": "bisect", "horizontal_spacing": "8px", "columns": cols}
+}
+
+// progressElements draws a goal's bar as text and its detail line coloured by status.
+func progressElements(p bot.Progress) []map[string]any {
+	out := []map[string]any{{"tag": "div", "text": plainText(p.Label + "\n" + bot.ProgressBar(p.Percent))}}
+	if p.Detail != "" {
+		out = append(out, map[string]any{"tag": "div", "text": map[string]any{
+			"tag": "plain_text", "content": p.Detail, "text_size": "notation", "text_color": statusColor(p.Status),
+		}})
+	}
+	return out
+}
+
+func statusColor(s bot.Status) string {
+	switch s {
+	case bot.OnTrack, bot.Done:
+		return "green"
+	case bot.AtRisk:
+		return "orange"
+	case bot.OffTrack:
+		return "red"
+	}
+	return "grey"
+}
+
+// buttonRow lays buttons side by side. Each carries a callback whose value
+// is the object {"action": id, "value": v} that comes back in card.action.trigger.
+func buttonRow(bs bot.Buttons) map[string]any {
+	cols := make([]map[string]any, 0, len(bs))
+	for _, b := range bs {
+		cols = append(cols, map[string]any{
+			"tag": "column", "width": "auto",
+			"elements": []map[string]any{buttonElement(b)},
+		})
+	}
+	return map[string]any{"tag": "column_set", "flex_mode": "flow", "horizontal_spacing": "8px", "columns": cols}
+}
+
+func buttonElement(b bot.Button) map[string]any {
+	kind := "default"
+	if b.Danger {
+		kind = "danger"
+	}
+	return map[string]any{
+		"tag":       "button",
+		"text":      plainText(b.Label),
+		"type":      kind,
+		"name":      buttonName(b.ID),
+		"behaviors": []map[string]any{{"type": "callback", "value": map[string]string{"action": b.ID, "value": b.Value}}},
+	}
+}
+
+// submitRow is the form's submit button (the first of bs; a form has one).
+// It carries the same callback value as other buttons, and its name encodes
+// the action id too, in case a client sends only the name with form_value.
+func submitRow(bs bot.Buttons) map[string]any {
+	b := bs[0]
+	el := buttonElement(b)
+	el["type"] = "primary"
+	el["form_action_type"] = "submit"
+	return el
+}
+
+func formHasSubmit(form []map[string]any) bool {
+	for _, el := range form {
+		if el["form_action_type"] == "submit" {
+			return true
+		}
+	}
+	return false
+}
+
+// buttonName makes an action id into a component name (letters, digits and
+// underscores): "checkin.submit" → "act_checkin__submit".
+func buttonName(id string) string {
+	return "act_" + strings.ReplaceAll(id, ".", "__")
+}
+
+// actionFromName reverses buttonName; other names give "".
+func actionFromName(name string) string {
+	rest, ok := strings.CutPrefix(name, "act_")
+	if !ok {
+		return ""
+	}
+	return strings.ReplaceAll(rest, "__", ".")
+}
+
+func inputElement(in bot.Input) map[string]any {
+	el := map[string]any{
+		"tag":            "input",
+		"name":           in.ID,
+		"required":       !in.Optional,
+		"label":          plainText(in.Label),
+		"label_position": "top",
+		"width":          "fill",
+	}
+	if in.Placeholder != "" {
+		el["placeholder"] = plainText(in.Placeholder)
+	}
+	if in.Initial != "" {
+		el["default_value"] = in.Initial
+	}
+	if in.Multiline {
+		el["input_type"] = "multiline_text"
+		el["rows"] = 3
+		el["auto_resize"] = true
+	}
+	return el
+}
+
+func errorElement(msg string) map[string]any {
+	return map[string]any{"tag": "div", "text": map[string]any{
+		"tag": "plain_text", "content": msg, "text_size": "notation", "text_color": "red",
+	}}
+}
+
+// markdownEscaper neutralises everything Feishu's card markdown would read
+// as markup: HTML-like tags (<at id=all>, <font>, <link>) become entities,
+// and markdown punctuation (links, emphasis, code, headings, lists) is
+// backslash-escaped.
+var markdownEscaper = strings.NewReplacer(
+	"&", "&amp;",
+	"<", "&lt;",
+	">", "&gt;",
+	`\`, `\\`,
+	"*", `\*`,
+	"_", `\_`,
+	"~", `\~`,
+	"`", "\\`",
+	"[", `\[`,
+	"]", `\]`,
+	"(", `\(`,
+	")", `\)`,
+	"#", `\#`,
+	"$", `\$`,
+	"|", `\|`,
+	"!", `\!`,
+)
+
+// escapeMarkdown makes s safe to place in a markdown element; lines that
+// would start a list keep their dash or plus as text.
+func escapeMarkdown(s string) string {
+	lines := strings.Split(markdownEscaper.Replace(s), "\n")
+	for i, l := range lines {
+		trimmed := strings.TrimLeft(l, " ")
+		indent := l[:len(l)-len(trimmed)]
+		switch {
+		case strings.HasPrefix(trimmed, "-") || strings.HasPrefix(trimmed, "+"):
+			lines[i] = indent + `\` + trimmed
+		case orderedItem(trimmed):
+			n := strings.IndexByte(trimmed, '.')
+			lines[i] = indent + trimmed[:n] + `\` + trimmed[n:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// orderedItem reports whether a line starts like "12. ", a numbered list item.
+func orderedItem(l string) bool {
+	n := 0
+	for n < len(l) && l[n] >= '0' && l[n] <= '9' {
+		n++
+	}
+	return n > 0 && n < len(l) && l[n] == '.'
+}

@@ -1,0 +1,395 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"gopkg.in/yaml.v3"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// config is everything Pulse reads from its environment, checked.
+type config struct {
+	RedisURL    string
+	RedisPrefix string
+	HTTPAddr    string
+	ConfigFile  string
+	Admins      []bot.UserID
+	LogLevel    string
+	LogFormat   string
+	Slack       slackConfig
+	Feishu      feishuConfig
+	// Teams come from the PULSE_CONFIG file.
+	Teams []bot.Team
+}
+
+type slackConfig struct {
+	BotToken, SigningSecret, AppToken, APIURL string
+}
+
+// enabled reports whether Slack has credentials.
+func (s slackConfig) enabled() bool { return s.BotToken != "" }
+
+type feishuConfig struct {
+	AppID, AppSecret, Mode, VerificationToken, EncryptKey, BaseURL string
+}
+
+// enabled reports whether Feishu has credentials.
+func (f feishuConfig) enabled() bool { return f.AppID != "" }
+
+// Defaults of SPEC.md.
+const (
+	defaultHTTPAddr    = ":8080"
+	defaultRedisPrefix = "pulse:"
+)
+
+// configError lists every problem found in the configuration, one line
+// each, so an operator fixes them all in one go.
+type configError struct{ problems []string }
+
+func (e *configError) Error() string {
+	return "invalid configuration:\n  " + strings.Join(e.problems, "\n  ")
+}
+
+// problems collects configuration problems as "FIELD: what is wrong".
+type problems []string
+
+func (p *problems) add(field, format string, args ...any) {
+	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
+}
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return &configError{problems: p}
+}
+
+// loadConfig reads and checks the environment and the team file. It
+// returns every problem at once.
+func loadConfig(getenv func(string) string) (config, error) {
+	env := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	cfg := config{
+		RedisURL:    env("REDIS_URL"),
+		RedisPrefix: env("PULSE_REDIS_PREFIX"),
+		HTTPAddr:    env("PULSE_HTTP_ADDR"),
+		ConfigFile:  env("PULSE_CONFIG"),
+		LogLevel:    strings.ToLower(env("PULSE_LOG_LEVEL")),
+		LogFormat:   strings.ToLower(env("PULSE_LOG_FORMAT")),
+		Slack: slackConfig{
+			BotToken:      env("SLACK_BOT_TOKEN"),
+			SigningSecret: env("SLACK_SIGNING_SECRET"),
+			AppToken:      env("SLACK_APP_TOKEN"),
+			APIURL:        env("SLACK_API_URL"),
+		},
+		Feishu: feishuConfig{
+			AppID:             env("FEISHU_APP_ID"),
+			AppSecret:         env("FEISHU_APP_SECRET"),
+			Mode:              strings.ToLower(env("FEISHU_MODE")),
+			VerificationToken: env("FEISHU_VERIFICATION_TOKEN"),
+			EncryptKey:        env("FEISHU_ENCRYPT_KEY"),
+			BaseURL:           env("FEISHU_BASE_URL"),
+		},
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = defaultHTTPAddr
+	}
+	if cfg.RedisPrefix == "" {
+		cfg.RedisPrefix = defaultRedisPrefix
+	}
+	if cfg.LogLevel == "" {
+		cfg.LogLevel = "info"
+	}
+	if cfg.LogFormat == "" {
+		cfg.LogFormat = "json"
+	}
+	if cfg.Feishu.Mode == "" {
+		cfg.Feishu.Mode = "ws"
+	}
+
+	var p problems
+	checkRedis(&p, cfg)
+	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
+		p.add("PULSE_HTTP_ADDR", "%q is not host:port (for example :8080)", cfg.HTTPAddr)
+	}
+	cfg.Admins = parseAdmins(&p, env("PULSE_ADMINS"))
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("PULSE_LOG_LEVEL", "%q is not debug, info, warn or error", cfg.LogLevel)
+	}
+	switch cfg.LogFormat {
+	case "json", "console":
+	default:
+		p.add("PULSE_LOG_FORMAT", "%q is not json or console", cfg.LogFormat)
+	}
+	checkSlack(&p, cfg.Slack)
+	checkFeishu(&p, cfg.Feishu)
+	if cfg.ConfigFile != "" {
+		cfg.Teams = loadTeamFile(&p, cfg.ConfigFile)
+	}
+	return cfg, p.err()
+}
+
+func checkRedis(p *problems, cfg config) {
+	if strings.ContainsAny(cfg.RedisPrefix, "{}") {
+		p.add("PULSE_REDIS_PREFIX", "must not contain { or }, which would break Redis Cluster hash tags")
+	}
+	if cfg.RedisURL == "" {
+		return
+	}
+	u, err := url.Parse(cfg.RedisURL)
+	switch {
+	case err != nil:
+		p.add("REDIS_URL", "is not a URL; use redis://[user:pass@]host:port/db")
+	case u.Scheme != "redis" && u.Scheme != "rediss":
+		p.add("REDIS_URL", "scheme %q is not redis:// or rediss://", u.Scheme)
+	case u.Host == "":
+		p.add("REDIS_URL", "has no host; use redis://[user:pass@]host:port/db")
+	}
+}
+
+func parseAdmins(p *problems, raw string) []bot.UserID {
+	var admins []bot.UserID
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id := bot.UserID(part)
+		if !id.Valid() || !knownPlatform(id.Platform()) {
+			p.add("PULSE_ADMINS", "%q is not a platform-qualified user id such as slack:T0123:U0456 or feishu:<tenant_key>:<open_id>", part)
+			continue
+		}
+		admins = append(admins, id)
+	}
+	return admins
+}
+
+func knownPlatform(pl bot.Platform) bool {
+	return pl == bot.PlatformSlack || pl == bot.PlatformFeishu || pl == bot.PlatformConsole
+}
+
+func checkSlack(p *problems, s slackConfig) {
+	if s.BotToken == "" {
+		if s.SigningSecret != "" || s.AppToken != "" {
+			p.add("SLACK_BOT_TOKEN", "is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set")
+		}
+	} else if !strings.HasPrefix(s.BotToken, "xoxb-") {
+		p.add("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+	}
+	if s.AppToken != "" && !strings.HasPrefix(s.AppToken, "xapp-") {
+		p.add("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+	}
+	if s.BotToken != "" && s.AppToken == "" && s.SigningSecret == "" {
+		p.add("SLACK_SIGNING_SECRET", "is required to verify Slack's HTTP requests (or set SLACK_APP_TOKEN for Socket Mode)")
+	}
+	checkURL(p, "SLACK_API_URL", s.APIURL)
+}
+
+func checkFeishu(p *problems, f feishuConfig) {
+	switch {
+	case f.AppID != "" && f.AppSecret == "":
+		p.add("FEISHU_APP_SECRET", "is required when FEISHU_APP_ID is set")
+	case f.AppID == "" && f.AppSecret != "":
+		p.add("FEISHU_APP_ID", "is required when FEISHU_APP_SECRET is set")
+	}
+	switch f.Mode {
+	case "ws":
+	case "webhook":
+		if f.AppID != "" && f.VerificationToken == "" {
+			p.add("FEISHU_VERIFICATION_TOKEN", "is required when FEISHU_MODE is webhook")
+		}
+		if f.AppID != "" && f.EncryptKey == "" {
+			p.add("FEISHU_ENCRYPT_KEY", "is required when FEISHU_MODE is webhook")
+		}
+	default:
+		p.add("FEISHU_MODE", "%q is not ws or webhook", f.Mode)
+	}
+	checkURL(p, "FEISHU_BASE_URL", f.BaseURL)
+}
+
+func checkURL(p *problems, field, raw string) {
+	if raw == "" {
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		p.add(field, "%q is not an http:// or https:// URL", raw)
+	}
+}
+
+// teamFile is the PULSE_CONFIG file; deploy/config.example.yaml documents it.
+type teamFile struct {
+	Teams []teamSpec `yaml:"teams"`
+}
+
+type teamSpec struct {
+	Name          string   `yaml:"name"`
+	Platform      string   `yaml:"platform"`
+	Channel       string   `yaml:"channel"`
+	Members       []string `yaml:"members"`
+	Managers      []string `yaml:"managers"`
+	Timezone      string   `yaml:"timezone"`
+	Language      string   `yaml:"language"`
+	Checkin       string   `yaml:"checkin"`
+	Digest        string   `yaml:"digest"`
+	Questions     []string `yaml:"questions"`
+	Allowance     *int     `yaml:"allowance"`
+	Values        []string `yaml:"values"`
+	Holidays      string   `yaml:"holidays"`
+	Leaderboard   bool     `yaml:"leaderboard"`
+	AnnounceKudos *bool    `yaml:"announce_kudos"`
+}
+
+// loadTeamFile reads the YAML team file strictly (unknown fields are
+// errors, so a typo never silently falls back to a default) and turns each
+// entry into a bot.Team with SPEC.md's defaults.
+func loadTeamFile(p *problems, path string) []bot.Team {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		p.add("PULSE_CONFIG", "cannot read %s: %v", path, unwrapPathError(err))
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var f teamFile
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		p.add("PULSE_CONFIG", "%s: %s", path, strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil
+	}
+	seen := map[string]bool{}
+	teams := make([]bot.Team, 0, len(f.Teams))
+	for i, spec := range f.Teams {
+		field := fmt.Sprintf("PULSE_CONFIG teams[%d]", i)
+		if spec.Name != "" {
+			field = fmt.Sprintf("PULSE_CONFIG teams[%d] (%s)", i, spec.Name)
+		}
+		t, ok := spec.team(p, field)
+		if !ok {
+			continue
+		}
+		if seen[t.ID] {
+			p.add(field+".name", "team %q is declared twice", spec.Name)
+			continue
+		}
+		seen[t.ID] = true
+		teams = append(teams, t)
+	}
+	return teams
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// team checks one entry and builds its team; ok is false when any field is wrong.
+func (s teamSpec) team(p *problems, field string) (bot.Team, bool) {
+	before := len(*p)
+	name := strings.TrimSpace(s.Name)
+	if name == "" {
+		p.add(field+".name", "is required")
+	}
+	platform := bot.Platform(strings.ToLower(strings.TrimSpace(s.Platform)))
+	if platform != bot.PlatformSlack && platform != bot.PlatformFeishu {
+		p.add(field+".platform", "%q is not slack or feishu", s.Platform)
+	}
+	if strings.TrimSpace(s.Channel) == "" {
+		p.add(field+".channel", "is required: the platform's channel id where digests and summaries go")
+	}
+	t := bot.NewTeam(name, platform, strings.TrimSpace(s.Channel), time.Time{})
+	t.Members = userIDs(p, field+".members", s.Members, platform)
+	t.Managers = userIDs(p, field+".managers", s.Managers, platform)
+	if s.Timezone != "" {
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			p.add(field+".timezone", "%q is not an IANA time zone such as Europe/Berlin or Asia/Shanghai", s.Timezone)
+		}
+		t.TimeZone = s.Timezone
+	}
+	if s.Language != "" {
+		l, ok := bot.ParseLocale(s.Language)
+		if !ok {
+			p.add(field+".language", "%q is not en or zh", s.Language)
+		}
+		t.Locale = l
+	}
+	if s.Checkin != "" {
+		checkSchedule(p, field+".checkin", s.Checkin)
+		t.CheckInSchedule = s.Checkin
+	}
+	if s.Digest != "" {
+		checkSchedule(p, field+".digest", s.Digest)
+		t.DigestSchedule = s.Digest
+	}
+	for j, q := range s.Questions {
+		if strings.TrimSpace(q) == "" {
+			p.add(fmt.Sprintf("%s.questions[%d]", field, j), "is empty")
+		}
+	}
+	t.Questions = s.Questions
+	if s.Allowance != nil {
+		if *s.Allowance < 0 {
+			p.add(field+".allowance", "%d is negative; use 0 or more recipients a day", *s.Allowance)
+		}
+		t.KudosAllowance = *s.Allowance
+	}
+	t.Values = s.Values
+	if s.Holidays != "" {
+		checkHolidays(p, field+".holidays", s.Holidays)
+		t.Holidays = s.Holidays
+	}
+	t.Leaderboard = s.Leaderboard
+	if s.AnnounceKudos != nil {
+		t.AnnounceKudos = *s.AnnounceKudos
+	}
+	return t, len(*p) == before
+}
+
+func userIDs(p *problems, field string, raw []string, platform bot.Platform) []bot.UserID {
+	ids := make([]bot.UserID, 0, len(raw))
+	for j, r := range raw {
+		id := bot.UserID(strings.TrimSpace(r))
+		if !id.Valid() {
+			p.add(fmt.Sprintf("%s[%d]", field, j), "%q is not a platform-qualified user id such as slack:T0123:U0456", r)
+			continue
+		}
+		if id.Platform() != platform {
+			p.add(fmt.Sprintf("%s[%d]", field, j), "%q is not on the team's platform %s", r, platform)
+			continue
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// scheduleParser reads the five-field cron expressions of team schedules.
+var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+
+func checkSchedule(p *problems, field, expr string) {
+	if _, err := scheduleParser.Parse(expr); err != nil {
+		p.add(field, "%q is not a five-field cron expression such as \"0 10 * * MON\" (%v)", expr, err)
+	}
+}
+
+func checkHolidays(p *problems, field, v string) {
+	switch v {
+	case "none", "cn":
+		return
+	}
+	if _, err := os.Stat(v); err != nil {
+		p.add(field, "%q is not none, cn or a readable holiday file (%v)", v, unwrapPathError(err))
+	}
+}

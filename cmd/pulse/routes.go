@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// pinger is the store as /readyz sees it.
+type pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// readyTimeout bounds one /readyz check, so a hung Redis fails the probe
+// instead of hanging it.
+const readyTimeout = 2 * time.Second
+
+// addRoutes mounts every HTTP endpoint of `pulse serve`: the adapters'
+// webhooks, health, readiness and metrics.
+func addRoutes(mux *http.ServeMux, store pinger, platforms map[bot.Platform]platform, metrics http.Handler) {
+	for _, p := range platforms {
+		p.Routes(mux)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /readyz", readyHandler(store, platforms))
+	mux.Handle("GET /metrics", metrics)
+}
+
+// readyHandler answers 200 when Redis answers and every platform is
+// connected, and 503 listing what is not.
+func readyHandler(store pinger, platforms map[bot.Platform]platform) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		var problems []string
+		if err := store.Ping(ctx); err != nil {
+			problems = append(problems, "redis: "+err.Error())
+		}
+		names := make([]string, 0, len(platforms))
+		for p := range platforms {
+			names = append(names, string(p))
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			if err := platforms[bot.Platform(name)].Ready(); err != nil {
+				problems = append(problems, name+": "+err.Error())
+			}
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, strings.Join(problems, "\n"))
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+}
+
+// newMetrics serves a minimal Prometheus exposition until Pulse's own
+// metrics (events, jobs, Redis round trips) are added: it lets scrapers and
+// dashboards be set up against a stable endpoint now.
+func newMetrics() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		fmt.Fprint(w, "# HELP pulse_up Whether this Pulse process is serving.\n# TYPE pulse_up gauge\npulse_up 1\n")
+	})
+}

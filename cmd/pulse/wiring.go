@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/scheduler"
+	"github.com/pulse-bot/pulse/store"
+)
+
+// backend is an open store with the client under it.
+type backend struct {
+	rdb   redis.UniversalClient
+	store *store.Store
+	// inMemory is set for the embedded server: the data goes when Pulse stops.
+	inMemory bool
+	close    func()
+}
+
+// errNoRedis is returned by commands that need a Redis and got none.
+var errNoRedis = errors.New("REDIS_URL: is not set; point it at your Redis (redis://host:6379/0)")
+
+// openBackend connects to REDIS_URL, or starts the embedded server when
+// embedded is allowed and REDIS_URL is unset.
+func (e *environment) openBackend(ctx context.Context, embeddedAllowed bool) (*backend, error) {
+	if e.cfg.RedisURL == "" {
+		if !embeddedAllowed {
+			return nil, errNoRedis
+		}
+		rdb, stop, err := store.StartEmbedded()
+		if err != nil {
+			return nil, fmt.Errorf("start the embedded store: %w", err)
+		}
+		return &backend{rdb: rdb, store: store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix}), inMemory: true, close: stop}, nil
+	}
+	rdb, err := store.Connect(e.cfg.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	st := store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix})
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := st.Ping(pingCtx); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("REDIS_URL: Redis does not answer: %w", err)
+	}
+	return &backend{rdb: rdb, store: st, close: func() { _ = rdb.Close() }}, nil
+}
+
+// newService builds the core on a backend. The messenger is a Router the
+// caller fills with adapters once they exist (adapters need the service as
+// their handler, the service needs them to send).
+func (e *environment) newService(b *backend, router bot.Router, clock bot.Clock) (*bot.Service, error) {
+	svc, err := bot.NewService(bot.Config{
+		Store:            b.store,
+		Messenger:        router,
+		Clock:            clock,
+		Log:              e.log.With().Str("component", "core").Logger(),
+		Admins:           e.cfg.Admins,
+		ValidateSchedule: scheduler.ValidateSchedule,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the core: %w", err)
+	}
+	return svc, nil
+}
+
+// newScheduler builds the scheduler that fires the service's jobs.
+func (e *environment) newScheduler(b *backend, svc *bot.Service, clock bot.Clock) (*scheduler.Scheduler, error) {
+	s, err := scheduler.New(scheduler.Config{
+		Teams:   b.store,
+		People:  b.store,
+		Planner: svc,
+		Clock:   clock,
+		Log:     e.log.With().Str("component", "scheduler").Logger(),
+		Client:  b.rdb,
+		Prefix:  e.cfg.RedisPrefix,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the scheduler: %w", err)
+	}
+	return s, nil
+}
+
+// offsetClock is the system clock moved by an offset that can change. `pulse
+// try` seeds its demo with the clock weeks in the past, so the demo's goals
+// have a history, then sets the offset to zero.
+type offsetClock struct {
+	base bot.Clock
+	mu   sync.Mutex
+	off  time.Duration
+}
+
+// Now returns the base clock's time plus the offset.
+func (c *offsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.base.Now().Add(c.off)
+}
+
+// Set changes the offset.
+func (c *offsetClock) Set(off time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.off = off
+}
+
+// discard is a messenger that sends nothing, for seeding the demo quietly.
+type discard struct{}
+
+func (discard) Send(_ context.Context, to bot.Address, _ bot.Message, key string) (bot.MessageRef, error) {
+	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: "seed:" + key}, nil
+}

@@ -289,7 +289,7 @@ func trimBlocks(blocks []slack.Block, loc bot.Locale) []slack.Block {
 	if len(blocks) <= maxBlocks {
 		return blocks
 	}
-	kept := blocks[:maxBlocks-1:maxBlocks-1]
+	kept := blocks[: maxBlocks-1 : maxBlocks-1]
 	more := fmt.Sprintf(phrase(loc, "more"), len(blocks)-len(kept))
 	return append(kept, slack.NewContextBlock("", mrkdwnEscaped(more)))
 }

@@ -4,9 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 )
+
+// MaxTextLength is the longest text Pulse accepts in one command or answer.
+const MaxTextLength = 3000
 
 // Config is what a Service needs from the outside.
 type Config struct {
@@ -16,17 +22,25 @@ type Config struct {
 	Log       zerolog.Logger
 	// Admins have admin rights everywhere (PULSE_ADMINS).
 	Admins []UserID
+	// ValidateSchedule checks a cron expression before a team saves it. The
+	// scheduler package provides it; bot itself knows no cron syntax.
+	ValidateSchedule func(expr string) error
+	// RunStatus, when set, describes the latest scheduled runs of a team for
+	// `/pulse status`, one line each.
+	RunStatus func(ctx context.Context, teamID string) ([]string, error)
 }
 
 // Service applies SPEC.md's rules to events. It is the one place where
 // permissions are checked and records are changed; adapters only translate.
 type Service struct {
-	store     Store
-	messenger Messenger
-	clock     Clock
-	log       zerolog.Logger
-	admins    map[UserID]bool
-	catalog   *Catalog
+	store            Store
+	messenger        Messenger
+	clock            Clock
+	log              zerolog.Logger
+	admins           map[UserID]bool
+	catalog          *Catalog
+	validateSchedule func(string) error
+	runStatus        func(context.Context, string) ([]string, error)
 }
 
 // NewService checks cfg and returns a ready Service.
@@ -40,6 +54,9 @@ func NewService(cfg Config) (*Service, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
+	if cfg.ValidateSchedule == nil {
+		cfg.ValidateSchedule = validateFiveFields
+	}
 	catalog, err := LoadCatalog()
 	if err != nil {
 		return nil, fmt.Errorf("new service: %w", err)
@@ -49,17 +66,382 @@ func NewService(cfg Config) (*Service, error) {
 		admins[a] = true
 	}
 	return &Service{
-		store:     cfg.Store,
-		messenger: cfg.Messenger,
-		clock:     cfg.Clock,
-		log:       cfg.Log,
-		admins:    admins,
-		catalog:   catalog,
+		store:            cfg.Store,
+		messenger:        cfg.Messenger,
+		clock:            cfg.Clock,
+		log:              cfg.Log,
+		admins:           admins,
+		catalog:          catalog,
+		validateSchedule: cfg.ValidateSchedule,
+		runStatus:        cfg.RunStatus,
 	}, nil
+}
+
+// Catalog returns the message catalogue, for adapters' and tests' use.
+func (s *Service) Catalog() *Catalog { return s.catalog }
+
+// userError is a refusal or a mistake the user can fix. Key names the
+// catalogue sentence that says what was wrong and what to type instead.
+type userError struct {
+	Key  string
+	Data map[string]any
+}
+
+func (e *userError) Error() string { return "user error: " + e.Key }
+
+func refuse(key string, data map[string]any) error { return &userError{Key: key, Data: data} }
+
+// request is one event being handled, with what the handlers share.
+type request struct {
+	ev     Event
+	now    time.Time
+	actor  Person
+	locale Locale
+	teams  []Team
+	loaded bool
 }
 
 // Handle answers one event. The error is for logging: the Response already
 // holds a reply in the user's language that says what to do.
 func (s *Service) Handle(ctx context.Context, ev Event) (Response, error) {
-	return Response{}, errors.New("handle: not built yet")
+	r, err := s.begin(ctx, ev)
+	if err != nil {
+		return s.failure(English, ev, err)
+	}
+	resp, err := s.dispatch(ctx, r)
+	if err != nil {
+		return s.failure(r.locale, ev, err)
+	}
+	resp.Locale = r.locale
+	return resp, nil
+}
+
+// failure turns an error into the reply the user sees.
+func (s *Service) failure(l Locale, ev Event, err error) (Response, error) {
+	var ue *userError
+	if errors.As(err, &ue) {
+		return s.textReply(l, ue.Key, ue.Data), nil
+	}
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return s.textReply(l, pe.Key, pe.Data), nil
+	}
+	if errors.Is(err, ErrDuplicate) {
+		// A platform retry of something already done: say nothing twice.
+		return Response{Locale: l}, nil
+	}
+	s.log.Error().Err(err).Str("event", ev.Key).Str("platform", string(ev.Platform)).Msg("handle event")
+	return s.textReply(l, "error_internal", nil), err
+}
+
+func (s *Service) textReply(l Locale, key string, data map[string]any) Response {
+	return Response{Reply: Message{Blocks: []Block{Text{Text: s.catalog.T(l, key, data)}}}, Visibility: Private, Locale: l}
+}
+
+// begin loads the actor, creating or refreshing their profile from the platform's.
+func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
+	if !ev.User.Valid() {
+		return nil, fmt.Errorf("begin: event %s has no valid user", ev.Key)
+	}
+	r := &request{ev: ev, now: s.clock.Now()}
+	p, err := s.store.GetPerson(ctx, ev.User)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		p = Person{ID: ev.User, Name: ev.Profile.Name, TimeZone: ev.Profile.TimeZone}
+		if p.Name == "" {
+			p.Name = ev.User.Local()
+		}
+		if err := s.store.SavePerson(ctx, p); err != nil {
+			return r, fmt.Errorf("save new person %s: %w", ev.User, err)
+		}
+	case err != nil:
+		return r, fmt.Errorf("load person %s: %w", ev.User, err)
+	case ev.Profile.Name != "" && ev.Profile.Name != p.Name:
+		p.Name = ev.Profile.Name
+		if err := s.store.SavePerson(ctx, p); err != nil {
+			return r, fmt.Errorf("refresh person %s: %w", ev.User, err)
+		}
+	}
+	r.actor = p
+	r.locale = s.localeFor(ctx, r)
+	return r, nil
+}
+
+// localeFor picks the reply language: the person's choice, the platform
+// profile's, their team's, then the platform's default.
+func (s *Service) localeFor(ctx context.Context, r *request) Locale {
+	if r.actor.Locale != "" {
+		return r.actor.Locale
+	}
+	if r.ev.Profile.Locale != "" {
+		return r.ev.Profile.Locale
+	}
+	if teams, err := s.teamsOf(ctx, r); err == nil && len(teams) > 0 {
+		if t, ok := s.channelTeam(ctx, r); ok {
+			return t.Locale
+		}
+		return teams[0].Locale
+	}
+	return defaultLocale(r.ev.Platform)
+}
+
+func (s *Service) teamsOf(ctx context.Context, r *request) ([]Team, error) {
+	if r.loaded {
+		return r.teams, nil
+	}
+	teams, err := s.store.TeamsOf(ctx, r.actor.ID)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", r.actor.ID, err)
+	}
+	r.teams, r.loaded = teams, true
+	return teams, nil
+}
+
+// channelTeam is the team whose channel the event came from, if any.
+func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
+	if r.ev.Direct || r.ev.Channel == "" {
+		return Team{}, false
+	}
+	t, err := s.store.TeamByChannel(ctx, r.ev.Platform, r.ev.Channel)
+	return t, err == nil
+}
+
+// dispatch routes an event to its handler.
+func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
+	switch r.ev.Kind {
+	case KindAction:
+		return s.handleAction(ctx, r)
+	case KindMessage:
+		return s.handleChatMessage(ctx, r)
+	}
+	text := strings.TrimSpace(r.ev.Text)
+	if text == "" {
+		return Response{}, refuse("error_empty", nil)
+	}
+	if utf8.RuneCountInString(text) > MaxTextLength {
+		return Response{}, refuse("error_too_long", map[string]any{"Max": MaxTextLength})
+	}
+	cmd, ok := SplitCommand(text)
+	if !ok {
+		return s.handleFreeText(ctx, r, text)
+	}
+	return s.handleCommand(ctx, r, cmd)
+}
+
+func (s *Service) handleCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	switch cmd.Verb {
+	case VerbGoal:
+		return s.goalCommand(ctx, r, cmd)
+	case VerbKudos:
+		return s.kudosCommand(ctx, r, cmd)
+	case VerbCheckIn:
+		return s.checkInCommand(ctx, r, cmd)
+	case VerbScorecard:
+		return s.scorecardCommand(ctx, r, cmd)
+	case VerbPulse:
+		return s.pulseCommand(ctx, r, cmd)
+	case VerbHelp:
+		return s.help(r), nil
+	}
+	return Response{}, refuse("error_not_available", map[string]any{"Command": string(cmd.Verb)})
+}
+
+// handleFreeText answers text addressed to the bot that is not a command: a
+// check-in answer when a conversation is open, progress, kudos, or a hint.
+func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (Response, error) {
+	if r.ev.Direct {
+		conv, err := s.store.Conversation(ctx, r.actor.ID)
+		switch {
+		case err == nil:
+			return s.answerCheckIn(ctx, r, conv, text)
+		case !errors.Is(err, ErrNotFound):
+			return Response{}, fmt.Errorf("load conversation of %s: %w", r.actor.ID, err)
+		}
+	}
+	if LooksLikeProgress(text) {
+		return s.goalUpdate(ctx, r, text)
+	}
+	if LooksLikeKudos(text) {
+		return s.giveKudos(ctx, r, stripFirstWord(text))
+	}
+	return Response{}, refuse("error_unknown_command", nil)
+}
+
+// handleChatMessage picks progress and kudos out of ordinary channel
+// messages; everything else is left alone, silently.
+func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, error) {
+	text := strings.TrimSpace(r.ev.Text)
+	if text == "" || utf8.RuneCountInString(text) > MaxTextLength {
+		return Response{}, nil
+	}
+	if r.ev.Direct {
+		return s.handleFreeText(ctx, r, text)
+	}
+	if LooksLikeProgress(text) {
+		resp, err := s.goalUpdate(ctx, r, text)
+		if err == nil {
+			resp.Reaction = "check"
+		}
+		return resp, err
+	}
+	if LooksLikeKudos(text) {
+		return s.giveKudos(ctx, r, stripFirstWord(text))
+	}
+	return Response{}, nil
+}
+
+func stripFirstWord(text string) string {
+	toks := Tokens(text)
+	if len(toks) == 0 {
+		return ""
+	}
+	rest := strings.TrimSpace(text)
+	return strings.TrimSpace(strings.TrimPrefix(rest, toks[0]))
+}
+
+func (s *Service) handleAction(ctx context.Context, r *request) (Response, error) {
+	switch r.ev.Action.ID {
+	case ActionHome:
+		return s.home(ctx, r)
+	case ActionCheckInForm:
+		return s.checkInForm(ctx, r)
+	case ActionCheckInSubmit:
+		return s.submitCheckInForm(ctx, r)
+	case ActionKudosForm:
+		return s.kudosForm(r), nil
+	case ActionKudosSubmit:
+		return s.submitKudosForm(ctx, r)
+	case ActionGoalUpdateForm:
+		return s.goalUpdateForm(r), nil
+	case ActionGoalUpdateSubmit:
+		return s.submitGoalUpdateForm(ctx, r)
+	case ActionForgetConfirm:
+		return s.forgetMe(ctx, r)
+	}
+	return Response{}, refuse("error_unknown_action", nil)
+}
+
+// t translates key in the request's language.
+func (s *Service) t(r *request, key string, data map[string]any) string {
+	return s.catalog.T(r.locale, key, data)
+}
+
+// say is a private reply of one translated sentence.
+func (s *Service) say(r *request, key string, data map[string]any) Response {
+	return s.textReply(r.locale, key, data)
+}
+
+// isAdmin reports whether the person has deployment-wide admin rights.
+func (s *Service) isAdmin(id UserID) bool { return s.admins[id] }
+
+// canManage reports whether the person may manage the team.
+func (s *Service) canManage(t Team, id UserID) bool { return s.isAdmin(id) || t.HasManager(id) }
+
+// resolveTeam finds the team a command is about: the one named, the
+// channel's, or the actor's only (or first) team.
+func (s *Service) resolveTeam(ctx context.Context, r *request, name string) (Team, error) {
+	if name != "" {
+		t, err := s.store.GetTeam(ctx, TeamID(name))
+		if errors.Is(err, ErrNotFound) {
+			return Team{}, refuse("error_team_unknown", map[string]any{"Team": name})
+		}
+		if err != nil {
+			return Team{}, fmt.Errorf("load team %s: %w", name, err)
+		}
+		return t, nil
+	}
+	if t, ok := s.channelTeam(ctx, r); ok {
+		return t, nil
+	}
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		return Team{}, err
+	}
+	if len(teams) == 0 {
+		return Team{}, refuse("error_no_team", nil)
+	}
+	return teams[0], nil
+}
+
+// names returns display names for people, falling back to what the event said
+// and then to the platform's id.
+func (s *Service) names(ctx context.Context, r *request, ids []UserID) (map[UserID]string, error) {
+	people, err := s.store.People(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load names: %w", err)
+	}
+	out := make(map[UserID]string, len(ids))
+	for _, id := range ids {
+		switch {
+		case people[id].Name != "":
+			out[id] = people[id].Name
+		case r != nil && r.ev.Names[id] != "":
+			out[id] = r.ev.Names[id]
+		default:
+			out[id] = id.Local()
+		}
+	}
+	return out, nil
+}
+
+// ensurePeople records people mentioned for the first time, with the names the platform gave.
+func (s *Service) ensurePeople(ctx context.Context, r *request, ids []UserID) error {
+	known, err := s.store.People(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("load people: %w", err)
+	}
+	for _, id := range ids {
+		if _, ok := known[id]; ok {
+			continue
+		}
+		name := r.ev.Names[id]
+		if name == "" {
+			name = id.Local()
+		}
+		if err := s.store.SavePerson(ctx, Person{ID: id, Name: name}); err != nil {
+			return fmt.Errorf("save person %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// audit builds an audit entry for a change made by the request's actor.
+func (r *request) audit(action, subject, detail string) AuditEntry {
+	return AuditEntry{At: r.now, Actor: r.actor.ID, Action: action, Subject: subject, Detail: detail, Key: r.ev.Key}
+}
+
+// personLocation is the person's zone, else the team's.
+func personLocation(p Person, t Team) *time.Location {
+	if p.TimeZone != "" {
+		return loadLocation(p.TimeZone)
+	}
+	return t.Location()
+}
+
+// notify sends a message to someone else; a failure is logged, never fatal,
+// because what it reports is already saved.
+func (s *Service) notify(ctx context.Context, to Address, msg Message, key string) {
+	if _, err := s.messenger.Send(ctx, to, msg, key); err != nil {
+		s.log.Warn().Err(err).Str("platform", string(to.Platform)).Str("key", key).Msg("send notification")
+	}
+}
+
+// localeOf is the language to write to a person in when they did not ask.
+func localeOf(p Person, t Team) Locale {
+	if p.Locale != "" {
+		return p.Locale
+	}
+	if t.Locale != "" {
+		return t.Locale
+	}
+	return defaultLocale(p.ID.Platform())
+}
+
+// validateFiveFields is the fallback schedule check when no scheduler is
+// wired: five space-separated fields.
+func validateFiveFields(expr string) error {
+	if len(strings.Fields(expr)) != 5 {
+		return fmt.Errorf("schedule %q: want five cron fields", expr)
+	}
+	return nil
 }

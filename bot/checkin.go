@@ -1,0 +1,477 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// defaultQuestionKeys are the written check-in questions of SPEC.md; the
+// mood question (1–5) always follows them.
+var defaultQuestionKeys = []string{"checkin_q_done", "checkin_q_next", "checkin_q_blockers"}
+
+// questions returns the team's written questions in locale l.
+func (s *Service) questions(t Team, l Locale) []string {
+	if len(t.Questions) > 0 {
+		return t.Questions
+	}
+	out := make([]string, len(defaultQuestionKeys))
+	for i, k := range defaultQuestionKeys {
+		out[i] = s.catalog.T(l, k, nil)
+	}
+	return out
+}
+
+// Highlight is the first answer; Blockers the last written one (SPEC's
+// "done" and "blockers" questions, wherever a team put its own).
+func (c CheckIn) Highlight() string {
+	if len(c.Answers) == 0 {
+		return ""
+	}
+	return c.Answers[0]
+}
+
+// Blockers returns the answer to the last written question, empty when the person said none.
+func (c CheckIn) Blockers() string {
+	if len(c.Answers) == 0 {
+		return ""
+	}
+	b := strings.TrimSpace(c.Answers[len(c.Answers)-1])
+	if isNothing(b) {
+		return ""
+	}
+	return b
+}
+
+func isNothing(s string) bool {
+	switch strings.ToLower(strings.Trim(s, " .!。！")) {
+	case "", "no", "none", "nope", "nothing", "n/a", "na", "-", "无", "没有", "暂无", "没", "否":
+		return true
+	}
+	return false
+}
+
+func (s *Service) checkInCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	switch cmd.Sub {
+	case "":
+		return s.startCheckIn(ctx, r, cmd.Args)
+	case "skip":
+		return s.skipCheckIn(ctx, r, cmd.Args)
+	case "away":
+		return s.goAway(ctx, r, cmd.Args)
+	case "back":
+		return s.comeBack(ctx, r)
+	case "status":
+		return s.checkInStatus(ctx, r, cmd.Args)
+	}
+	return Response{}, refuse("checkin_usage", nil)
+}
+
+// currentPeriod is the ISO week of now in the team's zone.
+func currentPeriod(t Team, now time.Time) string { return ISOWeek(now, t.Location()) }
+
+// startCheckIn starts, resumes or (when finished) reopens the actor's check-in.
+func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveCheckInTeam(ctx, r, args)
+	if err != nil {
+		return Response{}, err
+	}
+	period := currentPeriod(team, r.now)
+	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	reopened := c.Done() || c.Skipped
+	if reopened {
+		c.Next, c.Skipped, c.SkipReason = 0, false, ""
+	}
+	c.UpdatedAt = r.now
+	if err := s.store.SaveCheckIn(ctx, c, "", r.audit("checkin.started", period, "")); err != nil {
+		return Response{}, fmt.Errorf("start check-in: %w", err)
+	}
+	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period}); err != nil {
+		return Response{}, fmt.Errorf("open conversation: %w", err)
+	}
+	intro := s.t(r, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
+	if reopened {
+		intro = s.t(r, "checkin_edit_intro", map[string]any{"Period": period})
+	}
+	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
+}
+
+// resolveCheckInTeam picks the team named with "team <name>", else the usual one.
+func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
+	toks := Tokens(args)
+	if len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队") {
+		return s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
+	}
+	return s.resolveTeam(ctx, r, "")
+}
+
+func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id UserID) (CheckIn, error) {
+	c, err := s.store.GetCheckIn(ctx, team.ID, period, id)
+	if errors.Is(err, ErrNotFound) {
+		return CheckIn{TeamID: team.ID, Person: id, Period: period}, nil
+	}
+	if err != nil {
+		return CheckIn{}, fmt.Errorf("load check-in %s/%s: %w", team.ID, period, err)
+	}
+	return c, nil
+}
+
+// questionMessage asks the next question, with an intro line and a button
+// for platforms that can show the whole form at once.
+func (s *Service) questionMessage(l Locale, team Team, c CheckIn, intro string) Message {
+	qs := s.questions(team, l)
+	var q, previous string
+	if c.Next < len(qs) {
+		q = qs[c.Next]
+		if c.Next < len(c.Answers) {
+			previous = c.Answers[c.Next]
+		}
+	} else {
+		q = s.catalog.T(l, "checkin_q_mood", nil)
+		if c.Mood > 0 {
+			previous = strconv.Itoa(c.Mood)
+		}
+	}
+	msg := Message{}
+	if intro != "" {
+		msg.Blocks = append(msg.Blocks, Text{Text: intro})
+	}
+	msg.Blocks = append(msg.Blocks, Text{Text: fmt.Sprintf("%d/%d  %s", c.Next+1, len(qs)+1, q)})
+	if previous != "" {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "checkin_previous", map[string]any{"Answer": previous})})
+	}
+	msg.Blocks = append(msg.Blocks, Buttons{{ID: ActionCheckInForm, Label: s.catalog.T(l, "button_checkin_form", nil), Value: team.ID + "|" + c.Period, Command: "/checkin"}})
+	return msg
+}
+
+// answerCheckIn records one answer in the actor's open conversation and asks the next question.
+func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversation, text string) (Response, error) {
+	team, err := s.store.GetTeam(ctx, conv.TeamID)
+	if err != nil {
+		return Response{}, fmt.Errorf("load team %s: %w", conv.TeamID, err)
+	}
+	c, err := s.loadCheckIn(ctx, team, conv.Period, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	qs := s.questions(team, r.locale)
+	if c.Next < len(qs) {
+		for len(c.Answers) < len(qs) {
+			c.Answers = append(c.Answers, "")
+		}
+		c.Answers[c.Next] = text
+		c.Next++
+	} else {
+		mood, ok := parseMood(text)
+		if !ok {
+			return Response{}, refuse("checkin_mood_invalid", nil)
+		}
+		c.Mood = mood
+		c.Completed = r.now
+	}
+	c.UpdatedAt = r.now
+	if c.Done() {
+		return s.finishCheckIn(ctx, r, team, c)
+	}
+	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, strconv.Itoa(c.Next))); err != nil {
+		return Response{}, fmt.Errorf("save answer: %w", err)
+	}
+	return Response{Reply: s.questionMessage(r.locale, team, c, ""), Visibility: Private}, nil
+}
+
+// finishCheckIn saves a completed check-in, closes the conversation and,
+// when the team's summary is already out, adds the answers to its thread.
+func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
+	c.Next = len(s.questions(team, r.locale)) + 1
+	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil {
+		return Response{}, fmt.Errorf("save check-in: %w", err)
+	}
+	if err := s.store.ClearConversation(ctx, r.actor.ID); err != nil {
+		return Response{}, fmt.Errorf("close conversation: %w", err)
+	}
+	s.postLateAnswer(ctx, team, c, r.actor)
+	return s.say(r, "checkin_thanks", map[string]any{"Period": c.Period}), nil
+}
+
+func parseMood(text string) (int, bool) {
+	t := strings.TrimSpace(text)
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "/5"), "分")
+	n, err := strconv.Atoi(strings.TrimSpace(toHalfWidthDigits(t)))
+	if err != nil || n < 1 || n > 5 {
+		return 0, false
+	}
+	return n, true
+}
+
+func toHalfWidthDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return r - '０' + '0'
+		}
+		return r
+	}, s)
+}
+
+func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	period := currentPeriod(team, r.now)
+	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	c.Skipped, c.SkipReason, c.UpdatedAt = true, strings.TrimSpace(reason), r.now
+	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
+		return Response{}, fmt.Errorf("skip check-in: %w", err)
+	}
+	if err := s.store.ClearConversation(ctx, r.actor.ID); err != nil {
+		return Response{}, fmt.Errorf("close conversation: %w", err)
+	}
+	return s.say(r, "checkin_skipped", map[string]any{"Period": period}), nil
+}
+
+func (s *Service) goAway(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil && !isUserError(err) {
+		return Response{}, err
+	}
+	loc := personLocation(r.actor, team)
+	until, err := ParseAwayUntil(args, r.now, loc)
+	if err != nil {
+		return Response{}, err
+	}
+	if until.Before(startOfDay(r.now, loc)) {
+		return Response{}, refuse("error_date_past", map[string]any{"Date": until.Format("2006-01-02")})
+	}
+	r.actor.AwayUntil = until
+	if err := s.store.SavePerson(ctx, r.actor); err != nil {
+		return Response{}, fmt.Errorf("save away of %s: %w", r.actor.ID, err)
+	}
+	s.auditAllTeams(ctx, r, r.audit("person.away", string(r.actor.ID), until.Format("2006-01-02")))
+	return s.say(r, "checkin_away", map[string]any{"Date": until.Format("2006-01-02")}), nil
+}
+
+func (s *Service) comeBack(ctx context.Context, r *request) (Response, error) {
+	r.actor.AwayUntil = time.Time{}
+	if err := s.store.SavePerson(ctx, r.actor); err != nil {
+		return Response{}, fmt.Errorf("save back of %s: %w", r.actor.ID, err)
+	}
+	s.auditAllTeams(ctx, r, r.audit("person.back", string(r.actor.ID), ""))
+	return s.say(r, "checkin_back", nil), nil
+}
+
+// auditAllTeams records a personal change in each of the person's teams.
+func (s *Service) auditAllTeams(ctx context.Context, r *request, a AuditEntry) {
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("audit personal change")
+		return
+	}
+	for _, t := range teams {
+		if err := s.store.Audit(ctx, t.ID, a); err != nil {
+			s.log.Warn().Err(err).Str("team", t.ID).Msg("audit personal change")
+		}
+	}
+}
+
+func isUserError(err error) bool {
+	var ue *userError
+	return errors.As(err, &ue)
+}
+
+// IsAway reports whether the person is away on the day of t (in loc).
+func (p Person) IsAway(t time.Time, loc *time.Location) bool {
+	if p.AwayUntil.IsZero() {
+		return false
+	}
+	y, m, d := p.AwayUntil.Date()
+	last := time.Date(y, m, d, 0, 0, 0, 0, loc).AddDate(0, 0, 1)
+	return t.Before(last)
+}
+
+// participation sorts a team's people by where they are with the period's check-in.
+type participation struct {
+	answered, skipped, away, missing []UserID
+	checkIns                         map[UserID]CheckIn
+}
+
+func (s *Service) participation(ctx context.Context, team Team, period string, now time.Time) (participation, error) {
+	list, err := s.store.TeamCheckIns(ctx, team.ID, period)
+	if err != nil {
+		return participation{}, fmt.Errorf("check-ins of %s: %w", team.ID, err)
+	}
+	p := participation{checkIns: map[UserID]CheckIn{}}
+	for _, c := range list {
+		p.checkIns[c.Person] = c
+	}
+	people, err := s.store.People(ctx, team.Members)
+	if err != nil {
+		return participation{}, fmt.Errorf("load members of %s: %w", team.ID, err)
+	}
+	for _, id := range team.Members {
+		c := p.checkIns[id]
+		switch {
+		case c.Done():
+			p.answered = append(p.answered, id)
+		case c.Skipped:
+			p.skipped = append(p.skipped, id)
+		case people[id].IsAway(now, personLocation(people[id], team)):
+			p.away = append(p.away, id)
+		default:
+			p.missing = append(p.missing, id)
+		}
+	}
+	return p, nil
+}
+
+func (s *Service) checkInStatus(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveCheckInTeam(ctx, r, args)
+	if err != nil {
+		return Response{}, err
+	}
+	if !s.canManage(team, r.actor.ID) {
+		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
+	}
+	period := currentPeriod(team, r.now)
+	p, err := s.participation(ctx, team, period, r.now)
+	if err != nil {
+		return Response{}, err
+	}
+	names, err := s.names(ctx, r, team.Members)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "checkin_status_title", map[string]any{"Team": team.Name, "Period": period})}
+	msg.Blocks = append(msg.Blocks, Fields{
+		{Label: s.t(r, "label_answered", nil), Value: listOrDash(names, p.answered)},
+		{Label: s.t(r, "label_missing", nil), Value: listOrDash(names, p.missing)},
+		{Label: s.t(r, "label_skipped", nil), Value: listOrDash(names, p.skipped)},
+		{Label: s.t(r, "label_away", nil), Value: listOrDash(names, p.away)},
+	})
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+func listOrDash(names map[UserID]string, ids []UserID) string {
+	if len(ids) == 0 {
+		return "—"
+	}
+	return joinNames(names, ids)
+}
+
+// checkInForm returns all the questions as one form.
+func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error) {
+	team, period, err := s.formTarget(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "checkin_form_title", map[string]any{"Team": team.Name, "Period": period})}
+	for i, q := range s.questions(team, r.locale) {
+		in := Input{ID: "q" + strconv.Itoa(i), Label: q, Multiline: true, Optional: i == len(s.questions(team, r.locale))-1}
+		if i < len(c.Answers) {
+			in.Initial = c.Answers[i]
+		}
+		msg.Blocks = append(msg.Blocks, in)
+	}
+	mood := Input{ID: "mood", Label: s.t(r, "checkin_q_mood", nil), Placeholder: "1–5"}
+	if c.Mood > 0 {
+		mood.Initial = strconv.Itoa(c.Mood)
+	}
+	msg.Blocks = append(msg.Blocks, mood, Buttons{{ID: ActionCheckInSubmit, Label: s.t(r, "button_submit", nil), Value: team.ID + "|" + period, Command: "/checkin"}})
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// formTarget reads "team|period" from a check-in button, defaulting to the current one.
+func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, error) {
+	teamID, period, ok := strings.Cut(r.ev.Action.Value, "|")
+	if !ok || teamID == "" {
+		team, err := s.resolveTeam(ctx, r, "")
+		if err != nil {
+			return Team{}, "", err
+		}
+		return team, currentPeriod(team, r.now), nil
+	}
+	team, err := s.resolveTeam(ctx, r, teamID)
+	if err != nil {
+		return Team{}, "", err
+	}
+	if _, _, err := WeekBounds(period, team.Location()); err != nil {
+		period = currentPeriod(team, r.now)
+	}
+	return team, period, nil
+}
+
+// submitCheckInForm saves all answers at once, or says which field is wrong.
+func (s *Service) submitCheckInForm(ctx context.Context, r *request) (Response, error) {
+	team, period, err := s.formTarget(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	if !team.HasMember(r.actor.ID) && !team.HasManager(r.actor.ID) {
+		return Response{}, refuse("error_not_member", map[string]any{"Team": team.Name})
+	}
+	qs := s.questions(team, r.locale)
+	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	errs := map[string]string{}
+	c.Answers = make([]string, len(qs))
+	for i := range qs {
+		id := "q" + strconv.Itoa(i)
+		c.Answers[i] = strings.TrimSpace(r.ev.Action.Fields[id])
+		if utf8.RuneCountInString(c.Answers[i]) > MaxTextLength {
+			errs[id] = s.t(r, "error_too_long", map[string]any{"Max": MaxTextLength})
+		}
+	}
+	mood, ok := parseMood(r.ev.Action.Fields["mood"])
+	if !ok {
+		errs["mood"] = s.t(r, "checkin_mood_invalid", nil)
+	}
+	if len(errs) > 0 {
+		return Response{FieldErrors: errs, Visibility: Private}, nil
+	}
+	c.Mood, c.Completed, c.UpdatedAt, c.Skipped = mood, r.now, r.now, false
+	return s.finishCheckIn(ctx, r, team, c)
+}
+
+// postLateAnswer adds a check-in finished after the summary to the summary's thread.
+func (s *Service) postLateAnswer(ctx context.Context, team Team, c CheckIn, p Person) {
+	thread, ok, err := s.store.CacheGet(ctx, summaryThreadKey(team.ID, c.Period))
+	if err != nil || !ok {
+		return
+	}
+	msg := s.answersMessage(team.Locale, team, c, p.Name)
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel, Thread: thread}, msg, "late:"+team.ID+":"+c.Period+":"+string(p.ID)+":"+c.Completed.Format(time.RFC3339))
+}
+
+func summaryThreadKey(teamID, period string) string { return "summary-thread:" + teamID + ":" + period }
+
+// answersMessage shows one person's answers, for the summary thread. Mood is left out: it is private.
+func (s *Service) answersMessage(l Locale, team Team, c CheckIn, name string) Message {
+	qs := s.questions(team, l)
+	msg := Message{Title: name}
+	var fields Fields
+	for i, q := range qs {
+		if i < len(c.Answers) && strings.TrimSpace(c.Answers[i]) != "" {
+			fields = append(fields, Field{Label: q, Value: c.Answers[i]})
+		}
+	}
+	if c.Skipped {
+		fields = append(fields, Field{Label: s.catalog.T(l, "label_skipped", nil), Value: firstNonEmpty(c.SkipReason, "—")})
+	}
+	msg.Blocks = append(msg.Blocks, fields)
+	return msg
+}

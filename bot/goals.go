@@ -1,0 +1,642 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxUpdateRetries bounds how often an update is retried when another
+// update to the same goal landed between read and write.
+const maxUpdateRetries = 5
+
+func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	switch cmd.Sub {
+	case "new":
+		return s.goalNew(ctx, r, cmd.Args)
+	case "update":
+		return s.goalUpdate(ctx, r, cmd.Args)
+	case "list":
+		return s.goalList(ctx, r, cmd.Args)
+	case "show":
+		return s.goalShow(ctx, r, cmd.Args)
+	case "done":
+		return s.goalClose(ctx, r, cmd.Args, GoalDone)
+	case "drop":
+		return s.goalClose(ctx, r, cmd.Args, GoalDropped)
+	case "edit":
+		return s.goalEdit(ctx, r, cmd.Args)
+	case "tree":
+		return s.goalTree(ctx, r, cmd.Args)
+	}
+	return Response{}, refuse("goal_usage", nil)
+}
+
+func (s *Service) goalNew(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	loc := personLocation(r.actor, team)
+	spec, err := ParseGoalSpec(args, r.now, loc)
+	if err != nil {
+		return Response{}, err
+	}
+	g, err := s.goalFromSpec(ctx, r, team, spec, loc)
+	if err != nil {
+		return Response{}, err
+	}
+	g, err = s.store.CreateGoal(ctx, g, r.audit("goal.created", "", g.Title))
+	if err != nil {
+		return Response{}, fmt.Errorf("create goal %q: %w", g.Title, err)
+	}
+	msg := s.goalCard(ctx, r, g, "goal_created")
+	if !g.IsSMART() {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_make_smart", map[string]any{"ID": g.ID})})
+	}
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// goalFromSpec checks a parsed "/goal new" against the rules and builds the goal.
+func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec GoalSpec, loc *time.Location) (Goal, error) {
+	today := startOfDay(r.now, loc)
+	if !spec.Due.IsZero() && spec.Due.Before(today) {
+		return Goal{}, refuse("error_date_past", map[string]any{"Date": spec.Due.Format("2006-01-02")})
+	}
+	g := Goal{
+		TeamID: team.ID, Title: spec.Title, Owner: r.actor.ID, CreatedBy: r.actor.ID,
+		Start: r.now, Due: spec.Due, State: GoalOpen, UpdatedAt: r.now,
+	}
+	if err := s.applyGoalOwner(ctx, r, &g, spec); err != nil {
+		return Goal{}, err
+	}
+	if spec.Parent != "" {
+		if _, err := s.loadGoal(ctx, spec.Parent); err != nil {
+			return Goal{}, err
+		}
+		g.Parent = spec.Parent
+	}
+	if spec.Target == nil || spec.Due.IsZero() {
+		g.Metric = Metric{Milestone: true, Target: 100, Unit: "%"}
+		return g, nil
+	}
+	if spec.Target.Relative {
+		return Goal{}, refuse("error_target_relative", nil)
+	}
+	g.Metric = Metric{Target: spec.Target.Number, Unit: spec.Target.Unit}
+	if spec.Baseline != nil {
+		if spec.Baseline.Unit != "" && g.Metric.Unit != "" && spec.Baseline.Unit != g.Metric.Unit {
+			return Goal{}, refuse("error_unit_mismatch", map[string]any{"Got": spec.Baseline.Unit, "Want": g.Metric.Unit})
+		}
+		if g.Metric.Unit == "" {
+			g.Metric.Unit = spec.Baseline.Unit
+		}
+		g.Metric.Baseline = spec.Baseline.Number
+	}
+	if g.Metric.Baseline == g.Metric.Target {
+		return Goal{}, refuse("error_target_equals_baseline", nil)
+	}
+	g.Current = g.Metric.Baseline
+	return g, nil
+}
+
+// applyGoalOwner sets who owns a new goal: the actor, a person they manage,
+// or a team they manage.
+func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec GoalSpec) error {
+	switch {
+	case spec.ForTeam != "":
+		owner, err := s.resolveTeam(ctx, r, spec.ForTeam)
+		if err != nil {
+			return err
+		}
+		if !s.canManage(owner, r.actor.ID) {
+			return refuse("error_not_manager", map[string]any{"Team": owner.Name})
+		}
+		g.Owner, g.OwnerTeam, g.TeamID = "", owner.ID, owner.ID
+	case spec.ForPerson != "" && spec.ForPerson != r.actor.ID:
+		team, err := s.store.GetTeam(ctx, g.TeamID)
+		if err != nil {
+			return fmt.Errorf("load team %s: %w", g.TeamID, err)
+		}
+		if !s.canManage(team, r.actor.ID) {
+			return refuse("error_goal_for_other", nil)
+		}
+		if err := s.ensurePeople(ctx, r, []UserID{spec.ForPerson}); err != nil {
+			return err
+		}
+		g.Owner = spec.ForPerson
+	}
+	return nil
+}
+
+// loadGoal fetches a goal by id, answering the user when it does not exist.
+func (s *Service) loadGoal(ctx context.Context, id string) (Goal, error) {
+	g, err := s.store.GetGoal(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Goal{}, refuse("error_goal_unknown", map[string]any{"ID": id})
+	}
+	if err != nil {
+		return Goal{}, fmt.Errorf("load goal %s: %w", id, err)
+	}
+	return g, nil
+}
+
+// canUpdateGoal: the owner, the owning team's members, its managers and admins.
+func (s *Service) canUpdateGoal(ctx context.Context, g Goal, id UserID) (bool, error) {
+	if g.Owner == id || s.isAdmin(id) {
+		return true, nil
+	}
+	team, err := s.store.GetTeam(ctx, g.TeamID)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load team %s: %w", g.TeamID, err)
+	}
+	if team.HasManager(id) {
+		return true, nil
+	}
+	return g.OwnerTeam != "" && team.HasMember(id), nil
+}
+
+func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goal, error) {
+	g, err := s.loadGoal(ctx, id)
+	if err != nil {
+		return Goal{}, err
+	}
+	ok, err := s.canUpdateGoal(ctx, g, r.actor.ID)
+	if err != nil {
+		return Goal{}, err
+	}
+	if !ok {
+		return Goal{}, refuse("error_goal_not_yours", map[string]any{"ID": g.ID})
+	}
+	return g, nil
+}
+
+// goalUpdate records progress: "/goal G7 2.6% on track note" or "G7 2.6% note" in chat.
+func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Response, error) {
+	spec, err := ParseProgress(args)
+	if err != nil {
+		return Response{}, err
+	}
+	return s.recordProgress(ctx, r, spec)
+}
+
+func (s *Service) recordProgress(ctx context.Context, r *request, spec ProgressSpec) (Response, error) {
+	for attempt := 0; ; attempt++ {
+		g, err := s.goalForChange(ctx, r, spec.GoalID)
+		if err != nil {
+			return Response{}, err
+		}
+		u, err := s.buildUpdate(r, g, spec)
+		if err != nil {
+			return Response{}, err
+		}
+		err = s.store.RecordUpdate(ctx, u, r.audit("goal.updated", g.ID, formatNumber(u.Value)))
+		if errors.Is(err, ErrConflict) && attempt < maxUpdateRetries {
+			continue
+		}
+		if err != nil {
+			return Response{}, fmt.Errorf("record update on %s: %w", g.ID, err)
+		}
+		g.apply(u)
+		return Response{Reply: s.updateReply(ctx, r, g, u), Visibility: Private}, nil
+	}
+}
+
+// apply moves g as u did in the store.
+func (g *Goal) apply(u Update) {
+	g.Current = u.Value
+	if u.Stated != "" {
+		g.Stated = u.Stated
+	}
+	g.UpdatedAt = u.At
+}
+
+// buildUpdate turns a typed value into the goal's new value, checking units and ranges.
+func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, error) {
+	if g.State != GoalOpen {
+		return Update{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+	}
+	v := spec.Value
+	if v.Unit != "" && v.Unit != g.Metric.Unit && !(g.Metric.Milestone && v.Unit == "%") {
+		return Update{}, refuse("error_unit_mismatch", map[string]any{"Got": v.Unit, "Want": g.Metric.Unit})
+	}
+	value := v.Number
+	if v.Relative {
+		value = g.Current + v.Number
+	}
+	if g.Metric.Milestone && (value < 0 || value > 100) {
+		return Update{}, refuse("error_milestone_range", nil)
+	}
+	note := spec.Note
+	return Update{
+		GoalID: g.ID, TeamID: g.TeamID, Value: value, Previous: g.Current, Stated: spec.Status,
+		Note: note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
+	}, nil
+}
+
+func (s *Service) updateReply(ctx context.Context, r *request, g Goal, u Update) Message {
+	msg := Message{Title: s.t(r, "goal_updated_title", map[string]any{"ID": g.ID, "Title": g.Title})}
+	msg.Blocks = append(msg.Blocks,
+		Text{Text: s.t(r, "goal_updated_change", map[string]any{
+			"From": s.formatValue(g, u.Previous), "To": s.formatValue(g, u.Value), "Target": s.formatValue(g, g.Metric.Target)})},
+		s.progressBlock(r, g))
+	if u.Note != "" {
+		msg.Blocks = append(msg.Blocks, Context{Text: u.Note})
+	}
+	return msg
+}
+
+// goalCard shows one goal with its metric, dates and progress.
+func (s *Service) goalCard(ctx context.Context, r *request, g Goal, titleKey string) Message {
+	msg := Message{Title: s.t(r, titleKey, map[string]any{"ID": g.ID, "Title": g.Title})}
+	fields := Fields{{Label: s.t(r, "label_owner", nil), Value: s.ownerName(ctx, r, g)}}
+	if g.Metric.Milestone {
+		fields = append(fields, Field{Label: s.t(r, "label_metric", nil), Value: s.t(r, "goal_milestone", nil)})
+	} else {
+		fields = append(fields, Field{Label: s.t(r, "label_metric", nil), Value: s.formatValue(g, g.Metric.Baseline) + " → " + s.formatValue(g, g.Metric.Target)})
+	}
+	if !g.Due.IsZero() {
+		fields = append(fields, Field{Label: s.t(r, "label_due", nil), Value: g.Due.Format("2006-01-02")})
+	}
+	if g.Parent != "" {
+		fields = append(fields, Field{Label: s.t(r, "label_parent", nil), Value: g.Parent})
+	}
+	msg.Blocks = append(msg.Blocks, fields, s.progressBlock(r, g))
+	return msg
+}
+
+func (s *Service) ownerName(ctx context.Context, r *request, g Goal) string {
+	if g.OwnerTeam != "" {
+		return s.t(r, "label_team_owner", map[string]any{"Team": g.OwnerTeam})
+	}
+	names, err := s.names(ctx, r, []UserID{g.Owner})
+	if err != nil {
+		return g.Owner.Local()
+	}
+	return names[g.Owner]
+}
+
+// progressBlock draws a goal's progress against its pace, with computed and stated status.
+func (s *Service) progressBlock(r *request, g Goal) Progress {
+	p := Progress{Label: g.ID + " " + g.Title, Percent: g.Progress(), Pace: -1, Status: g.ComputedStatus(r.now)}
+	detail := s.statusName(r, p.Status)
+	if expected, ok := g.ExpectedProgress(r.now); ok && g.State == GoalOpen {
+		p.Pace = expected
+		detail = s.t(r, "goal_pace", map[string]any{"Pace": fmt.Sprintf("%.0f", expected)}) + " · " + detail
+	}
+	if g.Stated != "" && g.Stated != p.Status && g.State == GoalOpen {
+		detail += " · " + s.t(r, "goal_stated", map[string]any{"Status": s.statusName(r, g.Stated)})
+	}
+	p.Detail = detail
+	return p
+}
+
+func (s *Service) statusName(r *request, st Status) string {
+	return s.t(r, "status_"+string(st), nil)
+}
+
+// formatValue writes a value with the goal's unit: "2.6%", "¥500", "120 orders".
+func (s *Service) formatValue(g Goal, v float64) string {
+	return FormatValue(v, g.Metric.Unit)
+}
+
+// FormatValue writes a number with its unit the way people typed it.
+func FormatValue(v float64, unit string) string {
+	n := formatNumber(v)
+	switch unit {
+	case "":
+		return n
+	case "%", "k", "K", "m", "M":
+		return n + unit
+	case "¥", "$", "€", "£":
+		return unit + n
+	}
+	return n + " " + unit
+}
+
+func formatNumber(v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+func (s *Service) goalList(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	var goals []Goal
+	var title string
+	switch {
+	case len(toks) == 0 || (len(toks) == 1 && (toks[0] == "mine" || toks[0] == "我的")):
+		list, err := s.goalsOfPerson(ctx, r, r.actor.ID)
+		if err != nil {
+			return Response{}, err
+		}
+		goals, title = list, s.t(r, "goal_list_mine", nil)
+	case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
+		team, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
+		if err != nil {
+			return Response{}, err
+		}
+		list, err := s.store.TeamGoals(ctx, team.ID)
+		if err != nil {
+			return Response{}, fmt.Errorf("list goals of %s: %w", team.ID, err)
+		}
+		goals, title = openGoals(list), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
+	case len(toks) == 1:
+		id, ok := ParseMention(toks[0])
+		if !ok {
+			return Response{}, refuse("goal_list_usage", nil)
+		}
+		list, err := s.goalsOfPerson(ctx, r, id)
+		if err != nil {
+			return Response{}, err
+		}
+		names, err := s.names(ctx, r, []UserID{id})
+		if err != nil {
+			return Response{}, err
+		}
+		goals, title = list, s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
+	default:
+		return Response{}, refuse("goal_list_usage", nil)
+	}
+	return Response{Reply: s.goalListMessage(r, title, goals), Visibility: Private}, nil
+}
+
+func (s *Service) goalListMessage(r *request, title string, goals []Goal) Message {
+	msg := Message{Title: title}
+	if len(goals) == 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_list_empty", nil)})
+		return msg
+	}
+	sortByRisk(goals, r.now)
+	for _, g := range goals {
+		msg.Blocks = append(msg.Blocks, s.progressBlock(r, g))
+	}
+	msg.Blocks = append(msg.Blocks, Buttons{{ID: ActionGoalUpdateForm, Label: s.t(r, "button_update_goal", nil), Command: "/goal G<n> <value>"}})
+	return msg
+}
+
+func sortByRisk(goals []Goal, now time.Time) {
+	sort.SliceStable(goals, func(i, j int) bool {
+		ri, rj := riskRank(goals[i].ComputedStatus(now)), riskRank(goals[j].ComputedStatus(now))
+		if ri != rj {
+			return ri < rj
+		}
+		return goalNumber(goals[i].ID) < goalNumber(goals[j].ID)
+	})
+}
+
+func goalNumber(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "G"))
+	return n
+}
+
+func openGoals(goals []Goal) []Goal {
+	out := goals[:0:0]
+	for _, g := range goals {
+		if g.State == GoalOpen {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// goalsOfPerson lists the open goals a person owns across their teams.
+func (s *Service) goalsOfPerson(ctx context.Context, r *request, id UserID) ([]Goal, error) {
+	teams, err := s.store.TeamsOf(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	if id == r.actor.ID {
+		// A person with no team may still own goals created in a channel's team.
+		if t, ok := s.channelTeam(ctx, r); ok && !containsTeam(teams, t.ID) {
+			teams = append(teams, t)
+		}
+	}
+	var out []Goal
+	for _, t := range teams {
+		goals, err := s.store.TeamGoals(ctx, t.ID)
+		if err != nil {
+			return nil, fmt.Errorf("list goals of %s: %w", t.ID, err)
+		}
+		for _, g := range goals {
+			if g.Owner == id && g.State == GoalOpen {
+				out = append(out, g)
+			}
+		}
+	}
+	return out, nil
+}
+
+func containsTeam(teams []Team, id string) bool {
+	for _, t := range teams {
+		if t.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) goalShow(ctx context.Context, r *request, args string) (Response, error) {
+	id, ok := GoalID(strings.TrimSpace(args))
+	if !ok {
+		return Response{}, refuse("goal_show_usage", nil)
+	}
+	g, err := s.loadGoal(ctx, id)
+	if err != nil {
+		return Response{}, err
+	}
+	updates, err := s.store.GoalUpdates(ctx, g.ID, time.Time{}, r.now.Add(time.Second))
+	if err != nil {
+		return Response{}, fmt.Errorf("history of %s: %w", g.ID, err)
+	}
+	msg := s.goalCard(ctx, r, g, "goal_show_title")
+	if len(updates) == 0 {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_no_updates", nil)})
+		return Response{Reply: msg, Visibility: Private}, nil
+	}
+	msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_trend", map[string]any{"Spark": sparkline(updateValues(g, updates))})})
+	msg.Blocks = append(msg.Blocks, s.historyBlock(ctx, r, g, updates))
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// historyBlock lists the latest updates, newest first.
+func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates []Update) Text {
+	const shown = 10
+	authors := make([]UserID, 0, len(updates))
+	for _, u := range updates {
+		authors = append(authors, u.Author)
+	}
+	names, err := s.names(ctx, r, authors)
+	if err != nil {
+		names = map[UserID]string{}
+	}
+	var lines []string
+	for i := len(updates) - 1; i >= 0 && len(lines) < shown; i-- {
+		u := updates[i]
+		line := fmt.Sprintf("%s  %s → %s  %s", u.At.In(personLocation(r.actor, Team{})).Format("2006-01-02"),
+			s.formatValue(g, u.Previous), s.formatValue(g, u.Value), names[u.Author])
+		if u.Note != "" {
+			line += " — " + u.Note
+		}
+		lines = append(lines, line)
+	}
+	return Text{Text: strings.Join(lines, "\n")}
+}
+
+func updateValues(g Goal, updates []Update) []float64 {
+	vals := []float64{updates[0].Previous}
+	for _, u := range updates {
+		vals = append(vals, u.Value)
+	}
+	return vals
+}
+
+// sparkline draws values as a row of bar characters.
+func sparkline(vals []float64) string {
+	const bars = "▁▂▃▄▅▆▇█"
+	runes := []rune(bars)
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		i := 0
+		if hi > lo {
+			i = int((v - lo) / (hi - lo) * float64(len(runes)-1))
+		}
+		b.WriteRune(runes[i])
+	}
+	return b.String()
+}
+
+func (s *Service) goalClose(ctx context.Context, r *request, args string, state GoalState) (Response, error) {
+	toks := Tokens(args)
+	if len(toks) == 0 {
+		return Response{}, refuse("goal_close_usage", nil)
+	}
+	id, ok := GoalID(toks[0])
+	if !ok {
+		return Response{}, refuse("goal_close_usage", nil)
+	}
+	g, err := s.goalForChange(ctx, r, id)
+	if err != nil {
+		return Response{}, err
+	}
+	if g.State != GoalOpen {
+		return Response{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+	}
+	g.State, g.CloseNote, g.UpdatedAt = state, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), toks[0])), r.now
+	if err := s.store.SaveGoal(ctx, g, r.audit("goal."+string(state), g.ID, g.CloseNote)); err != nil {
+		return Response{}, fmt.Errorf("close goal %s: %w", g.ID, err)
+	}
+	return s.say(r, "goal_closed_"+string(state), map[string]any{"ID": g.ID, "Title": g.Title}), nil
+}
+
+func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	if len(toks) < 3 {
+		return Response{}, refuse("goal_edit_usage", nil)
+	}
+	id, ok := GoalID(toks[0])
+	if !ok {
+		return Response{}, refuse("goal_edit_usage", nil)
+	}
+	g, err := s.goalForChange(ctx, r, id)
+	if err != nil {
+		return Response{}, err
+	}
+	field := strings.ToLower(toks[1])
+	value := strings.TrimSpace(afterTokens(args, 2))
+	if err := s.editGoalField(ctx, r, &g, field, value, toks[2:]); err != nil {
+		return Response{}, err
+	}
+	g.UpdatedAt = r.now
+	if err := s.store.SaveGoal(ctx, g, r.audit("goal.edited", g.ID, field+"="+value)); err != nil {
+		return Response{}, fmt.Errorf("edit goal %s: %w", g.ID, err)
+	}
+	return Response{Reply: s.goalCard(ctx, r, g, "goal_edited"), Visibility: Private}, nil
+}
+
+func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field, value string, toks []string) error {
+	team, err := s.store.GetTeam(ctx, g.TeamID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("load team %s: %w", g.TeamID, err)
+	}
+	loc := personLocation(r.actor, team)
+	switch field {
+	case "title", "标题":
+		spec, err := ParseGoalSpec(value, r.now, loc)
+		if err != nil {
+			return err
+		}
+		g.Title = spec.Title
+	case "target", "目标值":
+		v, _, err := ParseValueWithUnit(toks)
+		if err != nil {
+			return err
+		}
+		if v.Relative {
+			return refuse("error_target_relative", nil)
+		}
+		if g.Metric.Milestone {
+			g.Metric = Metric{Baseline: 0, Target: v.Number, Unit: v.Unit}
+			g.Current = 0
+		} else {
+			g.Metric.Target, g.Metric.Unit = v.Number, firstNonEmpty(v.Unit, g.Metric.Unit)
+		}
+	case "due", "截止":
+		d, _, err := ParseDate(toks, r.now, loc)
+		if err != nil {
+			return err
+		}
+		if d.Before(startOfDay(r.now, loc)) {
+			return refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
+		}
+		g.Due = d
+	case "parent", "上级":
+		pid, ok := GoalID(value)
+		if !ok || pid == g.ID {
+			return refuse("goal_edit_usage", nil)
+		}
+		if _, err := s.loadGoal(ctx, pid); err != nil {
+			return err
+		}
+		g.Parent = pid
+	default:
+		return refuse("goal_edit_usage", nil)
+	}
+	return nil
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// afterTokens returns the text after the first n tokens.
+func afterTokens(text string, n int) string {
+	rest := strings.TrimSpace(text)
+	for _, tok := range Tokens(text)[:n] {
+		i := strings.Index(rest, tok)
+		if i < 0 {
+			return rest
+		}
+		rest = strings.TrimSpace(rest[i+len(tok):])
+	}
+	return rest
+}
+
+func startOfDay(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.In(loc).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, loc)
+}

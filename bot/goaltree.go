@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// goalTree shows alignment: company → team → person, each goal with the
+// progress rolled up from the goals aligned under it.
+func (s *Service) goalTree(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	var teams []Team
+	switch {
+	case len(toks) == 0:
+		all, err := s.store.ListTeams(ctx)
+		if err != nil {
+			return Response{}, fmt.Errorf("list teams: %w", err)
+		}
+		teams = all
+	case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
+		t, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
+		if err != nil {
+			return Response{}, err
+		}
+		teams = []Team{t}
+	default:
+		return Response{}, refuse("goal_tree_usage", nil)
+	}
+	var goals []Goal
+	for _, t := range teams {
+		list, err := s.store.TeamGoals(ctx, t.ID)
+		if err != nil {
+			return Response{}, fmt.Errorf("list goals of %s: %w", t.ID, err)
+		}
+		goals = append(goals, list...)
+	}
+	tree := newGoalTree(openGoals(goals))
+	msg := Message{Title: s.t(r, "goal_tree_title", nil)}
+	if len(tree.roots) == 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_list_empty", nil)})
+		return Response{Reply: msg, Visibility: Private}, nil
+	}
+	var lines []string
+	for _, g := range tree.roots {
+		lines = tree.render(lines, g, 0)
+	}
+	msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// goalTree indexes goals by parent for roll-up.
+type goalTreeIndex struct {
+	children map[string][]Goal
+	roots    []Goal
+}
+
+func newGoalTree(goals []Goal) goalTreeIndex {
+	ids := map[string]bool{}
+	for _, g := range goals {
+		ids[g.ID] = true
+	}
+	t := goalTreeIndex{children: map[string][]Goal{}}
+	for _, g := range goals {
+		if g.Parent != "" && ids[g.Parent] {
+			t.children[g.Parent] = append(t.children[g.Parent], g)
+		} else {
+			t.roots = append(t.roots, g)
+		}
+	}
+	sort.SliceStable(t.roots, func(i, j int) bool {
+		// Team goals before person goals, then by id.
+		if (t.roots[i].OwnerTeam != "") != (t.roots[j].OwnerTeam != "") {
+			return t.roots[i].OwnerTeam != ""
+		}
+		return goalNumber(t.roots[i].ID) < goalNumber(t.roots[j].ID)
+	})
+	return t
+}
+
+// rolledProgress is a goal's own progress when it has no children, else the
+// average of its children's rolled-up progress.
+func (t goalTreeIndex) rolledProgress(g Goal) float64 {
+	kids := t.children[g.ID]
+	if len(kids) == 0 {
+		return g.Progress()
+	}
+	sum := 0.0
+	for _, k := range kids {
+		sum += t.rolledProgress(k)
+	}
+	return sum / float64(len(kids))
+}
+
+func (t goalTreeIndex) render(lines []string, g Goal, depth int) []string {
+	owner := string(g.Owner.Local())
+	if g.OwnerTeam != "" {
+		owner = g.OwnerTeam
+	}
+	lines = append(lines, fmt.Sprintf("%s%s %s (%s)  %s", strings.Repeat("   ", depth), g.ID, g.Title, owner, ProgressBar(t.rolledProgress(g))))
+	for _, k := range t.children[g.ID] {
+		lines = t.render(lines, k, depth+1)
+	}
+	return lines
+}

@@ -1,0 +1,203 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Goal-nudge rules from the scheduler issue: a goal with no update in
+// StaleAfter, or due within DueSoon and behind pace, gets one nudge a week.
+const (
+	StaleAfter = 14 * 24 * time.Hour
+	DueSoon    = 7 * 24 * time.Hour
+)
+
+// PlanJob returns the deliveries one run of a job makes for one team.
+// Planning reads; Deliver writes. The scheduler stores deliveries durably
+// between the two, so a crash never loses or doubles a prompt.
+func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, error) {
+	team, err := s.store.GetTeam(ctx, req.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s for %s: %w", req.Job, req.TeamID, err)
+	}
+	period := currentPeriod(team, req.At)
+	switch req.Job {
+	case JobCheckInPrompt, JobCheckInRemind:
+		return s.planCheckInDMs(ctx, team, period, req)
+	case JobCheckInSummary:
+		return s.planSummary(ctx, team, period, req.At)
+	case JobScorecardDigest:
+		msg, err := s.ScorecardMessage(ctx, team, period, "", team.Locale, req.At)
+		if err != nil {
+			return nil, err
+		}
+		return []Delivery{{Key: "digest:" + team.ID + ":" + period, Job: req.Job, TeamID: team.ID, Period: period,
+			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg}}, nil
+	case JobGoalNudge:
+		return s.planNudges(ctx, team, period, req.At)
+	}
+	return nil, fmt.Errorf("plan: unknown job %q", req.Job)
+}
+
+// planCheckInDMs prompts (or reminds) each member who still owes this period's check-in.
+func (s *Service) planCheckInDMs(ctx context.Context, team Team, period string, req JobRequest) ([]Delivery, error) {
+	targets := req.People
+	if targets == nil {
+		targets = team.Members
+	}
+	people, err := s.store.People(ctx, targets)
+	if err != nil {
+		return nil, fmt.Errorf("load people of %s: %w", team.ID, err)
+	}
+	checkIns, err := s.store.TeamCheckIns(ctx, team.ID, period)
+	if err != nil {
+		return nil, fmt.Errorf("check-ins of %s: %w", team.ID, err)
+	}
+	done := map[UserID]bool{}
+	for _, c := range checkIns {
+		done[c.Person] = c.Done() || c.Skipped
+	}
+	var out []Delivery
+	for _, id := range targets {
+		p := people[id]
+		p.ID = id
+		if done[id] || !team.HasMember(id) || p.IsAway(req.At, personLocation(p, team)) {
+			continue
+		}
+		l := localeOf(p, team)
+		c := CheckIn{TeamID: team.ID, Person: id, Period: period}
+		intro := s.catalog.T(l, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
+		if req.Job == JobCheckInRemind {
+			intro = s.catalog.T(l, "checkin_reminder", map[string]any{"Team": team.Name, "Period": period})
+		}
+		out = append(out, Delivery{
+			Key: string(req.Job) + ":" + team.ID + ":" + period + ":" + string(id), Job: req.Job, TeamID: team.ID,
+			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id},
+			Msg: s.questionMessage(l, team, c, intro),
+		})
+	}
+	return out, nil
+}
+
+// planSummary posts one channel message with counts, highlights, blockers
+// and (with enough answers) the mood average; each person's answers go in its thread.
+func (s *Service) planSummary(ctx context.Context, team Team, period string, at time.Time) ([]Delivery, error) {
+	p, err := s.participation(ctx, team, period, at)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.names(ctx, nil, team.Members)
+	if err != nil {
+		return nil, err
+	}
+	l := team.Locale
+	msg := Message{Title: s.catalog.T(l, "summary_title", map[string]any{"Team": team.Name, "Period": period})}
+	msg.Blocks = append(msg.Blocks, Fields{
+		{Label: s.catalog.T(l, "label_answered", nil), Value: fmt.Sprintf("%d/%d", len(p.answered), len(team.Members))},
+		{Label: s.catalog.T(l, "label_missing", nil), Value: listOrDash(names, p.missing)},
+	})
+	var highlights, blockers []string
+	mood, moods := 0, 0
+	var thread []Message
+	for _, id := range p.answered {
+		c := p.checkIns[id]
+		if h := c.Highlight(); h != "" {
+			highlights = append(highlights, "• "+names[id]+": "+h)
+		}
+		if b := c.Blockers(); b != "" {
+			blockers = append(blockers, "• "+names[id]+": "+b)
+		}
+		mood, moods = mood+c.Mood, moods+1
+		thread = append(thread, s.answersMessage(l, team, c, names[id]))
+	}
+	if len(blockers) > 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: s.catalog.T(l, "scorecard_blockers", nil) + "\n" + strings.Join(blockers, "\n")})
+	}
+	if len(highlights) > 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: s.catalog.T(l, "summary_highlights", nil) + "\n" + strings.Join(highlights, "\n")})
+	}
+	if moods >= MinMoodAnswers {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "summary_mood", map[string]any{"Mood": fmt.Sprintf("%.1f", float64(mood)/float64(moods))})})
+	}
+	return []Delivery{{Key: "summary:" + team.ID + ":" + period, Job: JobCheckInSummary, TeamID: team.ID, Period: period,
+		To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg, Thread: thread}}, nil
+}
+
+// planNudges finds open goals that went quiet or are due soon and behind pace.
+func (s *Service) planNudges(ctx context.Context, team Team, period string, at time.Time) ([]Delivery, error) {
+	goals, err := s.store.TeamGoals(ctx, team.ID)
+	if err != nil {
+		return nil, fmt.Errorf("goals of %s: %w", team.ID, err)
+	}
+	var out []Delivery
+	for _, g := range goals {
+		if g.State != GoalOpen {
+			continue
+		}
+		stale := at.Sub(g.UpdatedAt) > StaleAfter
+		expected, hasPace := g.ExpectedProgress(at)
+		late := hasPace && g.Due.Sub(at) < DueSoon && g.Progress() < expected
+		if !stale && !late {
+			continue
+		}
+		owners := []UserID{g.Owner}
+		if g.OwnerTeam != "" {
+			owners = team.Managers
+		}
+		out = append(out, s.nudgeDeliveries(ctx, team, g, period, stale, owners)...)
+	}
+	return out, nil
+}
+
+func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period string, stale bool, owners []UserID) []Delivery {
+	people, err := s.store.People(ctx, owners)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load nudge owners")
+	}
+	var out []Delivery
+	for _, id := range owners {
+		l := localeOf(people[id], team)
+		key := "goal_nudge_late"
+		if stale {
+			key = "goal_nudge_stale"
+		}
+		msg := Message{Blocks: []Block{
+			Text{Text: s.catalog.T(l, key, map[string]any{"ID": g.ID, "Title": g.Title})},
+			Buttons{{ID: ActionGoalUpdateForm, Label: s.catalog.T(l, "button_update_goal", nil), Value: g.ID, Command: "/goal " + g.ID + " <value>"}},
+		}}
+		out = append(out, Delivery{Key: "nudge:" + g.ID + ":" + period + ":" + string(id), Job: JobGoalNudge, TeamID: team.ID,
+			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+	}
+	return out
+}
+
+// Deliver sends one planned delivery and applies its side effects: a
+// check-in prompt opens the person's conversation first, so their first
+// answer lands; a summary remembers its thread so late answers join it.
+func (s *Service) Deliver(ctx context.Context, d Delivery) error {
+	if d.Job == JobCheckInPrompt && d.Person != "" {
+		if err := s.store.SetConversation(ctx, d.Person, Conversation{TeamID: d.TeamID, Period: d.Period}); err != nil {
+			return fmt.Errorf("open conversation for %s: %w", d.Person, err)
+		}
+	}
+	ref, err := s.messenger.Send(ctx, d.To, d.Msg, d.Key)
+	if err != nil {
+		return fmt.Errorf("deliver %s: %w", d.Key, err)
+	}
+	if len(d.Thread) == 0 {
+		return nil
+	}
+	if err := s.store.CacheSet(ctx, summaryThreadKey(d.TeamID, d.Period), ref.ID, 30*24*time.Hour); err != nil {
+		return fmt.Errorf("remember summary thread %s: %w", d.Key, err)
+	}
+	for i, m := range d.Thread {
+		to := d.To
+		to.Thread = ref.ID
+		if _, err := s.messenger.Send(ctx, to, m, fmt.Sprintf("%s:thread:%d", d.Key, i)); err != nil {
+			return fmt.Errorf("deliver %s thread %d: %w", d.Key, i, err)
+		}
+	}
+	return nil
+}

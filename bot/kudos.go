@@ -1,0 +1,293 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// KudosUndoWindow is how long a giver can take kudos back.
+const KudosUndoWindow = 10 * time.Minute
+
+func (s *Service) kudosCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	switch cmd.Sub {
+	case "give":
+		return s.giveKudos(ctx, r, cmd.Args)
+	case "undo":
+		return s.undoKudos(ctx, r)
+	case "mine":
+		return s.myKudos(ctx, r, cmd.Args)
+	case "board":
+		return s.kudosBoard(ctx, r, cmd.Args)
+	}
+	return Response{}, refuse("kudos_usage", nil)
+}
+
+func (s *Service) giveKudos(ctx context.Context, r *request, args string) (Response, error) {
+	spec, err := ParseKudos(args)
+	if err != nil {
+		return Response{}, err
+	}
+	return s.recordKudos(ctx, r, spec)
+}
+
+func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (Response, error) {
+	for _, to := range spec.To {
+		if to == r.actor.ID {
+			return Response{}, refuse("kudos_self", nil)
+		}
+	}
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	if err := s.ensurePeople(ctx, r, spec.To); err != nil {
+		return Response{}, err
+	}
+	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: spec.To, Message: spec.Message, At: r.now, Source: r.ev.Message, Key: r.ev.Key}
+	k.Values, k.Tags = splitValues(spec.Tags, team.Values)
+	day := r.now.In(personLocation(r.actor, team)).Format("2006-01-02")
+	remaining, err := s.store.GiveKudos(ctx, k, day, team.KudosAllowance, r.audit("kudos.given", "", kudosDetail(k)))
+	if errors.Is(err, ErrAllowanceExceeded) {
+		return Response{}, refuse("kudos_allowance", map[string]any{"Left": remaining, "Allowance": team.KudosAllowance})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("give kudos: %w", err)
+	}
+	names, err := s.names(ctx, r, append([]UserID{r.actor.ID}, k.To...))
+	if err != nil {
+		return Response{}, err
+	}
+	s.announceKudos(ctx, r, team, k, names)
+	reply := Message{Title: s.t(r, "kudos_sent_title", nil), Blocks: []Block{
+		Text{Text: s.t(r, "kudos_sent", map[string]any{"To": joinNames(names, k.To), "Message": k.Message})},
+	}}
+	if len(k.Values) > 0 {
+		reply.Blocks = append(reply.Blocks, Context{Text: s.t(r, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
+	}
+	reply.Blocks = append(reply.Blocks, Context{Text: s.t(r, "kudos_left", map[string]any{"Left": remaining})})
+	return Response{Reply: reply, Visibility: Private}, nil
+}
+
+// announceKudos tells each recipient by direct message, and the team
+// channel when the team wants it.
+func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Kudos, names map[UserID]string) {
+	people, err := s.store.People(ctx, k.To)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load kudos recipients")
+	}
+	for _, to := range k.To {
+		l := localeOf(people[to], team)
+		msg := Message{Title: s.catalog.T(l, "kudos_received_title", nil), Blocks: []Block{
+			Text{Text: s.catalog.T(l, "kudos_received", map[string]any{"From": names[k.From], "Message": k.Message})},
+		}}
+		if len(k.Values) > 0 {
+			msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
+		}
+		s.notify(ctx, Address{Platform: to.Platform(), User: to}, msg, r.ev.Key+":dm:"+string(to))
+	}
+	if !team.AnnounceKudos || team.Channel == "" || team.Platform != r.ev.Platform {
+		return
+	}
+	msg := Message{Title: s.catalog.T(team.Locale, "kudos_announce_title", nil), Blocks: []Block{
+		Text{Text: s.catalog.T(team.Locale, "kudos_announce", map[string]any{"From": names[k.From], "To": joinNames(names, k.To), "Message": k.Message})},
+	}}
+	if len(k.Values) > 0 {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(team.Locale, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
+	}
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, msg, r.ev.Key+":channel")
+}
+
+// splitValues separates tags naming a company value from plain tags.
+func splitValues(tags, values []string) (matched, plain []string) {
+	for _, tag := range tags {
+		found := ""
+		for _, v := range values {
+			if strings.EqualFold(v, tag) {
+				found = v
+				break
+			}
+		}
+		if found != "" {
+			matched = append(matched, found)
+		} else {
+			plain = append(plain, tag)
+		}
+	}
+	return matched, plain
+}
+
+func kudosDetail(k Kudos) string {
+	to := make([]string, len(k.To))
+	for i, id := range k.To {
+		to[i] = string(id)
+	}
+	return strings.Join(to, ",")
+}
+
+func joinNames(names map[UserID]string, ids []UserID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = names[id]
+	}
+	return strings.Join(out, ", ")
+}
+
+func hashJoin(tags []string) string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = "#" + t
+	}
+	return strings.Join(out, " ")
+}
+
+func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	k, err := s.store.LastKudosBy(ctx, team.ID, r.actor.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && r.now.Sub(k.At) > KudosUndoWindow) {
+		return Response{}, refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("last kudos of %s: %w", r.actor.ID, err)
+	}
+	day := k.At.In(personLocation(r.actor, team)).Format("2006-01-02")
+	err = s.store.UndoKudos(ctx, k, day, r.audit("kudos.undone", k.ID, kudosDetail(k)))
+	if errors.Is(err, ErrNotFound) {
+		return Response{}, refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	used, err := s.store.KudosUsed(ctx, team.ID, r.actor.ID, r.now.In(personLocation(r.actor, team)).Format("2006-01-02"))
+	if err != nil {
+		return Response{}, fmt.Errorf("kudos used by %s: %w", r.actor.ID, err)
+	}
+	names, err := s.names(ctx, r, k.To)
+	if err != nil {
+		return Response{}, err
+	}
+	return s.say(r, "kudos_undone", map[string]any{"To": joinNames(names, k.To), "Left": max(team.KudosAllowance-used, 0)}), nil
+}
+
+// periodKudos returns the kudos of the actor's teams in a period.
+func (s *Service) periodKudos(ctx context.Context, r *request, teams []Team, period string) ([]Kudos, error) {
+	var out []Kudos
+	for _, t := range teams {
+		from, to, err := WeekBounds(period, t.Location())
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.store.TeamKudos(ctx, t.ID, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("kudos of %s: %w", t.ID, err)
+		}
+		out = append(out, list...)
+	}
+	return out, nil
+}
+
+func (s *Service) myKudos(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	period, err := ParsePeriod(args, r.now, personLocation(r.actor, team))
+	if err != nil {
+		return Response{}, err
+	}
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	all, err := s.periodKudos(ctx, r, teams, period)
+	if err != nil {
+		return Response{}, err
+	}
+	var received, given []Kudos
+	ids := []UserID{}
+	for _, k := range all {
+		if k.From == r.actor.ID {
+			given = append(given, k)
+			ids = append(ids, k.To...)
+		}
+		if containsUser(k.To, r.actor.ID) {
+			received = append(received, k)
+			ids = append(ids, k.From)
+		}
+	}
+	names, err := s.names(ctx, r, ids)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "kudos_mine_title", map[string]any{"Period": period})}
+	msg.Blocks = append(msg.Blocks, Fields{
+		{Label: s.t(r, "label_received", nil), Value: fmt.Sprint(len(received))},
+		{Label: s.t(r, "label_given", nil), Value: fmt.Sprint(len(given))},
+	})
+	var lines []string
+	for _, k := range received {
+		lines = append(lines, s.t(r, "kudos_line_from", map[string]any{"From": names[k.From], "Message": k.Message}))
+	}
+	for _, k := range given {
+		lines = append(lines, s.t(r, "kudos_line_to", map[string]any{"To": joinNames(names, k.To), "Message": k.Message}))
+	}
+	if len(lines) > 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
+	}
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+func (s *Service) kudosBoard(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	if !team.Leaderboard {
+		return Response{}, refuse("kudos_board_off", map[string]any{"Team": team.Name})
+	}
+	period, err := ParsePeriod(args, r.now, team.Location())
+	if err != nil {
+		return Response{}, err
+	}
+	list, err := s.periodKudos(ctx, r, []Team{team}, period)
+	if err != nil {
+		return Response{}, err
+	}
+	counts := map[UserID]int{}
+	for _, k := range list {
+		for _, to := range k.To {
+			counts[to]++
+		}
+	}
+	ranked := make([]UserID, 0, len(counts))
+	for id := range counts {
+		ranked = append(ranked, id)
+	}
+	sort.Slice(ranked, func(i, j int) bool {
+		if counts[ranked[i]] != counts[ranked[j]] {
+			return counts[ranked[i]] > counts[ranked[j]]
+		}
+		return ranked[i] < ranked[j]
+	})
+	names, err := s.names(ctx, r, ranked)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "kudos_board_title", map[string]any{"Team": team.Name, "Period": period})}
+	if len(ranked) == 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "kudos_board_empty", nil)})
+		return Response{Reply: msg, Visibility: Public}, nil
+	}
+	var lines []string
+	for i, id := range ranked {
+		lines = append(lines, fmt.Sprintf("%d. %s — %d", i+1, names[id], counts[id]))
+	}
+	msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
+	return Response{Reply: msg, Visibility: Public}, nil
+}

@@ -1,0 +1,417 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// sent is one message the service sent through its messenger.
+type sent struct {
+	to  bot.Address
+	msg bot.Message
+	key string
+}
+
+// recordingMessenger keeps what the service sends, so tests can assert on
+// direct messages and channel posts.
+type recordingMessenger struct {
+	mu   sync.Mutex
+	sent []sent
+}
+
+func (m *recordingMessenger) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, sent{to: to, msg: msg, key: key})
+	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: fmt.Sprintf("m%d", len(m.sent))}, nil
+}
+
+func (m *recordingMessenger) to(id bot.UserID) []sent {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []sent
+	for _, s := range m.sent {
+		if s.to.User == id {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+type harness struct {
+	t     *testing.T
+	svc   *bot.Service
+	store bot.Store
+	clock *bot.ManualClock
+	out   *recordingMessenger
+	n     int
+}
+
+var (
+	maya  = bot.NewUserID(bot.PlatformConsole, "demo", "maya")
+	alice = bot.NewUserID(bot.PlatformConsole, "demo", "alice")
+	bob   = bot.NewUserID(bot.PlatformConsole, "demo", "bob")
+	chen  = bot.NewUserID(bot.PlatformConsole, "demo", "chen")
+	admin = bot.NewUserID(bot.PlatformConsole, "demo", "admin")
+)
+
+// monday is 2026-11-23 09:00 in Berlin, the start of ISO week 2026-W48.
+var monday = time.Date(2026, 11, 23, 9, 0, 0, 0, mustZone("Europe/Berlin"))
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// newHarness gives a service on real Redis with a team "Growth": maya
+// manages, alice, bob and chen are members, admin is a Pulse admin.
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st := storetest.MustOpen(t)
+	h := &harness{t: t, store: st, clock: bot.NewManualClock(monday), out: &recordingMessenger{}}
+	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{admin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.svc = svc
+	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", monday)
+	team.TimeZone = "Europe/Berlin"
+	team.Members = []bot.UserID{alice, bob, chen}
+	team.Managers = []bot.UserID{maya}
+	team.Values = []string{"ownership", "candor"}
+	team.KudosAllowance = 2
+	if err := svc.ApplyTeam(context.Background(), team); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []bot.UserID{maya, alice, bob, chen, admin} {
+		p := bot.Person{ID: id, Name: strings.ToUpper(id.Local()[:1]) + id.Local()[1:]}
+		if id == chen {
+			p.Locale = bot.Chinese
+		}
+		if err := st.SavePerson(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return h
+}
+
+// say sends a command in a direct chat and returns the reply as text.
+func (h *harness) say(user bot.UserID, text string) bot.Response {
+	h.t.Helper()
+	h.n++
+	return h.event(bot.Event{Key: fmt.Sprintf("test:%d", h.n), Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: user, Direct: true, Channel: "dm", Text: text})
+}
+
+func (h *harness) event(ev bot.Event) bot.Response {
+	h.t.Helper()
+	resp, err := h.svc.Handle(context.Background(), ev)
+	if err != nil {
+		h.t.Fatalf("handle %q: %v", ev.Text, err)
+	}
+	return resp
+}
+
+func text(r bot.Response) string { return bot.PlainText(r.Reply) }
+
+func mustContain(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Fatalf("reply %q does not contain %q", got, w)
+		}
+	}
+}
+
+func TestGoalNewSMARTAndUpdateMovesValueWithPace(t *testing.T) {
+	h := newHarness(t)
+	r := h.say(alice, "/goal new Raise checkout conversion from 2.1% to 3% by 2026-12-31")
+	mustContain(t, text(r), "G", "Raise checkout conversion", "2.1% → 3%")
+	goals, err := h.store.TeamGoals(context.Background(), "growth")
+	if err != nil || len(goals) != 1 {
+		t.Fatalf("goals = %v, %v; want one", goals, err)
+	}
+	id := goals[0].ID
+	h.clock.Advance(14 * 24 * time.Hour)
+	r = h.say(alice, "/goal "+id+" 2.6% on track shipped the new payment page")
+	mustContain(t, text(r), "2.1% → 2.6%", "target 3%", "shipped the new payment page")
+	r = h.say(alice, "/goal "+id+" +0.1")
+	mustContain(t, text(r), "2.6% → 2.7%")
+	g, err := h.store.GetGoal(context.Background(), id)
+	if err != nil || g.Current != 2.7 {
+		t.Fatalf("current = %v, %v; want 2.7", g.Current, err)
+	}
+	updates, err := h.store.GoalUpdates(context.Background(), id, time.Time{}, h.clock.Now().Add(time.Hour))
+	if err != nil || len(updates) != 2 {
+		t.Fatalf("history = %d, %v; want 2 updates", len(updates), err)
+	}
+}
+
+func TestGoalWithoutTargetIsMilestoneWithCoaching(t *testing.T) {
+	h := newHarness(t)
+	r := h.say(alice, "/goal new Write the onboarding guide")
+	mustContain(t, text(r), "milestone", "/goal edit")
+	goals, _ := h.store.TeamGoals(context.Background(), "growth")
+	if len(goals) != 1 || !goals[0].Metric.Milestone {
+		t.Fatalf("goals = %+v; want one milestone", goals)
+	}
+	r = h.say(alice, "/goal "+goals[0].ID+" 140%")
+	mustContain(t, text(r), "0 to 100")
+}
+
+func TestPaceStatusAtRiskAndOffTrack(t *testing.T) {
+	g := bot.Goal{State: bot.GoalOpen, Metric: bot.Metric{Baseline: 0, Target: 100}, Start: monday, Due: monday.AddDate(0, 0, 99)}
+	half := monday.AddDate(0, 0, 50) // expected 50%
+	for _, tc := range []struct {
+		current float64
+		want    bot.Status
+	}{{45, bot.OnTrack}, {39, bot.AtRisk}, {24, bot.OffTrack}} {
+		g.Current = tc.current
+		if got := g.ComputedStatus(half); got != tc.want {
+			t.Errorf("progress %v at pace 50: status %s, want %s", tc.current, got, tc.want)
+		}
+	}
+}
+
+func TestBadGoalInputSavesNothing(t *testing.T) {
+	h := newHarness(t)
+	for _, in := range []string{
+		"/goal new Ship it to 3% by 2020-01-01",
+		"/goal new to 3% by 2026-12-31",
+		"/goal new Grow from 2% to 3 orders by 2026-12-31",
+		"/goal G999 5%",
+		"/goal",
+		strings.Repeat("x", 3001),
+		"   ",
+	} {
+		r := h.say(alice, in)
+		if text(r) == "" {
+			t.Errorf("%q: no reply", in)
+		}
+		if strings.Contains(text(r), "\n") && !strings.Contains(in, "/goal") {
+			t.Errorf("%q: reply is more than one sentence: %q", in, text(r))
+		}
+	}
+	goals, _ := h.store.TeamGoals(context.Background(), "growth")
+	if len(goals) != 0 {
+		t.Fatalf("bad input saved goals: %+v", goals)
+	}
+}
+
+func TestUpdatingSomeoneElsesGoalIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Cut churn from 5% to 3% by 2026-12-31")
+	goals, _ := h.store.TeamGoals(context.Background(), "growth")
+	r := h.say(bob, "/goal "+goals[0].ID+" 4%")
+	mustContain(t, text(r), "belongs to someone else")
+	r = h.say(maya, "/goal "+goals[0].ID+" 4%")
+	mustContain(t, text(r), "5% → 4%")
+}
+
+func TestChatMessageProgressIsRecordedOnceWithReaction(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Orders from 100 to 200 orders by 2026-12-31")
+	goals, _ := h.store.TeamGoals(context.Background(), "growth")
+	ev := bot.Event{Key: "slack:Ev1", Kind: bot.KindMessage, Platform: bot.PlatformConsole, User: alice, Channel: "growth",
+		Text: goals[0].ID + " 120 orders great week", Message: bot.MessageRef{Platform: bot.PlatformConsole, Channel: "growth", ID: "1.1"}}
+	first := h.event(ev)
+	if first.Reaction != "check" {
+		t.Fatalf("reaction = %q, want check", first.Reaction)
+	}
+	again := h.event(ev)
+	if !again.Reply.IsZero() {
+		t.Fatalf("retried event replied again: %q", text(again))
+	}
+	updates, _ := h.store.GoalUpdates(context.Background(), goals[0].ID, time.Time{}, h.clock.Now().Add(time.Hour))
+	if len(updates) != 1 {
+		t.Fatalf("updates = %d, want 1", len(updates))
+	}
+	quiet := h.event(bot.Event{Key: "slack:Ev2", Kind: bot.KindMessage, Platform: bot.PlatformConsole, User: alice, Channel: "growth", Text: "lunch?"})
+	if !quiet.Reply.IsZero() || quiet.Reaction != "" {
+		t.Fatalf("ordinary message answered: %+v", quiet)
+	}
+}
+
+func TestKudosAllowanceSelfAndNotifications(t *testing.T) {
+	h := newHarness(t)
+	r := h.say(alice, "/kudos "+bot.Mention(alice)+" me again")
+	mustContain(t, text(r), "other people")
+	r = h.say(alice, "/kudos "+bot.Mention(bob)+" thanks for the review #ownership #coffee")
+	mustContain(t, text(r), "Bob", "#ownership", "1 more today")
+	if dms := h.out.to(bob); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].msg), "thanks for the review") {
+		t.Fatalf("bob's DMs = %+v; want the kudos", dms)
+	}
+	r = h.say(alice, "/kudos "+bot.Mention(bob)+" "+bot.Mention(chen)+" launch")
+	mustContain(t, text(r), "1 more people today")
+	r = h.say(alice, "/kudos "+bot.Mention(chen)+" launch")
+	mustContain(t, text(r), "0 more today")
+	// Chen reads Chinese.
+	if dms := h.out.to(chen); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].msg), "你收到了点赞") {
+		t.Fatalf("chen's DMs = %+v; want Chinese kudos", dms)
+	}
+}
+
+func TestKudosUndoWithinTenMinutes(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/kudos "+bot.Mention(bob)+" thanks")
+	h.clock.Advance(5 * time.Minute)
+	mustContain(t, text(h.say(alice, "/kudos undo")), "Taken back", "2 more")
+	h.say(alice, "/kudos "+bot.Mention(bob)+" thanks again")
+	h.clock.Advance(11 * time.Minute)
+	mustContain(t, text(h.say(alice, "/kudos undo")), "10 minutes")
+}
+
+func TestKudosAllowanceHoldsUnderConcurrentGivers(t *testing.T) {
+	h := newHarness(t)
+	var wg sync.WaitGroup
+	replies := make([]string, 10)
+	for i := range replies {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			resp, err := h.svc.Handle(context.Background(), bot.Event{Key: fmt.Sprintf("c%d", i), Kind: bot.KindCommand,
+				Platform: bot.PlatformConsole, User: alice, Direct: true, Text: "/kudos " + bot.Mention(bob) + " thanks"})
+			if err != nil {
+				t.Error(err)
+			}
+			replies[i] = text(resp)
+		}(i)
+	}
+	wg.Wait()
+	sentCount := 0
+	for _, r := range replies {
+		if strings.Contains(r, "Kudos sent") {
+			sentCount++
+		}
+	}
+	if sentCount != 2 {
+		t.Fatalf("%d kudos went through against an allowance of 2: %q", sentCount, replies)
+	}
+}
+
+func TestCheckInConversationAndMoodValidation(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(alice, "/checkin")), "1/4", "get done")
+	mustContain(t, text(h.say(alice, "Shipped the payment page")), "2/4")
+	mustContain(t, text(h.say(alice, "Checkout A/B test")), "3/4")
+	mustContain(t, text(h.say(alice, "Waiting on legal review")), "4/4")
+	mustContain(t, text(h.say(alice, "great")), "1 (rough) to 5")
+	mustContain(t, text(h.say(alice, "4")), "saved")
+	c, err := h.store.GetCheckIn(context.Background(), "growth", "2026-W48", alice)
+	if err != nil || !c.Done() || c.Mood != 4 || c.Blockers() != "Waiting on legal review" {
+		t.Fatalf("check-in = %+v, %v", c, err)
+	}
+	// After finishing, a plain message is no longer an answer.
+	mustContain(t, text(h.say(alice, "hello")), "didn't understand")
+}
+
+func TestCheckInPromptSkipsDoneAndAwayAndSummaryHidesMoodBelowThree(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.say(bob, "/checkin away until 2026-11-30")
+	for _, a := range []string{"/checkin", "done", "next", "none", "5"} {
+		h.say(alice, a)
+	}
+	plan, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: "growth", At: h.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 1 || plan[0].Person != chen {
+		t.Fatalf("prompts = %+v; want chen only", plan)
+	}
+	if !strings.Contains(bot.PlainText(plan[0].Msg), "自上次周报以来") {
+		t.Fatalf("chen's prompt is not in Chinese: %q", bot.PlainText(plan[0].Msg))
+	}
+	if err := h.svc.Deliver(ctx, plan[0]); err != nil {
+		t.Fatal(err)
+	}
+	// Chen answers in the conversation the prompt opened.
+	for _, a := range []string{"上线了新版本", "优化性能", "无", "3"} {
+		h.say(chen, a)
+	}
+	summary, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInSummary, TeamID: "growth", At: h.clock.Now()})
+	if err != nil || len(summary) != 1 {
+		t.Fatalf("summary = %+v, %v", summary, err)
+	}
+	body := bot.PlainText(summary[0].Msg)
+	if strings.Contains(body, "mood") || strings.Contains(body, "/5") {
+		t.Fatalf("summary shows mood with only 2 answers: %q", body)
+	}
+	if len(summary[0].Thread) != 2 {
+		t.Fatalf("thread = %d messages, want one per answer (2)", len(summary[0].Thread))
+	}
+}
+
+func TestScorecardIsForManagersAndAdmins(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(alice, "/scorecard")), "managers and admins")
+	mustContain(t, text(h.say(maya, "/scorecard team growth")), "Scorecard of Growth, 2026-W48")
+	mustContain(t, text(h.say(admin, "/scorecard team growth last week")), "2026-W47")
+	mustContain(t, text(h.say(alice, "/scorecard me")), "Scorecard of Alice")
+}
+
+func TestChineseKeywordsGetChineseReplies(t *testing.T) {
+	h := newHarness(t)
+	r := h.say(chen, "目标 新建 提升转化率 从 2% 到 3% 截止 2026-12-31")
+	mustContain(t, text(r), "新目标", "提升转化率")
+	mustContain(t, text(h.say(chen, "帮助")), "目标")
+}
+
+func TestTeamSettingsValidateAndAudit(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(alice, "/pulse team set growth allowance 3")), "managers and admins")
+	mustContain(t, text(h.say(maya, "/pulse team set growth allowance -1")), "0 to 100")
+	mustContain(t, text(h.say(maya, "/pulse team set growth timezone Mars/Base")), "IANA")
+	mustContain(t, text(h.say(maya, "/pulse team set growth checkin tuesday 09:30")), "30 9 * * TUE")
+	entries, err := h.store.AuditLog(context.Background(), "growth", 5)
+	if err != nil || len(entries) == 0 || entries[0].Action != "team.set" || entries[0].Actor != maya {
+		t.Fatalf("audit = %+v, %v; want team.set by maya first", entries, err)
+	}
+}
+
+func TestForgetMeAsksThenDeletes(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Learn Go from 0 to 10 chapters by 2026-12-31")
+	r := h.say(alice, "/pulse forget me")
+	mustContain(t, text(r), "cannot be undone")
+	goals, _ := h.store.TeamGoals(context.Background(), "growth")
+	if len(goals) != 1 {
+		t.Fatal("asking deleted the goal before confirmation")
+	}
+	h.event(bot.Event{Key: "forget", Kind: bot.KindAction, Platform: bot.PlatformConsole, User: alice, Direct: true,
+		Action: bot.Action{ID: bot.ActionForgetConfirm}})
+	goals, _ = h.store.TeamGoals(context.Background(), "growth")
+	if len(goals) != 0 {
+		t.Fatalf("goals after forget: %+v", goals)
+	}
+}
+
+func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
+	c, err := bot.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, zh := c.Keys(bot.English), c.Keys(bot.Chinese)
+	for k := range en {
+		if !zh[k] {
+			t.Errorf("%s has no Chinese text", k)
+		}
+	}
+	for k := range zh {
+		if !en[k] {
+			t.Errorf("%s has no English text", k)
+		}
+	}
+}

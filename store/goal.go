@@ -17,8 +17,8 @@ import (
 
 // CreateGoal takes the next id from the global counter ("G<n>"), records
 // goal → team, and stores the goal with its audit entry in one script.
-// When a.Key was seen before it returns the goal that key created and
-// bot.ErrDuplicate.
+// An audit entry without a subject gets the new id. When a.Key was seen
+// before it returns the goal that key created and bot.ErrDuplicate.
 func (s *Store) CreateGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) (bot.Goal, error) {
 	if g.TeamID == "" {
 		return bot.Goal{}, fmt.Errorf("create goal: empty team id")
@@ -28,6 +28,9 @@ func (s *Store) CreateGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) (b
 		return bot.Goal{}, fmt.Errorf("create goal: next id: %w", err)
 	}
 	g.ID = "G" + strconv.FormatInt(n, 10)
+	if a != (bot.AuditEntry{}) && a.Subject == "" {
+		a.Subject = g.ID
+	}
 	fields, err := goalFields(g)
 	if err != nil {
 		return bot.Goal{}, fmt.Errorf("create goal: %w", err)

@@ -122,7 +122,7 @@ func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (
 	if err != nil {
 		return Response{}, err
 	}
-	if err := s.ensurePeople(ctx, r, people); err != nil {
+	if _, err := s.ensurePeople(ctx, r, people); err != nil {
 		return Response{}, err
 	}
 	switch op {

@@ -125,7 +125,7 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 		if !s.canManage(team, r.actor.ID) {
 			return refuse("error_goal_for_other", nil)
 		}
-		if err := s.ensurePeople(ctx, r, []UserID{spec.ForPerson}); err != nil {
+		if _, err := s.ensurePeople(ctx, r, []UserID{spec.ForPerson}); err != nil {
 			return err
 		}
 		g.Owner = spec.ForPerson

@@ -44,7 +44,8 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (
 	if err != nil {
 		return Response{}, err
 	}
-	if err := s.ensurePeople(ctx, r, spec.To); err != nil {
+	people, err := s.ensurePeople(ctx, r, spec.To)
+	if err != nil {
 		return Response{}, err
 	}
 	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: spec.To, Message: spec.Message, At: r.now, Source: r.ev.Message, Key: r.ev.Key}
@@ -57,11 +58,12 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (
 	if err != nil {
 		return Response{}, fmt.Errorf("give kudos: %w", err)
 	}
-	names, err := s.names(ctx, r, append([]UserID{r.actor.ID}, k.To...))
-	if err != nil {
-		return Response{}, err
+	people[r.actor.ID] = r.actor
+	names := make(map[UserID]string, len(people))
+	for id, p := range people {
+		names[id] = p.Name
 	}
-	s.announceKudos(ctx, r, team, k, names)
+	s.announceKudos(ctx, r, team, k, people, names)
 	reply := Message{Title: s.t(r, "kudos_sent_title", nil), Blocks: []Block{
 		Text{Text: s.t(r, "kudos_sent", map[string]any{"To": joinNames(names, k.To), "Message": k.Message})},
 	}}
@@ -74,11 +76,7 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (
 
 // announceKudos tells each recipient by direct message, and the team
 // channel when the team wants it.
-func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Kudos, names map[UserID]string) {
-	people, err := s.store.People(ctx, k.To)
-	if err != nil {
-		s.log.Warn().Err(err).Msg("load kudos recipients")
-	}
+func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Kudos, people map[UserID]Person, names map[UserID]string) {
 	for _, to := range k.To {
 		l := localeOf(people[to], team)
 		msg := Message{Title: s.catalog.T(l, "kudos_received_title", nil), Blocks: []Block{

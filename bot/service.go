@@ -240,6 +240,10 @@ func (s *Service) handleCommand(ctx context.Context, r *request, cmd Command) (R
 		return s.scorecardCommand(ctx, r, cmd)
 	case VerbPulse:
 		return s.pulseCommand(ctx, r, cmd)
+	case VerbFeedback:
+		return s.feedbackCommand(ctx, r, cmd)
+	case VerbReview:
+		return s.reviewCommand(ctx, r, cmd)
 	case VerbHelp:
 		return s.help(r), nil
 	}
@@ -317,6 +321,8 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.submitGoalUpdateForm(ctx, r)
 	case ActionForgetConfirm:
 		return s.forgetMe(ctx, r)
+	case ActionReviewSubmit:
+		return s.submitReviewForm(ctx, r)
 	}
 	return Response{}, refuse("error_unknown_action", nil)
 }
@@ -384,25 +390,27 @@ func (s *Service) names(ctx context.Context, r *request, ids []UserID) (map[User
 	return out, nil
 }
 
-// ensurePeople records people mentioned for the first time, with the names the platform gave.
-func (s *Service) ensurePeople(ctx context.Context, r *request, ids []UserID) error {
+// ensurePeople records people mentioned for the first time, with the names
+// the platform gave, and returns everyone asked for.
+func (s *Service) ensurePeople(ctx context.Context, r *request, ids []UserID) (map[UserID]Person, error) {
 	known, err := s.store.People(ctx, ids)
 	if err != nil {
-		return fmt.Errorf("load people: %w", err)
+		return nil, fmt.Errorf("load people: %w", err)
 	}
 	for _, id := range ids {
 		if _, ok := known[id]; ok {
 			continue
 		}
-		name := r.ev.Names[id]
-		if name == "" {
-			name = id.Local()
+		p := Person{ID: id, Name: r.ev.Names[id]}
+		if p.Name == "" {
+			p.Name = id.Local()
 		}
-		if err := s.store.SavePerson(ctx, Person{ID: id, Name: name}); err != nil {
-			return fmt.Errorf("save person %s: %w", id, err)
+		if err := s.store.SavePerson(ctx, p); err != nil {
+			return nil, fmt.Errorf("save person %s: %w", id, err)
 		}
+		known[id] = p
 	}
-	return nil
+	return known, nil
 }
 
 // audit builds an audit entry for a change made by the request's actor.

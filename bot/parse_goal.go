@@ -95,11 +95,15 @@ func ParseGoalSpec(args string, now time.Time, loc *time.Location) (GoalSpec, er
 // cleanTitle trims separators and a pair of quotes around the whole title.
 func cleanTitle(s string) string {
 	s = trimSeparators(s)
-	r := []rune(s)
-	if len(r) >= 2 {
-		if closing, ok := quotePairs[r[0]]; ok && r[len(r)-1] == closing && !strings.ContainsRune(string(r[1:len(r)-1]), closing) {
-			s = strings.TrimSpace(string(r[1 : len(r)-1]))
-		}
+	first, n := utf8.DecodeRuneInString(s)
+	closing, ok := quotePairs[first]
+	if !ok || len(s) < 2*n {
+		return s
+	}
+	last, m := utf8.DecodeLastRuneInString(s)
+	inner := s[n : len(s)-m]
+	if last == closing && len(s)-m >= n && !strings.ContainsRune(inner, closing) {
+		return strings.TrimSpace(inner)
 	}
 	return s
 }
@@ -138,17 +142,23 @@ func markQuoted(s string, toks []token) []token {
 // to, where what follows the keyword reads as its value.
 func splitGluedClauses(toks []token, now time.Time) []token {
 	out := make([]token, 0, len(toks))
-	for _, t := range toks {
+	for k, t := range toks {
 		if t.quoted || !strings.ContainsFunc(t.text, isHan) {
 			out = append(out, t)
 			continue
 		}
-		out = append(out, splitGlued(t, now)...)
+		next := ""
+		if k+1 < len(toks) {
+			next = toks[k+1].text
+		}
+		out = append(out, splitGlued(t, next, now)...)
 	}
 	return out
 }
 
-func splitGlued(t token, now time.Time) []token {
+// next is the word after t: a keyword that ends t ("转化率，到 3%") splits
+// off when next fits it.
+func splitGlued(t token, next string, now time.Time) []token {
 	var out []token
 	s := t.text
 	piece := func(from, to int) {
@@ -162,7 +172,8 @@ func splitGlued(t token, now time.Time) []token {
 		if kw != "" {
 			argStart := p + len(kw)
 			argEnd := nextGluedKeyword(s, argStart)
-			if argStart < argEnd && gluedArgFits(goalKeywords[kw], s[argStart:argEnd], now) {
+			atEnd := argStart == len(s) && p > 0 && next != "" && gluedArgFits(goalKeywords[kw], next, now)
+			if atEnd || argStart < argEnd && gluedArgFits(goalKeywords[kw], s[argStart:argEnd], now) {
 				piece(segStart, p)
 				piece(p, argStart)
 				piece(argStart, argEnd)

@@ -88,6 +88,9 @@ func Hashtags(s string) []string {
 				j += m
 			}
 			tag := strings.ToLower(fold(strings.TrimRight(s[i+n:j], "-_")))
+			if first, _ := utf8.DecodeRuneInString(tag); first == '-' || first == '_' {
+				tag = ""
+			}
 			if tag != "" && strings.ContainsFunc(tag, unicode.IsLetter) && !seen[tag] {
 				seen[tag] = true
 				tags = append(tags, tag)

@@ -120,7 +120,7 @@ func ParseValue(tok string) (Value, error) {
 	if f > maxValue {
 		return Value{}, quoteErr(keyValueTooLarge, tok)
 	}
-	if negative {
+	if negative && f != 0 {
 		f = -f
 	}
 	v.Number = f

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -489,8 +488,8 @@ func (s *Scheduler) enqueue(ctx context.Context, t bot.Team, f dueFire, now time
 		if d.Key == "" || d.TeamID == "" {
 			return fmt.Errorf("plan %s: delivery %d has no key or team", f.id, i)
 		}
-		if payloads[i], err = json.Marshal(d); err != nil {
-			return fmt.Errorf("plan %s: encode delivery %s: %w", f.id, d.Key, err)
+		if payloads[i], err = encodeDelivery(d); err != nil {
+			return fmt.Errorf("plan %s: %w", f.id, err)
 		}
 	}
 	if err := s.queue.Add(ctx, f.id, payloads); err != nil {

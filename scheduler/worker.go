@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -117,8 +116,8 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 	if len(e.Delivery) == 0 {
 		return s.ack(bg, e, log), nil
 	}
-	var d bot.Delivery
-	if err := json.Unmarshal(e.Delivery, &d); err != nil {
+	d, err := decodeDelivery(e.Delivery)
+	if err != nil {
 		log.Error().Err(err).Str("entry", e.ID).Msg("unreadable queue entry dropped")
 		return s.ack(bg, e, log), nil
 	}

@@ -58,7 +58,7 @@ func (a *Adapter) webhook() http.Handler {
 			http.Error(w, "read body", http.StatusBadRequest)
 			return
 		}
-		plain, err := a.open(body)
+		plain, encrypted, err := a.open(body)
 		if err != nil {
 			a.log.Warn().Err(err).Msg("feishu push rejected")
 			http.Error(w, "bad payload", http.StatusBadRequest)
@@ -76,7 +76,14 @@ func (a *Adapter) webhook() http.Handler {
 		}
 		if env.Type == "url_verification" {
 			// Answered at once: Feishu wants the challenge back within 1 s.
+			// A plain challenge is answered too (it changes nothing), so the
+			// URL can be saved before the Encrypt Key is.
 			writeJSON(w, map[string]string{"challenge": env.Challenge})
+			return
+		}
+		if !encrypted {
+			a.log.Warn().Msg("feishu push rejected: not encrypted although an Encrypt Key is set")
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		if err := a.verifyRequest(r.Header, body); err != nil {
@@ -113,23 +120,24 @@ func (a *Adapter) tokenOK(token string) bool {
 	return subtle.ConstantTimeCompare([]byte(token), []byte(a.cfg.VerificationToken)) == 1
 }
 
-// open decrypts an {"encrypt": …} body; webhook mode always has an Encrypt
-// Key, so a plain body is refused.
-func (a *Adapter) open(body []byte) ([]byte, error) {
+// open decrypts an {"encrypt": …} body and reports whether it was
+// encrypted; a plain body comes back as it is, for the caller to refuse
+// unless it is a challenge.
+func (a *Adapter) open(body []byte) ([]byte, bool, error) {
 	var env struct {
 		Encrypt string `json:"encrypt"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("parse push: %w", err)
+		return nil, false, fmt.Errorf("parse push: %w", err)
 	}
 	if env.Encrypt == "" {
-		return nil, errors.New("push is not encrypted but an Encrypt Key is set")
+		return body, false, nil
 	}
 	plain, err := decrypt(a.cfg.EncryptKey, env.Encrypt)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt push: %w", err)
+		return nil, false, fmt.Errorf("decrypt push: %w", err)
 	}
-	return plain, nil
+	return plain, true, nil
 }
 
 // verifyRequest checks X-Lark-Signature, sha256(timestamp + nonce + encrypt

@@ -1,0 +1,144 @@
+package feishu
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+func TestEscapeMarkdownNeutralisesMentionsAndLinks(t *testing.T) {
+	cases := map[string]string{
+		`<at id=all></at>`:                   `&lt;at id=all&gt;&lt;/at&gt;`,
+		`<at user_id="ou_x">boss</at>`:       `&lt;at user\_id="ou\_x"&gt;boss&lt;/at&gt;`,
+		`[click](https://evil.example)`:      `\[click\]\(https://evil.example\)`,
+		`**bold** _it_ ~~s~~ ` + "`c`":       `\*\*bold\*\* \_it\_ \~\~s\~\~ ` + "\\`c\\`",
+		"# title\n- item\n1. first\n> quote": "\\# title\n\\- item\n1\\. first\n&gt; quote",
+		`a & b`:                              `a &amp; b`,
+		`![img](img_v2_key)`:                 `\!\[img\]\(img\_v2\_key\)`,
+	}
+	for in, want := range cases {
+		if got := escapeMarkdown(in); got != want {
+			t.Errorf("escapeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestUserTextNeverReachesMarkdownUnescaped(t *testing.T) {
+	evil := `<at id=all></at> [x](https://evil.example) **y**`
+	msg := bot.Message{Title: evil, Blocks: []bot.Block{
+		bot.Text{Text: evil},
+		bot.Fields{{Label: evil, Value: evil}},
+		bot.Progress{Label: evil, Percent: 50, Detail: evil},
+		bot.Context{Text: evil},
+		bot.Buttons{{ID: "x", Label: evil}},
+		bot.Input{ID: "note", Label: evil, Placeholder: evil, Initial: evil},
+	}}
+	var walk func(v any, tag string)
+	walk = func(v any, tag string) {
+		switch x := v.(type) {
+		case map[string]any:
+			t := tag
+			if s, ok := x["tag"].(string); ok {
+				t = s
+			}
+			for k, e := range x {
+				if k == "content" && t == "markdown" {
+					if s := e.(string); strings.Contains(s, "<at") || strings.Contains(s, "](") || strings.Contains(s, "**y") {
+						panic("markdown carries raw user text: " + s)
+					}
+				}
+				walk(e, t)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, tag)
+			}
+		}
+	}
+	s, err := cardJSON(msg, bot.Chinese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var card map[string]any
+	if err := json.Unmarshal([]byte(s), &card); err != nil {
+		t.Fatal(err)
+	}
+	walk(card, "")
+}
+
+func TestRenderCardShape(t *testing.T) {
+	msg := bot.Message{Title: "本周周报", Blocks: []bot.Block{
+		bot.Text{Text: "请回答以下问题"},
+		bot.Input{ID: "done", Label: "完成了什么？", Multiline: true},
+		bot.Input{ID: "blockers", Label: "有阻碍吗？", Optional: true, Initial: "没有"},
+		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "提交", Value: "2026-W48"}},
+		bot.Divider{},
+		bot.Context{Text: "截止 周一 18:00"},
+	}}
+	c := mustJSON(t, renderCard(msg, map[string]string{"done": "请填写。"}, bot.Chinese))
+	if c["schema"] != "2.0" {
+		t.Fatalf("schema %v", c["schema"])
+	}
+	els := c["body"].(map[string]any)["elements"].([]any)
+	tags := []string{}
+	for _, e := range els {
+		tags = append(tags, e.(map[string]any)["tag"].(string))
+	}
+	if strings.Join(tags, ",") != "div,form,hr,div" {
+		t.Fatalf("elements %v", tags)
+	}
+	form := els[1].(map[string]any)["elements"].([]any)
+	var inputs, submits int
+	for _, e := range form {
+		m := e.(map[string]any)
+		switch m["tag"] {
+		case "input":
+			inputs++
+			if m["name"] == "done" && (m["required"] != true || m["input_type"] != "multiline_text") {
+				t.Fatalf("done input %v", m)
+			}
+			if m["name"] == "blockers" && (m["required"] != false || m["default_value"] != "没有") {
+				t.Fatalf("blockers input %v", m)
+			}
+		case "button":
+			submits++
+			if m["form_action_type"] != "submit" || !hasButtonValue(m, bot.ActionCheckInSubmit, "2026-W48") {
+				t.Fatalf("submit %v", m)
+			}
+		}
+	}
+	if inputs != 2 || submits != 1 || !findText(form, "请填写。") {
+		t.Fatalf("form %v", form)
+	}
+}
+
+func TestFormWithoutButtonGetsASubmit(t *testing.T) {
+	c := mustJSON(t, renderCard(bot.Message{Blocks: []bot.Block{bot.Input{ID: "a", Label: "A"}}}, nil, bot.English))
+	if !findText(c, "Submit") || !findText(c, "submit") {
+		t.Fatalf("card %v", c)
+	}
+}
+
+func TestButtonNameRoundTrips(t *testing.T) {
+	for _, id := range []string{bot.ActionHome, bot.ActionCheckInSubmit, bot.ActionGoalUpdateForm} {
+		if got := actionFromName(buttonName(id)); got != id {
+			t.Fatalf("%q → %q → %q", id, buttonName(id), got)
+		}
+	}
+	if actionFromName("Button_m6s9d0ac") != "" {
+		t.Fatal("a foreign name read as an action")
+	}
+}
+
+func TestAdapterTextsExistInBothLanguages(t *testing.T) {
+	for key, byLoc := range texts {
+		if byLoc[bot.English] == "" || byLoc[bot.Chinese] == "" {
+			t.Errorf("%s lacks a language: %v", key, byLoc)
+		}
+	}
+	if text("fr", textDone) != "已完成。" {
+		t.Fatal("an unknown locale should fall back to Chinese")
+	}
+}

@@ -1,0 +1,48 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// The hot writes promise their round trips: RecordUpdate one once the
+// goal's team is cached (two before), GiveKudos one.
+func TestRoundTripsOfHotWrites(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	rt := storetest.CountRoundTrips(s)
+	g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "t", Owner: alice}, bot.AuditEntry{})
+	must(t, "create goal", err)
+	// Load the scripts into the server first: a NOSCRIPT fallback is a
+	// once-per-server cost, not the steady state.
+	must(t, "first update", s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Value: 1, At: t0}, bot.AuditEntry{}))
+	_, err = s.GiveKudos(ctx, bot.Kudos{TeamID: "eng", From: alice, To: []bot.UserID{bob}, At: t0}, "d", 100, bot.AuditEntry{})
+	must(t, "first kudos", err)
+
+	rt.Reset()
+	must(t, "warm update", s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Previous: 1, Value: 2, At: t0, Key: "k"},
+		bot.AuditEntry{At: t0, Action: "goal.updated"}))
+	if n := rt.N(); n != 1 {
+		t.Fatalf("warm RecordUpdate took %d round trips, want 1", n)
+	}
+
+	cold := store.New(s.Client(), store.Options{Prefix: s.Key("")})
+	rt.Reset()
+	must(t, "cold update", cold.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Previous: 2, Value: 3, At: t0}, bot.AuditEntry{}))
+	if n := rt.N(); n != 2 {
+		t.Fatalf("RecordUpdate with a cold goal cache took %d round trips, want 2", n)
+	}
+
+	rt.Reset()
+	_, err = s.GiveKudos(ctx, bot.Kudos{TeamID: "eng", From: alice, To: []bot.UserID{bob, carol}, At: t0.Add(time.Second), Key: "k"},
+		"d", 100, bot.AuditEntry{At: t0, Action: "kudos.given"})
+	must(t, "kudos", err)
+	if n := rt.N(); n != 1 {
+		t.Fatalf("GiveKudos took %d round trips, want 1", n)
+	}
+}

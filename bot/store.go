@@ -29,6 +29,7 @@ type Store interface {
 	GoalStore
 	KudosStore
 	CheckInStore
+	ScorecardStore
 	AuditStore
 	Deduper
 	Cache

@@ -154,7 +154,53 @@ func parseDate(tokens []string, now time.Time, loc *time.Location) (time.Time, i
 			return t, 2, err
 		}
 	}
+	if t, used, ok, err := monthNameDate(w, next, today, loc); ok {
+		return t, used, err
+	}
 	return time.Time{}, 0, quoteErr(keyDateInvalid, tokens[0])
+}
+
+var monthNames = map[string]time.Month{
+	"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+	"may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+	"sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
+	"dec": 12, "december": 12,
+}
+
+var reDayOfMonth = regexp.MustCompile(`^(\d{1,2})(?:st|nd|rd|th)?,?$`)
+
+// monthNameDate reads "Dec 31", "December 31, 2026" and "31 Dec 2026".
+// Without a year it is this year's, or next year's once it has passed.
+// ok says whether the words were meant as such a date.
+func monthNameDate(w string, next func(int) string, today time.Time, loc *time.Location) (time.Time, int, bool, error) {
+	var month time.Month
+	var dayWord string
+	if m, found := monthNames[strings.TrimSuffix(w, ".")]; found {
+		month, dayWord = m, next(1)
+	} else if m, found := monthNames[strings.TrimRight(next(1), ".,")]; found {
+		month, dayWord = m, w
+	} else {
+		return time.Time{}, 0, false, nil
+	}
+	dm := reDayOfMonth.FindStringSubmatch(dayWord)
+	if dm == nil {
+		return time.Time{}, 0, false, nil
+	}
+	d, _ := strconv.Atoi(dm[1])
+	if y := reYear.FindStringSubmatch(next(2)); y != nil && !strings.HasSuffix(next(2), "年") {
+		t, err := calendarDate(w+" "+dayWord+" "+next(2), y[1], strconv.Itoa(int(month)), dm[1], loc)
+		return t, 3, true, err
+	}
+	y := today.Year()
+	if d < 1 || d > daysIn(y, month) && !(month == 2 && d == 29) {
+		return time.Time{}, 0, true, quoteErr(keyDateImpossible, w+" "+dayWord)
+	}
+	t := time.Date(y, month, d, 0, 0, 0, 0, loc)
+	for t.Before(startOfDate(today, loc)) || t.Day() != d {
+		y++
+		t = time.Date(y, month, d, 0, 0, 0, 0, loc)
+	}
+	return t, 2, true, nil
 }
 
 // dateWord folds a token for date matching and drops a trailing 前/之前/以前

@@ -112,6 +112,16 @@ func TestParseDate(t *testing.T) {
 		{in: "end of quarter", now: time.Date(2026, 12, 31, 23, 0, 0, 0, utc), want: day(2026, 12, 31), used: 3},
 		{in: "in 1 day", now: time.Date(2026, 12, 31, 23, 0, 0, 0, utc), want: day(2027, 1, 1), used: 3},
 		{in: "12月31日", now: time.Date(2026, 12, 31, 23, 0, 0, 0, utc), want: day(2026, 12, 31), used: 1},
+		{in: "Dec 31", want: day(2026, 12, 31), used: 2},
+		{in: "December 31st, 2027", want: day(2027, 12, 31), used: 3},
+		{in: "31 Dec 2026", want: day(2026, 12, 31), used: 3},
+		{in: "1 March", want: day(2027, 3, 1), used: 2}, // already past this year
+		{in: "Feb 29", want: day(2028, 2, 29), used: 2}, // the next leap day
+		{in: "sept. 1 for", want: day(2026, 9, 1), used: 2},
+		{in: "Feb 30", key: keyDateImpossible},
+		{in: "Feb 29 2027", key: keyDateImpossible},
+		{in: "Dec 31 2200", key: keyDateYearRange},
+		{in: "May day", key: keyDateInvalid},
 		{in: "", key: keyDateMissing},
 		{in: "soon", key: keyDateInvalid},
 		{in: "2026", key: keyDateInvalid},

@@ -67,7 +67,10 @@ func ParseGoalSpec(args string, now time.Time, loc *time.Location) (GoalSpec, er
 	}
 	toks := markQuoted(args, tokenize(args))
 	toks = splitGluedClauses(toks, now)
-	p := goalParser{toks: toks, now: now, loc: loc, seen: map[goalClause]bool{}}
+	p := goalParser{toks: toks, words: make([]string, len(toks)), now: now, loc: loc, seen: map[goalClause]bool{}}
+	for i, t := range toks {
+		p.words[i] = t.text
+	}
 	title := 0
 	for title < len(toks) && p.clauseAt(title, title > 0) == clauseNone {
 		title++
@@ -227,10 +230,12 @@ func gluedArgFits(c goalClause, arg string, now time.Time) bool {
 
 type goalParser struct {
 	toks []token
-	now  time.Time
-	loc  *time.Location
-	spec GoalSpec
-	seen map[goalClause]bool
+	// words are the tokens' texts, for the value and date readers.
+	words []string
+	now   time.Time
+	loc   *time.Location
+	spec  GoalSpec
+	seen  map[goalClause]bool
 }
 
 func (p *goalParser) word(i int) string {
@@ -240,13 +245,7 @@ func (p *goalParser) word(i int) string {
 	return ""
 }
 
-func (p *goalParser) texts(from int) []string {
-	out := make([]string, 0, len(p.toks)-from)
-	for _, t := range p.toks[from:] {
-		out = append(out, t.text)
-	}
-	return out
-}
+func (p *goalParser) texts(from int) []string { return p.words[from:] }
 
 // keywordAt is the clause keyword token i is, if it is one and not quoted.
 func (p *goalParser) keywordAt(i int) goalClause {
@@ -620,6 +619,11 @@ func leadingStatus(s string, toks []token) (Status, []token) {
 // the new payment page"). Messages that do not start with a goal id are
 // left alone.
 func LooksLikeProgress(text string) bool {
+	// Most chat messages are not updates: decide those from the first letter.
+	first, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(text, isSep))
+	if r := foldRune(first); r != 'g' {
+		return false
+	}
 	toks := tokenize(text)
 	if len(toks) == 0 || !looksLikeGoalID(toks[0].text) {
 		return false

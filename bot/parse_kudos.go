@@ -108,6 +108,10 @@ func Hashtags(s string) []string {
 // "kudos" or "点赞" (any case, an optional "/" or ":"), then a mention,
 // possibly after "to"/"给".
 func LooksLikeKudos(text string) bool {
+	head := fold(clipBytes(strings.TrimLeftFunc(text, isSep), 16))
+	if !strings.HasPrefix(strings.TrimPrefix(head, "/"), "kudos") && !strings.HasPrefix(head, "点赞") {
+		return false
+	}
 	toks := tokenize(text)
 	if len(toks) < 2 {
 		return false
@@ -122,4 +126,15 @@ func LooksLikeKudos(text string) bool {
 	}
 	_, ok := ParseMention(next)
 	return ok
+}
+
+// clipBytes returns at most the first n bytes of s, cut at a character boundary.
+func clipBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -41,6 +41,7 @@ type Service struct {
 	catalog          *Catalog
 	validateSchedule func(string) error
 	runStatus        func(context.Context, string) ([]string, error)
+	chart            ChartRenderer
 }
 
 // NewService checks cfg and returns a ready Service.

@@ -56,6 +56,8 @@ type messageEvent struct {
 			// Content is a JSON document in a string, shaped by MessageType.
 			Content  string    `json:"content"`
 			Mentions []mention `json:"mentions"`
+			// UserAgent names the sender's client, with its language ("LarkLocale/zh_CN").
+			UserAgent string `json:"user_agent"`
 		} `json:"message"`
 	} `json:"event"`
 }
@@ -153,6 +155,7 @@ func (a *Adapter) onMessage(ctx context.Context, req *larkevent.EventReq) error 
 			return nil
 		}
 		e.Profile = a.profile(ctx, e.User, "")
+		e.Profile.Locale = clientLocale(msg.UserAgent)
 		return a.handle(ctx, e, replyTarget{chat: msg.ChatID, message: msg.MessageID, user: e.User, direct: e.Direct})
 	})
 	return nil
@@ -187,6 +190,23 @@ func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 		Names:    names,
 		Message:  bot.MessageRef{Platform: bot.PlatformFeishu, Channel: msg.ChatID, ID: msg.MessageID},
 	}, true
+}
+
+// clientLocale reads the language of the sender's Feishu client from the
+// message's user agent ("… Lark/6.7.5 LarkLocale/en_US …"); "" when absent
+// or neither English nor Chinese.
+func clientLocale(userAgent string) bot.Locale {
+	_, rest, ok := strings.Cut(userAgent, "LarkLocale/")
+	if !ok {
+		return ""
+	}
+	switch lang := strings.ToLower(rest); {
+	case strings.HasPrefix(lang, "zh"):
+		return bot.Chinese
+	case strings.HasPrefix(lang, "en"):
+		return bot.English
+	}
+	return ""
 }
 
 // messageText reads the text of a text or post (rich text) message.

@@ -49,7 +49,8 @@ func TestP2PTextCommandEndToEnd(t *testing.T) {
 		!ev.Direct || ev.Text != want.Text || ev.Message != want.Message {
 		t.Fatalf("event = %+v\nwant    %+v", ev, want)
 	}
-	if ev.Profile != (bot.Profile{Name: "张三", TimeZone: "Asia/Shanghai", Locale: bot.Chinese}) {
+	// The p2p payload's client runs in English (LarkLocale/en_US).
+	if ev.Profile != (bot.Profile{Name: "张三", TimeZone: "Asia/Shanghai", Locale: bot.English}) {
 		t.Fatalf("profile = %+v", ev.Profile)
 	}
 
@@ -328,5 +329,18 @@ func TestPostMessagesAreReadAsText(t *testing.T) {
 	}
 	if _, ok := messageText("image", `{"image_key":"img_x"}`); ok {
 		t.Fatal("an image was read as text")
+	}
+}
+
+func TestClientLocaleFromUserAgent(t *testing.T) {
+	for ua, want := range map[string]bot.Locale{
+		"Mozilla/5.0 Lark/6.7.5 LarkLocale/zh_CN ttnet SDK-Version/6.7.8": bot.Chinese,
+		"Mozilla/5.0 Lark/6.7.5 LarkLocale/en_US ttnet":                   bot.English,
+		"Mozilla/5.0 Lark/6.7.5 LarkLocale/ja_JP ttnet":                   "",
+		"": "",
+	} {
+		if got := clientLocale(ua); got != want {
+			t.Errorf("clientLocale(%q) = %q, want %q", ua, got, want)
+		}
 	}
 }

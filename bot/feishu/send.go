@@ -206,7 +206,9 @@ func retryAfter(raw *larkcore.ApiResp) time.Duration {
 
 // profile returns what Feishu's contact API says about a person, cached.
 // A failed lookup (say, the app lacks the contact scope) does not stop the
-// event: the person gets fallbackName and Chinese, Feishu's default.
+// event: the person gets fallbackName. The contact API tells no language,
+// so Locale stays empty and the core falls back to the team's language and
+// then to Chinese, Feishu's default.
 func (a *Adapter) profile(ctx context.Context, user bot.UserID, fallbackName string) bot.Profile {
 	key := "feishu:profile:" + string(user)
 	if s, ok, err := a.cfg.Cache.CacheGet(ctx, key); err == nil && ok {
@@ -215,7 +217,7 @@ func (a *Adapter) profile(ctx context.Context, user bot.UserID, fallbackName str
 			return p
 		}
 	}
-	p := bot.Profile{Name: fallbackName, Locale: bot.Chinese}
+	p := bot.Profile{Name: fallbackName}
 	ttl := profileTTL
 	req := larkcontact.NewGetUserReqBuilder().UserId(user.Local()).UserIdType("open_id").Build()
 	resp, err := a.contact.User.Get(ctx, req)

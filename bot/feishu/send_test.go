@@ -116,7 +116,7 @@ func TestProfileIsCached(t *testing.T) {
 	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
 	user := bot.NewUserID(bot.PlatformFeishu, testTenant, "ou_cached")
 	for i := 0; i < 3; i++ {
-		if p := a.profile(context.Background(), user, ""); p.Name != "张三" || p.TimeZone != "Asia/Shanghai" || p.Locale != bot.Chinese {
+		if p := a.profile(context.Background(), user, ""); p.Name != "张三" || p.TimeZone != "Asia/Shanghai" || p.Locale != "" {
 			t.Fatalf("profile %+v", p)
 		}
 	}

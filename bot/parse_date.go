@@ -269,19 +269,14 @@ func spanFrom(typed string, today time.Time, count, span string, loc *time.Locat
 	return t, nil
 }
 
-// dayIn is 00:00 in loc of the day days and months after today's date,
-// clamping to the end of a shorter month.
+// dayIn is 00:00 in loc of the day days and months (≥ 0) after today's
+// date, clamping to the end of a shorter month.
 func dayIn(today time.Time, days, months int, loc *time.Location) time.Time {
 	y, m, d := today.Date()
 	if months != 0 {
 		total := int(m) - 1 + months
 		y += total / 12
-		mm := total % 12
-		if mm < 0 {
-			mm += 12
-			y--
-		}
-		m = time.Month(mm + 1)
+		m = time.Month(total%12 + 1)
 		if last := daysIn(y, m); d > last {
 			d = last
 		}

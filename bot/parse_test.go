@@ -291,6 +291,14 @@ func TestParseValue(t *testing.T) {
 	}
 }
 
+func TestErrorsQuoteLongInputShort(t *testing.T) {
+	_, err := ParseValue(strings.Repeat("x", 100))
+	pe := checkParseError(t, err)
+	if got := pe.Data["Text"].(string); got != strings.Repeat("x", parseQuoteMax-1)+"…" {
+		t.Errorf("quoted %q", got)
+	}
+}
+
 func TestValueString(t *testing.T) {
 	tests := map[string]string{
 		"2.6%": "2.6%", "+0.3": "+0.3", "-5": "-5", "¥500": "¥500", "$1.2m": "$1.2m",

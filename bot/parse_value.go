@@ -11,9 +11,9 @@ import (
 // maxGoalNumber is the largest goal number in a goal id; longer ids are typos.
 const maxGoalNumber = 99_999_999
 
-// GoalID normalises "G7", "g7" and full-width "Ｇ７" to "G7"; ok is false for
-// anything else, including G0, leading zeros ("G07" is accepted as G7) that
-// leave nothing, and numbers too long to be a real id.
+// GoalID normalises "G7", "g7", "G07" and full-width "Ｇ７" to "G7", so one
+// goal has one id however it is typed. ok is false for anything else,
+// including G0 and numbers too long to be a real id.
 func GoalID(s string) (string, bool) {
 	f := fold(s)
 	if len(f) < 2 || f[0] != 'g' {

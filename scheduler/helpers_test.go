@@ -157,10 +157,14 @@ func (p *fakePlanner) PlanJob(ctx context.Context, req bot.JobRequest) ([]bot.De
 		if people == nil {
 			people = t.Members
 		}
+		slot := period
+		if req.Job == bot.JobGoalNudge {
+			slot = req.At.In(t.Location()).Format(time.DateOnly)
+		}
 		var out []bot.Delivery
 		for _, m := range people {
 			out = append(out, bot.Delivery{
-				Key: fmt.Sprintf("%s:%s:%s:%s", req.Job, t.ID, period, m), Job: req.Job, TeamID: t.ID, Period: period,
+				Key: fmt.Sprintf("%s:%s:%s:%s", req.Job, t.ID, slot, m), Job: req.Job, TeamID: t.ID, Period: period,
 				Person: m, To: bot.Address{Platform: t.Platform, User: m},
 				Msg: bot.Message{Title: "check-in", Blocks: []bot.Block{bot.Text{Text: "What did you get done?"}}},
 			})

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/scheduler"
 )
 
 // config is everything Pulse reads from its environment, checked.
@@ -375,21 +376,32 @@ func userIDs(p *problems, field string, raw []string, platform bot.Platform) []b
 	return ids
 }
 
-// scheduleParser reads the five-field cron expressions of team schedules.
-var scheduleParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+// validateSchedule accepts the five-field cron expressions of team
+// schedules (minute hour day-of-month month day-of-week), without a zone:
+// the team's or person's zone applies. The service uses it for
+// `/pulse team set … checkin|digest` too.
+func validateSchedule(expr string) error {
+	e := strings.TrimSpace(expr)
+	if strings.HasPrefix(e, "CRON_TZ=") || strings.HasPrefix(e, "TZ=") {
+		return errors.New("leave out the zone; the team's time zone applies")
+	}
+	parser := cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+	if _, err := parser.Parse(e); err != nil {
+		return fmt.Errorf("want five fields such as \"0 10 * * MON\": %w", err)
+	}
+	return nil
+}
 
 func checkSchedule(p *problems, field, expr string) {
-	if _, err := scheduleParser.Parse(expr); err != nil {
-		p.add(field, "%q is not a five-field cron expression such as \"0 10 * * MON\" (%v)", expr, err)
+	if err := validateSchedule(expr); err != nil {
+		p.add(field, "%q is not a schedule: %v", expr, err)
 	}
 }
 
+// checkHolidays loads the calendar the way the scheduler will, so a broken
+// holiday file fails at start rather than at the first check-in.
 func checkHolidays(p *problems, field, v string) {
-	switch v {
-	case "none", "cn":
-		return
-	}
-	if _, err := os.Stat(v); err != nil {
-		p.add(field, "%q is not none, cn or a readable holiday file (%v)", v, unwrapPathError(err))
+	if _, err := scheduler.LoadCalendar(v); err != nil {
+		p.add(field, "%q is not none, cn or a readable holiday file: %v", v, unwrapPathError(err))
 	}
 }

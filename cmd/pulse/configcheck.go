@@ -42,11 +42,11 @@ func (e *environment) configCheck() error {
 		fmt.Fprintf(w, "  members %d, managers %d, time zone %s, language %s, kudos allowance %d a day\n",
 			len(t.Members), len(t.Managers), t.TimeZone, t.Locale, t.KudosAllowance)
 		fmt.Fprintf(w, "  check-in %q, digest %q\n", t.CheckInSchedule, t.DigestSchedule)
-		runs, err := scheduler.NextRuns(t, now, nextRunsShown*len(bot.Jobs))
+		runs, err := scheduler.NextRuns(t, now, nextRunsShown)
 		if err != nil {
 			return fmt.Errorf("PULSE_CONFIG team %s: %w", t.Name, err)
 		}
-		for _, line := range describeNextRuns(runs, t, nextRunsShown) {
+		for _, line := range describeNextRuns(runs, t) {
 			fmt.Fprintln(w, "  "+line)
 		}
 	}

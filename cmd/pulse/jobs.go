@@ -40,9 +40,18 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.close()
-	svc, err := e.newService(b, bot.Router{}, clock)
+	router := bot.Router{}
+	svc, err := e.newService(b, router, clock)
 	if err != nil {
 		return err
+	}
+	// The adapters are only messengers here: jobs send, nothing is received.
+	platforms, err := e.newPlatforms(b, svc, clock)
+	if err != nil {
+		return err
+	}
+	for p, adapter := range platforms {
+		router[p] = adapter
 	}
 	sched, err := e.newScheduler(b, svc, clock)
 	if err != nil {

@@ -63,7 +63,7 @@ func (e *environment) newService(b *backend, router bot.Router, clock bot.Clock)
 		Clock:            clock,
 		Log:              e.log.With().Str("component", "core").Logger(),
 		Admins:           e.cfg.Admins,
-		ValidateSchedule: scheduler.ValidateSchedule,
+		ValidateSchedule: validateSchedule,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the core: %w", err)

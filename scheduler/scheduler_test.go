@@ -396,7 +396,7 @@ func runOf(t *testing.T, s *Scheduler, teamID string, job bot.Job) RunRecord {
 
 type retryAfter time.Duration
 
-func (r retryAfter) Error() string               { return "rate limited" }
+func (r retryAfter) Error() string             { return "rate limited" }
 func (r retryAfter) RetryAfter() time.Duration { return time.Duration(r) }
 
 func TestFailedSendsAreRetriedAndFinallyRecorded(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher"
 )
 
 // maxSkew is how far a push's X-Lark-Request-Timestamp may be from our clock.
@@ -38,6 +40,13 @@ type envelope struct {
 		Token     string `json:"token"`
 		TenantKey string `json:"tenant_key"`
 	} `json:"header"`
+}
+
+func (e envelope) eventType() string {
+	if e.Header != nil {
+		return e.Header.EventType
+	}
+	return ""
 }
 
 func (e envelope) token() string {
@@ -92,6 +101,13 @@ func (a *Adapter) webhook() http.Handler {
 			return
 		}
 		resp, err := a.dispatcher.Do(r.Context(), plain)
+		var unknown *dispatcher.NotFoundEventHandlerErr
+		if errors.As(err, &unknown) {
+			// An event type nobody subscribed Pulse to: acknowledged, so it is not pushed again.
+			a.log.Warn().Str("event_type", env.eventType()).Msg("feishu push of an unhandled event type")
+			writeJSON(w, map[string]string{"msg": "ignored"})
+			return
+		}
 		if err != nil {
 			// Only failures before the ack land here (a bad payload, Redis
 			// down while deduplicating): Feishu may push again.

@@ -127,3 +127,14 @@ func (nopStore) CacheGet(ctx ctxT, key string) (string, bool, error)            
 func (nopStore) CacheSet(ctx ctxT, key, value string, ttl time.Duration) error   { return nil }
 
 var _ bot.Deduper = nopStore{}
+
+func TestUnsubscribedEventTypeIsAcknowledged(t *testing.T) {
+	f, h := newFakeFeishu(t), &recorder{}
+	a, _ := testAdapter(t, f, h, ModeWebhook)
+	plain := payload(t, "message_receive_p2p.json", map[string]any{"header.event_type": "im.message.message_read_v1"})
+	rec := signedPush(t, plain, testNow).send(t, a)
+	a.work.Wait()
+	if rec.Code != http.StatusOK || len(h.got()) != 0 {
+		t.Fatalf("got %d and %d events", rec.Code, len(h.got()))
+	}
+}

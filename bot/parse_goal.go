@@ -50,7 +50,7 @@ var goalKeywords = map[string]goalClause{
 
 // gluedKeywords are the Chinese keywords people write without spaces
 // ("从2.1%到3%截止12月31日"), longest first so "达到" wins over "到".
-var gluedKeywords = []string{"截止到", "截止于", "隶属于", "归属于", "达到", "截止", "截至", "隶属", "归属", "从", "到", "至", "于"}
+var gluedKeywords = []string{"截止到", "截止于", "隶属于", "归属于", "负责人", "达到", "截止", "截至", "隶属", "归属", "从", "到", "至", "于"}
 
 // quotePairs are the quotes that keep keywords inside a title.
 var quotePairs = map[rune]rune{'"': '"', '“': '”', '「': '」', '『': '』', '＂': '＂'}
@@ -224,6 +224,11 @@ func gluedArgFits(c goalClause, arg string, now time.Time) bool {
 	case clauseUnder:
 		_, ok := GoalID(arg)
 		return ok
+	case clauseFor:
+		// "负责人@张三" where the platform did not link the name: split it
+		// off so the user is told to mention them properly.
+		_, raw := rawMentionName(arg)
+		return raw || strings.HasPrefix(arg, "<@")
 	}
 	return false
 }

@@ -148,6 +148,9 @@ func conversation(to bot.Address) string {
 // the send is tried again, up to MaxRetries times.
 func (l *Limiter) Wrap(m bot.Messenger) bot.Messenger { return &limited{l: l, next: m} }
 
+// maxRetryBackoff caps the doubling wait between rate-limited retries.
+const maxRetryBackoff = time.Minute
+
 type limited struct {
 	l    *Limiter
 	next bot.Messenger
@@ -166,7 +169,7 @@ func (m *limited) Send(ctx context.Context, to bot.Address, msg bot.Message, key
 			return ref, err
 		}
 		wait := max(ra.RetryAfter(), backoff)
-		backoff *= 2
+		backoff = min(2*backoff, maxRetryBackoff)
 		now := m.l.cfg.Clock.Now()
 		m.l.cfg.Log.Warn().Str("platform", string(to.Platform)).Dur("retry_in", wait).Int("retry", retry+1).
 			Msg("platform rate limit; holding sends")

@@ -224,11 +224,9 @@ func messageText(msgType, content string) (string, bool) {
 		var c struct {
 			Title   string `json:"title"`
 			Content [][]struct {
-				Tag     string `json:"tag"`
-				Text    string `json:"text"`
-				UserID  string `json:"user_id"`
-				Href    string `json:"href"`
-				Unicode string `json:"emoji_type"`
+				Tag    string `json:"tag"`
+				Text   string `json:"text"`
+				UserID string `json:"user_id"`
 			} `json:"content"`
 		}
 		if err := json.Unmarshal([]byte(content), &c); err != nil {

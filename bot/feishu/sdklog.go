@@ -10,7 +10,9 @@ import (
 
 // sdkLogger hands the SDK's log lines to zerolog. The long-connection client
 // logs its connection URL, whose query carries an access key and a ticket,
-// so query strings are cut from every line.
+// so query strings are cut from every line. The SDK's info lines are
+// routine ("client ready", "connected") and go to debug; Pulse logs the
+// connection's state itself.
 type sdkLogger struct{ log zerolog.Logger }
 
 var urlQuery = regexp.MustCompile(`((?:wss?|https?)://[^\s?]+)\?[^\s\]]*`)

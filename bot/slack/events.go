@@ -189,7 +189,7 @@ func (a *Adapter) teamOf(payloadTeam string) string {
 
 // stripBotMention removes mentions of the bot and reports whether there was one.
 func stripBotMention(text, botUser string) (string, bool) {
-	if botUser == "" {
+	if botUser == "" || !strings.Contains(text, "<@") {
 		return strings.TrimSpace(text), false
 	}
 	found := false
@@ -216,6 +216,9 @@ var (
 // their URL, special mentions become plain words, and the &amp; &lt; &gt;
 // entities Slack sends become characters again.
 func (a *Adapter) translateText(ctx context.Context, team, text string) (string, map[bot.UserID]string) {
+	if !strings.ContainsAny(text, "<&") {
+		return text, nil
+	}
 	var names map[bot.UserID]string
 	text = mentionRE.ReplaceAllStringFunc(text, func(m string) string {
 		sub := mentionRE.FindStringSubmatch(m)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -15,9 +17,14 @@ import (
 // failed lookup yields an empty profile: the event is still handled.
 func (a *Adapter) profile(ctx context.Context, team, user string) bot.Profile {
 	key := "slack:user:" + team + ":" + user
+	now := a.clock.Now()
+	if p, ok := a.profiles.get(key, now); ok {
+		return p
+	}
 	if raw, ok, err := a.cache.CacheGet(ctx, key); err == nil && ok {
 		var p bot.Profile
 		if json.Unmarshal([]byte(raw), &p) == nil {
+			a.profiles.put(key, p, now.Add(localProfileTTL))
 			return p
 		}
 	}
@@ -31,6 +38,7 @@ func (a *Adapter) profile(ctx context.Context, team, user string) bot.Profile {
 		return bot.Profile{}
 	}
 	p := bot.Profile{Name: displayName(u), TimeZone: u.TZ, Locale: slackLocale(u.Locale)}
+	a.profiles.put(key, p, now.Add(localProfileTTL))
 	if raw, err := json.Marshal(p); err == nil {
 		if err := a.cache.CacheSet(ctx, key, string(raw), profileTTL); err != nil {
 			a.log.Warn().Err(err).Msg("slack profile cache write failed")
@@ -57,4 +65,41 @@ func slackLocale(l string) bot.Locale {
 		return bot.Chinese
 	}
 	return bot.English
+}
+
+// localProfileTTL is shorter than profileTTL: replicas share Redis, and a
+// renamed person should not wait an hour per replica.
+const localProfileTTL = 5 * time.Minute
+
+// maxLocalProfiles bounds the in-process layer; past it the layer starts over.
+const maxLocalProfiles = 10000
+
+type localEntry struct {
+	p       bot.Profile
+	expires time.Time
+}
+
+// localCache is a small expiring map in front of the shared Cache.
+type localCache struct {
+	mu sync.Mutex
+	m  map[string]localEntry
+}
+
+func (c *localCache) get(key string, now time.Time) (bot.Profile, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	if !ok || now.After(e.expires) {
+		return bot.Profile{}, false
+	}
+	return e.p, true
+}
+
+func (c *localCache) put(key string, p bot.Profile, expires time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxLocalProfiles {
+		c.m = map[string]localEntry{}
+	}
+	c.m[key] = localEntry{p: p, expires: expires}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -117,7 +118,9 @@ func unlink(ctx context.Context, c redis.Cmdable, keys []string) error {
 }
 
 // RoundTrips counts the requests a client sends: each command and each
-// pipeline (or MULTI/EXEC transaction) counts as one.
+// pipeline (or MULTI/EXEC transaction) counts as one. A new connection's
+// handshake (HELLO, AUTH, SELECT, CLIENT ...) is not counted: it is paid
+// once per pooled connection, not per operation.
 type RoundTrips struct{ n atomic.Int64 }
 
 // N returns the count since the last Reset.
@@ -140,14 +143,29 @@ func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.r.n.Add(1)
+		if !handshake(cmd) {
+			h.r.n.Add(1)
+		}
 		return next(ctx, cmd)
 	}
 }
 
 func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.r.n.Add(1)
+		if slices.ContainsFunc(cmds, notHandshake) {
+			h.r.n.Add(1)
+		}
 		return next(ctx, cmds)
 	}
 }
+
+// handshake reports whether cmd is part of setting up a connection.
+func handshake(cmd redis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "auth", "select", "client", "readonly":
+		return true
+	}
+	return false
+}
+
+func notHandshake(cmd redis.Cmder) bool { return !handshake(cmd) }

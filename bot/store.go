@@ -30,6 +30,7 @@ type Store interface {
 	KudosStore
 	CheckInStore
 	ScorecardStore
+	ReviewStore
 	AuditStore
 	Deduper
 	Cache

@@ -1,0 +1,646 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Feedback rules (SPEC.md "Feedback and reviews").
+const (
+	// AnonymityFloor is how many answers a request (or peers a review)
+	// needs before anonymous answers are shown, so no one's answer can be
+	// told apart from the others.
+	AnonymityFloor = 3
+	// FeedbackRequestWindow is a request's deadline when none is given.
+	FeedbackRequestWindow = 7 * 24 * time.Hour
+	// FeedbackReminderBefore is how long before a request's deadline the
+	// colleagues who have not answered are reminded, once.
+	FeedbackReminderBefore = 48 * time.Hour
+)
+
+// Jobs of the feedback and review features. The scheduler runs them daily;
+// each delivery's key makes every reminder go out once.
+const (
+	JobFeedbackRemind Job = "feedback-remind"
+	JobReviewRemind   Job = "review-remind"
+	JobActionNudge    Job = "action-nudge"
+)
+
+// feedbackSubs maps the subcommands SplitCommand leaves as typed.
+var feedbackSubs = map[string]string{
+	"answer": "answer", "reply": "answer", "回答": "answer", "回复": "answer",
+	"mine": "mine", "received": "mine", "我的": "mine", "收到": "mine",
+	"about": "about", "关于": "about", "查看": "about",
+	"visibility": "visibility", "可见": "visibility", "可见性": "visibility", "可见范围": "visibility",
+}
+
+func (s *Service) feedbackCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	sub := cmd.Sub
+	if canon, ok := feedbackSubs[sub]; ok {
+		sub = canon
+	}
+	if strings.HasPrefix(sub, "<@") {
+		// "/feedback @alice …" without "give": the mention was taken for a subcommand.
+		i := strings.Index(r.ev.Text, "<@")
+		return s.giveFeedback(ctx, r, r.ev.Text[i:])
+	}
+	switch sub {
+	case "give":
+		return s.giveFeedback(ctx, r, cmd.Args)
+	case "request":
+		return s.requestFeedback(ctx, r, cmd.Args)
+	case "answer":
+		return s.answerFeedback(ctx, r, cmd.Args)
+	case "mine":
+		return s.myFeedback(ctx, r)
+	case "about":
+		return s.feedbackAbout(ctx, r, cmd.Args)
+	case "visibility":
+		return s.setFeedbackVisibility(ctx, r, cmd.Args)
+	}
+	return Response{}, refuse("feedback_usage", nil)
+}
+
+// oneMention reads "<@x> rest": exactly one person, then the text as typed.
+func oneMention(args, missingKey string) (UserID, string, error) {
+	toks := tokenize(args)
+	if len(toks) == 0 {
+		return "", "", refuse(missingKey, nil)
+	}
+	id, ok := ParseMention(toks[0].text)
+	if !ok {
+		if err := mentionErr(toks[0].text); err != nil {
+			return "", "", err
+		}
+		return "", "", refuse(missingKey, nil)
+	}
+	rest := ""
+	if len(toks) > 1 {
+		rest = strings.TrimSpace(args[toks[1].start:])
+	}
+	return id, trimSeparators(rest), nil
+}
+
+func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Response, error) {
+	to, text, err := oneMention(args, "feedback_give_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if to == r.actor.ID {
+		return Response{}, refuse("feedback_self", nil)
+	}
+	if text == "" {
+		return Response{}, refuse("feedback_give_usage", nil)
+	}
+	if len(tokenize(text)) > 0 {
+		if _, ok := ParseMention(tokenize(text)[0].text); ok {
+			return Response{}, refuse("feedback_one_person", nil)
+		}
+	}
+	if _, err := s.ensurePeople(ctx, r, []UserID{to}); err != nil {
+		return Response{}, err
+	}
+	team, err := s.feedbackTeam(ctx, r, to)
+	if err != nil {
+		return Response{}, err
+	}
+	f := Feedback{TeamID: team.ID, From: r.actor.ID, To: to, Text: text, At: r.now, Key: r.ev.Key}
+	f.Values, f.Tags = splitValues(Hashtags(text), team.Values)
+	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.given", "", string(to)))
+	if err != nil {
+		return Response{}, fmt.Errorf("give feedback: %w", err)
+	}
+	names, err := s.names(ctx, r, []UserID{r.actor.ID, to})
+	if err != nil {
+		return Response{}, err
+	}
+	people, err := s.store.People(ctx, []UserID{to})
+	if err != nil {
+		return Response{}, fmt.Errorf("load %s: %w", to, err)
+	}
+	l := localeOf(people[to], team)
+	s.notify(ctx, Address{Platform: to.Platform(), User: to}, Message{
+		Title:  s.catalog.T(l, "feedback_received_title", nil),
+		Blocks: []Block{Text{Text: s.catalog.T(l, "feedback_received", map[string]any{"From": names[r.actor.ID], "Text": text})}},
+	}, r.ev.Key+":feedback:"+string(to))
+	settings, err := s.store.ReviewSettings(ctx, team.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+	}
+	key := "feedback_given_managers"
+	if settings.FeedbackVisibility == VisibilityPerson {
+		key = "feedback_given_person"
+	}
+	return s.say(r, key, map[string]any{"To": names[to], "Team": team.Name}), nil
+}
+
+// feedbackTeam is the team feedback about a person belongs to: one the
+// giver shares with them, else the person's first, else the giver's.
+func (s *Service) feedbackTeam(ctx context.Context, r *request, to UserID) (Team, error) {
+	teams, err := s.store.TeamsOf(ctx, to)
+	if err != nil {
+		return Team{}, fmt.Errorf("teams of %s: %w", to, err)
+	}
+	for _, t := range teams {
+		if t.HasMember(r.actor.ID) || t.HasManager(r.actor.ID) {
+			return t, nil
+		}
+	}
+	if len(teams) > 0 {
+		return teams[0], nil
+	}
+	return s.resolveTeam(ctx, r, "")
+}
+
+// feedbackRequestSpec is "@a [@b …] [about <topic>] [anonymous] [by <date>]".
+type feedbackRequestSpec struct {
+	Asked     []UserID
+	Topic     string
+	Anonymous bool
+	Due       time.Time
+}
+
+func isAnonymousWord(w string) bool {
+	switch fold(w) {
+	case "anonymous", "anonymously", "anon", "匿名":
+		return true
+	}
+	return false
+}
+
+func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedbackRequestSpec, error) {
+	spec := feedbackRequestSpec{Due: now.Add(FeedbackRequestWindow)}
+	toks := Tokens(args)
+	i := 0
+	for ; i < len(toks); i++ {
+		id, ok := ParseMention(toks[i])
+		if !ok {
+			if err := mentionErr(toks[i]); err != nil {
+				return spec, err
+			}
+			break
+		}
+		if !containsUser(spec.Asked, id) {
+			spec.Asked = append(spec.Asked, id)
+		}
+	}
+	if len(spec.Asked) == 0 {
+		return spec, refuse("feedback_request_usage", nil)
+	}
+	var topic []string
+	for i < len(toks) {
+		w := fold(toks[i])
+		switch {
+		case isAnonymousWord(w):
+			spec.Anonymous = true
+			i++
+		case (w == "by" || w == "截止" || w == "之前") && i+1 < len(toks):
+			d, used, err := ParseDate(toks[i+1:], now, loc)
+			if err != nil {
+				return spec, err
+			}
+			spec.Due = d.AddDate(0, 0, 1)
+			i += 1 + used
+		case (w == "about" || w == "关于") && len(topic) == 0:
+			i++
+			for i < len(toks) && !isAnonymousWord(toks[i]) && fold(toks[i]) != "by" && fold(toks[i]) != "截止" {
+				topic = append(topic, toks[i])
+				i++
+			}
+		default:
+			return spec, refuse("feedback_request_usage", nil)
+		}
+	}
+	spec.Topic = strings.Join(topic, " ")
+	if !spec.Due.After(now) {
+		return spec, refuse("error_date_past", map[string]any{"Date": spec.Due.AddDate(0, 0, -1).Format("2006-01-02")})
+	}
+	return spec, nil
+}
+
+func (s *Service) requestFeedback(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	spec, err := parseFeedbackRequest(args, r.now, personLocation(r.actor, team))
+	if err != nil {
+		return Response{}, err
+	}
+	if containsUser(spec.Asked, r.actor.ID) {
+		return Response{}, refuse("feedback_self", nil)
+	}
+	if spec.Anonymous && len(spec.Asked) < AnonymityFloor {
+		return Response{}, refuse("feedback_request_too_few", map[string]any{"Min": AnonymityFloor})
+	}
+	people, err := s.ensurePeople(ctx, r, spec.Asked)
+	if err != nil {
+		return Response{}, err
+	}
+	q := FeedbackRequest{TeamID: team.ID, From: r.actor.ID, Asked: spec.Asked, Topic: spec.Topic,
+		Anonymous: spec.Anonymous, Due: spec.Due, At: r.now}
+	q, err = s.store.CreateFeedbackRequest(ctx, q, r.audit("feedback.requested", "", kudosDetail(Kudos{To: spec.Asked})))
+	if err != nil {
+		return Response{}, fmt.Errorf("request feedback: %w", err)
+	}
+	names, err := s.names(ctx, r, append([]UserID{r.actor.ID}, spec.Asked...))
+	if err != nil {
+		return Response{}, err
+	}
+	for _, id := range q.Asked {
+		l := localeOf(people[id], team)
+		msg := s.feedbackRequestMessage(l, q, names[r.actor.ID], personLocation(people[id], team), "feedback_request_dm")
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":request:"+string(id))
+	}
+	key := "feedback_requested"
+	if q.Anonymous {
+		key = "feedback_requested_anonymous"
+	}
+	return s.say(r, key, map[string]any{"ID": q.ID, "Names": joinNames(names, q.Asked),
+		"Due": dueDay(q.Due, personLocation(r.actor, team)), "Min": AnonymityFloor}), nil
+}
+
+// dueDay is the last day to answer by a deadline (which is midnight after it).
+func dueDay(due time.Time, loc *time.Location) string {
+	return due.In(loc).Add(-time.Second).Format("2006-01-02")
+}
+
+// feedbackRequestMessage asks a colleague for feedback (or reminds them).
+func (s *Service) feedbackRequestMessage(l Locale, q FeedbackRequest, from string, loc *time.Location, key string) Message {
+	data := map[string]any{"From": from, "ID": q.ID, "Due": dueDay(q.Due, loc), "Topic": q.Topic}
+	msg := Message{Title: s.catalog.T(l, "feedback_request_title", data), Blocks: []Block{Text{Text: s.catalog.T(l, key, data)}}}
+	if q.Topic != "" {
+		msg.Blocks = append(msg.Blocks, Fields{{Label: s.catalog.T(l, "label_topic", nil), Value: q.Topic}})
+	}
+	how := "feedback_answer_how"
+	if q.Anonymous {
+		how = "feedback_answer_how_anonymous"
+	}
+	msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, how, data)})
+	return msg
+}
+
+func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (Response, error) {
+	toks := tokenize(args)
+	if len(toks) < 2 {
+		return Response{}, refuse("feedback_answer_usage", nil)
+	}
+	id := strings.ToUpper(fold(toks[0].text))
+	text := strings.TrimSpace(args[toks[1].start:])
+	q, err := s.store.GetFeedbackRequest(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": clip(toks[0].text, parseQuoteMax)})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("load request %s: %w", id, err)
+	}
+	if !containsUser(q.Asked, r.actor.ID) {
+		return Response{}, refuse("feedback_not_asked", map[string]any{"ID": q.ID})
+	}
+	team, err := s.store.GetTeam(ctx, q.TeamID)
+	if err != nil {
+		return Response{}, fmt.Errorf("load team %s: %w", q.TeamID, err)
+	}
+	if !r.now.Before(q.Due) {
+		return Response{}, refuse("feedback_request_closed", map[string]any{"ID": q.ID, "Due": dueDay(q.Due, personLocation(r.actor, team))})
+	}
+	f := Feedback{TeamID: q.TeamID, From: r.actor.ID, To: q.From, Text: text, RequestID: q.ID, Anonymous: q.Anonymous, At: r.now, Key: r.ev.Key}
+	f.Values, f.Tags = splitValues(Hashtags(text), team.Values)
+	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.answered", q.ID, ""))
+	if errors.Is(err, ErrConflict) {
+		return Response{}, refuse("feedback_already_answered", map[string]any{"ID": q.ID})
+	}
+	if err != nil {
+		return Response{}, fmt.Errorf("answer %s: %w", q.ID, err)
+	}
+	names, err := s.names(ctx, r, []UserID{r.actor.ID, q.From})
+	if err != nil {
+		return Response{}, err
+	}
+	if !q.Anonymous {
+		s.tellRequester(ctx, team, q, r.ev.Key, "feedback_answer_dm", map[string]any{"From": names[r.actor.ID], "ID": q.ID, "Text": f.Text}, nil)
+		return s.say(r, "feedback_answer_sent", map[string]any{"To": names[q.From]}), nil
+	}
+	answers, err := s.store.RequestAnswers(ctx, q.TeamID, q.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("answers to %s: %w", q.ID, err)
+	}
+	s.releaseAnonymous(ctx, team, q, r.ev.Key, f, answers)
+	return s.say(r, "feedback_answer_anonymous", map[string]any{"To": names[q.From], "Min": AnonymityFloor}), nil
+}
+
+// releaseAnonymous tells the requester about a new anonymous answer: how
+// many more are needed while under the floor, every answer so far when it
+// is reached, and each new one after.
+func (s *Service) releaseAnonymous(ctx context.Context, team Team, q FeedbackRequest, key string, f Feedback, answers []Feedback) {
+	n := len(answers)
+	data := map[string]any{"ID": q.ID, "Count": n, "Need": AnonymityFloor - n, "Min": AnonymityFloor}
+	switch {
+	case n < AnonymityFloor:
+		s.tellRequester(ctx, team, q, key, "feedback_anonymous_held", data, nil)
+	case n == AnonymityFloor:
+		s.tellRequester(ctx, team, q, key, "feedback_anonymous_released", data, anonymousLines(answers))
+	default:
+		s.tellRequester(ctx, team, q, key, "feedback_anonymous_more", data, anonymousLines([]Feedback{f}))
+	}
+}
+
+// anonymousLines lists answers without names, in text order so the order
+// says nothing about who answered first.
+func anonymousLines(list []Feedback) []string {
+	out := make([]string, len(list))
+	for i, f := range list {
+		out[i] = "• " + f.Text
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Service) tellRequester(ctx context.Context, team Team, q FeedbackRequest, key, msgKey string, data map[string]any, lines []string) {
+	people, err := s.store.People(ctx, []UserID{q.From})
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load requester")
+	}
+	l := localeOf(people[q.From], team)
+	msg := Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}
+	if len(lines) > 0 {
+		msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
+	}
+	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, msg, key+":answer:"+q.ID)
+}
+
+// visibleFeedback splits feedback into what may be shown and, per request,
+// how many anonymous answers are held back under the floor. Anonymous
+// answers that are shown lose their author.
+func visibleFeedback(list []Feedback) (shown []Feedback, held map[string]int) {
+	count := map[string]int{}
+	for _, f := range list {
+		if f.Anonymous {
+			count[f.RequestID]++
+		}
+	}
+	held = map[string]int{}
+	for _, f := range list {
+		switch {
+		case !f.Anonymous:
+			shown = append(shown, f)
+		case count[f.RequestID] >= AnonymityFloor:
+			f.From = ""
+			shown = append(shown, f)
+		default:
+			held[f.RequestID]++
+		}
+	}
+	return shown, held
+}
+
+// feedbackBlocks renders feedback someone may see: attributed lines with
+// their author, anonymous ones without, then what is held back.
+func (s *Service) feedbackBlocks(ctx context.Context, r *request, list []Feedback) ([]Block, error) {
+	shown, held := visibleFeedback(list)
+	var ids []UserID
+	for _, f := range shown {
+		if f.From != "" {
+			ids = append(ids, f.From)
+		}
+	}
+	names, err := s.names(ctx, r, ids)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	var anon []Feedback
+	for _, f := range shown {
+		if f.From == "" {
+			anon = append(anon, f)
+			continue
+		}
+		lines = append(lines, "• "+names[f.From]+" ("+f.At.In(time.UTC).Format("2006-01-02")+"): "+f.Text)
+	}
+	lines = append(lines, anonymousLines(anon)...)
+	var blocks []Block
+	if len(lines) > 0 {
+		blocks = append(blocks, Text{Text: strings.Join(lines, "\n")})
+	}
+	for _, id := range sortedKeys(held) {
+		blocks = append(blocks, Context{Text: s.t(r, "feedback_held_back", map[string]any{"ID": id, "Count": held[id], "Need": AnonymityFloor - held[id], "Min": AnonymityFloor})})
+	}
+	return blocks, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// feedbackOf returns the feedback a person received in a team, with from <= At < to.
+func (s *Service) feedbackOf(ctx context.Context, teamID string, person UserID, from, to time.Time) ([]Feedback, error) {
+	all, err := s.store.TeamFeedback(ctx, teamID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("feedback of %s: %w", teamID, err)
+	}
+	var out []Feedback
+	for _, f := range all {
+		if f.To == person {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) {
+	teams, err := s.feedbackTeamsOf(ctx, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "feedback_mine_title", nil)}
+	var list []Feedback
+	for _, t := range teams {
+		got, err := s.feedbackOf(ctx, t.ID, r.actor.ID, time.Time{}, r.now.Add(time.Second))
+		if err != nil {
+			return Response{}, err
+		}
+		list = append(list, got...)
+		reqs, err := s.store.TeamFeedbackRequests(ctx, t.ID)
+		if err != nil {
+			return Response{}, fmt.Errorf("requests of %s: %w", t.ID, err)
+		}
+		for _, q := range reqs {
+			if q.From != r.actor.ID || !r.now.Before(q.Due) {
+				continue
+			}
+			answers, err := s.store.RequestAnswers(ctx, t.ID, q.ID)
+			if err != nil {
+				return Response{}, fmt.Errorf("answers to %s: %w", q.ID, err)
+			}
+			msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "feedback_request_open", map[string]any{
+				"ID": q.ID, "Count": len(answers), "Asked": len(q.Asked), "Due": dueDay(q.Due, personLocation(r.actor, t))})})
+		}
+	}
+	blocks, err := s.feedbackBlocks(ctx, r, list)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(blocks) == 0 {
+		blocks = []Block{Text{Text: s.t(r, "feedback_none", nil)}}
+	}
+	msg.Blocks = append(blocks, msg.Blocks...)
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// feedbackTeamsOf is every team feedback about a person may be kept in:
+// theirs, or for someone in no team, none.
+func (s *Service) feedbackTeamsOf(ctx context.Context, id UserID) ([]Team, error) {
+	teams, err := s.store.TeamsOf(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	return teams, nil
+}
+
+// canReadFeedback reports whether reader may see feedback about a person kept in team.
+func (s *Service) canReadFeedback(ctx context.Context, team Team, reader, about UserID) (bool, error) {
+	if reader == about || s.isAdmin(reader) {
+		return true, nil
+	}
+	if !team.HasManager(reader) {
+		return false, nil
+	}
+	settings, err := s.store.ReviewSettings(ctx, team.ID)
+	if err != nil {
+		return false, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+	}
+	return settings.FeedbackVisibility != VisibilityPerson, nil
+}
+
+func (s *Service) feedbackAbout(ctx context.Context, r *request, args string) (Response, error) {
+	who, rest, err := oneMention(args, "feedback_about_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if rest != "" {
+		return Response{}, refuse("feedback_about_usage", nil)
+	}
+	teams, err := s.feedbackTeamsOf(ctx, who)
+	if err != nil {
+		return Response{}, err
+	}
+	var list []Feedback
+	allowed := false
+	for _, t := range teams {
+		ok, err := s.canReadFeedback(ctx, t, r.actor.ID, who)
+		if err != nil {
+			return Response{}, err
+		}
+		if !ok {
+			continue
+		}
+		allowed = true
+		got, err := s.feedbackOf(ctx, t.ID, who, time.Time{}, r.now.Add(time.Second))
+		if err != nil {
+			return Response{}, err
+		}
+		list = append(list, got...)
+	}
+	if !allowed && !s.isAdmin(r.actor.ID) && who != r.actor.ID {
+		return Response{}, refuse("feedback_forbidden", nil)
+	}
+	names, err := s.names(ctx, r, []UserID{who})
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "feedback_about_title", map[string]any{"Name": names[who]})}
+	blocks, err := s.feedbackBlocks(ctx, r, list)
+	if err != nil {
+		return Response{}, err
+	}
+	if len(blocks) == 0 {
+		blocks = []Block{Text{Text: s.t(r, "feedback_none", nil)}}
+	}
+	msg.Blocks = blocks
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+func (s *Service) setFeedbackVisibility(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	if len(toks) != 2 {
+		return Response{}, refuse("feedback_visibility_usage", nil)
+	}
+	var value string
+	switch fold(toks[1]) {
+	case "person", "private", "本人", "仅本人":
+		value = VisibilityPerson
+	case "managers", "manager", "person+managers", "经理", "主管", "本人和经理":
+		value = VisibilityManagers
+	default:
+		return Response{}, refuse("feedback_visibility_usage", nil)
+	}
+	team, err := s.loadTeamForChange(ctx, r, toks[0], true)
+	if err != nil {
+		return Response{}, err
+	}
+	settings, err := s.store.ReviewSettings(ctx, team.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+	}
+	settings.FeedbackVisibility = value
+	if err := s.store.SaveReviewSettings(ctx, team.ID, settings, r.audit("feedback.visibility", "feedback-visibility", value)); err != nil {
+		return Response{}, fmt.Errorf("save feedback visibility: %w", err)
+	}
+	key := "feedback_visibility_managers"
+	if value == VisibilityPerson {
+		key = "feedback_visibility_person"
+	}
+	return s.say(r, key, map[string]any{"Team": team.Name}), nil
+}
+
+// PlanFeedbackReminders returns one reminder for each colleague who has not
+// answered a request whose deadline is within FeedbackReminderBefore. The
+// key names the request and the colleague, so however often the job runs,
+// the scheduler's delivery markers send each reminder once.
+func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at time.Time) ([]Delivery, error) {
+	team, err := s.store.GetTeam(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("plan feedback reminders for %s: %w", teamID, err)
+	}
+	reqs, err := s.store.TeamFeedbackRequests(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("plan feedback reminders for %s: %w", teamID, err)
+	}
+	var out []Delivery
+	for _, q := range reqs {
+		if !at.Before(q.Due) || q.Due.Sub(at) > FeedbackReminderBefore {
+			continue
+		}
+		answers, err := s.store.RequestAnswers(ctx, teamID, q.ID)
+		if err != nil {
+			return nil, fmt.Errorf("answers to %s: %w", q.ID, err)
+		}
+		answered := map[UserID]bool{}
+		for _, f := range answers {
+			answered[f.From] = true
+		}
+		people, err := s.store.People(ctx, append([]UserID{q.From}, q.Asked...))
+		if err != nil {
+			return nil, fmt.Errorf("load people of %s: %w", q.ID, err)
+		}
+		for _, id := range q.Asked {
+			if answered[id] {
+				continue
+			}
+			l := localeOf(people[id], team)
+			msg := s.feedbackRequestMessage(l, q, people[q.From].Name, personLocation(people[id], team), "feedback_reminder_dm")
+			out = append(out, Delivery{Key: "feedback-remind:" + teamID + ":" + q.ID + ":" + string(id), Job: JobFeedbackRemind,
+				TeamID: teamID, Period: q.ID, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+		}
+	}
+	return out, nil
+}

@@ -103,10 +103,13 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
 }
 
+// isTeamWord reports whether a token is the "team" keyword, in any case or in Chinese.
+func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok == "团队" }
+
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
 func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
 	toks := Tokens(args)
-	if len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队") {
+	if len(toks) >= 2 && isTeamWord(toks[0]) {
 		return s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
 	}
 	return s.resolveTeam(ctx, r, "")

@@ -330,13 +330,13 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 	var goals []Goal
 	var title string
 	switch {
-	case len(toks) == 0 || (len(toks) == 1 && (toks[0] == "mine" || toks[0] == "我的")):
+	case len(toks) == 0 || (len(toks) == 1 && (strings.EqualFold(toks[0], "mine") || toks[0] == "我的")):
 		list, err := s.goalsOfPerson(ctx, r, r.actor.ID)
 		if err != nil {
 			return Response{}, err
 		}
 		goals, title = list, s.t(r, "goal_list_mine", nil)
-	case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
+	case len(toks) >= 2 && isTeamWord(toks[0]):
 		team, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
 		if err != nil {
 			return Response{}, err

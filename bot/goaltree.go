@@ -19,7 +19,7 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 			return Response{}, fmt.Errorf("list teams: %w", err)
 		}
 		teams = all
-	case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
+	case len(toks) >= 2 && isTeamWord(toks[0]):
 		t, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
 		if err != nil {
 			return Response{}, err

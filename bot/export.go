@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,21 @@ type Export struct {
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
-// record, its kind in "record".
+// record, its kind in "record". New columns are only ever added at the end.
+// Times are RFC 3339 in UTC; numbers are plain decimals.
+//
+//	column  goal                 update              kudos                  checkin
+//	record  "goal"               "update"            "kudos"                "checkin"
+//	team    team id              team id             team id                team id
+//	id      goal id "G7"         update key          kudos id               period "2026-W48"
+//	person  owner                author              giver                  person
+//	time    start                when posted         when given             last change
+//	goal    parent goal id       goal id             —                      —
+//	value   current value        new value           number of recipients   mood 1–5 (0: none)
+//	status  open|done|dropped    stated status       —                      answered|skipped|open
+//	text    title                note                message                answers joined by " | "
+//	extra   baseline= target=    previous=           to=<ids> values=<v,…>  skip reason
+//	        unit= due=
 var ExportColumns = []string{"record", "team", "id", "person", "time", "goal", "value", "status", "text", "extra"}
 
 // Export writes a team's (or every team's) records. CSV starts with a UTF-8
@@ -164,10 +179,12 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	if len(toks) > 0 && (toks[0] == "csv" || toks[0] == "json") {
 		format, toks = toks[0], toks[1:]
 	}
-	var teamName string
+	var teamName, period string
 	var from, to time.Time
 	for len(toks) > 0 {
 		switch {
+		case rePeriodToken.MatchString(strings.ToUpper(toks[0])):
+			period, toks = toks[0], toks[1:]
 		case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
 			teamName, toks = toks[1], toks[2:]
 		case len(toks) >= 2 && (toks[0] == "from" || toks[0] == "从" || toks[0] == "to" || toks[0] == "到"):
@@ -192,6 +209,11 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	if !s.canManage(team, r.actor.ID) {
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
+	if period != "" {
+		if from, to, err = ParseExportPeriod(period, team.Location()); err != nil {
+			return Response{}, refuse("sc_export_period_invalid", map[string]any{"Period": period})
+		}
+	}
 	var buf bytes.Buffer
 	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to}); err != nil {
 		return Response{}, err
@@ -200,8 +222,48 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	if format == "json" {
 		mime = "application/json"
 	}
-	name := fmt.Sprintf("pulse-%s-%s.%s", team.ID, r.now.Format("2006-01-02"), format)
+	stamp := r.now.Format("2006-01-02")
+	if period != "" {
+		stamp = strings.ToUpper(period)
+	}
+	name := fmt.Sprintf("pulse-%s-%s.%s", team.ID, stamp, format)
 	resp := s.say(r, "export_ready", map[string]any{"Name": name})
 	resp.File = &File{Name: name, MIME: mime, Data: buf.Bytes()}
 	return resp, nil
+}
+
+// rePeriodToken recognises the period words export accepts: a month
+// "2026-11", a quarter "2026-Q4" or an ISO week "2026-W48" (upper-cased).
+var rePeriodToken = regexp.MustCompile(`^\d{4}-(\d{1,2}|Q[1-4]|W\d{1,2})$`)
+
+// ParseExportPeriod reads a month ("2026-11"), a quarter ("2026-Q4") or an
+// ISO week ("2026-W48") and returns its bounds [from, to) in loc, so
+// `/scorecard export` and `pulse export --period` cover whole calendar
+// periods of the team's time zone.
+func ParseExportPeriod(s string, loc *time.Location) (from, to time.Time, err error) {
+	p := strings.ToUpper(strings.TrimSpace(s))
+	bad := fmt.Errorf("period %q: want a month (2026-11), a quarter (2026-Q4) or an ISO week (2026-W48)", s)
+	if !rePeriodToken.MatchString(p) {
+		return time.Time{}, time.Time{}, bad
+	}
+	year, _ := strconv.Atoi(p[:4])
+	rest := p[5:]
+	switch {
+	case strings.HasPrefix(rest, "W"):
+		f, t, err := WeekBounds(fmt.Sprintf("%04d-W%02s", year, rest[1:]), loc)
+		if err != nil {
+			return time.Time{}, time.Time{}, bad
+		}
+		return f, t, nil
+	case strings.HasPrefix(rest, "Q"):
+		q := int(rest[1] - '0')
+		from = time.Date(year, time.Month(3*q-2), 1, 0, 0, 0, 0, loc)
+		return from, from.AddDate(0, 3, 0), nil
+	}
+	m, _ := strconv.Atoi(rest)
+	if m < 1 || m > 12 {
+		return time.Time{}, time.Time{}, bad
+	}
+	from = time.Date(year, time.Month(m), 1, 0, 0, 0, 0, loc)
+	return from, from.AddDate(0, 1, 0), nil
 }

@@ -4,37 +4,149 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 )
 
-// Scorecard is a team's or a person's summary of one period.
+// TrendWeeks is how many weeks a scorecard looks back for goal trends,
+// participation, mood, streaks and blocker ages: enough to see a direction,
+// few enough that the read stays small whatever the history.
+const TrendWeeks = 8
+
+// MinMoodAnswers is how many answers it takes before a mood average is shown,
+// so no one's mood can be read from it.
+const MinMoodAnswers = 3
+
+// Scorecard is a team's or a person's summary of one period (an ISO week in
+// the team's time zone). It is the model that the message, the chart and the
+// digest are drawn from; visibility (individual moods) is decided when it is
+// rendered, not here.
 type Scorecard struct {
-	TeamID string
+	TeamID   string
+	TeamName string
 	// Person is set for a personal scorecard.
 	Person UserID
 	Period string
 	From   time.Time
 	To     time.Time
-	Goals  []Goal
+	// At is when the figures stand: the period's end, or the build time
+	// while the period is still running.
+	At time.Time
+	// Goals are the goals in view, most at risk first.
+	Goals []GoalCard
 	// Updates counts updates posted in the period, by author.
 	Updates map[UserID]int
 	// Participation of the team's members in the period's check-in.
 	Answered, Skipped, Away, Missing []UserID
-	// Mood is the average mood when at least MinMoodAnswers answered; MoodCount how many did.
+	// Streaks counts, for each member, the weeks in a row up to this period
+	// they answered, at most TrendWeeks.
+	Streaks map[UserID]int
+	// Mood is the average mood of those who answered; MoodCount how many did.
 	Mood      float64
 	MoodCount int
-	Blockers  []CheckIn
+	// Moods are individual moods: only a person's managers may see them.
+	Moods    map[UserID]int
+	Blockers []Blocker
 	// KudosGiven and KudosReceived count kudos by person; Values counts named company values.
 	KudosGiven    map[UserID]int
 	KudosReceived map[UserID]int
 	Values        map[string]int
 	KudosTotal    int
+	// CrossTeam are the period's kudos with a recipient outside the team;
+	// Outsiders those recipients.
+	CrossTeam []Kudos
+	Outsiders []UserID
+	// Headline holds the figures read first; Previous the same for the period before.
+	Headline Headline
+	Previous Headline
+	// Weeks are participation and mood over TrendWeeks weeks, oldest first,
+	// this period last.
+	Weeks []WeekFigures
+	// Names are display names of everyone the scorecard mentions.
+	Names map[UserID]string
 }
 
-// MinMoodAnswers is how many answers it takes before a mood average is shown,
-// so no one's mood can be read from it.
-const MinMoodAnswers = 3
+// GoalCard is one goal as a scorecard shows it: its numbers as they stood
+// at the scorecard's time.
+type GoalCard struct {
+	Goal
+	// Value is the goal's value at the scorecard's time.
+	Value float64
+	// Progress is the goal's own progress; Rolled the progress rolled up
+	// from the goals aligned under it (equal to Progress without children).
+	Progress float64
+	Rolled   float64
+	Children int
+	// Pace is the expected progress, when HasPace (the goal has a due date).
+	Pace     float64
+	HasPace  bool
+	Computed Status
+	// Trend is the rolled progress at the end of each of TrendWeeks weeks,
+	// oldest first; OK is false for weeks before the goal existed.
+	Trend []TrendPoint
+}
+
+// Gap is how many points progress trails pace (negative when ahead).
+func (g GoalCard) Gap() float64 {
+	if !g.HasPace {
+		return 0
+	}
+	return g.Pace - g.Rolled
+}
+
+// TrendPoint is a goal's rolled progress at the end of one week.
+type TrendPoint struct {
+	Period   string
+	Progress float64
+	OK       bool
+}
+
+// Blocker is an open blocker from a check-in, with how many weeks in a row
+// its author has reported one.
+type Blocker struct {
+	Person UserID
+	Text   string
+	Weeks  int
+}
+
+// Headline is the figures a manager reads first.
+type Headline struct {
+	Answered int
+	// Expected is how many members owed a check-in: answered, skipped or missing (not away).
+	Expected  int
+	Updates   int
+	Kudos     int
+	Mood      float64
+	MoodCount int
+	OnTrack   int
+	AtRisk    int
+	OffTrack  int
+	Done      int
+	// Progress is the average rolled progress of the open goals in view.
+	Progress float64
+}
+
+// MoodShown reports whether enough people answered to show the average.
+func (h Headline) MoodShown() bool { return h.MoodCount >= MinMoodAnswers }
+
+// WeekFigures are one week's participation and mood, for the trend chart.
+type WeekFigures struct {
+	Period    string
+	Answered  int
+	Expected  int
+	Mood      float64
+	MoodCount int
+}
+
+// Participation is the share of expected check-ins answered, 0–100.
+func (w WeekFigures) Participation() float64 {
+	if w.Expected == 0 {
+		return 0
+	}
+	return float64(w.Answered) / float64(w.Expected) * 100
+}
+
+// MoodShown reports whether enough people answered to show the week's mood.
+func (w WeekFigures) MoodShown() bool { return w.MoodCount >= MinMoodAnswers }
 
 // TotalUpdates sums updates over people.
 func (sc Scorecard) TotalUpdates() int {
@@ -48,100 +160,76 @@ func (sc Scorecard) TotalUpdates() int {
 // MoodShown reports whether enough people answered to show the mood.
 func (sc Scorecard) MoodShown() bool { return sc.MoodCount >= MinMoodAnswers }
 
-// BuildScorecard gathers a team's (or, with person set, one person's) scorecard for a period.
+// BuildScorecard gathers a team's (or, with person set, one person's)
+// scorecard for a period, as it stands now, in one batched store read.
 func (s *Service) BuildScorecard(ctx context.Context, team Team, period string, person UserID) (Scorecard, error) {
-	from, to, err := WeekBounds(period, team.Location())
-	if err != nil {
-		return Scorecard{}, err
-	}
-	sc := Scorecard{TeamID: team.ID, Person: person, Period: period, From: from, To: to,
-		Updates: map[UserID]int{}, KudosGiven: map[UserID]int{}, KudosReceived: map[UserID]int{}, Values: map[string]int{}}
-	if err := s.scorecardGoals(ctx, &sc, team, from, to); err != nil {
-		return Scorecard{}, err
-	}
-	if err := s.scorecardCheckIns(ctx, &sc, team, to); err != nil {
-		return Scorecard{}, err
-	}
-	if err := s.scorecardKudos(ctx, &sc, team, from, to); err != nil {
-		return Scorecard{}, err
-	}
-	return sc, nil
+	sc, _, err := s.buildScorecard(ctx, team, period, person, s.clock.Now())
+	return sc, err
 }
 
-func (s *Service) scorecardGoals(ctx context.Context, sc *Scorecard, team Team, from, to time.Time) error {
-	goals, err := s.store.TeamGoals(ctx, team.ID)
+// buildScorecard returns the scorecard and, for the chart, the weeks before
+// it as lighter scorecards (participation, mood and goals only).
+func (s *Service) buildScorecard(ctx context.Context, team Team, period string, person UserID, now time.Time) (Scorecard, []Scorecard, error) {
+	loc := team.Location()
+	weeks, err := trendPeriods(period, loc)
 	if err != nil {
-		return fmt.Errorf("goals of %s: %w", team.ID, err)
+		return Scorecard{}, nil, err
 	}
-	for _, g := range goals {
-		if sc.Person != "" && g.Owner != sc.Person {
-			continue
-		}
-		if g.State == GoalOpen || !g.UpdatedAt.Before(from) {
-			sc.Goals = append(sc.Goals, g)
-		}
+	ends := make([]time.Time, len(weeks))
+	for i, w := range weeks {
+		ends[i] = w.to
 	}
-	updates, err := s.store.TeamUpdates(ctx, team.ID, from, to)
+	cur, prev := weeks[len(weeks)-1], weeks[len(weeks)-2]
+	data, err := s.store.ScorecardData(ctx, ScorecardQuery{
+		TeamID: team.ID, From: prev.from, To: cur.to, Periods: periodNames(weeks),
+		ValuesAt: ends, People: team.People(),
+	})
 	if err != nil {
-		return fmt.Errorf("updates of %s: %w", team.ID, err)
+		return Scorecard{}, nil, fmt.Errorf("scorecard %s %s: %w", team.ID, period, err)
 	}
-	for _, u := range updates {
-		if sc.Person == "" || u.Author == sc.Person {
-			sc.Updates[u.Author]++
-		}
+	b := scorecardBuilder{team: team, person: person, data: data, weeks: weeks, now: now}
+	history := make([]Scorecard, 0, len(weeks)-1)
+	for i := range weeks[:len(weeks)-1] {
+		history = append(history, b.week(i, false))
 	}
-	return nil
+	sc := b.week(len(weeks)-1, true)
+	b.details(&sc)
+	sc.Previous = history[len(history)-1].Headline
+	sc.Previous.Updates, sc.Previous.Kudos = b.activityCounts(prev)
+	return sc, history, nil
 }
 
-func (s *Service) scorecardCheckIns(ctx context.Context, sc *Scorecard, team Team, end time.Time) error {
-	p, err := s.participation(ctx, team, sc.Period, end.Add(-time.Second))
-	if err != nil {
-		return err
-	}
-	keep := func(ids []UserID) []UserID {
-		if sc.Person == "" {
-			return ids
-		}
-		if containsUser(ids, sc.Person) {
-			return []UserID{sc.Person}
-		}
-		return nil
-	}
-	sc.Answered, sc.Skipped, sc.Away, sc.Missing = keep(p.answered), keep(p.skipped), keep(p.away), keep(p.missing)
-	sum := 0
-	for _, id := range p.answered {
-		c := p.checkIns[id]
-		sum += c.Mood
-		sc.MoodCount++
-		if c.Blockers() != "" && (sc.Person == "" || id == sc.Person) {
-			sc.Blockers = append(sc.Blockers, c)
-		}
-	}
-	if sc.MoodCount > 0 {
-		sc.Mood = float64(sum) / float64(sc.MoodCount)
-	}
-	return nil
+// week is one ISO week's bounds.
+type week struct {
+	period   string
+	from, to time.Time
 }
 
-func (s *Service) scorecardKudos(ctx context.Context, sc *Scorecard, team Team, from, to time.Time) error {
-	list, err := s.store.TeamKudos(ctx, team.ID, from, to)
+// trendPeriods returns the TrendWeeks weeks ending with period, oldest first.
+func trendPeriods(period string, loc *time.Location) ([]week, error) {
+	from, _, err := WeekBounds(period, loc)
 	if err != nil {
-		return fmt.Errorf("kudos of %s: %w", team.ID, err)
+		return nil, refuse("sc_period_invalid", map[string]any{"Period": period})
 	}
-	for _, k := range list {
-		if sc.Person != "" && k.From != sc.Person && !containsUser(k.To, sc.Person) {
-			continue
+	out := make([]week, TrendWeeks)
+	for i := range out {
+		// Thursday of the week, i weeks back: always inside that ISO week.
+		p := ISOWeek(from.AddDate(0, 0, 3-7*(TrendWeeks-1-i)), loc)
+		f, t, err := WeekBounds(p, loc)
+		if err != nil {
+			return nil, fmt.Errorf("trend week %s: %w", p, err)
 		}
-		sc.KudosTotal++
-		sc.KudosGiven[k.From]++
-		for _, to := range k.To {
-			sc.KudosReceived[to]++
-		}
-		for _, v := range k.Values {
-			sc.Values[v]++
-		}
+		out[i] = week{period: p, from: f, to: t}
 	}
-	return nil
+	return out, nil
+}
+
+func periodNames(weeks []week) []string {
+	out := make([]string, len(weeks))
+	for i, w := range weeks {
+		out[i] = w.period
+	}
+	return out
 }
 
 // previousPeriod is the ISO week before period.
@@ -150,178 +238,390 @@ func previousPeriod(period string, loc *time.Location) string {
 	if err != nil {
 		return period
 	}
-	return ISOWeek(from.AddDate(0, 0, -3), loc)
+	return ISOWeek(from.AddDate(0, 0, -4), loc)
 }
 
-func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
-	switch cmd.Sub {
-	case "":
-		return s.teamScorecard(ctx, r, cmd.Args)
-	case "me":
-		return s.myScorecard(ctx, r, cmd.Args)
-	case "export":
-		return s.exportCommand(ctx, r, cmd.Args)
-	}
-	return Response{}, refuse("scorecard_usage", nil)
+// scorecardBuilder turns one batched read into scorecards.
+type scorecardBuilder struct {
+	team   Team
+	person UserID
+	data   ScorecardData
+	weeks  []week
+	now    time.Time
 }
 
-// splitTeamArg takes "team <name>" off the front of args: the name runs
-// until a period word.
-func splitTeamArg(args string) (team, rest string) {
-	toks := Tokens(args)
-	if len(toks) < 2 || (toks[0] != "team" && toks[0] != "团队") {
-		return "", strings.TrimSpace(args)
+// week builds the scorecard of weeks[i]: goals (with their trends when
+// asked), participation, mood and the headline.
+func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
+	w := b.weeks[i]
+	at := w.to
+	if b.now.Before(at) {
+		at = b.now
 	}
-	return toks[1], strings.Join(toks[2:], " ")
+	sc := Scorecard{TeamID: b.team.ID, TeamName: b.team.Name, Person: b.person, Period: w.period,
+		From: w.from, To: w.to, At: at}
+	sc.Goals = b.goalCards(i, at, withTrend)
+	b.participation(&sc, i)
+	sc.Headline = headlineOf(sc)
+	return sc
 }
 
-func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (Response, error) {
-	name, rest := splitTeamArg(args)
-	team, err := s.resolveTeam(ctx, r, name)
-	if err != nil {
-		return Response{}, err
+// goalsAt returns the team's goals as they stood at the end of weeks[i]
+// (value, and open when closed only later), leaving out goals not yet started.
+func (b scorecardBuilder) goalsAt(i int) []Goal {
+	end := b.weeks[i].to
+	from := b.weeks[i].from
+	var out []Goal
+	for _, g := range b.data.Goals {
+		if !g.Start.IsZero() && !g.Start.Before(end) {
+			continue
+		}
+		if g.State != GoalOpen && g.UpdatedAt.Before(from) {
+			continue // closed before this week
+		}
+		if g.State != GoalOpen && !g.UpdatedAt.Before(end) {
+			g.State = GoalOpen // still open at the week's end
+		}
+		v := b.data.ValuesAt[g.ID]
+		switch {
+		case i < len(v) && v[i].OK:
+			g.Current = v[i].Value
+		case end.After(b.now):
+			// The running week: the stored value is the value now.
+		default:
+			g.Current = startValue(g)
+		}
+		out = append(out, g)
 	}
-	if !s.canManage(team, r.actor.ID) {
-		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
-	}
-	period, err := ParsePeriod(rest, r.now, team.Location())
-	if err != nil {
-		return Response{}, err
-	}
-	msg, err := s.ScorecardMessage(ctx, team, period, "", r.locale, r.now)
-	if err != nil {
-		return Response{}, err
-	}
-	return Response{Reply: msg, Visibility: Private}, nil
-}
-
-func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
-	if err != nil {
-		return Response{}, err
-	}
-	period, err := ParsePeriod(args, r.now, personLocation(r.actor, team))
-	if err != nil {
-		return Response{}, err
-	}
-	msg, err := s.ScorecardMessage(ctx, team, period, r.actor.ID, r.locale, r.now)
-	if err != nil {
-		return Response{}, err
-	}
-	return Response{Reply: msg, Visibility: Private}, nil
-}
-
-// ScorecardMessage renders a scorecard: headline figures first, then goals by
-// risk, then people, then blockers and kudos, each with its change from the
-// previous period.
-func (s *Service) ScorecardMessage(ctx context.Context, team Team, period string, person UserID, l Locale, now time.Time) (Message, error) {
-	sc, err := s.BuildScorecard(ctx, team, period, person)
-	if err != nil {
-		return Message{}, err
-	}
-	prev, err := s.BuildScorecard(ctx, team, previousPeriod(period, team.Location()), person)
-	if err != nil {
-		return Message{}, err
-	}
-	ids := append(append(append([]UserID{}, team.People()...), keys(sc.KudosReceived)...), keys(sc.KudosGiven)...)
-	names, err := s.names(ctx, nil, ids)
-	if err != nil {
-		return Message{}, err
-	}
-	r := &request{now: now, locale: l}
-	title := s.t(r, "scorecard_title", map[string]any{"Team": team.Name, "Period": period})
-	if person != "" {
-		title = s.t(r, "scorecard_me_title", map[string]any{"Name": names[person], "Period": period})
-	}
-	msg := Message{Title: title}
-	msg.Blocks = append(msg.Blocks, s.headline(r, sc, prev))
-	msg.Blocks = append(msg.Blocks, s.scorecardGoalBlocks(r, sc)...)
-	msg.Blocks = append(msg.Blocks, s.scorecardPeople(r, sc, names)...)
-	return msg, nil
-}
-
-func keys(m map[UserID]int) []UserID {
-	out := make([]UserID, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
 
-// headline shows the figures a manager reads first, with their change.
-func (s *Service) headline(r *request, sc, prev Scorecard) Fields {
-	total := len(sc.Answered) + len(sc.Skipped) + len(sc.Missing)
-	fields := Fields{
-		{Label: s.t(r, "label_checkins", nil), Value: fmt.Sprintf("%d/%d %s", len(sc.Answered), total, delta(len(sc.Answered)-len(prev.Answered)))},
-		{Label: s.t(r, "label_updates", nil), Value: fmt.Sprintf("%d %s", sc.TotalUpdates(), delta(sc.TotalUpdates()-prev.TotalUpdates()))},
-		{Label: s.t(r, "label_kudos", nil), Value: fmt.Sprintf("%d %s", sc.KudosTotal, delta(sc.KudosTotal-prev.KudosTotal))},
+// startValue is a goal's value before its first update.
+func startValue(g Goal) float64 {
+	if g.Metric.Milestone {
+		return 0
 	}
-	mood := s.t(r, "scorecard_mood_hidden", map[string]any{"Min": MinMoodAnswers})
-	if sc.MoodShown() && sc.Person == "" {
-		mood = fmt.Sprintf("%.1f/5", sc.Mood)
-		if prev.MoodShown() {
-			mood += fmt.Sprintf(" (%+.1f)", sc.Mood-prev.Mood)
-		}
-	}
-	if sc.Person == "" {
-		fields = append(fields, Field{Label: s.t(r, "label_mood", nil), Value: mood})
-	}
-	return fields
+	return g.Metric.Baseline
 }
 
-func delta(d int) string {
-	if d == 0 {
-		return "(±0)"
-	}
-	return fmt.Sprintf("(%+d)", d)
-}
-
-func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
-	if len(sc.Goals) == 0 {
-		return []Block{Context{Text: s.t(r, "goal_list_empty", nil)}}
-	}
-	goals := append([]Goal(nil), sc.Goals...)
-	sortByRisk(goals, r.now)
-	blocks := []Block{Divider{}}
+// goalCards are the goals in view at the end of weeks[i], most at risk first,
+// with their roll-up and trend.
+func (b scorecardBuilder) goalCards(i int, at time.Time, withTrend bool) []GoalCard {
+	goals := b.goalsAt(i)
+	tree := newGoalTree(goals)
+	var trees []trendTree
+	var cards []GoalCard
 	for _, g := range goals {
-		p := s.progressBlock(r, g)
-		if !g.Metric.Milestone {
-			p.Detail = s.formatValue(g, g.Metric.Baseline) + " → " + s.formatValue(g, g.Current) + " → " + s.formatValue(g, g.Metric.Target) + " · " + p.Detail
+		if b.person != "" && g.Owner != b.person {
+			continue
 		}
-		blocks = append(blocks, p)
+		if trees == nil && withTrend {
+			trees = b.trendTrees(i)
+		}
+		c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
+			Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
+		if pace, ok := g.ExpectedProgress(at); ok && g.State == GoalOpen {
+			c.Pace, c.HasPace = pace, true
+			c.Computed = statusFromGap(pace - c.Rolled)
+		}
+		c.Trend = trendOf(g, trees, b.weeks[:i+1])
+		cards = append(cards, c)
 	}
-	return blocks
+	sort.SliceStable(cards, func(x, y int) bool {
+		rx, ry := riskRank(cards[x].Computed), riskRank(cards[y].Computed)
+		if rx != ry {
+			return rx < ry
+		}
+		if gx, gy := cards[x].Gap(), cards[y].Gap(); gx != gy {
+			return gx > gy
+		}
+		return goalNumber(cards[x].ID) < goalNumber(cards[y].ID)
+	})
+	return cards
 }
 
-// scorecardPeople lists who has not checked in, open blockers, and kudos with values.
-func (s *Service) scorecardPeople(r *request, sc Scorecard, names map[UserID]string) []Block {
-	blocks := []Block{Divider{}}
-	if sc.Person == "" && len(sc.Missing) > 0 {
-		blocks = append(blocks, Text{Text: s.t(r, "scorecard_missing", map[string]any{"Names": joinNames(names, sc.Missing)})})
+// statusFromGap applies SPEC's pace thresholds to a gap in points.
+func statusFromGap(gap float64) Status {
+	switch {
+	case gap > OffTrackGap:
+		return OffTrack
+	case gap > AtRiskGap:
+		return AtRisk
 	}
-	if len(sc.Blockers) > 0 {
-		var lines []string
-		for _, c := range sc.Blockers {
-			lines = append(lines, "• "+names[c.Person]+": "+c.Blockers())
+	return OnTrack
+}
+
+// trendTree is the goal tree at the end of one week, with its goals by id.
+type trendTree struct {
+	tree  goalTreeIndex
+	goals map[string]Goal
+}
+
+// trendTrees are the goal trees at the end of each week up to weeks[i].
+func (b scorecardBuilder) trendTrees(i int) []trendTree {
+	out := make([]trendTree, i+1)
+	for j := 0; j <= i; j++ {
+		goals := b.goalsAt(j)
+		byID := make(map[string]Goal, len(goals))
+		for _, g := range goals {
+			byID[g.ID] = g
 		}
-		blocks = append(blocks, Text{Text: s.t(r, "scorecard_blockers", nil) + "\n" + strings.Join(lines, "\n")})
+		out[j] = trendTree{tree: newGoalTree(goals), goals: byID}
 	}
-	if sc.KudosTotal > 0 {
-		var lines []string
-		for _, id := range keys(sc.KudosReceived) {
-			lines = append(lines, fmt.Sprintf("• %s: %d", names[id], sc.KudosReceived[id]))
+	return out
+}
+
+func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
+	if trees == nil {
+		return nil
+	}
+	out := make([]TrendPoint, len(trees))
+	for j, t := range trees {
+		out[j].Period = weeks[j].period
+		if then, ok := t.goals[g.ID]; ok {
+			out[j].Progress, out[j].OK = t.tree.rolledProgress(then), true
 		}
-		text := s.t(r, "scorecard_kudos", nil) + "\n" + strings.Join(lines, "\n")
-		if len(sc.Values) > 0 {
-			var vals []string
-			for v, n := range sc.Values {
-				vals = append(vals, fmt.Sprintf("#%s ×%d", v, n))
+	}
+	return out
+}
+
+// participation sorts members by their check-in for weeks[i] and averages moods.
+func (b scorecardBuilder) participation(sc *Scorecard, i int) {
+	byPerson := map[UserID]CheckIn{}
+	for _, c := range b.data.CheckIns[b.weeks[i].period] {
+		byPerson[c.Person] = c
+	}
+	sc.Moods = map[UserID]int{}
+	sum := 0
+	for _, id := range b.team.Members {
+		c := byPerson[id]
+		var into *[]UserID
+		switch {
+		case c.Done():
+			into = &sc.Answered
+			if c.Mood > 0 {
+				sum += c.Mood
+				sc.MoodCount++
+				sc.Moods[id] = c.Mood
 			}
-			sort.Strings(vals)
-			text += "\n" + s.t(r, "kudos_values", map[string]any{"Values": strings.Join(vals, " ")})
+		case c.Skipped:
+			into = &sc.Skipped
+		case b.away(id, i):
+			into = &sc.Away
+		default:
+			into = &sc.Missing
 		}
-		blocks = append(blocks, Text{Text: text})
+		if b.person == "" || id == b.person {
+			*into = append(*into, id)
+		}
 	}
-	return blocks
+	if sc.MoodCount > 0 {
+		sc.Mood = float64(sum) / float64(sc.MoodCount)
+	}
+	if b.person != "" {
+		// A personal scorecard's mood is the person's own.
+		sc.Mood, sc.MoodCount = 0, 0
+		if m, ok := sc.Moods[b.person]; ok {
+			sc.Mood, sc.MoodCount = float64(m), 1
+		}
+		sc.Moods = map[UserID]int{b.person: sc.Moods[b.person]}
+		if sc.Moods[b.person] == 0 {
+			delete(sc.Moods, b.person)
+		}
+	}
+}
+
+func headlineOf(sc Scorecard) Headline {
+	h := Headline{Answered: len(sc.Answered), Expected: len(sc.Answered) + len(sc.Skipped) + len(sc.Missing),
+		Mood: sc.Mood, MoodCount: sc.MoodCount, Updates: sc.TotalUpdates(), Kudos: sc.KudosTotal}
+	open := 0
+	for _, g := range sc.Goals {
+		switch g.Computed {
+		case OnTrack:
+			h.OnTrack++
+		case AtRisk:
+			h.AtRisk++
+		case OffTrack:
+			h.OffTrack++
+		case Done:
+			h.Done++
+		}
+		if g.State == GoalOpen {
+			h.Progress += g.Rolled
+			open++
+		}
+	}
+	if open > 0 {
+		h.Progress /= float64(open)
+	}
+	return h
+}
+
+// details fills what only the scorecard's own period shows: updates, streaks,
+// blockers, kudos, weekly figures and names.
+func (b scorecardBuilder) details(sc *Scorecard) {
+	last := len(b.weeks) - 1
+	sc.Updates = map[UserID]int{}
+	for _, u := range b.data.Updates {
+		if !u.At.Before(sc.From) && (b.person == "" || u.Author == b.person) {
+			sc.Updates[u.Author]++
+		}
+	}
+	b.kudos(sc)
+	sc.Streaks = map[UserID]int{}
+	for _, id := range b.team.Members {
+		if b.person != "" && id != b.person {
+			continue
+		}
+		if n := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() }); n > 0 {
+			sc.Streaks[id] = n
+		}
+	}
+	for _, id := range sc.Answered {
+		c := b.checkIn(last, id)
+		if c.Blockers() == "" {
+			continue
+		}
+		weeks := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() && c.Blockers() != "" })
+		sc.Blockers = append(sc.Blockers, Blocker{Person: id, Text: c.Blockers(), Weeks: weeks})
+	}
+	sort.SliceStable(sc.Blockers, func(i, j int) bool { return sc.Blockers[i].Weeks > sc.Blockers[j].Weeks })
+	for i := range b.weeks {
+		w := WeekFigures{Period: b.weeks[i].period}
+		mood := 0
+		for _, id := range b.team.Members {
+			if b.person != "" && id != b.person {
+				continue
+			}
+			c := b.checkIn(i, id)
+			switch {
+			case c.Done():
+				w.Answered++
+				w.Expected++
+				if c.Mood > 0 {
+					mood += c.Mood
+					w.MoodCount++
+				}
+			case c.Skipped || !b.away(id, i):
+				w.Expected++
+			}
+		}
+		if w.MoodCount > 0 {
+			w.Mood = float64(mood) / float64(w.MoodCount)
+		}
+		sc.Weeks = append(sc.Weeks, w)
+	}
+	sc.Headline = headlineOf(*sc)
+	sc.Names = b.names(sc)
+}
+
+// away reports whether the person counts as away in weeks[i]. Pulse keeps
+// only the last day of an absence, not its first, so a week that has ended
+// counts as away only when the absence ended in it; the running week when
+// the absence reaches into it.
+func (b scorecardBuilder) away(id UserID, i int) bool {
+	p, ok := b.data.People[id]
+	if !ok || p.AwayUntil.IsZero() {
+		return false
+	}
+	w := b.weeks[i]
+	loc := personLocation(p, b.team)
+	if !p.IsAway(w.from, loc) {
+		return false // the absence ended before the week
+	}
+	return w.to.After(b.now) || !p.IsAway(w.to, loc)
+}
+
+func (b scorecardBuilder) checkIn(i int, id UserID) CheckIn {
+	for _, c := range b.data.CheckIns[b.weeks[i].period] {
+		if c.Person == id {
+			return c
+		}
+	}
+	return CheckIn{}
+}
+
+// runOfWeeks counts the weeks in a row, back from weeks[i], whose check-in by id passes ok.
+func (b scorecardBuilder) runOfWeeks(id UserID, i int, ok func(CheckIn) bool) int {
+	n := 0
+	for j := i; j >= 0 && ok(b.checkIn(j, id)); j-- {
+		n++
+	}
+	return n
+}
+
+// activityCounts counts updates and kudos in a week, for the person when set.
+func (b scorecardBuilder) activityCounts(w week) (updates, kudos int) {
+	for _, u := range b.data.Updates {
+		if !u.At.Before(w.from) && u.At.Before(w.to) && (b.person == "" || u.Author == b.person) {
+			updates++
+		}
+	}
+	for _, k := range b.data.Kudos {
+		if !k.At.Before(w.from) && k.At.Before(w.to) && (b.person == "" || k.From == b.person || containsUser(k.To, b.person)) {
+			kudos++
+		}
+	}
+	return updates, kudos
+}
+
+func (b scorecardBuilder) kudos(sc *Scorecard) {
+	sc.KudosGiven, sc.KudosReceived, sc.Values = map[UserID]int{}, map[UserID]int{}, map[string]int{}
+	people := b.team.People()
+	for _, k := range b.data.Kudos {
+		if k.At.Before(sc.From) || (b.person != "" && k.From != b.person && !containsUser(k.To, b.person)) {
+			continue
+		}
+		sc.KudosTotal++
+		sc.KudosGiven[k.From]++
+		crossed := false
+		for _, to := range k.To {
+			sc.KudosReceived[to]++
+			if !containsUser(people, to) {
+				crossed = true
+				if !containsUser(sc.Outsiders, to) {
+					sc.Outsiders = append(sc.Outsiders, to)
+				}
+			}
+		}
+		for _, v := range k.Values {
+			sc.Values[v]++
+		}
+		if crossed {
+			sc.CrossTeam = append(sc.CrossTeam, k)
+		}
+	}
+}
+
+// names are display names of the team and of everyone the kudos mention.
+func (b scorecardBuilder) names(sc *Scorecard) map[UserID]string {
+	out := map[UserID]string{}
+	add := func(id UserID) {
+		if _, ok := out[id]; ok {
+			return
+		}
+		if p, ok := b.data.People[id]; ok && p.Name != "" {
+			out[id] = p.Name
+		} else {
+			out[id] = id.Local()
+		}
+	}
+	for _, id := range b.team.People() {
+		add(id)
+	}
+	for id := range sc.KudosGiven {
+		add(id)
+	}
+	for id := range sc.KudosReceived {
+		add(id)
+	}
+	for id := range sc.Updates {
+		add(id)
+	}
+	for _, g := range sc.Goals {
+		if g.Owner != "" {
+			add(g.Owner)
+		}
+	}
+	return out
 }

@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"context"
+	"strings"
+)
+
+func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
+	switch cmd.Sub {
+	case "":
+		return s.teamScorecard(ctx, r, cmd.Args)
+	case "me":
+		return s.myScorecard(ctx, r, cmd.Args)
+	case "export":
+		return s.exportCommand(ctx, r, cmd.Args)
+	}
+	return Response{}, refuse("scorecard_usage", nil)
+}
+
+// splitTeamArg takes "team <name>" off the front of args: the name runs
+// until a period word.
+func splitTeamArg(args string) (team, rest string) {
+	toks := Tokens(args)
+	if len(toks) < 2 || (toks[0] != "team" && toks[0] != "团队") {
+		return "", strings.TrimSpace(args)
+	}
+	return toks[1], strings.Join(toks[2:], " ")
+}
+
+// teamScorecard is "/scorecard [team <name>] [period]": for the team's
+// managers and admins only. Managers also see their members' moods; an
+// admin who does not manage the team sees only the average.
+func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (Response, error) {
+	name, rest := splitTeamArg(args)
+	team, err := s.resolveTeam(ctx, r, name)
+	if err != nil {
+		return Response{}, err
+	}
+	if !s.canManage(team, r.actor.ID) {
+		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
+	}
+	period, err := ParsePeriod(rest, r.now, team.Location())
+	if err != nil {
+		return Response{}, err
+	}
+	return s.scorecardResponse(ctx, r, team, period, "", scorecardView{moods: team.HasManager(r.actor.ID)})
+}
+
+// myScorecard is "/scorecard me [period]": anyone's own, with their own mood.
+func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveTeam(ctx, r, "")
+	if err != nil {
+		return Response{}, err
+	}
+	period, err := ParsePeriod(args, r.now, team.Location())
+	if err != nil {
+		return Response{}, err
+	}
+	return s.scorecardResponse(ctx, r, team, period, r.actor.ID, scorecardView{moods: true})
+}
+
+// scorecardResponse builds, renders and (with a chart renderer) draws a scorecard.
+func (s *Service) scorecardResponse(ctx context.Context, r *request, team Team, period string, person UserID, v scorecardView) (Response, error) {
+	sc, history, err := s.buildScorecard(ctx, team, period, person, r.now)
+	if err != nil {
+		return Response{}, err
+	}
+	resp := Response{Reply: s.renderScorecard(r, sc, v), Visibility: Private}
+	if s.chart == nil {
+		return resp, nil
+	}
+	png, err := s.chart.ScorecardChart(sc, history, r.locale)
+	if err != nil {
+		// The text is the scorecard; a chart that fails to draw is only logged.
+		s.log.Warn().Err(err).Str("team", team.ID).Str("period", period).Msg("draw scorecard chart")
+		return resp, nil
+	}
+	resp.File = &File{Name: "scorecard-" + team.ID + "-" + period + ".png", MIME: "image/png", Data: png}
+	return resp, nil
+}

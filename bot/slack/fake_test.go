@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -239,6 +240,7 @@ type harness struct {
 	slack *fakeSlack
 	http  *httptest.Server
 	clock *bot.ManualClock
+	store *store.Store
 	// waits records every rate-limit wait the adapter asked for.
 	mu    sync.Mutex
 	waits []time.Duration
@@ -258,7 +260,7 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
 	}
-	hs := &harness{t: t, a: a, slack: fs, clock: clock}
+	hs := &harness{t: t, a: a, slack: fs, clock: clock, store: st}
 	a.wait = func(ctx context.Context, d time.Duration) error {
 		hs.mu.Lock()
 		hs.waits = append(hs.waits, d)

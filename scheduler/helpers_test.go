@@ -18,13 +18,13 @@ import (
 // env is one Redis prefix with teams, people and a manual clock, on which
 // tests start as many schedulers (replicas) as they like.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Store
 	clock   *bot.ManualClock
 	planner *fakePlanner
 }
 
-func newEnv(t *testing.T, start time.Time) *env {
+func newEnv(t testing.TB, start time.Time) *env {
 	t.Helper()
 	st := storetest.MustOpen(t)
 	e := &env{t: t, st: st, clock: bot.NewManualClock(start)}

@@ -48,6 +48,11 @@
 //	U conv                           string  the check-in conversation in progress
 //	U teams                          set     team ids the person was put in by SaveTeam
 //
+// Other files of this package keep their own keys under the same prefix and
+// tags and document them where they are defined: the scheduler's run claims,
+// delivery queue and send limiter (claims.go, queue.go, ratelimit.go),
+// scorecard reads (scorecard.go) and reviews (review.go).
+//
 // # Records
 //
 // Records are JSON with short field names and zero values left out (see

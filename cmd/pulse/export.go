@@ -42,12 +42,12 @@ func (e *environment) export(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.close()
-	svc, err := e.newService(b, bot.Router{}, bot.SystemClock{})
+	c, err := e.newCore(b, bot.Router{}, bot.SystemClock{})
 	if err != nil {
 		return err
 	}
 	req := bot.ExportRequest{Format: *format, TeamID: bot.TeamID(*team), From: from, To: to}
-	if err := svc.Export(ctx, e.stdout, req); err != nil {
+	if err := c.svc.Export(ctx, e.stdout, req); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	return nil

@@ -41,21 +41,22 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 	}
 	defer b.close()
 	router := bot.Router{}
-	svc, err := e.newService(b, router, clock)
+	// Rate limits are about real time, whatever --at says.
+	messenger, err := e.rateLimited(b, router, bot.SystemClock{})
+	if err != nil {
+		return err
+	}
+	c, err := e.newCore(b, messenger, clock)
 	if err != nil {
 		return err
 	}
 	// The adapters are only messengers here: jobs send, nothing is received.
-	platforms, err := e.newPlatforms(b, svc, clock)
+	platforms, err := e.newPlatforms(b, c.svc, clock)
 	if err != nil {
 		return err
 	}
 	for p, adapter := range platforms {
 		router[p] = adapter
-	}
-	sched, err := e.newScheduler(b, svc, clock)
-	if err != nil {
-		return err
 	}
 	teamIDs, err := e.jobTeams(ctx, b, *team)
 	if err != nil {
@@ -63,7 +64,7 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 	}
 	var failed []string
 	for _, id := range teamIDs {
-		rec, err := sched.RunNow(ctx, job, id, clock.Now())
+		rec, err := c.sched.RunNow(ctx, job, id, clock.Now())
 		if err != nil {
 			e.log.Error().Err(err).Str("job", string(job)).Str("team", id).Msg("job run failed")
 			failed = append(failed, id)

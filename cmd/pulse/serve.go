@@ -57,26 +57,26 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	clock := bot.SystemClock{}
 	router := bot.Router{}
-	svc, err := e.newService(b, router, clock)
+	messenger, err := e.rateLimited(b, router, clock)
+	if err != nil {
+		return err
+	}
+	c, err := e.newCore(b, messenger, clock)
 	if err != nil {
 		return err
 	}
 	for _, t := range e.cfg.Teams {
-		if err := svc.ApplyTeam(ctx, t); err != nil {
+		if err := c.svc.ApplyTeam(ctx, t); err != nil {
 			return fmt.Errorf("PULSE_CONFIG: %w", err)
 		}
 		e.log.Info().Str("team", t.ID).Str("platform", string(t.Platform)).Msg("team applied from config")
 	}
-	platforms, err := e.newPlatforms(b, svc, clock)
+	platforms, err := e.newPlatforms(b, c.svc, clock)
 	if err != nil {
 		return err
 	}
 	for p, adapter := range platforms {
 		router[p] = adapter
-	}
-	sched, err := e.newScheduler(b, svc, clock)
-	if err != nil {
-		return err
 	}
 
 	mux := http.NewServeMux()
@@ -105,7 +105,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	for p, adapter := range platforms {
 		start(string(p), adapter.Run)
 	}
-	start("scheduler", sched.Run)
+	start("scheduler", c.sched.Run)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -46,17 +46,13 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	clock := &offsetClock{base: bot.SystemClock{}}
 	router := bot.Router{bot.PlatformConsole: discard{}}
 	e.cfg.Admins = append(e.cfg.Admins, demoUser(demoManager))
-	svc, err := e.newService(b, router, clock)
-	if err != nil {
-		return err
-	}
-	sched, err := e.newScheduler(b, svc, clock)
+	c, err := e.newCore(b, router, clock)
 	if err != nil {
 		return err
 	}
 	locale := console.LocaleFromEnv(firstNonEmpty(e.getenv("LC_ALL"), e.getenv("LANG")))
 
-	seeded, err := seedDemo(ctx, svc, b, clock)
+	seeded, err := seedDemo(ctx, c.svc, b, clock)
 	if err != nil {
 		return err
 	}
@@ -66,11 +62,11 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	con := console.New(console.Config{
 		In:        e.stdin,
 		Out:       e.stdout,
-		Handler:   svc,
+		Handler:   c.svc,
 		Workspace: demoWorkspace,
 		Users:     people,
 		Channel:   demoChannel,
-		RunJob:    demoJobRunner(sched, clock),
+		RunJob:    demoJobRunner(c.sched, clock),
 		Clock:     clock,
 		Locale:    locale,
 		Echo:      !isTerminal(e.stdin),

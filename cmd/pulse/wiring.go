@@ -53,27 +53,34 @@ func (e *environment) openBackend(ctx context.Context, embeddedAllowed bool) (*b
 	return &backend{rdb: rdb, store: st, close: func() { _ = rdb.Close() }}, nil
 }
 
-// newService builds the core on a backend. The messenger is a Router the
-// caller fills with adapters once they exist (adapters need the service as
-// their handler, the service needs them to send).
-func (e *environment) newService(b *backend, router bot.Router, clock bot.Clock) (*bot.Service, error) {
+// core is the service and the scheduler that fires its jobs.
+type core struct {
+	svc   *bot.Service
+	sched *scheduler.Scheduler
+}
+
+// recentRunsShown is how many runs `/pulse status` lists per team.
+const recentRunsShown = 5
+
+// newCore builds the service on a backend, sending through messenger (a
+// Router the caller fills with adapters once they exist: adapters need the
+// service as their handler, the service needs them to send), and the
+// scheduler that plans and delivers its jobs.
+func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clock) (*core, error) {
+	c := &core{}
 	svc, err := bot.NewService(bot.Config{
 		Store:            b.store,
-		Messenger:        router,
+		Messenger:        messenger,
 		Clock:            clock,
 		Log:              e.log.With().Str("component", "core").Logger(),
 		Admins:           e.cfg.Admins,
 		ValidateSchedule: validateSchedule,
+		RunStatus:        c.runStatus,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the core: %w", err)
 	}
-	return svc, nil
-}
-
-// newScheduler builds the scheduler that fires the service's jobs.
-func (e *environment) newScheduler(b *backend, svc *bot.Service, clock bot.Clock) (*scheduler.Scheduler, error) {
-	s, err := scheduler.New(scheduler.Config{
+	sched, err := scheduler.New(scheduler.Config{
 		Teams:   b.store,
 		People:  b.store,
 		Planner: svc,
@@ -85,7 +92,37 @@ func (e *environment) newScheduler(b *backend, svc *bot.Service, clock bot.Clock
 	if err != nil {
 		return nil, fmt.Errorf("start the scheduler: %w", err)
 	}
-	return s, nil
+	c.svc, c.sched = svc, sched
+	return c, nil
+}
+
+// runStatus describes a team's latest runs for `/pulse status`.
+func (c *core) runStatus(ctx context.Context, teamID string) ([]string, error) {
+	recs, err := c.sched.RecentRuns(ctx, teamID, recentRunsShown)
+	if err != nil {
+		return nil, fmt.Errorf("recent runs of %s: %w", teamID, err)
+	}
+	lines := make([]string, len(recs))
+	for i, rec := range recs {
+		lines[i] = string(rec.Job) + " " + describeRun(rec)
+	}
+	return lines, nil
+}
+
+// rateLimited wraps the platforms' router in the scheduler's limiter, so
+// every send of every replica keeps under the platforms' rate limits and
+// waits out their rate-limit answers.
+func (e *environment) rateLimited(b *backend, router bot.Router, clock bot.Clock) (bot.Messenger, error) {
+	l, err := scheduler.NewLimiter(scheduler.LimiterConfig{
+		Client: b.rdb,
+		Prefix: e.cfg.RedisPrefix,
+		Clock:  clock,
+		Log:    e.log.With().Str("component", "limiter").Logger(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start the rate limiter: %w", err)
+	}
+	return l.Wrap(router), nil
 }
 
 // offsetClock is the system clock moved by an offset that can change. `pulse

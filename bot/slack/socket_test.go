@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +129,28 @@ func TestSocketModeRoundTrip(t *testing.T) {
 		if ev.Kind == bot.KindCommand && ev.Text != "/goal list" {
 			t.Errorf("command text %q", ev.Text)
 		}
+	}
+}
+
+func TestSocketModeRefusedAppTokenStopsWithOneLine(t *testing.T) {
+	srv := slacktest.NewTestServer(func(c slacktest.Customize) {
+		c.Handle("/apps.connections.open", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, `{"ok":false,"error":"invalid_auth"}`)
+		})
+	})
+	srv.Start()
+	t.Cleanup(srv.Stop)
+	st := storetest.MustOpen(t)
+	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-revoked", APIURL: srv.GetAPIURL(),
+		Handler: &recorder{}, Dedup: st, Cache: st, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "SLACK_APP_TOKEN") || !strings.Contains(err.Error(), "invalid_auth") {
+		t.Errorf("run error %v", err)
+	}
+	if a.Ready() == nil {
+		t.Error("ready without a socket")
 	}
 }

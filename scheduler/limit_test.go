@@ -126,23 +126,27 @@ func TestRateLimitedSendsWaitRetryAfterAndArriveOnce(t *testing.T) {
 	}
 }
 
-// Under its configured rate, the limiter alone keeps sends apart: the
-// platform never has to say no.
-func TestLimiterPacesSendsAcrossWorkers(t *testing.T) {
-	monday := local(t, "Europe/Berlin", 2026, 3, 23, 10, 1)
-	e := newEnv(t, monday)
-	e.team("eng", "Europe/Berlin", 20, func(tm *bot.Team) { tm.CreatedAt = monday.Add(-time.Hour) })
+// Under its configured rate, the limiter alone keeps sends apart, and its
+// pace is shared: two replicas' limiters (one Redis) sending in turn never
+// make the platform say no.
+func TestLimiterPaceIsSharedByReplicas(t *testing.T) {
+	e := newEnv(t, time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC))
 	platform := newStrictPlatform(e.clock, 5, time.Second)
-	e.planner.messenger = e.limiter(map[bot.Platform]Limit{bot.PlatformSlack: {PerSecond: 5, Burst: 1}}).Wrap(platform)
-	s := e.scheduler("a", nil)
-	e.tick(s)
-	ss := []*Scheduler{e.scheduler("w0", nil), e.scheduler("w1", nil), e.scheduler("w2", nil)}
-	e.parallel(ss, func(s *Scheduler) error { return drainErr(s, s.cfg.Consumer) })
-
-	platform.mu.Lock()
-	defer platform.mu.Unlock()
+	limits := map[bot.Platform]Limit{bot.PlatformSlack: {PerSecond: 5, Burst: 1}}
+	replicas := []bot.Messenger{e.limiter(limits).Wrap(platform), e.limiter(limits).Wrap(platform)}
+	for i := range 20 {
+		to := bot.Address{Platform: bot.PlatformSlack, User: bot.UserID(fmt.Sprintf("slack:T1:U%d", i))}
+		if _, err := replicas[i%2].Send(context.Background(), to, bot.Message{Title: "hi"}, fmt.Sprint("k", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if len(platform.accepted) != 20 || platform.limited != 0 {
 		t.Errorf("%d arrived, %d rate-limited; want 20 and 0", len(platform.accepted), platform.limited)
+	}
+	for i := 1; i < len(platform.acceptedAt); i++ {
+		if gap := platform.acceptedAt[i].Sub(platform.acceptedAt[i-1]); gap < 200*time.Millisecond {
+			t.Errorf("sends %d and %d only %v apart", i-1, i, gap)
+		}
 	}
 }
 

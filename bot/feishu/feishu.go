@@ -190,6 +190,10 @@ func (a *Adapter) runLongConnection(ctx context.Context) error {
 	go func() { failed <- cli.Start(ctx) }()
 	select {
 	case <-ctx.Done():
+		// Close stops reconnects and closes the socket, so Feishu sends new
+		// events to other replicas. (In SDK v3.9.2 it races with the
+		// client's receive loop on the client's own fields; harmless at
+		// shutdown, but the race detector sees it.)
 		cli.Close()
 		a.setConnected(false)
 		return nil

@@ -55,6 +55,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return nil
 	}
 	cfg, cfgErr := loadConfig(getenv)
+	if cmd == "try" {
+		quietTryLogs(&cfg, getenv)
+	}
 	log := newLogger(cfg, stderr)
 	if cfgErr != nil {
 		return cfgErr
@@ -105,6 +108,17 @@ func newLogger(cfg config, w io.Writer) zerolog.Logger {
 		out = zerolog.ConsoleWriter{Out: w, NoColor: true}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Str("service", "pulse").Logger()
+}
+
+// quietTryLogs keeps `pulse try`'s terminal for the chat: unless asked
+// otherwise, only warnings and errors are logged, in the readable format.
+func quietTryLogs(cfg *config, getenv func(string) string) {
+	if getenv("PULSE_LOG_LEVEL") == "" {
+		cfg.LogLevel = "warn"
+	}
+	if getenv("PULSE_LOG_FORMAT") == "" {
+		cfg.LogFormat = "console"
+	}
 }
 
 // parseFlags parses flags that may come before, after or between

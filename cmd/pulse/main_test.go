@@ -85,9 +85,12 @@ func TestTryPipedSessionOnEmbeddedStore(t *testing.T) {
 		"/run checkin-prompt",
 		"/quit",
 	}, "\n")
-	out, _, err := runPulse(context.Background(), map[string]string{}, script, "try")
+	out, stderr, err := runPulse(context.Background(), map[string]string{}, script, "try")
 	if err != nil {
 		t.Fatalf("try: %v\n%s", err, out)
+	}
+	if strings.Contains(stderr, "INF") || strings.Contains(stderr, `"level":"info"`) {
+		t.Errorf("try logged info lines into the chat's terminal:\n%s", stderr)
 	}
 	assertContains(t, out,
 		"Data lives in memory",

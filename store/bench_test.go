@@ -55,3 +55,34 @@ func BenchmarkGiveKudos(b *testing.B) {
 	}
 	b.ReportMetric(float64(rt.N())/float64(i), "roundtrips/op")
 }
+
+// BenchmarkTeamUpdatesWindow reads a 10-minute window out of a team
+// history of 2,000 updates: the cost follows the window (10 records), not
+// the history, because the read walks the time index.
+func BenchmarkTeamUpdatesWindow(b *testing.B) {
+	ctx := context.Background()
+	s := storetest.MustOpen(b)
+	g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "bench", Title: "t", Owner: alice}, bot.AuditEntry{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const history = 2000
+	for i := range history {
+		u := bot.Update{GoalID: g.ID, Previous: float64(i), Value: float64(i + 1), At: t0.Add(time.Duration(i) * time.Minute)}
+		if err := s.RecordUpdate(ctx, u, bot.AuditEntry{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	from := t0.Add(history / 2 * time.Minute)
+	rt := storetest.CountRoundTrips(s)
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		ups, err := s.TeamUpdates(ctx, "bench", from, from.Add(10*time.Minute))
+		if err != nil || len(ups) != 10 {
+			b.Fatalf("window: %d updates, %v", len(ups), err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(rt.N())/float64(n), "roundtrips/op")
+}

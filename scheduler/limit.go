@@ -74,6 +74,10 @@ type LimiterConfig struct {
 type Limiter struct {
 	rl  *store.RateLimiter
 	cfg LimiterConfig
+	// turn lets one goroutine per platform at a time wait for the shared
+	// pace, so a process's workers queue here instead of all polling Redis
+	// for the same slot.
+	turn map[bot.Platform]chan struct{}
 }
 
 // NewLimiter returns a Limiter.
@@ -97,10 +101,19 @@ func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
 		cfg.Backoff = time.Second
 	}
 	st := store.New(cfg.Client, store.Options{Prefix: cfg.Prefix})
-	return &Limiter{rl: st.RateLimiter(), cfg: cfg}, nil
+	turn := make(map[bot.Platform]chan struct{}, len(cfg.Limits))
+	for p := range cfg.Limits {
+		turn[p] = make(chan struct{}, 1)
+	}
+	return &Limiter{rl: st.RateLimiter(), cfg: cfg, turn: turn}, nil
 }
 
-// Wait blocks until a message to to may be sent, and takes its turn.
+// shortWait is the longest wait for the shared pace during which a worker
+// keeps its process's turn; a longer wait (a busy conversation, a hold)
+// lets the process's other workers go first.
+const shortWait = 50 * time.Millisecond
+
+// Wait blocks until a message to to may be sent, and takes its slot.
 func (l *Limiter) Wait(ctx context.Context, to bot.Address) error {
 	limit, ok := l.cfg.Limits[to.Platform]
 	if !ok {
@@ -110,18 +123,31 @@ func (l *Limiter) Wait(ctx context.Context, to bot.Address) error {
 		{Name: "app", Interval: interval(limit.PerSecond), Burst: limit.Burst},
 		{Name: "to:" + conversation(to), Interval: interval(limit.ConversationPerSecond), Burst: limit.ConversationBurst},
 	}
+	turn := l.turn[to.Platform]
 	for {
+		select {
+		case turn <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		wait, err := l.rl.Take(ctx, string(to.Platform), l.cfg.Clock.Now(), rules...)
-		if err != nil {
+		if err != nil || wait <= 0 {
+			<-turn
 			return err
 		}
-		if wait <= 0 {
-			return nil
+		if wait > shortWait {
+			<-turn
 		}
 		select {
 		case <-ctx.Done():
+			if wait <= shortWait {
+				<-turn
+			}
 			return ctx.Err()
 		case <-l.cfg.After(wait):
+		}
+		if wait <= shortWait {
+			<-turn
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"slices"
 	"sync"
@@ -147,9 +148,35 @@ type Scheduler struct {
 	mu      sync.Mutex
 	settled map[string]time.Time
 
+	// groups caches each team's zone groups for groupsTTL, so a wake does
+	// not read every member's profile; lastPrune is when idle consumers
+	// were last dropped.
+	groups    map[string]cachedGroups
+	lastPrune time.Time
+
 	// hooks inject crashes in tests.
 	hooks hooks
 }
+
+// cachedGroups is a team's zone groups as read at at, for the team's
+// membership and zone summed up in key.
+type cachedGroups struct {
+	key    uint64
+	at     time.Time
+	groups []zoneGroup
+}
+
+// groupsTTL bounds how stale a member's time zone may be when a fire is
+// computed. A person who moves zone in that time is found in two groups at
+// worst, and the delivery key keeps them from being prompted twice.
+const groupsTTL = 5 * time.Minute
+
+// pruneEvery and pruneIdle: how often, and after how long unused, consumer
+// names of stopped processes are dropped from the queue's group.
+const (
+	pruneEvery = time.Hour
+	pruneIdle  = 24 * time.Hour
+)
 
 // hooks let tests stop a worker dead at a chosen step, as a crash would.
 // A hook returning true kills the worker there.
@@ -197,6 +224,7 @@ func New(cfg Config) (*Scheduler, error) {
 		queue:   st.Queue(),
 		runs:    st.Runs(),
 		settled: map[string]time.Time{},
+		groups:  map[string]cachedGroups{},
 	}, nil
 }
 
@@ -261,6 +289,13 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 		}
 	}
 	s.forget(now.Add(-s.timing.Lookback))
+	if s.pruneDue(now) {
+		if n, err := s.queue.PruneConsumers(ctx, pruneIdle); err != nil {
+			errs = append(errs, err)
+		} else if n > 0 {
+			s.log.Info().Int("consumers", n).Msg("dropped queue consumers of stopped processes")
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -333,6 +368,30 @@ func (s *Scheduler) teamSetup(ctx context.Context, t bot.Team) (timetable, zoneG
 // zoneGroups splits the team's members by their own zone, falling back to
 // the team's; the team's zone comes first.
 func (s *Scheduler) zoneGroups(ctx context.Context, t bot.Team, teamZone string, teamLoc *time.Location) ([]zoneGroup, error) {
+	h := fnv.New64a()
+	h.Write([]byte(teamZone))
+	for _, m := range t.Members {
+		h.Write([]byte{0})
+		h.Write([]byte(m))
+	}
+	key, now := h.Sum64(), s.cfg.Clock.Now()
+	s.mu.Lock()
+	c, ok := s.groups[t.ID]
+	s.mu.Unlock()
+	if ok && c.key == key && now.Sub(c.at) < groupsTTL && !now.Before(c.at) {
+		return c.groups, nil
+	}
+	groups, err := s.readZoneGroups(ctx, t, teamZone, teamLoc)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.groups[t.ID] = cachedGroups{key: key, at: now, groups: groups}
+	s.mu.Unlock()
+	return groups, nil
+}
+
+func (s *Scheduler) readZoneGroups(ctx context.Context, t bot.Team, teamZone string, teamLoc *time.Location) ([]zoneGroup, error) {
 	people, err := s.cfg.People.People(ctx, t.Members)
 	if err != nil {
 		return nil, fmt.Errorf("team %s: read members: %w", t.ID, err)
@@ -521,6 +580,16 @@ func (s *Scheduler) logFinished(ctx context.Context, teamID, runID string) {
 		Str("status", string(rec.Status)).Int("planned", rec.Planned).Int("sent", rec.Sent).
 		Int("failed", rec.Failed).Int("deduped", rec.Deduped).Dur("duration", rec.Duration()).
 		Msg("run finished")
+}
+
+func (s *Scheduler) pruneDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.lastPrune) < pruneEvery {
+		return false
+	}
+	s.lastPrune = now
+	return true
 }
 
 func (s *Scheduler) isSettled(id string) bool {

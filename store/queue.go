@@ -345,3 +345,24 @@ func (q *Queue) Marker(ctx context.Context, teamID, key string) (string, error) 
 	}
 	return v, nil
 }
+
+// PruneConsumers drops consumers that hold nothing and have not read for
+// idle: processes that stopped for good (each process names its own), so
+// the group does not grow with every restart. It returns how many it dropped.
+func (q *Queue) PruneConsumers(ctx context.Context, idle time.Duration) (int, error) {
+	consumers, err := q.s.rdb.XInfoConsumers(ctx, q.stream, QueueGroup).Result()
+	if err != nil {
+		return 0, fmt.Errorf("list queue consumers: %w", err)
+	}
+	dropped := 0
+	for _, c := range consumers {
+		if c.Pending > 0 || c.Idle < idle {
+			continue
+		}
+		if err := q.s.rdb.XGroupDelConsumer(ctx, q.stream, QueueGroup, c.Name).Err(); err != nil {
+			return dropped, fmt.Errorf("drop consumer %s: %w", c.Name, err)
+		}
+		dropped++
+	}
+	return dropped, nil
+}

@@ -100,4 +100,17 @@ func TestQueueHandsEachEntryToOneConsumerAndReclaimsTheDeads(t *testing.T) {
 	if n, err := q.Pending(ctx, "live"); err != nil || n != 0 {
 		t.Errorf("live consumer still holds %d (%v)", n, err)
 	}
+
+	if err := q.Add(ctx, "r2", [][]byte{[]byte(`{"Key":"d"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Read(ctx, "holder", 1, -1); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := q.PruneConsumers(ctx, 0); err != nil || n != 1 {
+		t.Errorf("pruned %d (%v), want only the empty consumer", n, err)
+	}
+	if n, err := q.Pending(ctx, "holder"); err != nil || n != 1 {
+		t.Errorf("the consumer holding an entry was dropped: pending %d (%v)", n, err)
+	}
 }

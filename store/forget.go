@@ -262,12 +262,21 @@ func (s *Store) readTraces(ctx context.Context, tx *redis.Tx, teamID string, id 
 		return teamTraces{}, fmt.Errorf("read traces: %w", err)
 	}
 	tr := teamTraces{periods: periods.Val(), ownedUpdates: map[string]map[string]bot.Update{}}
-	if data, err := info.Result(); err == nil {
+	switch data, err := info.Result(); {
+	case isNil(err):
+	case err != nil:
+		return teamTraces{}, fmt.Errorf("read team: %w", err)
+	default:
 		t, err := decodeTeam(teamID, data)
 		if err != nil {
 			return teamTraces{}, err
 		}
 		tr.team = &t
+	}
+	for _, cmd := range []*redis.StringSliceCmd{goalIDs, givenList, received, authored, periods} {
+		if err := cmd.Err(); err != nil {
+			return teamTraces{}, fmt.Errorf("read traces: %w", err)
+		}
 	}
 	if tr.goals, err = s.readGoals(ctx, tx, teamID, goalIDs.Val()); err != nil {
 		return teamTraces{}, err

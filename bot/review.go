@@ -140,12 +140,13 @@ func (s *Service) placeOf(ctx context.Context, person UserID) (reviewPlace, erro
 }
 
 // reviewRole is what the actor may write about the subject: their own
-// self-review, the manager's review, or a peer review once approved.
+// self-review, the manager's review (the team's managers; admins read but
+// do not write), or a peer review once approved.
 func (s *Service) reviewRole(p reviewPlace, actor UserID) (string, bool) {
 	switch {
 	case p.sheet.Person == actor:
 		return RoleSelf, true
-	case s.canManage(p.team, actor):
+	case p.team.HasManager(actor):
 		return RoleManager, true
 	case containsUser(p.sheet.Peers, actor):
 		return RolePeer, true
@@ -455,27 +456,26 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 
 // writerPlace finds what the actor writes: about the person mentioned first
 // (as their manager or approved peer), else their own self-review. It
-// returns the text after the mention.
+// returns the role and the text after the mention.
 func (s *Service) writerPlace(ctx context.Context, r *request, args string) (reviewPlace, string, string, error) {
-	if toks := tokenize(args); len(toks) > 0 {
-		if who, ok := ParseMention(toks[0].text); ok && who != r.actor.ID {
+	toks := tokenize(args)
+	if len(toks) > 0 {
+		if who, ok := ParseMention(toks[0].text); ok && who == r.actor.ID {
+			args = args[toks[0].end:]
+		} else if ok {
 			p, err := s.placeOf(ctx, who)
-			if err == nil {
-				if role, ok := s.reviewRole(p, r.actor.ID); ok {
-					rest := ""
-					if len(toks) > 1 {
-						rest = strings.TrimSpace(args[toks[1].start:])
-					}
-					return p, role, rest, nil
-				}
-			}
-			var ue *userError
-			if err != nil && !errors.As(err, &ue) {
+			if err != nil {
 				return reviewPlace{}, "", "", err
 			}
-			if strings.TrimSpace(args[toks[0].end:]) == "" {
+			role, ok := s.reviewRole(p, r.actor.ID)
+			if !ok {
 				return reviewPlace{}, "", "", refuse("review_not_reviewer", nil)
 			}
+			rest := ""
+			if len(toks) > 1 {
+				rest = strings.TrimSpace(args[toks[1].start:])
+			}
+			return p, role, rest, nil
 		}
 	}
 	p, err := s.placeOf(ctx, r.actor.ID)

@@ -71,7 +71,9 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 			ev.Blockers = append(ev.Blockers, period+": "+b)
 		}
 	}
-	kudos, err := s.store.TeamKudos(ctx, team.ID, from, to)
+	// Reads end just after to, so what was said at this very instant counts.
+	end := to.Add(time.Second)
+	kudos, err := s.store.TeamKudos(ctx, team.ID, from, end)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("kudos of %s: %w", team.ID, err)
 	}
@@ -84,7 +86,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		}
 	}
 	if full {
-		list, err := s.feedbackOf(ctx, team.ID, person, from, to)
+		list, err := s.feedbackOf(ctx, team.ID, person, from, end)
 		if err != nil {
 			return Evidence{}, err
 		}

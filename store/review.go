@@ -17,7 +17,7 @@ package store
 //	T rv:actions             hash    action id ("A<n>") → bot.DevAction JSON
 //	T rv:action:seq          string  action id counter
 //	T rv:flags               hash    "<person>|<period>" → bot.ReviewFlag JSON
-//	T idem:review:<k>        string  idempotency marker (k: event key, action, subject), TTL IdempotencyTTL
+//	T idem:review:<k>        string  idempotency marker (k: event key and action), TTL IdempotencyTTL
 //
 // Global: P rv:req:seq (request id counter, ids are typed by people and
 // must be unique across teams) and P rv:req:team (hash request id → team
@@ -86,14 +86,15 @@ func zadd(key string, score int64, member string) batchOp {
 }
 
 // reviewBatch runs ops over one team's keys with the audit entry. An entry
-// with a Key makes the batch happen once per (key, action, subject).
+// with a Key makes the batch happen once per (key, action): a retried
+// event changes nothing, and creates do not take a second id.
 func (s *Store) reviewBatch(ctx context.Context, teamID string, a bot.AuditEntry, ops ...batchOp) error {
 	entry, err := encodeAudit(a)
 	if err != nil {
 		return err
 	}
 	hasKey, ttl := idemArgs(a.Key)
-	keys := []string{s.auditKey(teamID), s.idemKey(teamID, "review", a.Key+"\x00"+a.Action+"\x00"+a.Subject)}
+	keys := []string{s.auditKey(teamID), s.idemKey(teamID, "review", a.Key+"\x00"+a.Action)}
 	args := []any{hasKey, ttl, entry, AuditCap}
 	for _, op := range ops {
 		keys = append(keys, op.key)

@@ -573,10 +573,14 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 			continue
 		}
 		sc.KudosTotal++
-		sc.KudosGiven[k.From]++
+		if b.person == "" || k.From == b.person {
+			sc.KudosGiven[k.From]++
+		}
 		crossed := false
 		for _, to := range k.To {
-			sc.KudosReceived[to]++
+			if b.person == "" || to == b.person {
+				sc.KudosReceived[to]++
+			}
 			if !containsUser(people, to) {
 				crossed = true
 				if !containsUser(sc.Outsiders, to) {

@@ -113,6 +113,9 @@ func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
 	}
 	for _, g := range sc.Goals {
 		p := Progress{Label: g.ID + " " + g.Title, Percent: g.Rolled, Pace: -1, Status: g.Computed}
+		if p.Percent == 0 {
+			p.Percent = 0 // not "-0%" for a goal that has not moved towards a lower target
+		}
 		var parts []string
 		if !g.Metric.Milestone {
 			parts = append(parts, FormatValue(g.Metric.Baseline, g.Metric.Unit)+" → "+FormatValue(g.Value, g.Metric.Unit)+" → "+FormatValue(g.Metric.Target, g.Metric.Unit))

@@ -22,7 +22,9 @@ var (
 	zoe    = bot.NewUserID(bot.PlatformConsole, "demo", "zoe")
 )
 
-func at(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
+func at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, berlin)
+}
 
 // seedGrowth gives the harness team three weeks of history around the
 // boundary of 2026-W47 and 2026-W48 (Sunday 22 → Monday 23 November):
@@ -39,7 +41,7 @@ func seedGrowth(h *harness) {
 	g4 := s.goal(bot.Goal{Title: "降低退款率", Owner: chen, CreatedBy: chen, Metric: bot.Metric{Baseline: 5, Target: 2, Unit: "%"}, Start: start, Due: at(2026, 12, 15, 0, 0)})
 	s.update(g2, alice, 2.3, at(2026, 10, 12, 11, 0), "")
 	s.update(g2, alice, 2.4, at(2026, 11, 1, 11, 0), "")
-	s.update(g2, alice, 2.5, at(2026, 11, 22, 23, 30), "late Sunday")      // W47
+	s.update(g2, alice, 2.5, at(2026, 11, 22, 23, 30), "late Sunday")     // W47
 	s.update(g2, alice, 2.6, at(2026, 11, 23, 0, 30), "new payment page") // W48
 	s.update(g3, bob, 40, at(2026, 11, 10, 15, 0), "")
 	s.update(g3, bob, 50, at(2026, 11, 24, 15, 0), "")

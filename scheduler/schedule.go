@@ -238,8 +238,20 @@ func (tt timetable) next(job bot.Job, loc *time.Location, from time.Time, n int)
 var errNoFire = errors.New("no scheduled fire in the last year")
 
 // latest returns the job's last fire at or before at in loc (day off or
-// not), searching back a year.
+// not), searching back a year. A reminder or summary belongs to the last
+// prompt at or before at, even when its own time is still ahead: asked for
+// on a Monday morning, it closes this week's check-in, not last week's.
 func (tt timetable) latest(job bot.Job, loc *time.Location, at time.Time) (fire, error) {
+	if job == bot.JobCheckInRemind || job == bot.JobCheckInSummary {
+		p, err := tt.latest(bot.JobCheckInPrompt, loc, at)
+		if err != nil {
+			return fire{}, err
+		}
+		if job == bot.JobCheckInRemind {
+			return fire{At: remindOf(p.At), DayOff: p.DayOff}, nil
+		}
+		return fire{At: closeOf(p.At), DayOff: p.DayOff}, nil
+	}
 	const window = 8 * 24 * time.Hour
 	for end, stop := at, at.AddDate(-1, 0, 0); end.After(stop); end = end.Add(-window) {
 		fs, err := tt.fires(job, loc, end.Add(-window), end)

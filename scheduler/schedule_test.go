@@ -168,3 +168,29 @@ func TestNextRunsListsEveryJobInTheTeamZone(t *testing.T) {
 		t.Error("NextRuns accepted a missing calendar file")
 	}
 }
+
+func TestManualRunOfReminderOrSummaryClosesTheLatestPrompt(t *testing.T) {
+	team := bot.NewTeam("core", bot.PlatformSlack, "C1", time.Time{})
+	team.TimeZone = "Europe/Berlin"
+	tt, err := newTimetable(team, WeekendsOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := team.Location()
+	mondayMorning := time.Date(2026, 3, 30, 11, 0, 0, 0, loc)
+	for job, want := range map[bot.Job]string{
+		bot.JobCheckInPrompt:   "2026-03-30 10:00",
+		bot.JobCheckInRemind:   "2026-03-30 14:00",
+		bot.JobCheckInSummary:  "2026-03-30 17:00",
+		bot.JobScorecardDigest: "2026-03-27 16:00",
+		bot.JobGoalNudge:       "2026-03-30 09:00",
+	} {
+		f, err := tt.latest(job, loc, mondayMorning)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.At.Format("2006-01-02 15:04"); got != want {
+			t.Errorf("%s asked for at Monday 11:00 runs the fire of %s, want %s", job, got, want)
+		}
+	}
+}

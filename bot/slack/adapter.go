@@ -259,24 +259,35 @@ func (a *Adapter) self() identity {
 }
 
 // tryGo runs work in the background so HTTP handlers can acknowledge at
-// once. When the in-flight bound of work are already running it waits up to
-// saturationWait for room (slowing the acks down to the pace the work
-// allows); false means the adapter stayed saturated and Slack should retry.
+// once; false means the adapter stayed saturated (see acquire).
 func (a *Adapter) tryGo(work func(ctx context.Context)) bool {
-	select {
-	case a.sem <- struct{}{}:
-	default:
-		t := time.NewTimer(saturationWait)
-		defer t.Stop()
-		select {
-		case a.sem <- struct{}{}:
-		case <-t.C:
-			return false
-		}
+	if !a.acquire() {
+		return false
 	}
 	a.goHeld(work)
 	return true
 }
+
+// acquire takes a slot for background work. When the in-flight bound is
+// reached it waits up to saturationWait for room, slowing the acks down to
+// the pace the work allows; false means Slack should retry later.
+func (a *Adapter) acquire() bool {
+	select {
+	case a.sem <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(saturationWait)
+	defer t.Stop()
+	select {
+	case a.sem <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+func (a *Adapter) releaseSlot() { <-a.sem }
 
 // goBlocking waits for room (Socket Mode applies back-pressure instead of a 503).
 func (a *Adapter) goBlocking(ctx context.Context, work func(ctx context.Context)) bool {
@@ -289,11 +300,12 @@ func (a *Adapter) goBlocking(ctx context.Context, work func(ctx context.Context)
 	return true
 }
 
+// goHeld runs work on a slot already taken and gives the slot back after.
 func (a *Adapter) goHeld(work func(ctx context.Context)) {
 	a.inflight.Add(1)
 	go func() {
 		defer a.inflight.Done()
-		defer func() { <-a.sem }()
+		defer a.releaseSlot()
 		defer func() {
 			if r := recover(); r != nil {
 				a.log.Error().Interface("panic", r).Msg("slack event work panicked")

@@ -676,3 +676,26 @@ func TestNewRejectsMissingConfig(t *testing.T) {
 		}
 	}
 }
+
+// stuckDeduper is a store that does not answer: FirstSeen waits for its context.
+type stuckDeduper struct{}
+
+func (stuckDeduper) FirstSeen(ctx context.Context, _ string, _ time.Duration) (bool, error) {
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+func TestStuckDedupeStoreStillAckedInTime(t *testing.T) {
+	rec := &recorder{}
+	h := newHarness(t, rec)
+	h.a.dedup = stuckDeduper{}
+	start := time.Now()
+	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
+	if elapsed := time.Since(start); resp.StatusCode != http.StatusOK || elapsed >= 3*time.Second {
+		t.Fatalf("status %d after %v", resp.StatusCode, elapsed)
+	}
+	h.settle()
+	if len(rec.got()) != 1 {
+		t.Error("an event whose dedupe timed out must still be handled (the core's keys keep it once)")
+	}
+}

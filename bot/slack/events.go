@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/pulse-bot/pulse/bot"
 )
@@ -61,18 +62,68 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// Acknowledge first, work after. X-Slack-Retry-Num is deliberately not
-	// looked at: a retry may be the only delivery that ever arrives.
-	if !a.tryGo(func(ctx context.Context) { a.handleEnvelope(ctx, env) }) {
+	// Deduplicate (one SET NX, bounded by dedupWait), acknowledge, work
+	// after. X-Slack-Retry-Num is deliberately not looked at: a retry may be
+	// the only delivery that ever arrives.
+	// The slot is taken before the claim: an event refused for saturation
+	// must not be marked seen, or Slack's retry of it would be dropped.
+	if a.eventKey(env) == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if !a.acquire() {
 		a.log.Warn().Str("event_id", env.EventID).Msg("slack adapter saturated; asking Slack to retry")
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 		return
 	}
+	if !a.claimEvent(r.Context(), env) {
+		a.releaseSlot()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	a.goHeld(func(ctx context.Context) { a.handleEnvelope(ctx, env) })
 	w.WriteHeader(http.StatusOK)
 }
 
-// handleEnvelope does the work for one event, after it was acknowledged.
+// dedupWait bounds the dedupe round trip on the acknowledgement path; a
+// store slower than that does not delay the ack (the event is handled, and
+// the core's keyed writes still record once).
+const dedupWait = 500 * time.Millisecond
+
+// eventKey is the dedupe key of an event Pulse acts on, "" for one it
+// ignores. A post that mentions the bot arrives twice (as app_mention and
+// as message, with different event_ids); both are keyed on channel+ts, so
+// whichever comes first acts and the other is dropped.
+func (a *Adapter) eventKey(env envelope) string {
+	switch ev := env.Event; ev.Type {
+	case "message", "app_mention":
+		if a.ignoredMessage(ev) {
+			return ""
+		}
+		return "slack:msg:" + ev.Channel + ":" + ev.TS
+	case "app_home_opened":
+		if ev.Tab != "home" || ev.User == "" {
+			return ""
+		}
+		return "slack:event:" + env.EventID
+	}
+	return ""
+}
+
+// claimEvent reports whether this delivery should be handled: the event is
+// one Pulse acts on and no earlier delivery claimed it.
+func (a *Adapter) claimEvent(ctx context.Context, env envelope) bool {
+	key := a.eventKey(env)
+	if key == "" {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, dedupWait)
+	defer cancel()
+	return a.firstSeen(ctx, key, env.EventID)
+}
+
+// handleEnvelope does the work for one claimed event, after it was acknowledged.
 func (a *Adapter) handleEnvelope(ctx context.Context, env envelope) {
 	switch env.Event.Type {
 	case "message", "app_mention":
@@ -96,19 +147,10 @@ func (a *Adapter) ignoredMessage(ev innerEvent) bool {
 	return ev.User == me.UserID || (me.BotID != "" && ev.BotID == me.BotID)
 }
 
-// handleMessage serves message and app_mention. A post that mentions the
-// bot arrives twice (as app_mention and as message, with different
-// event_ids); both are deduplicated on channel+ts and both build the same
-// Event, so whichever comes first acts and the other is dropped.
+// handleMessage serves message and app_mention. Both build the same Event
+// for one post, so it does not matter which of the twins claimed it.
 func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
 	ev := env.Event
-	if a.ignoredMessage(ev) {
-		return
-	}
-	key := "slack:msg:" + ev.Channel + ":" + ev.TS
-	if !a.firstSeen(ctx, key, env.EventID) {
-		return
-	}
 	team := a.teamOf(env.TeamID)
 	me := a.self()
 	text, mentioned := stripBotMention(ev.Text, me.UserID)
@@ -139,12 +181,6 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
 // handleHomeOpened asks the core for the person's home view and publishes it.
 func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope) {
 	ev := env.Event
-	if ev.Tab != "home" || ev.User == "" {
-		return
-	}
-	if !a.firstSeen(ctx, "slack:event:"+env.EventID, env.EventID) {
-		return
-	}
 	team := a.teamOf(env.TeamID)
 	bev := bot.Event{
 		Key:      "slack:" + env.EventID,

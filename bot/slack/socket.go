@@ -71,8 +71,13 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, client *socketmode.Client
 		return
 	}
 	// Back-pressure: wait for room before acknowledging, so an unacknowledged
-	// envelope is redelivered by Slack rather than lost.
-	if !a.goBlocking(ctx, func(ctx context.Context) { a.handleEnvelope(ctx, env) }) {
+	// envelope is redelivered by Slack rather than lost. The claim happens
+	// in the background so one slow Redis answer does not hold up the socket.
+	if !a.goBlocking(ctx, func(ctx context.Context) {
+		if a.claimEvent(ctx, env) {
+			a.handleEnvelope(ctx, env)
+		}
+	}) {
 		return
 	}
 	a.ack(client, req, nil)

@@ -375,7 +375,7 @@ func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (
 		return Response{}, err
 	}
 	s.tellManagers(ctx, p.team, r.ev.Key+":nominated", "review_nominated_manager_dm",
-		map[string]any{"Name": names[r.actor.ID], "Peers": joinNames(names, peers), "Title": p.cycle.Title, "Mention": Mention(r.actor.ID)})
+		map[string]any{"Name": names[r.actor.ID], "Peers": joinNames(names, peers), "Title": p.cycle.Title, "Mention": "@" + names[r.actor.ID]})
 	return s.say(r, "review_nominated", map[string]any{"Peers": joinNames(names, peers)}), nil
 }
 
@@ -442,10 +442,10 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 	}
 	for _, id := range peers {
 		l := localeOf(people[id], p.team)
-		data := map[string]any{"Name": names[p.sheet.Person], "Title": p.cycle.Title, "Due": dueDay(p.cycle.Due, p.team.Location()), "Mention": Mention(p.sheet.Person)}
+		data := map[string]any{"Name": names[p.sheet.Person], "Title": p.cycle.Title, "Due": dueDay(p.cycle.Due, p.team.Location()), "Mention": "@" + names[p.sheet.Person]}
 		msg := Message{Title: s.catalog.T(l, "review_peer_title", data), Blocks: []Block{
 			Text{Text: s.catalog.T(l, "review_peer_dm", data)},
-			s.writeButton(l, p.team, p.cycle, p.sheet.Person, RolePeer, "/review write "+Mention(p.sheet.Person)),
+			s.writeButton(l, p.team, p.cycle, p.sheet.Person, RolePeer, "/review write @"+names[p.sheet.Person]),
 		}}
 		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":peer:"+string(id))
 	}
@@ -528,7 +528,7 @@ func (s *Service) reviewForm(ctx context.Context, r *request, p reviewPlace, rol
 		if n := ans.Ratings[v]; n > 0 {
 			initial = strconv.Itoa(n)
 		}
-		msg.Blocks = append(msg.Blocks, Input{ID: "r" + strconv.Itoa(i), Label: s.t(r, "review_q_rating", map[string]any{"Value": v}), Placeholder: "1–5", Initial: initial})
+		msg.Blocks = append(msg.Blocks, Input{ID: "r" + strconv.Itoa(i), Label: s.t(r, "review_q_rating", map[string]any{"Value": v}), Initial: initial})
 	}
 	btn := s.writeButton(r.locale, p.team, p.cycle, p.sheet.Person, role, "/review answer <text>")
 	btn[0].Label = s.t(r, "button_submit", nil)
@@ -691,7 +691,11 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
 	}
 	if !managerDone(answersOf(all), p.sheet) {
-		return Response{}, refuse("review_release_needs_manager", map[string]any{"Mention": Mention(p.sheet.Person)})
+		names, err := s.names(ctx, r, []UserID{p.sheet.Person})
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{}, refuse("review_release_needs_manager", map[string]any{"Mention": "@" + names[p.sheet.Person]})
 	}
 	p.sheet.Released, p.sheet.ReleasedBy = r.now, r.actor.ID
 	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.released", p.cycle.ID+":"+string(p.sheet.Person), "")); err != nil {

@@ -217,7 +217,7 @@ func (s *Service) reviewMeeting(ctx context.Context, r *request, args string) (R
 		return Response{}, err
 	}
 	add("meeting_actions", textBlock(actions))
-	msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "meeting_hint", map[string]any{"Mention": Mention(who)})})
+	msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "meeting_hint", map[string]any{"Mention": "@" + names[who]})})
 	return Response{Reply: msg, Visibility: Private}, nil
 }
 

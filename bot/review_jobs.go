@@ -56,7 +56,7 @@ func (s *Service) PlanReviewReminders(ctx context.Context, teamID string, at tim
 		l := localeOf(people[id], team)
 		var lines []string
 		for _, t := range tasks[id] {
-			lines = append(lines, "• "+s.catalog.T(l, t.key, map[string]any{"Name": name(t.about), "Mention": Mention(t.about), "Count": t.count}))
+			lines = append(lines, "• "+s.catalog.T(l, t.key, map[string]any{"Name": name(t.about), "Mention": "@" + name(t.about), "Count": t.count}))
 		}
 		intro := s.catalog.T(l, "review_reminder_"+stage, map[string]any{"Title": c.Title, "Due": dueDay(c.Due, team.Location())})
 		out = append(out, Delivery{Key: "review-remind:" + teamID + ":" + c.ID + ":" + stage + ":" + string(id), Job: JobReviewRemind,

@@ -49,8 +49,14 @@ func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) 
 				form = append(form, errorElement(msgErr))
 			}
 		case bot.Buttons:
-			if msg.IsForm() && formAt >= 0 && !formHasSubmit(form) {
+			if formAt >= 0 && !formHasSubmit(form) && len(v) > 0 {
+				// The first button after the inputs submits the form; buttons
+				// inside a form may only submit or reset, so the others
+				// follow it outside.
 				form = append(form, submitRow(v))
+				if len(v) > 1 {
+					c.Body.Elements = append(c.Body.Elements, buttonRow(v[1:]))
+				}
 				continue
 			}
 			c.Body.Elements = append(c.Body.Elements, buttonRow(v))
@@ -184,8 +190,8 @@ func buttonElement(b bot.Button) map[string]any {
 	}
 }
 
-// submitRow is the form's submit button (the first of bs; a form has one).
-// It carries the same callback value as other buttons, and its name encodes
+// submitRow is the form's submit button, made from the first of bs. It
+// carries the same callback value as other buttons, and its name encodes
 // the action id too, in case a client sends only the name with form_value.
 func submitRow(bs bot.Buttons) map[string]any {
 	b := bs[0]

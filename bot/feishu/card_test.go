@@ -73,7 +73,7 @@ func TestRenderCardShape(t *testing.T) {
 		bot.Text{Text: "请回答以下问题"},
 		bot.Input{ID: "done", Label: "完成了什么？", Multiline: true},
 		bot.Input{ID: "blockers", Label: "有阻碍吗？", Optional: true, Initial: "没有"},
-		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "提交", Value: "2026-W48"}},
+		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "提交", Value: "2026-W48"}, {ID: bot.ActionHome, Label: "稍后"}},
 		bot.Divider{},
 		bot.Context{Text: "截止 周一 18:00"},
 	}}
@@ -86,7 +86,7 @@ func TestRenderCardShape(t *testing.T) {
 	for _, e := range els {
 		tags = append(tags, e.(map[string]any)["tag"].(string))
 	}
-	if strings.Join(tags, ",") != "div,form,hr,div" {
+	if strings.Join(tags, ",") != "div,form,column_set,hr,div" || !hasButtonValue(els[2], bot.ActionHome, "") {
 		t.Fatalf("elements %v", tags)
 	}
 	form := els[1].(map[string]any)["elements"].([]any)

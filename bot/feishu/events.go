@@ -14,13 +14,12 @@ import (
 )
 
 // The events Pulse subscribes to. Every one has a handler: over the long
-// connection an unhandled type is answered 500 and pushed again.
+// connection an unhandled type is answered 500 and pushed again. The card
+// callback, card.action.trigger, is registered with OnP2CardActionTrigger.
 const (
 	eventMessageReceive = "im.message.receive_v1"
 	eventBotMenu        = "application.bot.menu_v6"
 	eventP2PChatEntered = "im.chat.access_event.bot_p2p_chat_entered_v1"
-	// callbackCardAction is registered through OnP2CardActionTrigger.
-	callbackCardAction = "card.action.trigger"
 )
 
 // header is the schema 2.0 event header.

@@ -243,7 +243,7 @@ func (s *Service) requestFeedback(ctx context.Context, r *request, args string) 
 	}
 	q := FeedbackRequest{TeamID: team.ID, From: r.actor.ID, Asked: spec.Asked, Topic: spec.Topic,
 		Anonymous: spec.Anonymous, Due: spec.Due, At: r.now}
-	q, err = s.store.CreateFeedbackRequest(ctx, q, r.audit("feedback.requested", "", kudosDetail(Kudos{To: spec.Asked})))
+	q, err = s.store.CreateFeedbackRequest(ctx, q, r.audit("feedback.requested", "", userList(spec.Asked)))
 	if err != nil {
 		return Response{}, fmt.Errorf("request feedback: %w", err)
 	}
@@ -262,6 +262,15 @@ func (s *Service) requestFeedback(ctx context.Context, r *request, args string) 
 	}
 	return s.say(r, key, map[string]any{"ID": q.ID, "Names": joinNames(names, q.Asked),
 		"Due": dueDay(q.Due, personLocation(r.actor, team)), "Min": AnonymityFloor}), nil
+}
+
+// userList writes ids for an audit entry's detail.
+func userList(ids []UserID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = string(id)
+	}
+	return strings.Join(out, ",")
 }
 
 // dueDay is the last day to answer by a deadline (which is midnight after it).

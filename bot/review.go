@@ -246,7 +246,7 @@ func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewSta
 
 func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Response, error) {
 	toks := Tokens(args)
-	if len(toks) < 2 {
+	if len(toks) < 2 || (fold(toks[0]) != "team" && toks[0] != "团队") {
 		return Response{}, refuse("review_start_usage", nil)
 	}
 	team, err := s.loadTeamForChange(ctx, r, toks[1], true)
@@ -367,7 +367,7 @@ func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (
 		return Response{}, err
 	}
 	p.sheet.Nominated = peers
-	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.nominated", p.cycle.ID+":"+string(r.actor.ID), kudosDetail(Kudos{To: peers}))); err != nil {
+	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.nominated", p.cycle.ID+":"+string(r.actor.ID), userList(peers))); err != nil {
 		return Response{}, err
 	}
 	names, err := s.names(ctx, r, append([]UserID{r.actor.ID}, peers...))
@@ -433,7 +433,7 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 		return Response{}, err
 	}
 	p.sheet.Peers, p.sheet.Approved, p.sheet.ApprovedBy = peers, r.now, r.actor.ID
-	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.peers_approved", p.cycle.ID+":"+string(p.sheet.Person), kudosDetail(Kudos{To: peers}))); err != nil {
+	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.peers_approved", p.cycle.ID+":"+string(p.sheet.Person), userList(peers))); err != nil {
 		return Response{}, err
 	}
 	names, err := s.names(ctx, r, append([]UserID{p.sheet.Person}, peers...))

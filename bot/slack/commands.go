@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,11 +75,7 @@ func (a *Adapter) safely(ctx context.Context, work func(ctx context.Context) out
 	return work(ctx)
 }
 
-type panicError struct{}
-
-func (panicError) Error() string { return "handler panicked" }
-
-var errPanic error = panicError{}
+var errPanic = errors.New("handler panicked")
 
 func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)

@@ -31,7 +31,8 @@ type Scorecard struct {
 	// At is when the figures stand: the period's end, or the build time
 	// while the period is still running.
 	At time.Time
-	// Goals are the goals in view, most at risk first.
+	// Goals are the goals in view, most at risk first (in history
+	// scorecards, by number).
 	Goals []GoalCard
 	// Updates counts updates posted in the period, by author.
 	Updates map[UserID]int
@@ -180,14 +181,17 @@ func (s *Service) buildScorecard(ctx context.Context, team Team, period string, 
 		ends[i] = w.to
 	}
 	cur, prev := weeks[len(weeks)-1], weeks[len(weeks)-2]
-	data, err := s.store.ScorecardData(ctx, ScorecardQuery{
-		TeamID: team.ID, From: prev.from, To: cur.to, Periods: periodNames(weeks),
-		ValuesAt: ends, People: team.People(),
-	})
+	q := ScorecardQuery{TeamID: team.ID, From: cur.from, CountFrom: prev.from, To: cur.to,
+		Periods: periodNames(weeks), ValuesAt: ends, People: team.People()}
+	if person != "" {
+		// A person's previous counts need the records, to pick theirs.
+		q.From, q.CountFrom = prev.from, time.Time{}
+	}
+	data, err := s.store.ScorecardData(ctx, q)
 	if err != nil {
 		return Scorecard{}, nil, fmt.Errorf("scorecard %s %s: %w", team.ID, period, err)
 	}
-	b := scorecardBuilder{team: team, person: person, data: data, weeks: weeks, now: now}
+	b := newScorecardBuilder(team, person, data, weeks, now)
 	history := make([]Scorecard, 0, len(weeks)-1)
 	for i := range weeks[:len(weeks)-1] {
 		history = append(history, b.week(i, false))
@@ -195,7 +199,10 @@ func (s *Service) buildScorecard(ctx context.Context, team Team, period string, 
 	sc := b.week(len(weeks)-1, true)
 	b.details(&sc)
 	sc.Previous = history[len(history)-1].Headline
-	sc.Previous.Updates, sc.Previous.Kudos = b.activityCounts(prev)
+	sc.Previous.Updates, sc.Previous.Kudos = data.UpdatesBefore, data.KudosBefore
+	if person != "" {
+		sc.Previous.Updates, sc.Previous.Kudos = b.activityCounts(prev)
+	}
 	return sc, history, nil
 }
 
@@ -248,6 +255,30 @@ type scorecardBuilder struct {
 	data   ScorecardData
 	weeks  []week
 	now    time.Time
+	// trees are the goal trees at the end of each week.
+	trees []trendTree
+	// checkIns are each week's check-ins by person.
+	checkIns []map[UserID]CheckIn
+}
+
+func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []week, now time.Time) scorecardBuilder {
+	b := scorecardBuilder{team: team, person: person, data: data, weeks: weeks, now: now}
+	b.trees = make([]trendTree, len(weeks))
+	b.checkIns = make([]map[UserID]CheckIn, len(weeks))
+	for i, w := range weeks {
+		goals := b.goalsAt(i)
+		byID := make(map[string]Goal, len(goals))
+		for _, g := range goals {
+			byID[g.ID] = g
+		}
+		b.trees[i] = trendTree{list: goals, tree: newGoalTree(goals), goals: byID}
+		byPerson := make(map[UserID]CheckIn, len(data.CheckIns[w.period]))
+		for _, c := range data.CheckIns[w.period] {
+			byPerson[c.Person] = c
+		}
+		b.checkIns[i] = byPerson
+	}
+	return b
 }
 
 // week builds the scorecard of weeks[i]: goals (with their trends when
@@ -307,16 +338,15 @@ func startValue(g Goal) float64 {
 // goalCards are the goals in view at the end of weeks[i], most at risk first,
 // with their roll-up and trend.
 func (b scorecardBuilder) goalCards(i int, at time.Time, withTrend bool) []GoalCard {
-	goals := b.goalsAt(i)
-	tree := newGoalTree(goals)
+	goals, tree := b.trees[i].list, b.trees[i].tree
 	var trees []trendTree
+	if withTrend {
+		trees = b.trees[:i+1]
+	}
 	var cards []GoalCard
 	for _, g := range goals {
 		if b.person != "" && g.Owner != b.person {
 			continue
-		}
-		if trees == nil && withTrend {
-			trees = b.trendTrees(i)
 		}
 		c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
 			Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
@@ -327,17 +357,35 @@ func (b scorecardBuilder) goalCards(i int, at time.Time, withTrend bool) []GoalC
 		c.Trend = trendOf(g, trees, b.weeks[:i+1])
 		cards = append(cards, c)
 	}
-	sort.SliceStable(cards, func(x, y int) bool {
-		rx, ry := riskRank(cards[x].Computed), riskRank(cards[y].Computed)
-		if rx != ry {
-			return rx < ry
-		}
-		if gx, gy := cards[x].Gap(), cards[y].Gap(); gx != gy {
-			return gx > gy
-		}
-		return goalNumber(cards[x].ID) < goalNumber(cards[y].ID)
-	})
+	if withTrend {
+		sortCardsByRisk(cards)
+	}
 	return cards
+}
+
+// sortCardsByRisk orders goals off track first, then at risk, on track and
+// closed; within a status the widest gap to pace first, then by number. It
+// sorts indexes, not the (large) cards.
+func sortCardsByRisk(cards []GoalCard) {
+	order := make([]int, len(cards))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(x, y int) bool {
+		a, b := &cards[order[x]], &cards[order[y]]
+		if ra, rb := riskRank(a.Computed), riskRank(b.Computed); ra != rb {
+			return ra < rb
+		}
+		if ga, gb := a.Gap(), b.Gap(); ga != gb {
+			return ga > gb
+		}
+		return goalNumber(a.ID) < goalNumber(b.ID)
+	})
+	sorted := make([]GoalCard, len(cards))
+	for i, j := range order {
+		sorted[i] = cards[j]
+	}
+	copy(cards, sorted)
 }
 
 // statusFromGap applies SPEC's pace thresholds to a gap in points.
@@ -351,24 +399,11 @@ func statusFromGap(gap float64) Status {
 	return OnTrack
 }
 
-// trendTree is the goal tree at the end of one week, with its goals by id.
+// trendTree is the goal tree at the end of one week, with its goals listed and by id.
 type trendTree struct {
+	list  []Goal
 	tree  goalTreeIndex
 	goals map[string]Goal
-}
-
-// trendTrees are the goal trees at the end of each week up to weeks[i].
-func (b scorecardBuilder) trendTrees(i int) []trendTree {
-	out := make([]trendTree, i+1)
-	for j := 0; j <= i; j++ {
-		goals := b.goalsAt(j)
-		byID := make(map[string]Goal, len(goals))
-		for _, g := range goals {
-			byID[g.ID] = g
-		}
-		out[j] = trendTree{tree: newGoalTree(goals), goals: byID}
-	}
-	return out
 }
 
 func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
@@ -387,10 +422,7 @@ func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
 
 // participation sorts members by their check-in for weeks[i] and averages moods.
 func (b scorecardBuilder) participation(sc *Scorecard, i int) {
-	byPerson := map[UserID]CheckIn{}
-	for _, c := range b.data.CheckIns[b.weeks[i].period] {
-		byPerson[c.Person] = c
-	}
+	byPerson := b.checkIns[i]
 	sc.Moods = map[UserID]int{}
 	sum := 0
 	for _, id := range b.team.Members {
@@ -532,14 +564,7 @@ func (b scorecardBuilder) away(id UserID, i int) bool {
 	return w.to.After(b.now) || !p.IsAway(w.to, loc)
 }
 
-func (b scorecardBuilder) checkIn(i int, id UserID) CheckIn {
-	for _, c := range b.data.CheckIns[b.weeks[i].period] {
-		if c.Person == id {
-			return c
-		}
-	}
-	return CheckIn{}
-}
+func (b scorecardBuilder) checkIn(i int, id UserID) CheckIn { return b.checkIns[i][id] }
 
 // runOfWeeks counts the weeks in a row, back from weeks[i], whose check-in by id passes ok.
 func (b scorecardBuilder) runOfWeeks(id UserID, i int, ok func(CheckIn) bool) int {

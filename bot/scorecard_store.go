@@ -20,10 +20,14 @@ type ScorecardQuery struct {
 	TeamID string
 	// From and To bound the updates and kudos read (From <= At < To).
 	From, To time.Time
+	// CountFrom, when before From, asks only how many updates and kudos
+	// the team has in [CountFrom, From): the previous period's counts,
+	// without reading its records. Counted on millisecond index scores.
+	CountFrom time.Time
 	// Periods are the ISO weeks whose check-ins are read.
 	Periods []string
 	// ValuesAt are instants at which each goal's value is wanted: the
-	// value of its last update strictly before the instant.
+	// value of its last update strictly before the instant. Ascending.
 	ValuesAt []time.Time
 	// People are the profiles to read, besides the givers and recipients of
 	// the kudos read, which the store adds itself.
@@ -37,6 +41,8 @@ type ScorecardData struct {
 	// Updates and Kudos are those in [From, To), oldest first.
 	Updates []Update
 	Kudos   []Kudos
+	// UpdatesBefore and KudosBefore count those in [CountFrom, From).
+	UpdatesBefore, KudosBefore int
 	// CheckIns holds the stored check-ins of each period asked for.
 	CheckIns map[string][]CheckIn
 	// ValuesAt maps a goal id to one entry per ScorecardQuery.ValuesAt: the

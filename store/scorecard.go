@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -18,12 +17,12 @@ import (
 // whatever the team's size or history:
 //
 //  1. the goal ids, the update and kudos ids in the window (from the
-//     by-time indexes) and each period's check-ins;
-//  2. the goal hashes, for each goal and instant the id of its last update
-//     before the instant, the window's update and kudos records, and the
+//     by-time indexes), the counts before it, and each period's check-ins;
+//  2. the goal hashes, one script that finds each goal's value at each
+//     instant (valuesAtLua), the window's update and kudos records, and the
 //     profiles asked for;
-//  3. the values of those last updates, and the profiles of kudos givers and
-//     recipients not asked for (skipped when there are none).
+//  3. the profiles of kudos givers and recipients not asked for (skipped
+//     when there are none).
 //
 // Each pipeline reads only what the window holds, so the cost follows the
 // period, not the history. On a Cluster go-redis splits the person reads of
@@ -37,7 +36,7 @@ func (s *Store) ScorecardData(ctx context.Context, q bot.ScorecardQuery) (bot.Sc
 	if err != nil {
 		return bot.ScorecardData{}, fmt.Errorf("scorecard data of %s: %w", q.TeamID, err)
 	}
-	if err := s.scorecardValues(ctx, q, &out, second); err != nil {
+	if err := s.scorecardPeople(ctx, &out, second); err != nil {
 		return bot.ScorecardData{}, fmt.Errorf("scorecard data of %s: %w", q.TeamID, err)
 	}
 	return out, nil
@@ -47,11 +46,14 @@ func (s *Store) ScorecardData(ctx context.Context, q bot.ScorecardQuery) (bot.Sc
 type scorecardFirst struct {
 	goalIDs, updateIDs, kudosIDs []string
 	checkIns                     map[string]map[string]string
+	updatesBefore, kudosBefore   int
 }
 
 func (s *Store) scorecardIndexes(ctx context.Context, q bot.ScorecardQuery) (scorecardFirst, error) {
 	t := q.TeamID
 	var goals, updates, kudos *redis.StringSliceCmd
+	var updatesBefore, kudosBefore *redis.IntCmd
+	counts := q.CountFrom.Before(q.From) && !q.CountFrom.IsZero()
 	checkIns := make([]*redis.MapStringStringCmd, len(q.Periods))
 	window := q.From.Before(q.To)
 	byScore := &redis.ZRangeBy{Min: strconv.FormatInt(q.From.UnixMilli(), 10), Max: strconv.FormatInt(q.To.UnixMilli(), 10)}
@@ -60,6 +62,11 @@ func (s *Store) scorecardIndexes(ctx context.Context, q bot.ScorecardQuery) (sco
 		if window {
 			updates = p.ZRangeByScore(ctx, s.updatesByTimeKey(t), byScore)
 			kudos = p.ZRangeByScore(ctx, s.kudosByTimeKey(t), byScore)
+		}
+		if counts {
+			lo, hi := strconv.FormatInt(q.CountFrom.UnixMilli(), 10), "("+strconv.FormatInt(ceilMilli(q.From), 10)
+			updatesBefore = p.ZCount(ctx, s.updatesByTimeKey(t), lo, hi)
+			kudosBefore = p.ZCount(ctx, s.kudosByTimeKey(t), lo, hi)
 		}
 		for i, period := range q.Periods {
 			checkIns[i] = p.HGetAll(ctx, s.checkInsKey(t, period))
@@ -77,13 +84,14 @@ func (s *Store) scorecardIndexes(ctx context.Context, q bot.ScorecardQuery) (sco
 	for i, period := range q.Periods {
 		out.checkIns[period] = checkIns[i].Val()
 	}
+	if counts {
+		out.updatesBefore, out.kudosBefore = int(updatesBefore.Val()), int(kudosBefore.Val())
+	}
 	return out, nil
 }
 
 // scorecardSecond is what the third pipeline still has to read.
 type scorecardSecond struct {
-	// lastIDs[goal][i] is the id of the goal's last update before ValuesAt[i], or "".
-	lastIDs map[string][]string
 	// missingPeople are kudos givers and recipients whose profiles were not asked for.
 	missingPeople []bot.UserID
 }
@@ -91,17 +99,26 @@ type scorecardSecond struct {
 func (s *Store) scorecardRecords(ctx context.Context, q bot.ScorecardQuery, first scorecardFirst) (bot.ScorecardData, scorecardSecond, error) {
 	t := q.TeamID
 	goalCmds := make([]*redis.MapStringStringCmd, len(first.goalIDs))
-	lastCmds := make([][]*redis.StringSliceCmd, len(first.goalIDs))
+	var values *redis.Cmd
 	var updates, kudos *redis.SliceCmd
 	people := make([]*redis.StringCmd, len(q.People))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range first.goalIDs {
 			goalCmds[i] = p.HGetAll(ctx, s.goalKey(t, id))
-			lastCmds[i] = make([]*redis.StringSliceCmd, len(q.ValuesAt))
-			for j, at := range q.ValuesAt {
-				lastCmds[i][j] = p.ZRevRangeByScore(ctx, s.goalUpdatesKey(t, id), &redis.ZRangeBy{
-					Max: "(" + strconv.FormatInt(ceilMilli(at), 10), Min: "-inf", Count: 1})
+		}
+		if len(first.goalIDs) > 0 && len(q.ValuesAt) > 0 {
+			keys := make([]string, 0, len(first.goalIDs)+1)
+			keys = append(keys, s.updatesKey(t))
+			for _, id := range first.goalIDs {
+				keys = append(keys, s.goalUpdatesKey(t, id))
 			}
+			args := make([]any, len(q.ValuesAt))
+			for j, at := range q.ValuesAt {
+				args[j] = ceilMilli(at)
+			}
+			// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT, and
+			// Redis compiles a script body it has seen only once.
+			values = p.Eval(ctx, valuesAtLua, keys, args...)
 		}
 		if len(first.updateIDs) > 0 {
 			updates = p.HMGet(ctx, s.updatesKey(t), first.updateIDs...)
@@ -117,8 +134,13 @@ func (s *Store) scorecardRecords(ctx context.Context, q bot.ScorecardQuery, firs
 	if err != nil && !isNil(err) {
 		return bot.ScorecardData{}, scorecardSecond{}, fmt.Errorf("read records: %w", err)
 	}
-	out := bot.ScorecardData{CheckIns: map[string][]bot.CheckIn{}, ValuesAt: map[string][]bot.GoalValue{}, People: map[bot.UserID]bot.Person{}}
-	second := scorecardSecond{lastIDs: map[string][]string{}}
+	out := bot.ScorecardData{CheckIns: map[string][]bot.CheckIn{}, ValuesAt: map[string][]bot.GoalValue{}, People: map[bot.UserID]bot.Person{},
+		UpdatesBefore: first.updatesBefore, KudosBefore: first.kudosBefore}
+	var second scorecardSecond
+	flat, err := valuesReply(values, len(first.goalIDs)*len(q.ValuesAt))
+	if err != nil {
+		return bot.ScorecardData{}, scorecardSecond{}, err
+	}
 	for i, id := range first.goalIDs {
 		if len(goalCmds[i].Val()) == 0 {
 			continue
@@ -128,13 +150,17 @@ func (s *Store) scorecardRecords(ctx context.Context, q bot.ScorecardQuery, firs
 			return bot.ScorecardData{}, scorecardSecond{}, err
 		}
 		out.Goals = append(out.Goals, g)
-		last := make([]string, len(q.ValuesAt))
-		for j, cmd := range lastCmds[i] {
-			if ids := cmd.Val(); len(ids) > 0 {
-				last[j] = ids[0]
+		vals := make([]bot.GoalValue, len(q.ValuesAt))
+		for j := range vals {
+			if v := flat[i*len(q.ValuesAt)+j]; v != "" {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return bot.ScorecardData{}, scorecardSecond{}, fmt.Errorf("goal %s value %q: %w", id, v, err)
+				}
+				vals[j] = bot.GoalValue{Value: f, OK: true}
 			}
 		}
-		second.lastIDs[id] = last
+		out.ValuesAt[id] = vals
 	}
 	if out.Updates, err = decodeWindowUpdates(t, q, first.updateIDs, updates); err != nil {
 		return bot.ScorecardData{}, scorecardSecond{}, err
@@ -172,54 +198,22 @@ func (s *Store) scorecardRecords(ctx context.Context, q bot.ScorecardQuery, firs
 	return out, second, nil
 }
 
-// scorecardValues reads the values of the goals' last updates and the
-// profiles of kudos people not asked for, in the third pipeline.
-func (s *Store) scorecardValues(ctx context.Context, q bot.ScorecardQuery, out *bot.ScorecardData, second scorecardSecond) error {
-	seen := map[string]bool{}
-	var ids []string
-	for _, last := range second.lastIDs {
-		for _, id := range last {
-			if id != "" && !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
-	if len(ids) == 0 && len(second.missingPeople) == 0 {
-		fillValues(q, out, second, nil)
+// scorecardPeople reads, in the third pipeline, the profiles of kudos
+// givers and recipients that were not asked for; none, no round trip.
+func (s *Store) scorecardPeople(ctx context.Context, out *bot.ScorecardData, second scorecardSecond) error {
+	if len(second.missingPeople) == 0 {
 		return nil
 	}
-	var values *redis.SliceCmd
 	people := make([]*redis.StringCmd, len(second.missingPeople))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if len(ids) > 0 {
-			values = p.HMGet(ctx, s.updatesKey(q.TeamID), ids...)
-		}
 		for i, id := range second.missingPeople {
 			people[i] = p.Get(ctx, s.personKey(id))
 		}
 		return nil
 	})
 	if err != nil && !isNil(err) {
-		return fmt.Errorf("read goal values: %w", err)
+		return fmt.Errorf("read kudos people: %w", err)
 	}
-	byID := make(map[string]float64, len(ids))
-	if values != nil {
-		for i, v := range values.Val() {
-			data, ok := v.(string)
-			if !ok {
-				continue
-			}
-			var rec struct {
-				Value float64 `json:"v"`
-			}
-			if err := json.Unmarshal([]byte(data), &rec); err != nil {
-				return fmt.Errorf("decode update %s: %w", ids[i], err)
-			}
-			byID[ids[i]] = rec.Value
-		}
-	}
-	fillValues(q, out, second, byID)
 	for i, id := range second.missingPeople {
 		if err := addPerson(out.People, id, people[i]); err != nil {
 			return err
@@ -228,17 +222,60 @@ func (s *Store) scorecardValues(ctx context.Context, q bot.ScorecardQuery, out *
 	return nil
 }
 
-func fillValues(q bot.ScorecardQuery, out *bot.ScorecardData, second scorecardSecond, byID map[string]float64) {
-	for _, g := range out.Goals {
-		last := second.lastIDs[g.ID]
-		vals := make([]bot.GoalValue, len(q.ValuesAt))
-		for j, id := range last {
-			if v, ok := byID[id]; ok && id != "" {
-				vals[j] = bot.GoalValue{Value: v, OK: true}
-			}
-		}
-		out.ValuesAt[g.ID] = vals
+// valuesAtLua finds, for each goal and instant, the value of the goal's last
+// update before the instant, without sending the records to the client. Per
+// goal it reads the last update before the first instant and the updates
+// between the first and the last instant (bounded by the trend's weeks, not
+// the history), then walks the instants in order.
+// KEYS: the team's updates hash, then each goal's updates-by-time index.
+// ARGV: the instants in unix milliseconds, ascending (exclusive bounds).
+// Replies one string per goal and instant, goal-major: the value as stored
+// (the shortest exact decimal), "0" for a zero value (left out of the
+// record), or "" when the goal had no update before the instant.
+const valuesAtLua = `
+local out, values = {}, {}
+local n = #ARGV
+local function value(id)
+  if not id then return '' end
+  local v = values[id]
+  if not v then
+    local rec = redis.call('HGET', KEYS[1], id)
+    v = ''
+    if rec then v = string.match(rec, '"v":(-?[%d%.eE+-]+)') or '0' end
+    values[id] = v
+  end
+  return v
+end
+for k = 2, #KEYS do
+  local cur = redis.call('ZREVRANGEBYSCORE', KEYS[k], '(' .. ARGV[1], '-inf', 'LIMIT', 0, 1)[1]
+  local within = redis.call('ZRANGEBYSCORE', KEYS[k], ARGV[1], '(' .. ARGV[n], 'WITHSCORES')
+  local i = 1
+  for j = 1, n do
+    local bound = tonumber(ARGV[j])
+    while i < #within and tonumber(within[i + 1]) < bound do
+      cur = within[i]
+      i = i + 2
+    end
+    out[#out + 1] = value(cur)
+  end
+end
+return out
+`
+
+// valuesReply reads valuesAtLua's reply; a nil command (no goals) is all empty.
+func valuesReply(cmd *redis.Cmd, n int) ([]string, error) {
+	out := make([]string, n)
+	if cmd == nil {
+		return out, nil
 	}
+	list, err := cmd.StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("read goal values: %w", err)
+	}
+	if len(list) != n {
+		return nil, fmt.Errorf("read goal values: %d values for %d goal instants", len(list), n)
+	}
+	return list, nil
 }
 
 func decodeWindowUpdates(teamID string, q bot.ScorecardQuery, ids []string, cmd *redis.SliceCmd) ([]bot.Update, error) {

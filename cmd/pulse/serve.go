@@ -96,7 +96,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := fn(ctx); err != nil {
+			err := fn(ctx)
+			// A component cut short by the shutdown itself stopped cleanly.
+			if err != nil && !(ctx.Err() != nil && errors.Is(err, context.Canceled)) {
 				errs <- fmt.Errorf("%s: %w", name, err)
 				cancel()
 			}

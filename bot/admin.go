@@ -462,6 +462,8 @@ func (s *Service) help(r *request) Response {
 		Text{Text: s.t(r, "help_kudos", nil)},
 		Text{Text: s.t(r, "help_checkin", nil)},
 		Text{Text: s.t(r, "help_scorecard", nil)},
+		Text{Text: s.t(r, "help_feedback", nil)},
+		Text{Text: s.t(r, "help_review", nil)},
 		Text{Text: s.t(r, "help_pulse", nil)},
 	}}
 	return Response{Reply: msg, Visibility: Private}

@@ -137,3 +137,27 @@ func mustGet(t *testing.T, cs *calendars, name string) *Calendar {
 	}
 	return c
 }
+
+func FuzzParseCalendar(f *testing.F) {
+	f.Add([]byte("holidays: [2026-02-16]\nworkdays: [2026-02-14]\n"))
+	f.Add([]byte("holidays:\n  - 2026-10-01\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := parseCalendar("fuzz", b)
+		if err != nil {
+			return
+		}
+		for d := range c.holidays {
+			if c.workdays[d] {
+				t.Fatalf("%s is both a holiday and a workday", d)
+			}
+			if !c.DayOff(day(d)) {
+				t.Fatalf("holiday %s is not a day off", d)
+			}
+		}
+		for d := range c.workdays {
+			if c.DayOff(day(d)) {
+				t.Fatalf("workday %s is a day off", d)
+			}
+		}
+	})
+}

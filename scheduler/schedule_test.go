@@ -194,3 +194,40 @@ func TestManualRunOfReminderOrSummaryClosesTheLatestPrompt(t *testing.T) {
 		}
 	}
 }
+
+// Whatever expression is accepted, its fires are ordered, distinct, inside
+// the window, and at most one per local day and clock time.
+func FuzzScheduleFires(f *testing.F) {
+	for _, s := range []string{"0 10 * * MON", "30 2 * * *", "*/20 9-17 * * 1-5", "0 0 29 2 *", "59 23 31 12 SUN"} {
+		f.Add(s, int64(1774656000))
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		f.Fatal(err)
+	}
+	cn, err := LoadCalendar("cn")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, expr string, unix int64) {
+		s, err := parseSchedule(expr)
+		if err != nil {
+			return
+		}
+		from := time.Unix(unix%(4<<30), 0)
+		to := from.Add(9 * 24 * time.Hour)
+		seen := map[string]bool{}
+		var prev time.Time
+		for _, fr := range s.fires(berlin, cn, from, to) {
+			if !fr.At.After(from) || fr.At.After(to) || !fr.At.After(prev) {
+				t.Fatalf("%q: fire %v out of order or outside (%v, %v]", expr, fr.At, from, to)
+			}
+			prev = fr.At
+			wall := fr.At.Format("2006-01-02 15:04")
+			if seen[wall] {
+				t.Fatalf("%q: %s fired twice", expr, wall)
+			}
+			seen[wall] = true
+		}
+	})
+}

@@ -642,30 +642,31 @@ func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at t
 	if err != nil {
 		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 	}
-	var ids []string
+	var fires []dueFire
 	for _, g := range jobGroups(job, team, groups) {
 		f, err := tt.latest(job, g.loc, at)
 		if err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}
-		rec, err := s.fire(ctx, t, newDueFire(job, t.ID, g, f), now, true)
-		if err != nil {
+		df := newDueFire(job, t.ID, g, f)
+		if _, err := s.fire(ctx, t, df, now, true); err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}
-		ids = append(ids, rec.ID)
+		fires = append(fires, df)
 	}
-	if len(ids) == 0 {
+	if len(fires) == 0 {
 		return RunRecord{}, fmt.Errorf("run %s for %s: the team has no members to send to", job, teamID)
 	}
-	recs, err := s.drain(ctx, teamID, ids)
+	recs, err := s.drain(ctx, t, fires)
 	if err != nil {
 		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 	}
 	return combine(recs), nil
 }
 
-// drain works the queue in this goroutine until every run in ids is final.
-func (s *Scheduler) drain(ctx context.Context, teamID string, ids []string) ([]RunRecord, error) {
+// drain works the queue in this goroutine until every run of fires is
+// final, taking over a run whose planner died (its lease passed).
+func (s *Scheduler) drain(ctx context.Context, t bot.Team, fires []dueFire) ([]RunRecord, error) {
 	consumer := s.cfg.Consumer + "-now-" + randomSuffix()
 	defer func() {
 		if err := s.queue.RemoveConsumer(context.WithoutCancel(ctx), consumer); err != nil {
@@ -673,12 +674,17 @@ func (s *Scheduler) drain(ctx context.Context, teamID string, ids []string) ([]R
 		}
 	}()
 	for {
-		recs := make([]RunRecord, 0, len(ids))
+		recs := make([]RunRecord, 0, len(fires))
 		final := true
-		for _, id := range ids {
-			rec, err := s.runs.Get(ctx, teamID, id)
+		for _, f := range fires {
+			rec, err := s.runs.Get(ctx, t.ID, f.id)
 			if err != nil {
 				return nil, err
+			}
+			if now := s.cfg.Clock.Now(); rec.Status == store.RunPlanning && rec.Lease.Before(now) {
+				if rec, err = s.fire(ctx, t, f, now, true); err != nil {
+					return nil, err
+				}
 			}
 			final = final && rec.Status.Final()
 			recs = append(recs, rec)

@@ -516,3 +516,31 @@ func TestRunStuckInPlanningIsTakenOver(t *testing.T) {
 		t.Errorf("run %+v, want taken over by a on attempt 2", run)
 	}
 }
+
+// `pulse jobs run` waiting on a run whose planner died takes it over once
+// the planning lease passes, instead of waiting forever.
+func TestRunNowTakesOverARunWhosePlannerDied(t *testing.T) {
+	monday := local(t, "Europe/Berlin", 2026, 3, 23, 10, 1)
+	e := newEnv(t, monday)
+	team := e.team("eng", "Europe/Berlin", 2, func(tm *bot.Team) { tm.CreatedAt = monday.Add(-time.Hour) })
+	fire := local(t, "Europe/Berlin", 2026, 3, 23, 10, 0)
+	if _, _, err := e.st.Runs().Claim(context.Background(), RunRecord{
+		ID: RunID(bot.JobCheckInPrompt, team.ID, "Europe/Berlin", fire), Job: bot.JobCheckInPrompt, TeamID: team.ID,
+		Zone: "Europe/Berlin", FireAt: fire, Status: store.RunPlanning, Owner: "dead",
+		Lease: monday.Add(DefaultTiming.PlanLease), StartedAt: monday,
+	}, monday, time.Hour, store.ClaimNew); err != nil {
+		t.Fatal(err)
+	}
+	s := e.scheduler("cli", func(c *Config) { c.Timing.DrainPoll = 10 * time.Second })
+	rec, err := s.RunNow(context.Background(), bot.JobCheckInPrompt, team.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != store.RunDone || rec.Sent != 2 || rec.Owner != "cli" {
+		t.Errorf("run %+v, want done by cli with 2 sent", rec)
+	}
+	if waited := e.clock.Now().Sub(monday); waited < DefaultTiming.PlanLease {
+		t.Errorf("took over after %v, before the lease passed", waited)
+	}
+	assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
+}

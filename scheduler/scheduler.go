@@ -220,7 +220,7 @@ func New(cfg Config) (*Scheduler, error) {
 	return &Scheduler{
 		cfg:     cfg,
 		timing:  cfg.Timing.withDefaults(),
-		log:     cfg.Log.With().Str("component", "scheduler").Logger(),
+		log:     cfg.Log,
 		queue:   st.Queue(),
 		runs:    st.Runs(),
 		settled: map[string]time.Time{},

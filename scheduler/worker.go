@@ -14,6 +14,11 @@ import (
 // readBatch is how many entries a worker takes per read.
 const readBatch = 16
 
+// completeTries is how often a worker tries to record a sent delivery
+// before leaving it to its lease: a Redis blip there would otherwise mean
+// sending it again.
+const completeTries = 3
+
 // work is one queue worker. It first finishes what its consumer name held
 // before a restart, then takes new entries; when idle, and at least every
 // Wake, it reclaims entries that a dead consumer left idle for ClaimIdle.
@@ -180,10 +185,19 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 
 // completed settles a delivery after its last attempt and acknowledges it.
 func (s *Scheduler) completed(ctx context.Context, e store.QueueEntry, d bot.Delivery, args store.MarkerArgs, outcome store.Outcome, log zerolog.Logger) (bool, error) {
-	finished, err := s.queue.Complete(ctx, args, outcome)
+	var finished bool
+	var err error
+	for try := 1; try <= completeTries; try++ {
+		if finished, err = s.queue.Complete(ctx, args, outcome); err == nil {
+			break
+		}
+		if try < completeTries {
+			s.wait(ctx, s.backoff(try))
+		}
+	}
 	if err != nil {
 		// The entry stays pending with its lease; once that passes it is
-		// retried, which for a sent delivery may send it twice: log loudly.
+		// retried, which for a sent delivery sends it twice: log loudly.
 		log.Error().Err(err).Str("outcome", string(outcome)).Msg("record delivery outcome")
 		return false, nil
 	}

@@ -279,7 +279,7 @@ func payload(t *testing.T, name string, edits map[string]any) []byte {
 }
 
 // encrypt seals plain the way Feishu does: base64(iv ‖ AES-256-CBC(PKCS#7)), key sha256(encrypt key).
-func encrypt(t *testing.T, key string, plain []byte) string {
+func encrypt(t testing.TB, key string, plain []byte) string {
 	t.Helper()
 	k := sha256.Sum256([]byte(key))
 	block, err := aes.NewCipher(k[:])
@@ -305,7 +305,7 @@ type push struct {
 }
 
 // signedPush encrypts plain and signs it at ts.
-func signedPush(t *testing.T, plain []byte, ts time.Time) push {
+func signedPush(t testing.TB, plain []byte, ts time.Time) push {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"encrypt": encrypt(t, testEncryptKey, plain)})
 	return push{body: body, timestamp: ts, path: "/feishu/events"}
@@ -315,6 +315,13 @@ func (p push) send(t *testing.T, a *Adapter) *httptest.ResponseRecorder {
 	t.Helper()
 	mux := http.NewServeMux()
 	a.Routes(mux)
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, p.request())
+	return rec
+}
+
+// request builds the HTTP request, signed when p has a timestamp.
+func (p push) request() *http.Request {
 	path := p.path
 	if path == "" {
 		path = "/feishu/events"
@@ -333,9 +340,7 @@ func (p push) send(t *testing.T, a *Adapter) *httptest.ResponseRecorder {
 		req.Header.Set("X-Lark-Request-Nonce", nonce)
 		req.Header.Set("X-Lark-Signature", sig)
 	}
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	return rec
+	return req
 }
 
 // jsonBody decodes a response body.

@@ -61,6 +61,17 @@ func escape(s string) string {
 	return b.String()
 }
 
+// escapedWidth is how many characters r takes once escaped.
+func escapedWidth(r rune) int {
+	switch r {
+	case '&':
+		return len("&amp;")
+	case '<', '>':
+		return len("&lt;")
+	}
+	return 1
+}
+
 // escapeLimit escapes s and cuts it to at most limit characters (as Slack
 // counts them, in runes), ending with "…" when cut. It never cuts an entity.
 func escapeLimit(s string, limit int) string {
@@ -68,32 +79,35 @@ func escapeLimit(s string, limit int) string {
 	if utf8.RuneCountInString(e) <= limit {
 		return e
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		piece := escape(string(r))
-		w := utf8.RuneCountInString(piece)
+	n, end := 0, 0
+	for i, r := range s {
+		w := escapedWidth(r)
 		if n+w > limit-1 {
+			end = i
 			break
 		}
-		b.WriteString(piece)
 		n += w
 	}
-	b.WriteString("…")
-	return b.String()
+	return escape(s[:end]) + "…"
 }
 
 // splitEscaped escapes s and splits it into chunks of at most limit runes,
 // preferring line breaks, then spaces, so a long paragraph becomes several
-// sections instead of being rejected by Slack.
+// sections instead of being rejected by Slack. Whitespace at the cuts is
+// dropped; nothing else is.
 func splitEscaped(s string, limit int) []string {
 	var out []string
 	rest := []rune(s)
-	for len(rest) > 0 {
-		n, cut := 0, -1
-		lastNL, lastSpace := -1, -1
+	for {
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\n') {
+			rest = rest[1:]
+		}
+		if len(rest) == 0 {
+			return out
+		}
+		n, cut, lastNL, lastSpace := 0, -1, -1, -1
 		for i, r := range rest {
-			w := utf8.RuneCountInString(escape(string(r)))
+			w := escapedWidth(r)
 			if n+w > limit {
 				cut = i
 				break
@@ -106,19 +120,19 @@ func splitEscaped(s string, limit int) []string {
 			}
 		}
 		if cut < 0 {
-			out = append(out, escape(string(rest)))
-			break
+			return append(out, escape(string(rest)))
 		}
 		switch {
 		case lastNL > 0:
 			cut = lastNL
 		case lastSpace > 0:
 			cut = lastSpace
+		case cut == 0:
+			cut = 1 // a limit smaller than one escaped rune: still make progress
 		}
 		out = append(out, escape(strings.TrimRight(string(rest[:cut]), " \n")))
-		rest = []rune(strings.TrimLeft(string(rest[cut:]), " \n"))
+		rest = rest[cut:]
 	}
-	return out
 }
 
 func plain(s string, limit int) *slack.TextBlockObject {

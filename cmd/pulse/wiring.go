@@ -85,7 +85,7 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 		People:  b.store,
 		Planner: svc,
 		Clock:   clock,
-		Log:     e.log,
+		Log:     e.log.With().Str("component", "scheduler").Logger(),
 		Client:  b.rdb,
 		Prefix:  e.cfg.RedisPrefix,
 	})

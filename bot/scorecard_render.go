@@ -181,6 +181,8 @@ func trendSparkline(points []TrendPoint) string {
 func (s *Service) personStatus(r *request, sc Scorecard, id UserID) string {
 	key := "sc_status_missing"
 	switch {
+	case !containsUser(sc.Answered, id) && !containsUser(sc.Skipped, id) && !containsUser(sc.Away, id) && !containsUser(sc.Missing, id):
+		return "—" // not a member: managers owe no check-in
 	case containsUser(sc.Answered, id):
 		key = "sc_status_answered"
 	case containsUser(sc.Skipped, id):

@@ -10,8 +10,13 @@ import (
 )
 
 func TestRateLimiterPacesEveryRuleAndHonoursHolds(t *testing.T) {
+	t.Run("redis", func(t *testing.T) { testRateLimiter(t, storetest.MustOpen(t)) })
+	t.Run("embedded", func(t *testing.T) { testRateLimiter(t, storetest.MustOpenEmbedded(t)) })
+}
+
+func testRateLimiter(t *testing.T, st *store.Store) {
 	ctx := context.Background()
-	rl := storetest.MustOpen(t).RateLimiter()
+	rl := st.RateLimiter()
 	t0 := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
 	app := store.RateRule{Name: "app", Interval: 100 * time.Millisecond, Burst: 2}
 	chat := func(id string) store.RateRule {

@@ -142,3 +142,10 @@ func TestAdapterTextsExistInBothLanguages(t *testing.T) {
 		t.Fatal("an unknown locale should fall back to Chinese")
 	}
 }
+
+func TestSDKLogLinesLoseURLQueries(t *testing.T) {
+	line := redact([]any{"connected to wss://msg-frontier.feishu.cn/ws/v2?fpid=493&device_id=7&access_key=s3cret&service_id=33554678&ticket=t1ck3t", "[conn_id=7]"})
+	if strings.Contains(line, "s3cret") || strings.Contains(line, "t1ck3t") || !strings.Contains(line, "wss://msg-frontier.feishu.cn/ws/v2?…") {
+		t.Fatalf("line %q", line)
+	}
+}

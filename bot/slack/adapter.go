@@ -114,13 +114,13 @@ type Adapter struct {
 func New(cfg Config) (*Adapter, error) {
 	switch {
 	case cfg.BotToken == "":
-		return nil, errors.New("slack: SLACK_BOT_TOKEN is required")
+		return nil, errors.New("SLACK_BOT_TOKEN is required")
 	case cfg.AppToken == "" && cfg.SigningSecret == "":
-		return nil, errors.New("slack: set SLACK_SIGNING_SECRET for HTTP mode or SLACK_APP_TOKEN for Socket Mode")
+		return nil, errors.New("set SLACK_SIGNING_SECRET for HTTP mode or SLACK_APP_TOKEN for Socket Mode")
 	case cfg.Handler == nil:
-		return nil, errors.New("slack: a handler is required")
+		return nil, errors.New("a handler is required")
 	case cfg.Dedup == nil || cfg.Cache == nil:
-		return nil, errors.New("slack: a deduper and a cache are required")
+		return nil, errors.New("a deduper and a cache are required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -133,7 +133,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	catalog, err := bot.LoadCatalog()
 	if err != nil {
-		return nil, fmt.Errorf("slack: %w", err)
+		return nil, fmt.Errorf("load messages: %w", err)
 	}
 	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: 20 * time.Second})}
 	if cfg.AppToken != "" {
@@ -214,7 +214,7 @@ func (a *Adapter) authenticate(ctx context.Context) error {
 		}
 		var se slack.SlackErrorResponse
 		if errors.As(err, &se) && fatalAuthErrors[se.Err] || fatalAuthErrors[err.Error()] {
-			return fmt.Errorf("slack: SLACK_BOT_TOKEN was refused by auth.test (%s)", authReason(err))
+			return fmt.Errorf("SLACK_BOT_TOKEN was refused by auth.test (%s)", authReason(err))
 		}
 		if ctx.Err() != nil {
 			return nil
@@ -243,10 +243,10 @@ func authReason(err error) string {
 // Socket Mode, the socket is connected. /readyz uses it.
 func (a *Adapter) Ready() error {
 	if a.me.Load() == nil {
-		return errors.New("slack: not authenticated yet")
+		return errors.New("not authenticated with Slack yet")
 	}
 	if a.appTok != "" && !a.connected.Load() {
-		return errors.New("slack: socket mode not connected")
+		return errors.New("Socket Mode not connected")
 	}
 	return nil
 }

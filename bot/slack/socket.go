@@ -30,7 +30,7 @@ func (a *Adapter) runSocketMode(ctx context.Context) error {
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				return nil
 			}
-			return fmt.Errorf("slack: Socket Mode stopped, check SLACK_APP_TOKEN (%s)", authReason(err))
+			return fmt.Errorf("Socket Mode stopped, check SLACK_APP_TOKEN (%s)", authReason(err))
 		case evt := <-client.Events:
 			a.socketEvent(ctx, client, evt)
 		}

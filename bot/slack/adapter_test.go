@@ -699,3 +699,23 @@ func TestStuckDedupeStoreStillAckedInTime(t *testing.T) {
 		t.Error("an event whose dedupe timed out must still be handled (the core's keys keep it once)")
 	}
 }
+
+func TestExpiredTriggerFallsBackToMessage(t *testing.T) {
+	rec := &recorder{respond: func(bot.Event) (bot.Response, error) {
+		return bot.Response{Reply: bot.Message{Title: "Check-in", Blocks: []bot.Block{
+			bot.Input{ID: "done", Label: "What did you get done?"},
+			bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "Send", Command: "/checkin"}},
+		}}}, nil
+	}}
+	h := newHarness(t, rec)
+	h.slack.override["views.open"] = `{"ok":false,"error":"expired_trigger_id"}`
+	expired := make(chan time.Time)
+	close(expired)
+	h.a.deadline = func() (<-chan time.Time, func()) { return expired, func() {} }
+	h.postForm("/slack/commands", commandForm(t, h, "/checkin", ""))
+	h.settle()
+	call := h.slack.waitFor("response/checkin")
+	if !strings.Contains(fmt.Sprint(call.JSON["blocks"]), "What did you get done?") {
+		t.Errorf("fallback message %v", call.JSON)
+	}
+}

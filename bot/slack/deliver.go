@@ -96,7 +96,13 @@ func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error 
 		if b, ok := submitButton(msg); ok && meta.Value == "" {
 			meta.Value = b.Value
 		}
-		return a.openModal(ctx, t.triggerID, renderModal(msg, loc, meta.encode()))
+		err := a.openModal(ctx, t.triggerID, renderModal(msg, loc, meta.encode()))
+		if err == nil {
+			return nil
+		}
+		// The trigger lives 3 s; when it expired (a slow handler), show the
+		// form as a message instead, so the person still sees what to type.
+		a.log.Warn().Err(err).Str("event_key", t.key).Msg("slack modal could not open; replying with a message")
 	}
 	blocks := renderBlocks(msg, loc)
 	text := fallbackText(msg)

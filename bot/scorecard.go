@@ -31,8 +31,9 @@ type Scorecard struct {
 	// At is when the figures stand: the period's end, or the build time
 	// while the period is still running.
 	At time.Time
-	// Goals are the goals in view, most at risk first (in history
-	// scorecards, by number).
+	// Goals are the goals in view, most at risk first. The history
+	// scorecards that come with a scorecard leave them out and keep only
+	// their figures in Headline.
 	Goals []GoalCard
 	// Updates counts updates posted in the period, by author.
 	Updates map[UserID]int
@@ -169,7 +170,7 @@ func (s *Service) BuildScorecard(ctx context.Context, team Team, period string, 
 }
 
 // buildScorecard returns the scorecard and, for the chart, the weeks before
-// it as lighter scorecards (participation, mood and goals only).
+// it as lighter scorecards (headline figures only).
 func (s *Service) buildScorecard(ctx context.Context, team Team, period string, person UserID, now time.Time) (Scorecard, []Scorecard, error) {
 	loc := team.Location()
 	weeks, err := trendPeriods(period, loc)
@@ -281,8 +282,8 @@ func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []w
 	return b
 }
 
-// week builds the scorecard of weeks[i]: goals (with their trends when
-// asked), participation, mood and the headline.
+// week builds the scorecard of weeks[i]: participation, mood and the
+// headline, and with withTrend its goal cards with their trends.
 func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	w := b.weeks[i]
 	at := w.to
@@ -291,9 +292,23 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	}
 	sc := Scorecard{TeamID: b.team.ID, TeamName: b.team.Name, Person: b.person, Period: w.period,
 		From: w.from, To: w.to, At: at}
-	sc.Goals = b.goalCards(i, at, withTrend)
+	var tally goalTally
+	tree := b.trees[i].tree
+	for _, g := range b.trees[i].list {
+		if b.person != "" && g.Owner != b.person {
+			continue
+		}
+		c := cardOf(g, tree, at)
+		tally.add(c)
+		if withTrend {
+			c.Trend = trendOf(g, b.trees[:i+1], b.weeks[:i+1])
+			sc.Goals = append(sc.Goals, c)
+		}
+	}
+	sortCardsByRisk(sc.Goals)
 	b.participation(&sc, i)
 	sc.Headline = headlineOf(sc)
+	tally.fill(&sc.Headline)
 	return sc
 }
 
@@ -335,32 +350,46 @@ func startValue(g Goal) float64 {
 	return g.Metric.Baseline
 }
 
-// goalCards are the goals in view at the end of weeks[i], most at risk first,
-// with their roll-up and trend.
-func (b scorecardBuilder) goalCards(i int, at time.Time, withTrend bool) []GoalCard {
-	goals, tree := b.trees[i].list, b.trees[i].tree
-	var trees []trendTree
-	if withTrend {
-		trees = b.trees[:i+1]
+// cardOf is a goal as it stood at the end of a week (tree is that week's):
+// its value, own and rolled-up progress, pace and computed status.
+func cardOf(g Goal, tree goalTreeIndex, at time.Time) GoalCard {
+	c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
+		Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
+	if pace, ok := g.ExpectedProgress(at); ok && g.State == GoalOpen {
+		c.Pace, c.HasPace = pace, true
+		c.Computed = statusFromGap(pace - c.Rolled)
 	}
-	var cards []GoalCard
-	for _, g := range goals {
-		if b.person != "" && g.Owner != b.person {
-			continue
-		}
-		c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
-			Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
-		if pace, ok := g.ExpectedProgress(at); ok && g.State == GoalOpen {
-			c.Pace, c.HasPace = pace, true
-			c.Computed = statusFromGap(pace - c.Rolled)
-		}
-		c.Trend = trendOf(g, trees, b.weeks[:i+1])
-		cards = append(cards, c)
+	return c
+}
+
+// goalTally adds up goal statuses and progress for a headline.
+type goalTally struct {
+	onTrack, atRisk, offTrack, done, open int
+	progress                              float64
+}
+
+func (t *goalTally) add(c GoalCard) {
+	switch c.Computed {
+	case OnTrack:
+		t.onTrack++
+	case AtRisk:
+		t.atRisk++
+	case OffTrack:
+		t.offTrack++
+	case Done:
+		t.done++
 	}
-	if withTrend {
-		sortCardsByRisk(cards)
+	if c.State == GoalOpen {
+		t.progress += c.Rolled
+		t.open++
 	}
-	return cards
+}
+
+func (t goalTally) fill(h *Headline) {
+	h.OnTrack, h.AtRisk, h.OffTrack, h.Done = t.onTrack, t.atRisk, t.offTrack, t.done
+	if t.open > 0 {
+		h.Progress = t.progress / float64(t.open)
+	}
 }
 
 // sortCardsByRisk orders goals off track first, then at risk, on track and
@@ -463,30 +492,10 @@ func (b scorecardBuilder) participation(sc *Scorecard, i int) {
 	}
 }
 
+// headlineOf is the participation and mood part of a headline.
 func headlineOf(sc Scorecard) Headline {
-	h := Headline{Answered: len(sc.Answered), Expected: len(sc.Answered) + len(sc.Skipped) + len(sc.Missing),
-		Mood: sc.Mood, MoodCount: sc.MoodCount, Updates: sc.TotalUpdates(), Kudos: sc.KudosTotal}
-	open := 0
-	for _, g := range sc.Goals {
-		switch g.Computed {
-		case OnTrack:
-			h.OnTrack++
-		case AtRisk:
-			h.AtRisk++
-		case OffTrack:
-			h.OffTrack++
-		case Done:
-			h.Done++
-		}
-		if g.State == GoalOpen {
-			h.Progress += g.Rolled
-			open++
-		}
-	}
-	if open > 0 {
-		h.Progress /= float64(open)
-	}
-	return h
+	return Headline{Answered: len(sc.Answered), Expected: len(sc.Answered) + len(sc.Skipped) + len(sc.Missing),
+		Mood: sc.Mood, MoodCount: sc.MoodCount}
 }
 
 // details fills what only the scorecard's own period shows: updates, streaks,
@@ -543,7 +552,7 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 		}
 		sc.Weeks = append(sc.Weeks, w)
 	}
-	sc.Headline = headlineOf(*sc)
+	sc.Headline.Updates, sc.Headline.Kudos = sc.TotalUpdates(), sc.KudosTotal
 	sc.Names = b.names(sc)
 }
 

@@ -265,6 +265,32 @@ func (tt timetable) latest(job bot.Job, loc *time.Location, at time.Time) (fire,
 	return fire{}, fmt.Errorf("%s before %s: %w", job, at.Format(time.RFC3339), errNoFire)
 }
 
+// samePeriod returns the fire in loc that a manual run at at means: the
+// latest at or before at, unless that belongs to an earlier period (ISO
+// week in the team's zone) than anchor, the team's own latest fire. Then
+// it is loc's fire in anchor's period, even if still ahead: a member far
+// west of the team is prompted for this week, not again for last week's.
+func (tt timetable) samePeriod(job bot.Job, loc *time.Location, at, anchor time.Time, teamLoc *time.Location) (fire, error) {
+	f, err := tt.latest(job, loc, at)
+	if err != nil {
+		return fire{}, err
+	}
+	period := bot.ISOWeek(anchor, teamLoc)
+	if bot.ISOWeek(f.At, teamLoc) >= period {
+		return f, nil
+	}
+	next, err := tt.fires(job, loc, f.At, f.At.AddDate(0, 0, 8))
+	if err != nil {
+		return fire{}, err
+	}
+	for _, n := range next {
+		if bot.ISOWeek(n.At, teamLoc) == period {
+			return n, nil
+		}
+	}
+	return f, nil
+}
+
 // withinGrace reports whether a fire missed while every process was down
 // may still run at now: check-ins and nudges on the same local day, the
 // digest within DigestGrace.

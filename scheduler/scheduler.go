@@ -642,9 +642,13 @@ func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at t
 	if err != nil {
 		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 	}
+	anchor, err := tt.latest(job, team.loc, at)
+	if err != nil {
+		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
+	}
 	var fires []dueFire
 	for _, g := range jobGroups(job, team, groups) {
-		f, err := tt.latest(job, g.loc, at)
+		f, err := tt.samePeriod(job, g.loc, at, anchor.At, team.loc)
 		if err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}

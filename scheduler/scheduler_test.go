@@ -544,3 +544,39 @@ func TestRunNowTakesOverARunWhosePlannerDied(t *testing.T) {
 	}
 	assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
 }
+
+// On a Monday morning in Shanghai it is still Sunday in New York: a manual
+// prompt reaches the New York member for this week (their fire is still
+// ahead), not for last week, and the loop does not prompt them again later.
+func TestRunNowPromptsEveryZoneForTheSamePeriod(t *testing.T) {
+	mondayMorning := local(t, "Asia/Shanghai", 2026, 3, 23, 11, 0)
+	e := newEnv(t, mondayMorning)
+	team := e.team("core", "Asia/Shanghai", 3, func(tm *bot.Team) { tm.CreatedAt = mondayMorning })
+	ny := team.Members[2]
+	e.person(bot.Person{ID: ny, Name: "ny", TimeZone: "America/New_York"})
+	s := e.scheduler("cli", nil)
+
+	rec, err := s.RunNow(context.Background(), bot.JobCheckInPrompt, team.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Sent != 3 || rec.Period != "2026-W13" {
+		t.Errorf("run %+v, want 3 prompts for 2026-W13", rec)
+	}
+	nyRun := RunID(bot.JobCheckInPrompt, team.ID, "America/New_York", time.Date(2026, 3, 23, 14, 0, 0, 0, time.UTC))
+	if got, err := e.st.Runs().Get(context.Background(), team.ID, nyRun); err != nil || got.Status != store.RunDone {
+		t.Errorf("New York run %s: %+v %v", nyRun, got, err)
+	}
+	e.walk(mondayMorning.Add(24*time.Hour), 30*time.Minute, s)
+	sent := e.planner.sentCounts()
+	for _, k := range append(promptKeys(team, bot.JobCheckInPrompt, "2026-W13"), promptKeys(team, bot.JobCheckInRemind, "2026-W13")...) {
+		if sent[k] != 1 {
+			t.Errorf("%s sent %d times, want 1", k, sent[k])
+		}
+	}
+	for k := range sent {
+		if strings.Contains(k, "2026-W12") {
+			t.Errorf("sent for last week: %s", k)
+		}
+	}
+}

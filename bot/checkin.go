@@ -165,24 +165,22 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 		return Response{}, err
 	}
 	qs := s.questions(team, r.locale)
-	if c.Next < len(qs) {
-		for len(c.Answers) < len(qs) {
-			c.Answers = append(c.Answers, "")
-		}
-		c.Answers[c.Next] = text
-		c.Next++
-	} else {
+	c.UpdatedAt = r.now
+	if c.Next >= len(qs) {
+		// The mood answer finishes the check-in, also when it is an edit of
+		// a finished one (which stays counted as answered meanwhile).
 		mood, ok := parseMood(text)
 		if !ok {
 			return Response{}, refuse("checkin_mood_invalid", nil)
 		}
-		c.Mood = mood
-		c.Completed = r.now
-	}
-	c.UpdatedAt = r.now
-	if c.Done() {
+		c.Mood, c.Completed = mood, r.now
 		return s.finishCheckIn(ctx, r, team, c)
 	}
+	for len(c.Answers) < len(qs) {
+		c.Answers = append(c.Answers, "")
+	}
+	c.Answers[c.Next] = text
+	c.Next++
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, strconv.Itoa(c.Next))); err != nil {
 		return Response{}, fmt.Errorf("save answer: %w", err)
 	}

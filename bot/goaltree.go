@@ -42,15 +42,25 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_list_empty", nil)})
 		return Response{Reply: msg, Visibility: Private}, nil
 	}
+	owners := make([]UserID, 0, len(goals))
+	for _, g := range goals {
+		if g.Owner != "" {
+			owners = append(owners, g.Owner)
+		}
+	}
+	names, err := s.names(ctx, r, owners)
+	if err != nil {
+		return Response{}, err
+	}
 	var lines []string
 	for _, g := range tree.roots {
-		lines = tree.render(lines, g, 0)
+		lines = tree.render(lines, g, 0, names)
 	}
 	msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
 	return Response{Reply: msg, Visibility: Private}, nil
 }
 
-// goalTree indexes goals by parent for roll-up.
+// goalTreeIndex indexes goals by parent for roll-up.
 type goalTreeIndex struct {
 	children map[string][]Goal
 	roots    []Goal
@@ -93,14 +103,14 @@ func (t goalTreeIndex) rolledProgress(g Goal) float64 {
 	return sum / float64(len(kids))
 }
 
-func (t goalTreeIndex) render(lines []string, g Goal, depth int) []string {
-	owner := string(g.Owner.Local())
+func (t goalTreeIndex) render(lines []string, g Goal, depth int, names map[UserID]string) []string {
+	owner := names[g.Owner]
 	if g.OwnerTeam != "" {
 		owner = g.OwnerTeam
 	}
 	lines = append(lines, fmt.Sprintf("%s%s %s (%s)  %s", strings.Repeat("   ", depth), g.ID, g.Title, owner, ProgressBar(t.rolledProgress(g))))
 	for _, k := range t.children[g.ID] {
-		lines = t.render(lines, k, depth+1)
+		lines = t.render(lines, k, depth+1, names)
 	}
 	return lines
 }

@@ -102,6 +102,9 @@ func ProgressBar(percent float64) string {
 		p = 100
 	}
 	full := int(p/10 + 0.5)
+	if percent == 0 {
+		percent = 0 // prints -0 as 0
+	}
 	return strings.Repeat("▓", full) + strings.Repeat("░", 10-full) + fmt.Sprintf(" %.0f%%", percent)
 }
 

@@ -315,6 +315,16 @@ func TestCheckInConversationAndMoodValidation(t *testing.T) {
 	}
 	// After finishing, a plain message is no longer an answer.
 	mustContain(t, text(h.say(alice, "hello")), "didn't understand")
+	// Editing a finished check-in asks every question again and replaces the answers.
+	mustContain(t, text(h.say(alice, "/checkin")), "replace", "Shipped the payment page")
+	mustContain(t, text(h.say(alice, "Shipped checkout v2")), "2/4")
+	mustContain(t, text(h.say(alice, "Test plan")), "3/4")
+	mustContain(t, text(h.say(alice, "none")), "4/4")
+	mustContain(t, text(h.say(alice, "5")), "saved")
+	c, err = h.store.GetCheckIn(context.Background(), "growth", "2026-W48", alice)
+	if err != nil || c.Answers[0] != "Shipped checkout v2" || c.Mood != 5 || c.Blockers() != "" {
+		t.Fatalf("edited check-in = %+v, %v", c, err)
+	}
 }
 
 func TestCheckInPromptSkipsDoneAndAwayAndSummaryHidesMoodBelowThree(t *testing.T) {

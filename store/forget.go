@@ -21,14 +21,15 @@ const forgetRetries = 10
 // conversation, team index, check-ins, kudos they gave (and their name
 // among others' recipients; a kudos left with nobody is deleted), goals
 // they own with their updates, their name as author of other updates and
-// as creator of other goals, and their kudos allowance counters. They are
-// removed from every team. Each team the person left a trace in gets the
+// as creator of other goals, their kudos allowance counters, and their
+// feedback and review data (forget_review.go says what goes and what
+// stays). They are removed from every team. Each team the person left a trace in gets the
 // audit entry a; the audit log itself is kept as the record of changes.
 //
 // It visits every team, so it costs time in proportion to the installation,
 // which is fine for a rare request. Each team's part is one optimistic
 // transaction (WATCH/MULTI) over that team's slot; the person's own keys and
-// the global indexes follow. Running it again finishes an interrupted run.
+// the global indexes (goal → team, feedback request → team) follow. Running it again finishes an interrupted run.
 func (s *Store) ForgetPerson(ctx context.Context, id bot.UserID, a bot.AuditEntry) error {
 	if id == "" {
 		return fmt.Errorf("forget person: empty id")
@@ -44,13 +45,17 @@ func (s *Store) ForgetPerson(ctx context.Context, id bot.UserID, a bot.AuditEntr
 	teamIDs := append(all, own...)
 	slices.Sort(teamIDs)
 	teamIDs = slices.Compact(teamIDs)
-	var goals []string
+	var goals, requests []string
 	for _, t := range teamIDs {
 		deleted, err := s.forgetInTeam(ctx, t, id, a)
 		if err != nil {
 			return fmt.Errorf("forget %s: %w", id, err)
 		}
-		goals = append(goals, deleted...)
+		goals = append(goals, deleted.goals...)
+		requests = append(requests, deleted.requests...)
+	}
+	if err := s.unindexRequests(ctx, requests); err != nil {
+		return fmt.Errorf("forget %s: %w", id, err)
 	}
 	if len(goals) > 0 {
 		if err := s.rdb.HDel(ctx, s.goalTeamKey(), goals...).Err(); err != nil {
@@ -77,15 +82,21 @@ func (s *Store) ForgetPerson(ctx context.Context, id bot.UserID, a bot.AuditEntr
 	return nil
 }
 
+// forgotten are the ids of what one team's step deleted that global
+// indexes point at.
+type forgotten struct {
+	goals, requests []string
+}
+
 // forgetInTeam removes the person's traces from one team and returns the
-// ids of the goals it deleted.
-func (s *Store) forgetInTeam(ctx context.Context, teamID string, id bot.UserID, a bot.AuditEntry) ([]string, error) {
-	watched := []string{
+// ids of the goals and feedback requests it deleted.
+func (s *Store) forgetInTeam(ctx context.Context, teamID string, id bot.UserID, a bot.AuditEntry) (forgotten, error) {
+	watched := append([]string{
 		s.teamInfoKey(teamID), s.goalsKey(teamID), s.kudosKey(teamID), s.updatesKey(teamID),
 		s.kudosFromKey(teamID, id), s.kudosToKey(teamID, id), s.updatesByKey(teamID, id),
 		s.checkInsOfKey(teamID, id),
-	}
-	var deleted []string
+	}, s.reviewWatchKeys(teamID)...)
+	var deleted forgotten
 	for range forgetRetries {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
 			var err error
@@ -96,11 +107,11 @@ func (s *Store) forgetInTeam(ctx context.Context, teamID string, id bot.UserID, 
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("team %s: %w", teamID, err)
+			return forgotten{}, fmt.Errorf("team %s: %w", teamID, err)
 		}
 		return deleted, nil
 	}
-	return nil, fmt.Errorf("team %s: still changing after %d tries", teamID, forgetRetries)
+	return forgotten{}, fmt.Errorf("team %s: still changing after %d tries", teamID, forgetRetries)
 }
 
 // teamTraces is what one team holds of a person.
@@ -113,19 +124,20 @@ type teamTraces struct {
 	periods  []string
 	// ownedUpdates are the updates of goals the person owns, by goal id.
 	ownedUpdates map[string]map[string]bot.Update
+	reviews      reviewTraces
 }
 
-func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, a bot.AuditEntry) ([]string, error) {
+func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, a bot.AuditEntry) (forgotten, error) {
 	tr, err := s.readTraces(ctx, tx, teamID, id)
 	if err != nil {
-		return nil, err
+		return forgotten{}, err
 	}
 	entry, err := encodeAudit(a)
 	if err != nil {
-		return nil, err
+		return forgotten{}, err
 	}
-	var deleted []string
-	changed := false
+	var deleted forgotten
+	changed := !tr.reviews.empty()
 	_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if tr.team != nil && (tr.team.HasMember(id) || tr.team.HasManager(id)) {
 			t := *tr.team
@@ -142,7 +154,10 @@ func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bo
 			return err
 		}
 		var err error
-		if deleted, err = s.forgetGoals(ctx, p, teamID, id, tr); err != nil {
+		if deleted.goals, err = s.forgetGoals(ctx, p, teamID, id, tr); err != nil {
+			return err
+		}
+		if deleted.requests, err = s.forgetReviews(ctx, p, teamID, id, tr.reviews); err != nil {
 			return err
 		}
 		for uid, u := range tr.authored {
@@ -159,7 +174,7 @@ func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bo
 		for _, period := range tr.periods {
 			p.HDel(ctx, s.checkInsKey(teamID, period), string(id))
 		}
-		changed = changed || len(tr.given)+len(tr.received)+len(tr.authored)+len(tr.periods)+len(deleted) > 0
+		changed = changed || len(tr.given)+len(tr.received)+len(tr.authored)+len(tr.periods)+len(deleted.goals) > 0
 		p.Del(ctx, s.kudosFromKey(teamID, id), s.kudosToKey(teamID, id), s.updatesByKey(teamID, id),
 			s.checkInsOfKey(teamID, id))
 		if changed && entry != "" {
@@ -169,7 +184,7 @@ func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bo
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return forgotten{}, err
 	}
 	return deleted, nil
 }
@@ -288,6 +303,9 @@ func (s *Store) readTraces(ctx context.Context, tx *redis.Tx, teamID string, id 
 		return teamTraces{}, err
 	}
 	if tr.authored, err = s.readUpdates(ctx, tx, teamID, authored.Val()); err != nil {
+		return teamTraces{}, err
+	}
+	if tr.reviews, err = s.readReviewTraces(ctx, tx, teamID, id); err != nil {
 		return teamTraces{}, err
 	}
 	for _, g := range tr.goals {

@@ -82,8 +82,9 @@ type GoalCard struct {
 	Pace     float64
 	HasPace  bool
 	Computed Status
-	// Trend is the rolled progress at the end of each of TrendWeeks weeks,
-	// oldest first; OK is false for weeks before the goal existed.
+	// Trend is the value and rolled progress at the end of each of
+	// TrendWeeks weeks, oldest first; OK is false for weeks before the goal
+	// existed.
 	Trend []TrendPoint
 }
 
@@ -95,9 +96,10 @@ func (g GoalCard) Gap() float64 {
 	return g.Pace - g.Rolled
 }
 
-// TrendPoint is a goal's rolled progress at the end of one week.
+// TrendPoint is a goal's value and rolled-up progress at the end of one week.
 type TrendPoint struct {
 	Period   string
+	Value    float64
 	Progress float64
 	OK       bool
 }
@@ -443,7 +445,7 @@ func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
 	for j, t := range trees {
 		out[j].Period = weeks[j].period
 		if then, ok := t.goals[g.ID]; ok {
-			out[j].Progress, out[j].OK = t.tree.rolledProgress(then), true
+			out[j].Value, out[j].Progress, out[j].OK = then.Current, t.tree.rolledProgress(then), true
 		}
 	}
 	return out

@@ -129,6 +129,20 @@ func TestScorecardAcrossWeekBoundary(t *testing.T) {
 	if len(team1.Trend) != bot.TrendWeeks {
 		t.Fatalf("trend has %d points, want %d", len(team1.Trend), bot.TrendWeeks)
 	}
+	for _, g := range sc.Goals {
+		if g.Owner != alice {
+			continue
+		}
+		// Values at each week end, W41–W48 (baseline until the 12 October
+		// update, the 1 November update in W44): the 2.5% posted late on Sunday
+		// is W47's; the 2.6% posted after midnight is W48's.
+		want := []float64{2.1, 2.3, 2.3, 2.4, 2.4, 2.4, 2.5, 2.6}
+		for i, p := range g.Trend {
+			if !p.OK || p.Value != want[i] {
+				t.Fatalf("trend of %s: %+v, want values %v", g.ID, g.Trend, want)
+			}
+		}
+	}
 	checkGolden(t, "w48-manager-en", bot.PlainText(h.say(maya, "/scorecard team growth").Reply))
 	checkGolden(t, "w48-manager-zh", bot.PlainText(h.say(chenManagerZh(h), "/scorecard team growth").Reply))
 	checkGolden(t, "w47-manager-en", bot.PlainText(h.say(maya, "/scorecard team growth last week").Reply))

@@ -93,6 +93,8 @@ type environment struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// obs is set by serve: its metrics, which the backend and core then feed.
+	obs *metrics
 }
 
 // newLogger builds the logger run passes down; nothing in Pulse uses a

@@ -22,16 +22,18 @@ const readyTimeout = 2 * time.Second
 
 // addRoutes mounts every HTTP endpoint of `pulse serve`: the adapters'
 // webhooks, health, readiness and metrics.
-func addRoutes(mux *http.ServeMux, store pinger, platforms map[bot.Platform]platform, metrics http.Handler) {
+func addRoutes(mux *http.ServeMux, store pinger, platforms map[bot.Platform]platform, m *metrics) {
+	hooks := http.NewServeMux()
 	for _, p := range platforms {
-		p.Routes(mux)
+		p.Routes(hooks)
 	}
+	mux.Handle("/", m.countWebhooks(hooks))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /readyz", readyHandler(store, platforms))
-	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /metrics", m.handler())
 }
 
 // readyHandler answers 200 when Redis answers and every platform is
@@ -61,15 +63,5 @@ func readyHandler(store pinger, platforms map[bot.Platform]platform) http.Handle
 			return
 		}
 		fmt.Fprintln(w, "ready")
-	})
-}
-
-// newMetrics serves a minimal Prometheus exposition until Pulse's own
-// metrics (events, jobs, Redis round trips) are added: it lets scrapers and
-// dashboards be set up against a stable endpoint now.
-func newMetrics() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		fmt.Fprint(w, "# HELP pulse_up Whether this Pulse process is serving.\n# TYPE pulse_up gauge\npulse_up 1\n")
 	})
 }

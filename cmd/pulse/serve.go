@@ -46,6 +46,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if e.cfg.RedisURL == "" && !*embedded {
 		return errors.New("REDIS_URL: is not set; point it at your Redis, or pass --embedded-store for a throw-away trial")
 	}
+	e.obs = newMetrics()
 	b, err := e.openBackend(ctx, *embedded)
 	if err != nil {
 		return err
@@ -57,10 +58,11 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	clock := bot.SystemClock{}
 	router := bot.Router{}
-	messenger, err := e.rateLimited(b, router, clock)
+	limited, err := e.rateLimited(b, router, clock)
 	if err != nil {
 		return err
 	}
+	messenger := &observedMessenger{next: limited, m: e.obs, now: time.Now}
 	c, err := e.newCore(b, messenger, clock)
 	if err != nil {
 		return err
@@ -80,7 +82,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 
 	mux := http.NewServeMux()
-	addRoutes(mux, b.store, platforms, newMetrics())
+	addRoutes(mux, b.store, platforms, e.obs)
 	srv := &http.Server{Addr: e.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {
@@ -129,6 +131,16 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	return <-errs
 }
 
+// observe wraps the core's handler in the per-event log line and metrics.
+func (e *environment) observe(h bot.Handler) bot.Handler {
+	return &observedHandler{next: h, m: e.obs, log: e.log.With().Str("component", "events").Logger(), now: time.Now}
+}
+
+// dedup wraps the store's claims so duplicates are counted.
+func (e *environment) dedup(b *backend) bot.Deduper {
+	return &observedDeduper{next: b.store, m: e.obs}
+}
+
 // newPlatforms builds an adapter for every platform with credentials.
 func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock) (map[bot.Platform]platform, error) {
 	out := map[bot.Platform]platform{}
@@ -138,8 +150,8 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			SigningSecret: e.cfg.Slack.SigningSecret,
 			AppToken:      e.cfg.Slack.AppToken,
 			APIURL:        e.cfg.Slack.APIURL,
-			Handler:       svc,
-			Dedup:         b.store,
+			Handler:       e.observe(svc),
+			Dedup:         e.dedup(b),
 			Cache:         b.store,
 			Clock:         clock,
 			Log:           e.log.With().Str("component", "slack").Logger(),
@@ -157,8 +169,8 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			VerificationToken: e.cfg.Feishu.VerificationToken,
 			EncryptKey:        e.cfg.Feishu.EncryptKey,
 			BaseURL:           e.cfg.Feishu.BaseURL,
-			Handler:           svc,
-			Dedup:             b.store,
+			Handler:           e.observe(svc),
+			Dedup:             e.dedup(b),
 			Cache:             b.store,
 			Clock:             clock,
 			Log:               e.log.With().Str("component", "feishu").Logger(),

@@ -37,11 +37,17 @@ func (e *environment) openBackend(ctx context.Context, embeddedAllowed bool) (*b
 		if err != nil {
 			return nil, fmt.Errorf("start the embedded store: %w", err)
 		}
+		if e.obs != nil {
+			rdb.AddHook(redisHook{m: e.obs})
+		}
 		return &backend{rdb: rdb, store: store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix}), inMemory: true, close: stop}, nil
 	}
 	rdb, err := store.Connect(e.cfg.RedisURL)
 	if err != nil {
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	if e.obs != nil {
+		rdb.AddHook(redisHook{m: e.obs})
 	}
 	st := store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix})
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -80,10 +86,14 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 	if err != nil {
 		return nil, fmt.Errorf("start the core: %w", err)
 	}
+	var planner scheduler.Planner = svc
+	if e.obs != nil {
+		planner = &observedPlanner{next: svc, m: e.obs, log: e.log.With().Str("component", "jobs").Logger()}
+	}
 	sched, err := scheduler.New(scheduler.Config{
 		Teams:   b.store,
 		People:  b.store,
-		Planner: svc,
+		Planner: planner,
 		Clock:   clock,
 		Log:     e.log.With().Str("component", "scheduler").Logger(),
 		Client:  b.rdb,

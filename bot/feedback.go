@@ -22,14 +22,6 @@ const (
 	FeedbackReminderBefore = 48 * time.Hour
 )
 
-// Jobs of the feedback and review features. The scheduler runs them daily;
-// each delivery's key makes every reminder go out once.
-const (
-	JobFeedbackRemind Job = "feedback-remind"
-	JobReviewRemind   Job = "review-remind"
-	JobActionNudge    Job = "action-nudge"
-)
-
 // feedbackSubs maps the subcommands SplitCommand leaves as typed.
 var feedbackSubs = map[string]string{
 	"answer": "answer", "reply": "answer", "回答": "answer", "回复": "answer",

@@ -37,6 +37,12 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg}}, nil
 	case JobGoalNudge:
 		return s.planNudges(ctx, team, period, req.At)
+	case JobFeedbackRemind:
+		return s.PlanFeedbackReminders(ctx, team.ID, req.At)
+	case JobReviewRemind:
+		return s.PlanReviewReminders(ctx, team.ID, req.At)
+	case JobActionNudge:
+		return s.PlanActionNudges(ctx, team.ID, req.At)
 	}
 	return nil, fmt.Errorf("plan: unknown job %q", req.Job)
 }

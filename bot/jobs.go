@@ -13,10 +13,16 @@ const (
 	JobCheckInSummary  Job = "checkin-summary"
 	JobScorecardDigest Job = "scorecard-digest"
 	JobGoalNudge       Job = "goal-nudge"
+	// The feedback and review jobs run daily; each delivery's key makes
+	// every reminder go out once.
+	JobFeedbackRemind Job = "feedback-remind"
+	JobReviewRemind   Job = "review-remind"
+	JobActionNudge    Job = "action-nudge"
 )
 
 // Jobs lists every job, in the order a week runs them.
-var Jobs = []Job{JobCheckInPrompt, JobCheckInRemind, JobCheckInSummary, JobScorecardDigest, JobGoalNudge}
+var Jobs = []Job{JobCheckInPrompt, JobCheckInRemind, JobCheckInSummary, JobScorecardDigest, JobGoalNudge,
+	JobFeedbackRemind, JobReviewRemind, JobActionNudge}
 
 // ParseJob reads a job name.
 func ParseJob(s string) (Job, bool) {

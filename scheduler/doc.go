@@ -19,6 +19,8 @@
 //     if that is later.
 //   - scorecard-digest: Team.DigestSchedule (default "0 16 * * FRI").
 //   - goal-nudge: 09:00 team time, daily (NudgeSchedule).
+//   - feedback-remind, review-remind, action-nudge: with the goal nudge, 09:00 team
+//     time on working days; each reminder's delivery key makes it go out once.
 //
 // Fires are computed per local calendar day: each local time a schedule
 // names fires exactly once that day, so daylight-saving changes never skip

@@ -152,6 +152,11 @@ func (p *fakePlanner) PlanJob(ctx context.Context, req bot.JobRequest) ([]bot.De
 	p.plans = append(p.plans, req)
 	p.mu.Unlock()
 	period := bot.ISOWeek(req.At, t.Location())
+	switch req.Job {
+	case bot.JobFeedbackRemind, bot.JobReviewRemind, bot.JobActionNudge:
+		// Like the real planner with no open requests, cycles or actions: nothing to send.
+		return nil, nil
+	}
 	if perPerson(req.Job) || req.Job == bot.JobGoalNudge {
 		people := req.People
 		if people == nil {

@@ -210,7 +210,8 @@ func (tt timetable) fires(job bot.Job, loc *time.Location, from, to time.Time) (
 		return out, nil
 	case bot.JobScorecardDigest:
 		return tt.digest.fires(loc, nil, from, to), nil
-	case bot.JobGoalNudge:
+	case bot.JobGoalNudge, bot.JobFeedbackRemind, bot.JobReviewRemind, bot.JobActionNudge:
+		// The daily jobs share the nudge's time: 09:00 on working days.
 		return tt.nudge.fires(loc, tt.cal, from, to), nil
 	}
 	return nil, fmt.Errorf("unknown job %q", job)

@@ -153,6 +153,9 @@ func TestNextRunsListsEveryJobInTheTeamZone(t *testing.T) {
 		bot.JobCheckInSummary:  {"2026-03-02 17:00", "2026-03-09 17:00"},
 		bot.JobScorecardDigest: {"2026-02-13 16:00", "2026-02-20 16:00"},
 		bot.JobGoalNudge:       {"2026-02-12 09:00", "2026-02-13 09:00"},
+		bot.JobFeedbackRemind:  {"2026-02-12 09:00", "2026-02-13 09:00"},
+		bot.JobReviewRemind:    {"2026-02-12 09:00", "2026-02-13 09:00"},
+		bot.JobActionNudge:     {"2026-02-12 09:00", "2026-02-13 09:00"},
 	}
 	for _, job := range bot.Jobs {
 		if strings.Join(got[job], ",") != strings.Join(want[job], ",") {

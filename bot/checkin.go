@@ -85,8 +85,8 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	reopened := c.Done() || c.Skipped
-	if reopened {
+	editing := c.Done()
+	if editing || c.Skipped {
 		c.Next, c.Skipped, c.SkipReason = 0, false, ""
 	}
 	c.UpdatedAt = r.now
@@ -97,7 +97,7 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 		return Response{}, fmt.Errorf("open conversation: %w", err)
 	}
 	intro := s.t(r, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
-	if reopened {
+	if editing {
 		intro = s.t(r, "checkin_edit_intro", map[string]any{"Period": period})
 	}
 	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
@@ -230,7 +230,7 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	c.Skipped, c.SkipReason, c.UpdatedAt = true, strings.TrimSpace(reason), r.now
+	c.Skipped, c.SkipReason, c.UpdatedAt, c.Completed = true, strings.TrimSpace(reason), r.now, time.Time{}
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
 		return Response{}, fmt.Errorf("skip check-in: %w", err)
 	}

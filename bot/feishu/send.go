@@ -177,8 +177,11 @@ func (a *Adapter) retry(ctx context.Context, what string, do func() (*larkcore.A
 		}
 		limited := ce.Code == codeRateLimited || ce.Code == codeChatRateLimited ||
 			(raw != nil && raw.StatusCode == http.StatusTooManyRequests)
-		if !limited || attempt == maxSendAttempts {
+		if !limited {
 			return fmt.Errorf("%s: code %d: %s", what, ce.Code, ce.Msg)
+		}
+		if attempt == maxSendAttempts {
+			return &RateLimitError{Call: what, Code: ce.Code, Wait: retryAfter(raw)}
 		}
 		d := retryAfter(raw)
 		a.log.Warn().Str("call", what).Int("code", ce.Code).Dur("wait", d).Int("attempt", attempt).Msg("feishu rate limit; retrying")
@@ -187,6 +190,22 @@ func (a *Adapter) retry(ctx context.Context, what string, do func() (*larkcore.A
 		}
 	}
 }
+
+// RateLimitError says Feishu still refused a call for its rate limit after
+// the adapter's own retries. RetryAfter lets the scheduler's shared limiter
+// hold every replica's sends for as long as Feishu asked.
+type RateLimitError struct {
+	Call string
+	Code int
+	Wait time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("%s: rate limited (code %d), retry after %s", e.Call, e.Code, e.Wait)
+}
+
+// RetryAfter is how long Feishu asked to wait.
+func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
 
 // retryAfter reads x-ogw-ratelimit-reset, the seconds until the limit resets.
 func retryAfter(raw *larkcore.ApiResp) time.Duration {

@@ -3,6 +3,7 @@ package feishu
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -58,8 +59,9 @@ func TestRateLimitGivesUpAfterSomeAttempts(t *testing.T) {
 	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
 	a.wait = func(context.Context, time.Duration) error { return nil }
 	_, err := a.Send(context.Background(), bot.Address{Channel: "oc_team"}, bot.Message{Title: "x"}, "k")
-	if err == nil || !strings.Contains(err.Error(), "99991400") {
-		t.Fatalf("err = %v", err)
+	var retry interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &retry) || retry.RetryAfter() <= 0 || !strings.Contains(err.Error(), "99991400") {
+		t.Fatalf("err = %v; want a rate-limit error that says when to retry", err)
 	}
 	if n := len(f.sends()); n != maxSendAttempts {
 		t.Fatalf("%d attempts, want %d", n, maxSendAttempts)

@@ -317,6 +317,23 @@ func (a *Adapter) goHeld(work func(ctx context.Context)) {
 	}()
 }
 
+// RateLimitError says Slack still refused a call for its rate limit after
+// the adapter's own retries. RetryAfter lets the scheduler's shared limiter
+// hold every replica's sends for as long as Slack asked.
+type RateLimitError struct {
+	Method string
+	Wait   time.Duration
+	Err    error
+}
+
+func (e *RateLimitError) Error() string { return e.Method + ": " + e.Err.Error() }
+
+// Unwrap returns slack-go's error.
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// RetryAfter is how long Slack asked to wait.
+func (e *RateLimitError) RetryAfter() time.Duration { return e.Wait }
+
 // call runs one Web API call, waiting out 429 answers (Retry-After) a
 // bounded number of times.
 func (a *Adapter) call(ctx context.Context, method string, fn func(ctx context.Context) error) error {
@@ -326,8 +343,11 @@ func (a *Adapter) call(ctx context.Context, method string, fn func(ctx context.C
 			return nil
 		}
 		var rl *slack.RateLimitedError
-		if !errors.As(err, &rl) || attempt >= maxRateLimitRetries || rl.RetryAfter > maxRateLimitWait {
+		if !errors.As(err, &rl) {
 			return fmt.Errorf("%s: %w", method, err)
+		}
+		if attempt >= maxRateLimitRetries || rl.RetryAfter > maxRateLimitWait {
+			return &RateLimitError{Method: method, Wait: rl.RetryAfter, Err: err}
 		}
 		wait := rl.RetryAfter
 		if wait <= 0 {

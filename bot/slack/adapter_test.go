@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -456,8 +457,10 @@ func TestRateLimitRetryAfterHonoured(t *testing.T) {
 	h.slack.limited["chat.postMessage"] = 100
 	h.slack.mu.Unlock()
 	h.waits = nil
-	if _, err := h.a.Send(context.Background(), bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}, textReply("x"), ""); err == nil {
-		t.Fatal("want an error when the rate limit never lifts")
+	_, err = h.a.Send(context.Background(), bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}, textReply("x"), "")
+	var retry interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &retry) || retry.RetryAfter() != 7*time.Second {
+		t.Fatalf("err = %v; want one that tells the scheduler to retry after 7s", err)
 	}
 	if len(h.waits) != maxRateLimitRetries {
 		t.Errorf("waited %d times, want %d", len(h.waits), maxRateLimitRetries)

@@ -270,11 +270,11 @@ func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []w
 	b.checkIns = make([]map[UserID]CheckIn, len(weeks))
 	for i, w := range weeks {
 		goals := b.goalsAt(i)
-		byID := make(map[string]Goal, len(goals))
-		for _, g := range goals {
-			byID[g.ID] = g
+		index := make(map[string]int, len(goals))
+		for j, g := range goals {
+			index[g.ID] = j
 		}
-		b.trees[i] = trendTree{list: goals, tree: newGoalTree(goals), goals: byID}
+		b.trees[i] = trendTree{list: goals, tree: newGoalTree(aligned(goals)), index: index}
 		byPerson := make(map[UserID]CheckIn, len(data.CheckIns[w.period]))
 		for _, c := range data.CheckIns[w.period] {
 			byPerson[c.Person] = c
@@ -319,7 +319,7 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 func (b scorecardBuilder) goalsAt(i int) []Goal {
 	end := b.weeks[i].to
 	from := b.weeks[i].from
-	var out []Goal
+	out := make([]Goal, 0, len(b.data.Goals))
 	for _, g := range b.data.Goals {
 		if !g.Start.IsZero() && !g.Start.Before(end) {
 			continue
@@ -430,11 +430,34 @@ func statusFromGap(gap float64) Status {
 	return OnTrack
 }
 
-// trendTree is the goal tree at the end of one week, with its goals listed and by id.
+// trendTree is the goal tree at the end of one week, with its goals listed
+// and their places in the list by id.
 type trendTree struct {
 	list  []Goal
 	tree  goalTreeIndex
-	goals map[string]Goal
+	index map[string]int
+}
+
+// aligned keeps the goals that take part in alignment: those under a parent
+// and the parents. The others roll up to their own progress, so the tree
+// (and its copies of goals) needs only these.
+func aligned(goals []Goal) []Goal {
+	parents := map[string]bool{}
+	for _, g := range goals {
+		if g.Parent != "" {
+			parents[g.Parent] = true
+		}
+	}
+	if len(parents) == 0 {
+		return nil
+	}
+	var out []Goal
+	for _, g := range goals {
+		if g.Parent != "" || parents[g.ID] {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
@@ -444,7 +467,8 @@ func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
 	out := make([]TrendPoint, len(trees))
 	for j, t := range trees {
 		out[j].Period = weeks[j].period
-		if then, ok := t.goals[g.ID]; ok {
+		if k, ok := t.index[g.ID]; ok {
+			then := t.list[k]
 			out[j].Value, out[j].Progress, out[j].OK = then.Current, t.tree.rolledProgress(then), true
 		}
 	}

@@ -24,15 +24,16 @@ const (
 )
 
 // BenchmarkScorecard builds one weekly team scorecard on real Redis for a
-// team of 50 with a year of history and for the same team with one week,
-// and reports the Redis round trips per scorecard. Run it with
+// team of 50 with a year of history, with TrendWeeks (8) weeks — all that a
+// scorecard reads — and with one week, and reports the Redis round trips
+// and the process CPU per scorecard. Run it with
 //
 //	go test ./bot -run '^$' -bench BenchmarkScorecard -benchtime 200x
 func BenchmarkScorecard(b *testing.B) {
 	for _, tc := range []struct {
 		name  string
 		weeks int
-	}{{"year", 52}, {"week", 1}} {
+	}{{"year", 52}, {"8weeks", bot.TrendWeeks}, {"week", 1}} {
 		// Seeded once per case, outside the timed runs; MustOpen's cleanup
 		// deletes the keys when the benchmark ends.
 		st := storetest.MustOpen(b)

@@ -223,41 +223,51 @@ func (s *Store) scorecardPeople(ctx context.Context, out *bot.ScorecardData, sec
 }
 
 // valuesAtLua finds, for each goal and instant, the value of the goal's last
-// update before the instant, without sending the records to the client. Per
-// goal it reads the last update before the first instant and the updates
-// between the first and the last instant (bounded by the trend's weeks, not
-// the history), then walks the instants in order.
+// update before the instant, without sending the records to the client.
+// Per goal a ZCOUNT and one ZREVRANGEBYSCORE read the updates between the
+// first and the last instant and the one before them, and the picked
+// records are fetched with one HMGET per thousand, so the script makes two
+// calls per goal whatever the history.
 // KEYS: the team's updates hash, then each goal's updates-by-time index.
 // ARGV: the instants in unix milliseconds, ascending (exclusive bounds).
 // Replies one string per goal and instant, goal-major: the value as stored
 // (the shortest exact decimal), "0" for a zero value (left out of the
 // record), or "" when the goal had no update before the instant.
 const valuesAtLua = `
-local out, values = {}, {}
 local n = #ARGV
-local function value(id)
-  if not id then return '' end
-  local v = values[id]
-  if not v then
-    local rec = redis.call('HGET', KEYS[1], id)
-    v = ''
-    if rec then v = string.match(rec, '"v":(-?[%d%.eE+-]+)') or '0' end
-    values[id] = v
-  end
-  return v
-end
+local first, last = tonumber(ARGV[1]), '(' .. ARGV[n]
+local picks, need, needList = {}, {}, {}
 for k = 2, #KEYS do
-  local cur = redis.call('ZREVRANGEBYSCORE', KEYS[k], '(' .. ARGV[1], '-inf', 'LIMIT', 0, 1)[1]
-  local within = redis.call('ZRANGEBYSCORE', KEYS[k], ARGV[1], '(' .. ARGV[n], 'WITHSCORES')
-  local i = 1
+  local within = redis.call('ZCOUNT', KEYS[k], ARGV[1], last)
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[k], last, '-inf', 'WITHSCORES', 'LIMIT', 0, within + 1)
+  local i, cur = #rows - 1, false
   for j = 1, n do
     local bound = tonumber(ARGV[j])
-    while i < #within and tonumber(within[i + 1]) < bound do
-      cur = within[i]
-      i = i + 2
+    while i >= 1 and rows[i] and tonumber(rows[i + 1]) < bound do
+      cur = rows[i]
+      i = i - 2
     end
-    out[#out + 1] = value(cur)
+    picks[#picks + 1] = cur
+    if cur and not need[cur] then
+      need[cur] = true
+      needList[#needList + 1] = cur
+    end
   end
+end
+local values = {}
+for c = 1, #needList, 1000 do
+  local chunk = {}
+  for x = c, math.min(c + 999, #needList) do chunk[#chunk + 1] = needList[x] end
+  local recs = redis.call('HMGET', KEYS[1], unpack(chunk))
+  for x = 1, #chunk do
+    local v = ''
+    if recs[x] then v = string.match(recs[x], '"v":(-?[%d%.eE+-]+)') or '0' end
+    values[chunk[x]] = v
+  end
+end
+local out = {}
+for p = 1, #picks do
+  out[p] = picks[p] and values[picks[p]] or ''
 end
 return out
 `

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/chart"
 	"github.com/pulse-bot/pulse/scheduler"
 	"github.com/pulse-bot/pulse/store"
 )
@@ -86,6 +87,11 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 	if err != nil {
 		return nil, fmt.Errorf("start the core: %w", err)
 	}
+	charts, err := chart.New(svc.Catalog())
+	if err != nil {
+		return nil, fmt.Errorf("start the chart renderer: %w", err)
+	}
+	svc.SetChartRenderer(charts)
 	var planner scheduler.Planner = svc
 	if e.obs != nil {
 		planner = &observedPlanner{next: svc, m: e.obs, log: e.log.With().Str("component", "jobs").Logger()}

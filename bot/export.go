@@ -30,6 +30,8 @@ type Export struct {
 	Updates  []Update  `json:"updates"`
 	Kudos    []Kudos   `json:"kudos"`
 	CheckIns []CheckIn `json:"checkins"`
+	// Reviews holds feedback, review cycles and development actions; JSON only.
+	Reviews []ReviewExport `json:"reviews"`
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
@@ -93,6 +95,11 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 			return Export{}, err
 		}
 	}
+	reviews, err := s.ExportReviews(ctx, req.TeamID)
+	if err != nil {
+		return Export{}, fmt.Errorf("export reviews: %w", err)
+	}
+	out.Reviews = reviews
 	return out, nil
 }
 

@@ -650,3 +650,19 @@ func TestBadReviewInputGetsOneSentenceAndSavesNothing(t *testing.T) {
 		t.Fatalf("bad input changed the audit log: %d → %d entries", len(before), len(after))
 	}
 }
+
+func TestJSONExportIncludesReviews(t *testing.T) {
+	h := newRVHarness(t)
+	rvCycle(t, h)
+	var buf bytes.Buffer
+	if err := h.svc.Export(context.Background(), &buf, bot.ExportRequest{Format: "json", TeamID: "growth"}); err != nil {
+		t.Fatal(err)
+	}
+	var doc bot.Export
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Reviews) != 1 || len(doc.Reviews[0].Cycles) != 1 || len(doc.Reviews[0].Sheets) != 4 {
+		t.Fatalf("export reviews = %+v; want the team's cycle with its four sheets", doc.Reviews)
+	}
+}

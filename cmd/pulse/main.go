@@ -1,6 +1,6 @@
 // Command pulse runs Pulse: `pulse try` for a local demo in the terminal,
 // `pulse serve` for Slack and Feishu, and the operator commands `jobs run`,
-// `export` and `config check`. See README.md.
+// `export`, `import` and `config check`. See README.md.
 package main
 
 import (
@@ -37,6 +37,8 @@ const usage = `usage: pulse <command>
                             run one scheduled job now (` + "checkin-prompt, checkin-remind, checkin-summary, scorecard-digest, goal-nudge" + `)
   export --format csv|json [--team T] [--from DATE] [--to DATE]
                             write goals, updates, kudos and check-ins to stdout
+  import [--file F] [--team T]
+                            restore a JSON export (from stdin or a file) into REDIS_URL
   config check              validate the configuration and show each team's next runs
 
 Configuration comes from the environment (REDIS_URL, PULSE_CONFIG, SLACK_*, FEISHU_*, ...); see README.md.`
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.jobsRun(ctx, rest[1:])
 	case "export":
 		return env.export(ctx, rest)
+	case "import":
+		return env.importData(ctx, rest)
 	case "config":
 		if len(rest) != 1 || rest[0] != "check" {
 			return errors.New("usage: pulse config check")

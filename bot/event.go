@@ -120,7 +120,10 @@ type Response struct {
 	// FieldErrors, for a submitted form, maps an Input.ID to what is wrong
 	// with it; adapters show them beside the fields and keep the form open.
 	FieldErrors map[string]string
-	// File, when set, is sent to the asker as an attachment (an export).
+	// File, when set, is sent to the asker as an attachment (a scorecard
+	// chart, an export), after the reply: where the command was typed when
+	// the reply is public, else in the asker's direct chat, since no
+	// platform has private attachments in a channel.
 	File *File
 }
 
@@ -164,6 +167,39 @@ func (r Router) Send(ctx context.Context, to Address, msg Message, key string) (
 		return MessageRef{}, &NoMessengerError{Platform: to.Platform}
 	}
 	return m.Send(ctx, to, msg, key)
+}
+
+// FileSender is the optional capability of a Messenger that can also send
+// files (a scorecard chart, an export). It is separate from Messenger so a
+// platform without attachments still satisfies Messenger; callers ask for
+// it with a type assertion and skip the file when it is missing, the way
+// chat frameworks expose optional adapter features.
+type FileSender interface {
+	// SendFile posts f to the address, after any message sent there. key,
+	// when not empty, makes the send idempotent as in Messenger.Send.
+	SendFile(ctx context.Context, to Address, f File, key string) (MessageRef, error)
+}
+
+// SendFile routes f by to.Platform to that platform's messenger when it can
+// send files; otherwise it returns a *NoFileSenderError, so callers can tell
+// "this platform has no attachments" from a failed upload.
+func (r Router) SendFile(ctx context.Context, to Address, f File, key string) (MessageRef, error) {
+	m, ok := r[to.Platform]
+	if !ok {
+		return MessageRef{}, &NoMessengerError{Platform: to.Platform}
+	}
+	fs, ok := m.(FileSender)
+	if !ok {
+		return MessageRef{}, &NoFileSenderError{Platform: to.Platform}
+	}
+	return fs.SendFile(ctx, to, f, key)
+}
+
+// NoFileSenderError says the messenger of a platform cannot send files.
+type NoFileSenderError struct{ Platform Platform }
+
+func (e *NoFileSenderError) Error() string {
+	return "the messenger for platform " + string(e.Platform) + " cannot send files"
 }
 
 // NoMessengerError says no messenger is wired for a platform.

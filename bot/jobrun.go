@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,12 +30,14 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 	case JobCheckInSummary:
 		return s.planSummary(ctx, team, period, req.At)
 	case JobScorecardDigest:
-		msg, err := s.ScorecardMessage(ctx, team, period, "", team.Locale, req.At)
+		// The same scorecard (and, with a chart renderer, the same chart) as
+		// "/scorecard", read as nobody in particular: no individual moods.
+		sc, err := s.scorecardResponse(ctx, &request{now: req.At, locale: team.Locale}, team, period, "", scorecardView{})
 		if err != nil {
 			return nil, err
 		}
 		return []Delivery{{Key: "digest:" + team.ID + ":" + period, Job: req.Job, TeamID: team.ID, Period: period,
-			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg}}, nil
+			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: sc.Reply, File: sc.File}}, nil
 	case JobGoalNudge:
 		return s.planNudges(ctx, team, period, req.At)
 	case JobFeedbackRemind:
@@ -192,6 +195,11 @@ func (s *Service) Deliver(ctx context.Context, d Delivery) error {
 	if err != nil {
 		return fmt.Errorf("deliver %s: %w", d.Key, err)
 	}
+	if d.File != nil {
+		if err := s.deliverFile(ctx, d); err != nil {
+			return err
+		}
+	}
 	if len(d.Thread) == 0 {
 		return nil
 	}
@@ -205,5 +213,27 @@ func (s *Service) Deliver(ctx context.Context, d Delivery) error {
 			return fmt.Errorf("deliver %s thread %d: %w", d.Key, i, err)
 		}
 	}
+	return nil
+}
+
+// deliverFile sends a delivery's file after its message. A messenger (or,
+// routed, a platform) that cannot send files is logged and skipped: the
+// message is the delivery, the file an extra. A failed upload is an error,
+// so the scheduler retries the delivery; the message's key keeps it from
+// posting twice, and the file's own key does the same for the file.
+func (s *Service) deliverFile(ctx context.Context, d Delivery) error {
+	fs, ok := s.messenger.(FileSender)
+	var unsupported *NoFileSenderError
+	if ok {
+		_, err := fs.SendFile(ctx, d.To, *d.File, d.Key+":file")
+		if err == nil {
+			return nil
+		}
+		if !errors.As(err, &unsupported) {
+			return fmt.Errorf("deliver %s file %s: %w", d.Key, d.File.Name, err)
+		}
+	}
+	s.log.Info().Str("delivery", d.Key).Str("file", d.File.Name).Str("platform", string(d.To.Platform)).
+		Msg("messenger cannot send files; file skipped")
 	return nil
 }

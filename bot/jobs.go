@@ -59,4 +59,8 @@ type Delivery struct {
 	// Thread, when set, lists messages to post as replies under the first
 	// one (the check-in summary's per-person answers).
 	Thread []Message
+	// File, when set, is sent after Msg to the same address (the digest's
+	// chart). It rides in the scheduler's queue entry, so it is kept small:
+	// a chart PNG, not an export.
+	File *File `json:",omitempty"`
 }

@@ -157,6 +157,10 @@ func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
 		return nil
 	}
 	resp := a.withErrorReply(o.resp, o.err, key)
+	if resp.File != nil {
+		// An upload takes several Web API calls: after the acknowledgement.
+		a.goHeldNoSem(func(ctx context.Context) { a.sendResponseFile(ctx, t, resp) })
+	}
 	if resp.Reply.IsZero() {
 		return nil
 	}

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,8 +65,8 @@ func (a *Adapter) withErrorReply(resp bot.Response, err error, key string) bot.R
 
 // deliver acts on a Response after the event was acknowledged: the
 // reaction, then the reply (a modal for a form, ephemeral for private
-// replies in a channel, a post otherwise). Failures are logged with the
-// event key and never escape.
+// replies in a channel, a post otherwise), then the file. Failures are
+// logged with the event key and never escape.
 func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response, err error) {
 	resp = a.withErrorReply(resp, err, t.key)
 	if resp.Reaction == "check" && t.sourceTS != "" {
@@ -75,11 +74,13 @@ func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response, err 
 			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reaction failed")
 		}
 	}
-	if resp.Reply.IsZero() {
-		return
+	if !resp.Reply.IsZero() {
+		if err := a.reply(ctx, t, resp); err != nil {
+			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reply failed")
+		}
 	}
-	if err := a.reply(ctx, t, resp); err != nil {
-		a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reply failed")
+	if resp.File != nil {
+		a.sendResponseFile(ctx, t, resp)
 	}
 }
 
@@ -226,23 +227,4 @@ func (a *Adapter) dmChannel(ctx context.Context, id bot.UserID) (string, error) 
 		a.log.Warn().Err(err).Msg("slack DM channel cache write failed")
 	}
 	return ch.ID, nil
-}
-
-// UploadFile shares a file (a scorecard chart, an export) in a channel with
-// Slack's external upload flow: files.getUploadURLExternal, the upload
-// itself, then files.completeUploadExternal.
-func (a *Adapter) UploadFile(ctx context.Context, channel, filename string, data []byte) error {
-	if len(data) == 0 {
-		return fmt.Errorf("slack upload %s: empty file", filename)
-	}
-	return a.call(ctx, "files.upload", func(ctx context.Context) error {
-		_, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
-			Filename: filename,
-			Title:    filename,
-			FileSize: len(data),
-			Reader:   bytes.NewReader(data),
-			Channel:  channel,
-		})
-		return err
-	})
 }

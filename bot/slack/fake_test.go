@@ -35,6 +35,8 @@ type apiCall struct {
 	Method string
 	Form   url.Values
 	JSON   map[string]any
+	// Body is the raw request body (the file upload's bytes).
+	Body []byte
 }
 
 // fakeSlack is an httptest server speaking the Web API wire format:
@@ -78,7 +80,7 @@ func (f *fakeSlack) addUser(id, name, tz, locale string) {
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
-	call := apiCall{Method: method}
+	call := apiCall{Method: method, Body: body}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		_ = json.Unmarshal(body, &call.JSON)
 	} else {

@@ -205,7 +205,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, p interaction) any {
 		view := renderModal(resp.Reply, resp.Locale, meta.encode())
 		return viewResponse{ResponseAction: "update", View: &view}
 	}
-	if !resp.Reply.IsZero() || resp.Reaction != "" {
+	if !resp.Reply.IsZero() || resp.Reaction != "" || resp.File != nil {
 		a.goHeldNoSem(func(ctx context.Context) { a.deliver(ctx, t, resp, nil) })
 	}
 	return nil

@@ -40,18 +40,21 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 		e.Profile = a.profile(wctx, e.User, "")
 		resp, err := a.cfg.Handler.Handle(wctx, e)
 		if call.hand(handled{resp, err}) {
+			// The callback shows the reply in the card; a file cannot ride
+			// in a callback answer, so it follows as a message.
+			a.sendResponseFile(wctx, e.Key, to, resp)
 			return
 		}
 		// The callback was already answered with "working on it".
 		if err != nil {
 			a.log.Warn().Err(err).Str("key", e.Key).Msg("handler reported an error")
 		}
-		if resp.Reply.IsZero() {
-			return
+		if !resp.Reply.IsZero() {
+			if _, err := a.deliver(wctx, replyAddress(to, resp.Visibility), resp.Reply, e.Key+":reply", false); err != nil {
+				a.log.Error().Err(err).Str("key", e.Key).Msg("late card reply not sent")
+			}
 		}
-		if _, err := a.deliver(wctx, replyAddress(to, resp.Visibility), resp.Reply, e.Key+":reply", false); err != nil {
-			a.log.Error().Err(err).Str("key", e.Key).Msg("late card reply not sent")
-		}
+		a.sendResponseFile(wctx, e.Key, to, resp)
 	}()
 
 	timer := time.NewTimer(a.cardBudget)

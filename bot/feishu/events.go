@@ -369,9 +369,9 @@ type replyTarget struct {
 	direct  bool
 }
 
-// handle calls the core and delivers its response: the reply (in the direct
-// chat, quoted under the message in a group, or privately to the person)
-// and the reaction on the source message.
+// handle calls the core and delivers its response: the reaction on the
+// source message, the reply (in the direct chat, quoted under the message
+// in a group, or privately to the person), then its file, if any.
 func (a *Adapter) handle(ctx context.Context, e bot.Event, to replyTarget) error {
 	resp, herr := a.cfg.Handler.Handle(ctx, e)
 	if herr != nil {
@@ -382,14 +382,14 @@ func (a *Adapter) handle(ctx context.Context, e bot.Event, to replyTarget) error
 			return err
 		}
 	}
-	if resp.Reply.IsZero() {
-		return nil
+	if !resp.Reply.IsZero() {
+		addr := replyAddress(to, resp.Visibility)
+		// A reply to a group message quotes it rather than opening a thread.
+		if _, err := a.deliver(ctx, addr, resp.Reply, e.Key+":reply", false); err != nil {
+			return fmt.Errorf("send reply to %s: %w", e.Key, err)
+		}
 	}
-	addr := replyAddress(to, resp.Visibility)
-	// A reply to a group message quotes it rather than opening a thread.
-	if _, err := a.deliver(ctx, addr, resp.Reply, e.Key+":reply", false); err != nil {
-		return fmt.Errorf("send reply to %s: %w", e.Key, err)
-	}
+	a.sendResponseFile(ctx, e.Key, to, resp)
 	return nil
 }
 

@@ -140,6 +140,8 @@ func (f *fakeFeishu) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"code":0,"msg":"success","data":{"user":{"open_id":"`+strings.TrimPrefix(r.URL.Path, "/open-apis/contact/v3/users/")+`","name":"张三","en_name":"San Zhang","time_zone":"Asia/Shanghai","status":{"is_activated":true}}}}`)
 	case r.URL.Path == "/open-apis/im/v1/images":
 		fmt.Fprint(w, `{"code":0,"msg":"success","data":{"image_key":"img_v2_041b28e3-5680-48c2-9af2-497ace79333g"}}`)
+	case r.URL.Path == "/open-apis/im/v1/files":
+		fmt.Fprint(w, `{"code":0,"msg":"success","data":{"file_key":"file_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g"}}`)
 	case r.URL.Path == "/callback/ws/endpoint":
 		fmt.Fprint(w, f.wsEndpoint)
 	default:

@@ -46,11 +46,18 @@ func (a *Adapter) deliver(ctx context.Context, to bot.Address, msg bot.Message, 
 	if err != nil {
 		return bot.MessageRef{}, err
 	}
+	return a.post(ctx, to, "interactive", content, key, inThread)
+}
+
+// post sends one message of any type (a card, an image, a file) to the
+// address, the way deliver describes.
+func (a *Adapter) post(ctx context.Context, to bot.Address, msgType, content, key string, inThread bool) (bot.MessageRef, error) {
+	var err error
 	uuid := idempotencyUUID(key)
 	var data *larkim.CreateMessageRespData
 	switch {
 	case to.Thread != "":
-		body := larkim.NewReplyMessageReqBodyBuilder().MsgType("interactive").Content(content).ReplyInThread(inThread)
+		body := larkim.NewReplyMessageReqBodyBuilder().MsgType(msgType).Content(content).ReplyInThread(inThread)
 		if uuid != "" {
 			body.Uuid(uuid)
 		}
@@ -68,7 +75,7 @@ func (a *Adapter) deliver(ctx context.Context, to bot.Address, msg bot.Message, 
 		if to.User != "" {
 			idType, id = "open_id", to.User.Local()
 		}
-		body := larkim.NewCreateMessageReqBodyBuilder().ReceiveId(id).MsgType("interactive").Content(content)
+		body := larkim.NewCreateMessageReqBodyBuilder().ReceiveId(id).MsgType(msgType).Content(content)
 		if uuid != "" {
 			body.Uuid(uuid)
 		}

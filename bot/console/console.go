@@ -1,8 +1,9 @@
 // Package console is Pulse's terminal adapter: the chat of `pulse try`. It
 // reads lines from any reader (a terminal or a piped script), turns each
 // into a bot.Event from the current demo user, and prints the core's
-// replies as plain text. It is also a bot.Messenger, so prompts, digests and
-// notices the service sends appear in the same terminal.
+// replies as plain text. It is also a bot.Messenger and a bot.FileSender, so
+// prompts, digests (with their chart, saved to a file) and notices the
+// service sends appear in the same terminal.
 package console
 
 import (
@@ -45,6 +46,9 @@ type Config struct {
 	// Echo prints each line read after its prompt, so the transcript of a
 	// piped session (where no terminal echoes input) reads like a chat.
 	Echo bool
+	// FileDir is where files a terminal cannot show (the scorecard chart,
+	// large exports) are saved; os.TempDir() when empty.
+	FileDir string
 }
 
 // Console is a terminal chat with Pulse.
@@ -309,15 +313,6 @@ func (c *Console) printResponse(ev bot.Event, resp bot.Response, err error) {
 	}
 }
 
-// printFile shows an attachment: its name and size, and the content itself
-// when it is text (a CSV or JSON export), since a terminal has no downloads.
-func (c *Console) printFile(f bot.File) {
-	c.println(text(c.cfg.Locale, "file", "name", f.Name, "size", strconv.Itoa(len(f.Data))))
-	if strings.HasPrefix(f.MIME, "text/") || strings.HasPrefix(f.MIME, "application/json") {
-		c.println(strings.TrimRight(string(f.Data), "\n"))
-	}
-}
-
 // printFieldErrors shows what is wrong beside each field's label and
 // reports whether any of them is a field the console can ask again.
 func (c *Console) printFieldErrors(form bot.Message, errs map[string]string) bool {
@@ -438,24 +433,25 @@ func (c *Console) Send(_ context.Context, to bot.Address, msg bot.Message, key s
 		}
 	}
 	c.seq++
-	var head, channel string
-	switch {
-	case to.User != "":
-		channel = dmChannel(to.User.Local())
-		head = text(c.cfg.Locale, "to_dm", "name", to.User.Local())
-	case to.Thread != "":
-		channel = to.Channel
-		head = text(c.cfg.Locale, "to_thread", "channel", to.Channel)
-	default:
-		channel = to.Channel
-		head = text(c.cfg.Locale, "to_channel", "channel", to.Channel)
-	}
+	head, channel := c.heading(to)
 	fmt.Fprintf(c.out, "%s\n%s\n", head, indent(bot.PlainText(msg)))
 	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: channel, ID: "sent:" + c.session + ":" + strconv.Itoa(c.seq)}
 	if key != "" {
 		c.sent[key] = ref
 	}
 	return ref, nil
+}
+
+// heading says where a message Pulse sends goes, and names that conversation.
+func (c *Console) heading(to bot.Address) (head, channel string) {
+	switch {
+	case to.User != "":
+		return text(c.cfg.Locale, "to_dm", "name", to.User.Local()), dmChannel(to.User.Local())
+	case to.Thread != "":
+		return text(c.cfg.Locale, "to_thread", "channel", to.Channel), to.Channel
+	default:
+		return text(c.cfg.Locale, "to_channel", "channel", to.Channel), to.Channel
+	}
 }
 
 func indent(s string) string {

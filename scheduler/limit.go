@@ -184,12 +184,29 @@ type limited struct {
 
 // Send sends msg when the limiter allows, retrying rate-limit errors.
 func (m *limited) Send(ctx context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
+	return m.paced(ctx, to, func() (bot.MessageRef, error) { return m.next.Send(ctx, to, msg, key) })
+}
+
+// SendFile sends f at the same shared pace as messages, retrying rate-limit
+// errors, when the wrapped messenger can send files (bot.FileSender);
+// otherwise it answers *bot.NoFileSenderError, which the service logs and
+// skips.
+func (m *limited) SendFile(ctx context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
+	fs, ok := m.next.(bot.FileSender)
+	if !ok {
+		return bot.MessageRef{}, &bot.NoFileSenderError{Platform: to.Platform}
+	}
+	return m.paced(ctx, to, func() (bot.MessageRef, error) { return fs.SendFile(ctx, to, f, key) })
+}
+
+// paced runs send when the limiter allows, retrying rate-limit errors.
+func (m *limited) paced(ctx context.Context, to bot.Address, send func() (bot.MessageRef, error)) (bot.MessageRef, error) {
 	backoff := m.l.cfg.Backoff
 	for retry := 0; ; retry++ {
 		if err := m.l.Wait(ctx, to); err != nil {
 			return bot.MessageRef{}, fmt.Errorf("wait to send to %s: %w", conversation(to), err)
 		}
-		ref, err := m.next.Send(ctx, to, msg, key)
+		ref, err := send()
 		var ra RetryAfterError
 		if err == nil || !errors.As(err, &ra) || retry >= m.l.cfg.MaxRetries {
 			return ref, err

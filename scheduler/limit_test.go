@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -162,5 +163,40 @@ func TestUnlimitedPlatformStillWaitsRetryAfter(t *testing.T) {
 	}
 	if len(platform.accepted) != 3 || len(platform.early) != 0 {
 		t.Errorf("accepted %d, early %v", len(platform.accepted), platform.early)
+	}
+}
+
+// fileStrictPlatform is a strictPlatform that also takes files, under the same limit.
+type fileStrictPlatform struct{ *strictPlatform }
+
+func (p fileStrictPlatform) SendFile(ctx context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
+	return p.Send(ctx, to, bot.Message{Title: f.Name}, key)
+}
+
+// A digest's chart goes through the same pacing as messages: a file sent
+// right after a message waits for the platform's Retry-After and arrives once.
+func TestFilesArePacedAndRetriedLikeMessages(t *testing.T) {
+	e := newEnv(t, time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC))
+	platform := fileStrictPlatform{newStrictPlatform(e.clock, 1, 2*time.Second)}
+	m := e.limiter(map[bot.Platform]Limit{}).Wrap(platform)
+	to := bot.Address{Platform: bot.PlatformConsole, Channel: "growth"}
+	if _, err := m.Send(context.Background(), to, bot.Message{Title: "digest"}, "digest"); err != nil {
+		t.Fatal(err)
+	}
+	files, ok := m.(bot.FileSender)
+	if !ok {
+		t.Fatal("the rate-limited messenger does not pass files on")
+	}
+	if _, err := files.SendFile(context.Background(), to, bot.File{Name: "chart.png", Data: []byte{1}}, "digest:file"); err != nil {
+		t.Fatal(err)
+	}
+	if platform.accepted["digest:file"] != 1 || len(platform.early) != 0 || platform.limited == 0 {
+		t.Errorf("file accepted %d times, early %v, limited %d", platform.accepted["digest:file"], platform.early, platform.limited)
+	}
+	// A platform that cannot send files gets the core's "skip" error.
+	plain := e.limiter(map[bot.Platform]Limit{}).Wrap(newStrictPlatform(e.clock, 1, 0))
+	var nf *bot.NoFileSenderError
+	if _, err := plain.(bot.FileSender).SendFile(context.Background(), to, bot.File{Name: "x"}, "k"); !errors.As(err, &nf) {
+		t.Errorf("err = %v, want NoFileSenderError", err)
 	}
 }

@@ -104,6 +104,19 @@ func (o *observedMessenger) Send(ctx context.Context, to bot.Address, msg bot.Me
 	return ref, err
 }
 
+// SendFile passes a file on (the digest's chart) and counts it like a send.
+func (o *observedMessenger) SendFile(ctx context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
+	files, ok := o.next.(bot.FileSender)
+	if !ok {
+		return bot.MessageRef{}, &bot.NoFileSenderError{Platform: to.Platform}
+	}
+	start := o.now()
+	ref, err := files.SendFile(ctx, to, f, key)
+	o.m.apiCalls.WithLabelValues(string(to.Platform), outcome(err)).Inc()
+	o.m.apiSeconds.WithLabelValues(string(to.Platform)).Observe(o.now().Sub(start).Seconds())
+	return ref, err
+}
+
 // observedPlanner counts the scheduler's runs and deliveries.
 type observedPlanner struct {
 	next scheduler.Planner

@@ -56,7 +56,11 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 	}
 	msg := s.goalCard(ctx, r, g, "goal_created")
 	if !g.IsSMART() {
-		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_make_smart", map[string]any{"ID": g.ID})})
+		key := "goal_make_smart"
+		if !g.Due.IsZero() {
+			key = "goal_make_smart_target"
+		}
+		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, key, map[string]any{"ID": g.ID})})
 	}
 	return Response{Reply: msg, Visibility: Private}, nil
 }

@@ -169,6 +169,11 @@ func TestGoalWithoutTargetIsMilestoneWithCoaching(t *testing.T) {
 	}
 	r = h.say(alice, "/goal "+goals[0].ID+" 140%")
 	mustContain(t, text(r), "0 to 100")
+	r = h.say(alice, "/goal new Ship the partner API by 2026-12-31")
+	mustContain(t, text(r), "no measurable target", "target 3%")
+	if strings.Contains(text(r), "due end of quarter") {
+		t.Errorf("a goal with a date is coached to add a date: %q", text(r))
+	}
 }
 
 func TestPaceStatusAtRiskAndOffTrack(t *testing.T) {

@@ -29,6 +29,11 @@ type config struct {
 	LogFormat   string
 	Slack       slackConfig
 	Feishu      feishuConfig
+	// ReclaimAfter is how long the work a dead replica held (queued
+	// deliveries, a delivery it was sending, a run it was planning) waits
+	// before another replica takes it over; zero keeps the scheduler's
+	// defaults (1 min, 10 min, 2 min).
+	ReclaimAfter time.Duration
 	// Teams come from the PULSE_CONFIG file.
 	Teams []bot.Team
 }
@@ -133,6 +138,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		p.add("PULSE_LOG_FORMAT", "%q is not json or console", cfg.LogFormat)
 	}
+	cfg.ReclaimAfter = parseReclaimAfter(&p, env("PULSE_SCHEDULER_RECLAIM_AFTER"))
 	checkSlack(&p, cfg.Slack)
 	checkFeishu(&p, cfg.Feishu)
 	if cfg.ConfigFile != "" {
@@ -157,6 +163,28 @@ func checkRedis(p *problems, cfg config) {
 	case u.Host == "":
 		p.add("REDIS_URL", "has no host; use redis://[user:pass@]host:port/db")
 	}
+}
+
+// minReclaimAfter is the least PULSE_SCHEDULER_RECLAIM_AFTER: below it a
+// live replica's ordinary send would be taken over and sent twice.
+const minReclaimAfter = time.Second
+
+// parseReclaimAfter reads PULSE_SCHEDULER_RECLAIM_AFTER, a Go duration;
+// empty means the scheduler's defaults.
+func parseReclaimAfter(p *problems, raw string) time.Duration {
+	if raw == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(raw)
+	switch {
+	case err != nil:
+		p.add("PULSE_SCHEDULER_RECLAIM_AFTER", "%q is not a duration such as 30s or 2m", raw)
+	case d < minReclaimAfter:
+		p.add("PULSE_SCHEDULER_RECLAIM_AFTER", "%s is below the minimum of %s", d, minReclaimAfter)
+	default:
+		return d
+	}
+	return 0
 }
 
 func parseAdmins(p *problems, raw string) []bot.UserID {

@@ -104,12 +104,24 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 		Log:     e.log.With().Str("component", "scheduler").Logger(),
 		Client:  b.rdb,
 		Prefix:  e.cfg.RedisPrefix,
+		Timing:  reclaimTiming(e.cfg.ReclaimAfter),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the scheduler: %w", err)
 	}
 	c.svc, c.sched = svc, sched
 	return c, nil
+}
+
+// reclaimTiming maps PULSE_SCHEDULER_RECLAIM_AFTER onto the scheduler's
+// takeover times: a dead replica's queued deliveries (ClaimIdle), the
+// delivery it was sending (SendLease) and the run it was planning
+// (PlanLease) all pass to another replica after d. Zero keeps the defaults.
+func reclaimTiming(d time.Duration) scheduler.Timing {
+	if d <= 0 {
+		return scheduler.Timing{}
+	}
+	return scheduler.Timing{ClaimIdle: d, SendLease: d, PlanLease: d}
 }
 
 // runStatus describes a team's latest runs for `/pulse status`.

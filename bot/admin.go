@@ -51,7 +51,17 @@ func (s *Service) ApplyTeam(ctx context.Context, t Team) error {
 		return fmt.Errorf("team %s digest: %w", t.Name, err)
 	}
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = s.clock.Now()
+		// Keep the first creation time across restarts: the scheduler
+		// catches up missed fires only as far back as the team existed.
+		existing, err := s.store.GetTeam(ctx, t.ID)
+		switch {
+		case err == nil:
+			t.CreatedAt = existing.CreatedAt
+		case errors.Is(err, ErrNotFound):
+			t.CreatedAt = s.clock.Now()
+		default:
+			return fmt.Errorf("apply team %s: %w", t.Name, err)
+		}
 	}
 	a := AuditEntry{At: s.clock.Now(), Actor: "config:file:pulse", Action: "team.configured", Subject: t.ID}
 	if err := s.store.SaveTeam(ctx, t, a); err != nil {

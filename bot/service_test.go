@@ -430,3 +430,24 @@ func TestEveryMessageKeyIsInBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// A team from the config file is applied at every start; it must keep the
+// day it was first created, or missed fires before the restart are never caught up.
+func TestApplyTeamKeepsFirstCreationTime(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	before, err := h.store.GetTeam(ctx, "growth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(72 * time.Hour)
+	again := bot.NewTeam("Growth", bot.PlatformConsole, "growth", time.Time{})
+	again.CreatedAt = time.Time{}
+	if err := h.svc.ApplyTeam(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	after, err := h.store.GetTeam(ctx, "growth")
+	if err != nil || !after.CreatedAt.Equal(before.CreatedAt) {
+		t.Fatalf("created %v after re-apply, want %v (%v)", after.CreatedAt, before.CreatedAt, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,11 @@ type ExportRequest struct {
 
 // Export is the JSON document of an export.
 type Export struct {
-	Teams    []Team    `json:"teams"`
+	Teams []Team `json:"teams"`
+	// People are the profiles (name, time zone, language, away) of the
+	// exported teams' members and managers, ordered by id, so a restore
+	// keeps how each person is greeted and when they are asked.
+	People   []Person  `json:"people"`
 	Goals    []Goal    `json:"goals"`
 	Updates  []Update  `json:"updates"`
 	Kudos    []Kudos   `json:"kudos"`
@@ -95,11 +100,43 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 			return Export{}, err
 		}
 	}
+	people, err := s.exportPeople(ctx, teams)
+	if err != nil {
+		return Export{}, err
+	}
+	out.People = people
 	reviews, err := s.ExportReviews(ctx, req.TeamID)
 	if err != nil {
 		return Export{}, fmt.Errorf("export reviews: %w", err)
 	}
 	out.Reviews = reviews
+	return out, nil
+}
+
+// exportPeople returns the stored profiles of the teams' members and
+// managers, each once, ordered by id; people without a profile are left out.
+func (s *Service) exportPeople(ctx context.Context, teams []Team) ([]Person, error) {
+	var ids []UserID
+	seen := map[UserID]bool{}
+	for _, t := range teams {
+		for _, id := range t.People() {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	found, err := s.store.People(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("export people: %w", err)
+	}
+	out := make([]Person, 0, len(found))
+	for _, id := range ids {
+		if p, ok := found[id]; ok {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 

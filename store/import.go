@@ -102,12 +102,192 @@ func (s *Store) ImportCheckIn(ctx context.Context, c bot.CheckIn) error {
 	return nil
 }
 
+// ImportReviews writes one team's feedback and review records as exported:
+// settings, feedback (with each request answer's slot), requests, cycles
+// with their sheets (and sheet versions) and answers, development actions
+// and flags, under their own ids and times. The team's records go in one
+// script call in the team's hash slot, so a team is restored whole or not
+// at all; the team's id counters are raised to the highest imported
+// number. Then the global request id counter is raised and the requests
+// are indexed (after the requests exist, as CreateFeedbackRequest does).
+// Running it again writes the same values.
+func (s *Store) ImportReviews(ctx context.Context, x bot.ReviewExport) error {
+	t := x.TeamID
+	if t == "" {
+		return fmt.Errorf("import reviews: team is required")
+	}
+	b := importBatch{index: map[string]int{}}
+	if !zeroSettings(x.Settings) {
+		data, err := encode("review settings", x.Settings)
+		if err != nil {
+			return fmt.Errorf("import reviews of %s: %w", t, err)
+		}
+		b.add("hset", s.rvKey(t, "settings"), "settings", data)
+	}
+	wrong := func(what, id, team string) error {
+		return fmt.Errorf("import reviews of %s: %s %q: want an id such as %s1 and team %s (got team %q)", t, what, id, idPrefix(what), t, team)
+	}
+	var maxFb, maxReq, maxCycle, maxAction int64
+	for _, f := range x.Feedback {
+		n, ok := idNumber(f.ID, "F")
+		if !ok || f.TeamID != t || f.From == "" || f.To == "" {
+			return wrong("feedback", f.ID, f.TeamID)
+		}
+		maxFb = max(maxFb, n)
+		data, err := encode("feedback", f)
+		if err != nil {
+			return fmt.Errorf("import feedback %s: %w", f.ID, err)
+		}
+		if f.RequestID != "" {
+			b.add("hset", s.rvKey(t, "req", f.RequestID, "answers"), string(f.From), f.ID)
+		}
+		b.add("hset", s.rvKey(t, "fb"), f.ID, data)
+		b.add("zadd", s.rvKey(t, "fb", "by-time"), strconv.FormatInt(f.At.UnixMilli(), 10), f.ID)
+	}
+	for _, q := range x.Requests {
+		n, ok := idNumber(q.ID, "FR")
+		if !ok || q.TeamID != t {
+			return wrong("feedback request", q.ID, q.TeamID)
+		}
+		maxReq = max(maxReq, n)
+		data, err := encode("feedback request", q)
+		if err != nil {
+			return fmt.Errorf("import feedback request %s: %w", q.ID, err)
+		}
+		b.add("hset", s.rvKey(t, "req"), q.ID, data)
+	}
+	for _, c := range x.Cycles {
+		n, ok := idNumber(c.ID, "C")
+		if !ok || c.TeamID != t {
+			return wrong("review cycle", c.ID, c.TeamID)
+		}
+		maxCycle = max(maxCycle, n)
+		data, err := encode("review cycle", c)
+		if err != nil {
+			return fmt.Errorf("import review cycle %s: %w", c.ID, err)
+		}
+		b.add("hset", s.rvKey(t, "cycles"), c.ID, data)
+	}
+	for _, sh := range x.Sheets {
+		if _, ok := idNumber(sh.CycleID, "C"); !ok || sh.TeamID != t || sh.Person == "" {
+			return wrong("review cycle", sh.CycleID, sh.TeamID)
+		}
+		data, err := encode("review sheet", sh)
+		if err != nil {
+			return fmt.Errorf("import review sheet %s %s: %w", sh.CycleID, sh.Person, err)
+		}
+		b.add("hset", s.rvKey(t, "sheets", sh.CycleID), string(sh.Person), data)
+		b.add("hset", s.rvKey(t, "sheetv", sh.CycleID), string(sh.Person), strconv.Itoa(sh.Version))
+	}
+	for _, a := range x.Answers {
+		if _, ok := idNumber(a.CycleID, "C"); !ok || a.TeamID != t || a.Subject == "" || a.Author == "" {
+			return wrong("review cycle", a.CycleID, a.TeamID)
+		}
+		data, err := encode("review answers", a)
+		if err != nil {
+			return fmt.Errorf("import review answers %s: %w", answersField(a), err)
+		}
+		b.add("hset", s.rvKey(t, "answers", a.CycleID), answersField(a), data)
+	}
+	for _, a := range x.Actions {
+		n, ok := idNumber(a.ID, "A")
+		if !ok || a.TeamID != t || a.Person == "" {
+			return wrong("development action", a.ID, a.TeamID)
+		}
+		maxAction = max(maxAction, n)
+		data, err := encode("action", a)
+		if err != nil {
+			return fmt.Errorf("import action %s: %w", a.ID, err)
+		}
+		b.add("hset", s.rvKey(t, "actions"), a.ID, data)
+	}
+	for _, f := range x.Flags {
+		if f.TeamID != t || f.Person == "" || f.Period == "" {
+			return fmt.Errorf("import reviews of %s: flag %s %s: want team %s, a person and a period (got team %q)", t, f.Person, f.Period, t, f.TeamID)
+		}
+		data, err := encode("review flag", f)
+		if err != nil {
+			return fmt.Errorf("import flag %s %s: %w", f.Person, f.Period, err)
+		}
+		b.add("hset", s.rvKey(t, "flags"), string(f.Person)+"|"+f.Period, data)
+	}
+	for _, c := range []struct {
+		key string
+		n   int64
+	}{{s.rvKey(t, "fb", "seq"), maxFb}, {s.rvKey(t, "cycle", "seq"), maxCycle}, {s.rvKey(t, "action", "seq"), maxAction}} {
+		if c.n > 0 {
+			b.add("raise", c.key, strconv.FormatInt(c.n, 10), "")
+		}
+	}
+	if len(b.keys) > 0 {
+		if err := importReviewsScript.Run(ctx, s.rdb, b.keys, b.args...).Err(); err != nil && err != redis.Nil {
+			return fmt.Errorf("import reviews of %s: %w", t, err)
+		}
+	}
+	if maxReq > 0 {
+		if err := raiseSeqScript.Run(ctx, s.rdb, []string{s.globalKey("rv", "req", "seq")}, maxReq).Err(); err != nil && err != redis.Nil {
+			return fmt.Errorf("import reviews of %s: raise the request id counter: %w", t, err)
+		}
+	}
+	if len(x.Requests) > 0 {
+		index := make([]any, 0, 2*len(x.Requests))
+		for _, q := range x.Requests {
+			index = append(index, q.ID, t)
+		}
+		if err := s.rdb.HSet(ctx, s.globalKey("rv", "req", "team"), index...).Err(); err != nil {
+			return fmt.Errorf("import reviews of %s: index the requests: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// importBatch collects the operations of one importReviewsScript call:
+// each distinct key once in keys, each operation as four arguments (op,
+// key number, a, b).
+type importBatch struct {
+	keys  []string
+	index map[string]int
+	args  []any
+}
+
+func (b *importBatch) add(op, key, a, v string) {
+	i, ok := b.index[key]
+	if !ok {
+		b.keys = append(b.keys, key)
+		i = len(b.keys)
+		b.index[key] = i
+	}
+	b.args = append(b.args, op, i, a, v)
+}
+
+// zeroSettings reports whether rs was never set, so an import does
+// not create a settings record the team never had.
+func zeroSettings(rs bot.ReviewSettings) bool {
+	return rs.FeedbackVisibility == "" && len(rs.Questions) == 0
+}
+
+// idPrefix names the id letter of a review record kind, for errors.
+func idPrefix(what string) string {
+	switch what {
+	case "feedback":
+		return "F"
+	case "feedback request":
+		return "FR"
+	case "review cycle":
+		return "C"
+	}
+	return "A"
+}
+
 // goalNumber reads n from "G<n>".
-func goalNumber(id string) (int64, bool) {
-	if !strings.HasPrefix(id, "G") {
+func goalNumber(id string) (int64, bool) { return idNumber(id, "G") }
+
+// idNumber reads n from "<prefix><n>" (n > 0).
+func idNumber(id, prefix string) (int64, bool) {
+	if !strings.HasPrefix(id, prefix) {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(id[1:], 10, 64)
+	n, err := strconv.ParseInt(id[len(prefix):], 10, 64)
 	return n, err == nil && n > 0
 }
 
@@ -116,6 +296,7 @@ func importScripts() map[string]*redis.Script {
 	return map[string]*redis.Script{
 		"importGoal": importGoalScript, "importUpdate": importUpdateScript,
 		"importKudos": importKudosScript, "importCheckIn": importCheckInScript, "raiseSeq": raiseSeqScript,
+		"importReviews": importReviewsScript,
 	}
 }
 
@@ -153,6 +334,21 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+return 'ok'
+`)
+	// KEYS: one team's review keys, each once. ARGV: four per operation:
+	// op, key number, a, b. Ops: "hset" (field a = b), "zadd" (score a,
+	// member b), "raise" (the counter becomes at least a).
+	importReviewsScript = redis.NewScript(`
+for j = 1, #ARGV, 4 do
+  local op, key, a, b = ARGV[j], KEYS[tonumber(ARGV[j + 1])], ARGV[j + 2], ARGV[j + 3]
+  if op == 'hset' then redis.call('HSET', key, a, b)
+  elseif op == 'zadd' then redis.call('ZADD', key, a, b)
+  elseif op == 'raise' then
+    if tonumber(redis.call('GET', key) or '0') < tonumber(a) then redis.call('SET', key, a) end
+  else return redis.error_reply('unknown import op ' .. op)
+  end
+end
 return 'ok'
 `)
 	// KEYS: period's check-ins hash, person's periods set. ARGV: person, json, period.

@@ -13,7 +13,8 @@ import (
 )
 
 // importData restores what `pulse export --format json` wrote: teams,
-// goals (with their ids), updates, kudos and check-ins, from a file or
+// people, goals (with their ids), updates, kudos, check-ins and the
+// feedback and review records, from a file or
 // stdin, into the Redis of REDIS_URL under PULSE_REDIS_PREFIX. It is
 // idempotent: running it again after an interruption changes nothing that
 // is already there. It is an operator command: whoever can run it can write
@@ -52,11 +53,8 @@ func (e *environment) importData(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "imported %d teams, %d goals, %d updates, %d kudos, %d check-ins\n",
-		counts.teams, counts.goals, counts.updates, counts.kudos, counts.checkIns)
-	if counts.reviews > 0 {
-		fmt.Fprintf(e.stderr, "pulse import: %d feedback and review records were not imported: `pulse import` does not restore reviews yet\n", counts.reviews)
-	}
+	fmt.Fprintf(e.stdout, "imported %d teams, %d people, %d goals, %d updates, %d kudos, %d check-ins, %d feedback and review records\n",
+		counts.teams, counts.people, counts.goals, counts.updates, counts.kudos, counts.checkIns, counts.reviews)
 	return nil
 }
 
@@ -70,14 +68,16 @@ func decodeExport(r io.Reader) (bot.Export, error) {
 	return data, nil
 }
 
-// importCounts says what an import wrote (and, for reviews, left out).
+// importCounts says what an import wrote.
 type importCounts struct {
-	teams, goals, updates, kudos, checkIns, reviews int
+	teams, people, goals, updates, kudos, checkIns, reviews int
 }
 
 // importExport writes data (only team teamID's records when it is set).
-// Teams go first (with an audit entry saying they were imported), then
-// goals, then the records that point at them.
+// Teams go first (with an audit entry saying they were imported), then the
+// profiles of their people, then goals, then the records that point at
+// them, and last each team's feedback and review records in one step per
+// team. The audit log itself is not part of an export and is not restored.
 func importExport(ctx context.Context, st *store.Store, data bot.Export, teamID string, now time.Time) (importCounts, error) {
 	var c importCounts
 	keep := func(t string) bool { return teamID == "" || t == teamID }
@@ -93,6 +93,24 @@ func importExport(ctx context.Context, st *store.Store, data bot.Export, teamID 
 	}
 	if teamID != "" && c.teams == 0 {
 		return c, fmt.Errorf("--team %s: the export holds no such team", teamID)
+	}
+	kept := map[bot.UserID]bool{}
+	for _, t := range data.Teams {
+		if keep(t.ID) {
+			for _, id := range t.People() {
+				kept[id] = true
+			}
+		}
+	}
+	for _, p := range data.People {
+		// With --team, only the profiles of that team's people.
+		if teamID != "" && !kept[p.ID] {
+			continue
+		}
+		if err := st.SavePerson(ctx, p); err != nil {
+			return c, fmt.Errorf("import person: %w", err)
+		}
+		c.people++
 	}
 	for _, g := range data.Goals {
 		if keep(g.TeamID) {
@@ -128,6 +146,9 @@ func importExport(ctx context.Context, st *store.Store, data bot.Export, teamID 
 	}
 	for _, r := range data.Reviews {
 		if keep(r.TeamID) {
+			if err := st.ImportReviews(ctx, r); err != nil {
+				return c, err
+			}
 			c.reviews += len(r.Feedback) + len(r.Requests) + len(r.Cycles) + len(r.Sheets) +
 				len(r.Answers) + len(r.Actions) + len(r.Flags)
 		}

@@ -580,3 +580,44 @@ func TestRunNowPromptsEveryZoneForTheSamePeriod(t *testing.T) {
 		}
 	}
 }
+
+// slowPlatformPlanner is a planner whose first send is held until released,
+// and which, like an HTTP client, reports a cancelled context as an error
+// even though the platform already took the message.
+type slowPlatformPlanner struct {
+	*fakePlanner
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (p *slowPlatformPlanner) Deliver(ctx context.Context, d bot.Delivery) error {
+	p.once.Do(func() { close(p.started); <-p.release })
+	if err := p.fakePlanner.Deliver(ctx, d); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// A stop that comes while a send is under way lets the send finish and
+// records it, instead of handing the delivery back to be sent again.
+func TestStopDuringASendFinishesItOnce(t *testing.T) {
+	monday := local(t, "Europe/Berlin", 2026, 3, 23, 10, 1)
+	e := newEnv(t, monday)
+	team := e.team("eng", "Europe/Berlin", 1, func(tm *bot.Team) { tm.CreatedAt = monday.Add(-time.Hour) })
+	slow := &slowPlatformPlanner{fakePlanner: e.planner, started: make(chan struct{}), release: make(chan struct{})}
+	stopping := e.scheduler("w", func(c *Config) { c.Planner = slow })
+	e.tick(stopping)
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := stopping.workOnce(ctx, "w"); done <- err }()
+	<-slow.started
+	stop()
+	close(slow.release)
+	<-done
+	// The same replica restarted picks up whatever it held first.
+	restarted := e.scheduler("w", nil)
+	if err := drainErr(restarted, "w"); err != nil {
+		t.Fatal(err)
+	}
+	assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
+}

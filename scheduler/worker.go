@@ -151,7 +151,7 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 		if s.hooks.afterReserve != nil && s.hooks.afterReserve(d) {
 			return false, errCrashed
 		}
-		sendErr := s.cfg.Planner.Deliver(ctx, d)
+		sendErr := s.send(ctx, d)
 		args.Now = s.cfg.Clock.Now()
 		if sendErr == nil {
 			return s.completed(bg, e, d, args, store.OutcomeSent, log)
@@ -181,6 +181,19 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 			return false, ctx.Err()
 		}
 	}
+}
+
+// maxInFlightSend bounds how long a stopping worker lets a send it already
+// started finish.
+const maxInFlightSend = 10 * time.Second
+
+// send delivers d on a context that a stop does not cancel: the platform may
+// already have accepted the message when the stop comes, and handing the
+// delivery back then would send it twice. It is bounded, so a stop still ends.
+func (s *Scheduler) send(ctx context.Context, d bot.Delivery) error {
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(s.timing.SendLease/2, maxInFlightSend))
+	defer cancel()
+	return s.cfg.Planner.Deliver(sendCtx, d)
 }
 
 // completed settles a delivery after its last attempt and acknowledges it.

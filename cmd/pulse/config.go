@@ -36,6 +36,8 @@ type config struct {
 	ReclaimAfter time.Duration
 	// Teams come from the PULSE_CONFIG file.
 	Teams []bot.Team
+	// ReviewQuestions are the file's review question templates by team id.
+	ReviewQuestions map[string][]string
 }
 
 type slackConfig struct {
@@ -142,7 +144,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	checkSlack(&p, cfg.Slack)
 	checkFeishu(&p, cfg.Feishu)
 	if cfg.ConfigFile != "" {
-		cfg.Teams = loadTeamFile(&p, cfg.ConfigFile)
+		cfg.Teams, cfg.ReviewQuestions = loadTeamFile(&p, cfg.ConfigFile)
 	}
 	return cfg, p.err()
 }
@@ -263,41 +265,44 @@ type teamFile struct {
 }
 
 type teamSpec struct {
-	Name          string   `yaml:"name"`
-	Platform      string   `yaml:"platform"`
-	Channel       string   `yaml:"channel"`
-	Members       []string `yaml:"members"`
-	Managers      []string `yaml:"managers"`
-	Timezone      string   `yaml:"timezone"`
-	Language      string   `yaml:"language"`
-	Checkin       string   `yaml:"checkin"`
-	Digest        string   `yaml:"digest"`
-	Questions     []string `yaml:"questions"`
-	Allowance     *int     `yaml:"allowance"`
-	Values        []string `yaml:"values"`
-	Holidays      string   `yaml:"holidays"`
-	Leaderboard   bool     `yaml:"leaderboard"`
-	AnnounceKudos *bool    `yaml:"announce_kudos"`
+	Name      string   `yaml:"name"`
+	Platform  string   `yaml:"platform"`
+	Channel   string   `yaml:"channel"`
+	Members   []string `yaml:"members"`
+	Managers  []string `yaml:"managers"`
+	Timezone  string   `yaml:"timezone"`
+	Language  string   `yaml:"language"`
+	Checkin   string   `yaml:"checkin"`
+	Digest    string   `yaml:"digest"`
+	Questions []string `yaml:"questions"`
+	// ReviewQuestions replace the written questions of the review template.
+	ReviewQuestions []string `yaml:"review_questions"`
+	Allowance       *int     `yaml:"allowance"`
+	Values          []string `yaml:"values"`
+	Holidays        string   `yaml:"holidays"`
+	Leaderboard     bool     `yaml:"leaderboard"`
+	AnnounceKudos   *bool    `yaml:"announce_kudos"`
 }
 
 // loadTeamFile reads the YAML team file strictly (unknown fields are
 // errors, so a typo never silently falls back to a default) and turns each
 // entry into a bot.Team with SPEC.md's defaults.
-func loadTeamFile(p *problems, path string) []bot.Team {
+func loadTeamFile(p *problems, path string) ([]bot.Team, map[string][]string) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		p.add("PULSE_CONFIG", "cannot read %s: %v", path, unwrapPathError(err))
-		return nil
+		return nil, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f teamFile
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		p.add("PULSE_CONFIG", "%s: %s", path, strings.ReplaceAll(err.Error(), "\n", "; "))
-		return nil
+		return nil, nil
 	}
 	seen := map[string]bool{}
 	teams := make([]bot.Team, 0, len(f.Teams))
+	reviewQuestions := map[string][]string{}
 	for i, spec := range f.Teams {
 		field := fmt.Sprintf("PULSE_CONFIG teams[%d]", i)
 		if spec.Name != "" {
@@ -313,8 +318,21 @@ func loadTeamFile(p *problems, path string) []bot.Team {
 		}
 		seen[t.ID] = true
 		teams = append(teams, t)
+		if qs := spec.reviewQuestions(p, field); len(qs) > 0 {
+			reviewQuestions[t.ID] = qs
+		}
 	}
-	return teams
+	return teams, reviewQuestions
+}
+
+// reviewQuestions checks the entry's review question template.
+func (s teamSpec) reviewQuestions(p *problems, field string) []string {
+	for j, q := range s.ReviewQuestions {
+		if strings.TrimSpace(q) == "" {
+			p.add(fmt.Sprintf("%s.review_questions[%d]", field, j), "is empty")
+		}
+	}
+	return s.ReviewQuestions
 }
 
 func unwrapPathError(err error) error {

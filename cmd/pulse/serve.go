@@ -67,11 +67,8 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range e.cfg.Teams {
-		if err := c.svc.ApplyTeam(ctx, t); err != nil {
-			return fmt.Errorf("PULSE_CONFIG: %w", err)
-		}
-		e.log.Info().Str("team", t.ID).Str("platform", string(t.Platform)).Msg("team applied from config")
+	if err := e.applyConfigTeams(ctx, c.svc); err != nil {
+		return err
 	}
 	platforms, err := e.newPlatforms(b, c.svc, clock)
 	if err != nil {
@@ -181,4 +178,21 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 		out[bot.PlatformFeishu] = a
 	}
 	return out, nil
+}
+
+// applyConfigTeams applies the PULSE_CONFIG file's teams and their review
+// question templates, each audited; chat commands change them afterwards.
+func (e *environment) applyConfigTeams(ctx context.Context, svc *bot.Service) error {
+	for _, t := range e.cfg.Teams {
+		if err := svc.ApplyTeam(ctx, t); err != nil {
+			return fmt.Errorf("PULSE_CONFIG: %w", err)
+		}
+		if qs, ok := e.cfg.ReviewQuestions[t.ID]; ok {
+			if err := svc.SetReviewQuestions(ctx, t.ID, qs, bot.AuditEntry{}); err != nil {
+				return fmt.Errorf("PULSE_CONFIG: team %s review_questions: %w", t.Name, err)
+			}
+		}
+		e.log.Info().Str("team", t.ID).Str("platform", string(t.Platform)).Msg("team applied from config")
+	}
+	return nil
 }

@@ -127,12 +127,13 @@ func runForgetReviewData(t *testing.T, open func(testing.TB) *store.Store) {
 	// about Alice there: the transaction must fail and rerun, and delete it
 	// too.
 	var injected atomic.Bool
-	s.Client().AddHook(midForget{fn: func(cmds []redis.Cmder) {
+	hook := midForget{fn: func(cmds []redis.Cmder) {
 		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return c.Name() == "hkeys" }) || !injected.CompareAndSwap(false, true) {
 			return
 		}
 		answer(c1, alice, bot.RolePeer, carol)
-	}})
+	}}
+	addHookEverywhere(t, s.Client(), hook)
 
 	forgotten := bot.AuditEntry{At: t0, Action: "person.forgotten", Subject: "someone"}
 	must(t, "forget alice", s.ForgetPerson(ctx, alice, forgotten))
@@ -225,6 +226,26 @@ func runForgetReviewData(t *testing.T, open func(testing.TB) *store.Store) {
 // cmpAnswers orders answer sheets as CycleAnswers does.
 func cmpAnswers(a, b bot.ReviewAnswers) int {
 	return strings.Compare(string(a.Subject)+"|"+a.Role+"|"+string(a.Author), string(b.Subject)+"|"+b.Role+"|"+string(b.Author))
+}
+
+// addHookEverywhere installs h where a transaction's commands pass: on the
+// client, and on a Cluster also on each node's client (existing and later
+// ones), because a ClusterClient runs WATCH transactions on the node
+// client of the keys' slot, whose hooks the ClusterClient's never reach.
+// Hooks may then fire twice for one pipeline; midForget's callers act once.
+func addHookEverywhere(t *testing.T, rdb redis.UniversalClient, h redis.Hook) {
+	t.Helper()
+	rdb.AddHook(h)
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	cc.OnNewNode(func(node *redis.Client) { node.AddHook(h) })
+	err := cc.ForEachShard(context.Background(), func(_ context.Context, node *redis.Client) error {
+		node.AddHook(h)
+		return nil
+	})
+	must(t, "hook the cluster's nodes", err)
 }
 
 // midForget is a client hook that calls fn after each pipeline's replies

@@ -7,14 +7,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // The review tests run a team of four members (Ann, Ben, Cat, Dan) managed
@@ -32,81 +28,14 @@ var (
 // rvStart is Monday 2026-11-23 09:00 in Berlin (ISO week 2026-W48).
 var rvStart = time.Date(2026, 11, 23, 9, 0, 0, 0, time.FixedZone("CET", 3600))
 
-// rvSent is one message the service sent.
-type rvSent struct {
-	to  bot.Address
-	msg bot.Message
-	key string
-}
-
-// rvMessenger records what the service sends.
-type rvMessenger struct {
-	mu   sync.Mutex
-	sent []rvSent
-}
-
-func (m *rvMessenger) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent = append(m.sent, rvSent{to: to, msg: msg, key: key})
-	return bot.MessageRef{Platform: to.Platform, ID: fmt.Sprintf("m%d", len(m.sent))}, nil
-}
-
-// dms returns the direct messages sent to id since the last call.
-func (m *rvMessenger) to(id bot.UserID) []rvSent {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []rvSent
-	for _, s := range m.sent {
-		if s.to.User == id {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func (m *rvMessenger) last(t *testing.T, id bot.UserID) string {
-	t.Helper()
-	list := m.to(id)
-	if len(list) == 0 {
-		t.Fatalf("no message to %s", id)
-	}
-	return bot.PlainText(list[len(list)-1].msg)
-}
-
-type rvHarness struct {
-	t     *testing.T
-	svc   *bot.Service
-	store bot.Store
-	clock *bot.ManualClock
-	out   *rvMessenger
-	n     int
-}
+// rvHarness is the service harness with the review team: Ann, Ben, Cat
+// and Dan managed by Mia, Ada a Pulse admin, Otto in no team.
+type rvHarness struct{ *harness }
 
 func newRVHarness(t *testing.T) *rvHarness {
 	t.Helper()
-	st := storetest.MustOpen(t)
-	h := &rvHarness{t: t, store: st, clock: bot.NewManualClock(rvStart), out: &rvMessenger{}}
-	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{rvAda}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.svc = svc
-	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", rvStart)
-	team.TimeZone = "Europe/Berlin"
-	team.Members = []bot.UserID{rvAnn, rvBen, rvCat, rvDan}
-	team.Managers = []bot.UserID{rvMia}
-	team.Values = []string{"ownership", "candor"}
-	if err := svc.ApplyTeam(context.Background(), team); err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range []bot.UserID{rvAnn, rvBen, rvCat, rvDan, rvMia, rvAda, rvOtto} {
-		name := strings.ToUpper(id.Local()[:1]) + id.Local()[1:]
-		if err := st.SavePerson(context.Background(), bot.Person{ID: id, Name: name}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return h
+	return &rvHarness{newTeamHarness(t, rvStart, []bot.UserID{rvAda}, []bot.UserID{rvAnn, rvBen, rvCat, rvDan},
+		[]bot.UserID{rvMia}, nil, nil, rvAnn, rvBen, rvCat, rvDan, rvMia, rvAda, rvOtto)}
 }
 
 // do sends a command as user in a direct chat and returns the response.

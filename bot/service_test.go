@@ -47,6 +47,16 @@ func (m *recordingMessenger) to(id bot.UserID) []sent {
 	return out
 }
 
+// last is the newest message sent to id, as plain text.
+func (m *recordingMessenger) last(t *testing.T, id bot.UserID) string {
+	t.Helper()
+	list := m.to(id)
+	if len(list) == 0 {
+		t.Fatalf("no message to %s", id)
+	}
+	return bot.PlainText(list[len(list)-1].msg)
+}
+
 type harness struct {
 	t     *testing.T
 	svc   *bot.Service
@@ -76,30 +86,39 @@ func mustZone(name string) *time.Location {
 }
 
 // newHarness gives a service on real Redis with a team "Growth": maya
-// manages, alice, bob and chen are members, admin is a Pulse admin.
+// manages, alice, bob and chen (who reads Chinese) are members, admin is a
+// Pulse admin.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newTeamHarness(t, monday, []bot.UserID{admin}, []bot.UserID{alice, bob, chen}, []bot.UserID{maya},
+		func(team *bot.Team) { team.KudosAllowance = 2 }, map[bot.UserID]bot.Locale{chen: bot.Chinese}, maya, alice, bob, chen, admin)
+}
+
+// newTeamHarness gives a service on real Redis, clock at start, with a
+// Berlin team "Growth" (values ownership and candor) and a profile, named
+// after its id, for each of people.
+func newTeamHarness(t *testing.T, start time.Time, admins, members, managers []bot.UserID, edit func(*bot.Team),
+	locales map[bot.UserID]bot.Locale, people ...bot.UserID) *harness {
+	t.Helper()
 	st := storetest.MustOpen(t)
-	h := &harness{t: t, store: st, clock: bot.NewManualClock(monday), out: &recordingMessenger{}}
-	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{admin}})
+	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &recordingMessenger{}}
+	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: admins})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.svc = svc
-	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", monday)
+	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", start)
 	team.TimeZone = "Europe/Berlin"
-	team.Members = []bot.UserID{alice, bob, chen}
-	team.Managers = []bot.UserID{maya}
+	team.Members, team.Managers = members, managers
 	team.Values = []string{"ownership", "candor"}
-	team.KudosAllowance = 2
+	if edit != nil {
+		edit(&team)
+	}
 	if err := svc.ApplyTeam(context.Background(), team); err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []bot.UserID{maya, alice, bob, chen, admin} {
-		p := bot.Person{ID: id, Name: strings.ToUpper(id.Local()[:1]) + id.Local()[1:]}
-		if id == chen {
-			p.Locale = bot.Chinese
-		}
+	for _, id := range people {
+		p := bot.Person{ID: id, Name: strings.ToUpper(id.Local()[:1]) + id.Local()[1:], Locale: locales[id]}
 		if err := st.SavePerson(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}

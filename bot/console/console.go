@@ -425,21 +425,27 @@ func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []b
 // notice, a digest). A key seen before returns the first send's reference
 // without printing again, as the real platforms' idempotent sends do.
 func (c *Console) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
+	return c.post(to, key, func() string { return bot.PlainText(msg) }), nil
+}
+
+// post prints body under the heading of to, once per key, and returns the
+// reference of the first post with that key.
+func (c *Console) post(to bot.Address, key string, body func() string) bot.MessageRef {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if key != "" {
 		if ref, ok := c.sent[key]; ok {
-			return ref, nil
+			return ref
 		}
 	}
 	c.seq++
 	head, channel := c.heading(to)
-	fmt.Fprintf(c.out, "%s\n%s\n", head, indent(bot.PlainText(msg)))
+	fmt.Fprintf(c.out, "%s\n%s\n", head, indent(body()))
 	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: channel, ID: "sent:" + c.session + ":" + strconv.Itoa(c.seq)}
 	if key != "" {
 		c.sent[key] = ref
 	}
-	return ref, nil
+	return ref
 }
 
 // heading says where a message Pulse sends goes, and names that conversation.

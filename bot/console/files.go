@@ -22,21 +22,7 @@ var _ bot.FileSender = (*Console)(nil)
 // the same heading as Send: a small text file inline, anything else saved
 // to a file whose path is printed. A key seen before does nothing again.
 func (c *Console) SendFile(_ context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if key != "" {
-		if ref, ok := c.sent[key]; ok {
-			return ref, nil
-		}
-	}
-	c.seq++
-	head, channel := c.heading(to)
-	fmt.Fprintf(c.out, "%s\n%s\n", head, indent(c.fileText(f)))
-	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: channel, ID: "sent:" + c.session + ":" + strconv.Itoa(c.seq)}
-	if key != "" {
-		c.sent[key] = ref
-	}
-	return ref, nil
+	return c.post(to, key, func() string { return c.fileText(f) }), nil
 }
 
 // printFile shows a reply's attachment, as SendFile does.

@@ -53,6 +53,11 @@
 // delivery queue and send limiter (claims.go, queue.go, ratelimit.go),
 // scorecard reads (scorecard.go) and reviews (review.go).
 //
+// The scheduler's keys (run claims and records, the delivery stream and its
+// markers, the shared rate limiter) are listed at the top of claims.go,
+// queue.go and ratelimit.go; feedback and review keys at the top of
+// review.go. They follow the same prefix and hash-tag rules.
+//
 // # Records
 //
 // Records are JSON with short field names and zero values left out (see

@@ -11,22 +11,10 @@ import (
 // The scheduler's scripts (claims, queue markers, rate limiter) keep their
 // KEYS in one Cluster slot too.
 func TestSchedulerScriptKeysShareOneSlot(t *testing.T) {
-	rdb, stop, err := StartEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	checker := &slotChecker{seen: map[string]bool{}}
-	rdb.AddHook(checker)
-	s := New(rdb, Options{})
+	s, checker, step := slotCheckedStore(t)
+	var err error
 	ctx := context.Background()
 	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
-	step := func(what string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	runs, q, rl := s.Runs(), s.Queue(), s.RateLimiter()
 	_, _, err = runs.Claim(ctx, RunRecord{ID: "r1", Job: bot.JobCheckInPrompt, TeamID: "eng", Status: RunPlanning,
 		Lease: now.Add(time.Minute)}, now, time.Hour, ClaimNew)

@@ -147,33 +147,41 @@ func (c *slotChecker) sameSlot(what string, keys []string) {
 	}
 }
 
-// TestScriptKeysShareOneSlot runs every write of the store and checks that
-// each script's KEYS, and each transaction's keys, hash to one Cluster slot,
-// and that every script was exercised.
-func TestScriptKeysShareOneSlot(t *testing.T) {
+// slotCheckedStore opens a store on the embedded server whose every script
+// and transaction is checked by the returned slotChecker, and a step func
+// that fails the test on an error.
+func slotCheckedStore(t *testing.T) (*Store, *slotChecker, func(what string, err error)) {
+	t.Helper()
 	rdb, stop, err := StartEmbedded()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	probe := &slotChecker{}
-	probe.sameSlot("probe", []string{"p:{team:a}:x", "p:{team:a}:y", "p:{team:b}:x"})
-	if len(probe.errors) != 1 {
-		t.Fatalf("the checker found %d slot errors in a probe with one", len(probe.errors))
-	}
 	checker := &slotChecker{seen: map[string]bool{}}
 	rdb.AddHook(checker)
-	s := New(rdb, Options{})
-	ctx := context.Background()
-	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	alice, bob := bot.UserID("slack:T1:alice"), bot.UserID("feishu:tk:ou_bob")
-	a := bot.AuditEntry{At: at, Actor: alice, Action: "x", Key: "ev"}
 	step := func(what string, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	return New(rdb, Options{}), checker, step
+}
+
+// TestScriptKeysShareOneSlot runs every write of the store and checks that
+// each script's KEYS, and each transaction's keys, hash to one Cluster slot,
+// and that every script was exercised.
+func TestScriptKeysShareOneSlot(t *testing.T) {
+	probe := &slotChecker{}
+	probe.sameSlot("probe", []string{"p:{team:a}:x", "p:{team:a}:y", "p:{team:b}:x"})
+	if len(probe.errors) != 1 {
+		t.Fatalf("the checker found %d slot errors in a probe with one", len(probe.errors))
+	}
+	s, checker, step := slotCheckedStore(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	alice, bob := bot.UserID("slack:T1:alice"), bot.UserID("feishu:tk:ou_bob")
+	a := bot.AuditEntry{At: at, Actor: alice, Action: "x", Key: "ev"}
 
 	team := bot.NewTeam("Eng", bot.PlatformSlack, "C1", at)
 	team.Members = []bot.UserID{alice, bob}

@@ -311,18 +311,10 @@ func (s *Service) formatValue(g Goal, v float64) string {
 	return FormatValue(v, g.Metric.Unit)
 }
 
-// FormatValue writes a number with its unit the way people typed it.
+// FormatValue writes a number with its unit the way people type it:
+// "2.6%", "¥500", "$12k", "120 orders".
 func FormatValue(v float64, unit string) string {
-	n := formatNumber(v)
-	switch unit {
-	case "":
-		return n
-	case "%", "k", "K", "m", "M":
-		return n + unit
-	case "¥", "$", "€", "£":
-		return unit + n
-	}
-	return n + " " + unit
+	return Value{Number: v, Unit: unit}.String()
 }
 
 func formatNumber(v float64) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -161,7 +162,7 @@ func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (
 func removeUsers(list, gone []UserID) []UserID {
 	out := list[:0:0]
 	for _, id := range list {
-		if !containsUser(gone, id) {
+		if !slices.Contains(gone, id) {
 			out = append(out, id)
 		}
 	}

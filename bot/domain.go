@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -157,29 +158,20 @@ func (t Team) Location() *time.Location {
 }
 
 // HasMember reports whether id is a member of the team.
-func (t Team) HasMember(id UserID) bool { return containsUser(t.Members, id) }
+func (t Team) HasMember(id UserID) bool { return slices.Contains(t.Members, id) }
 
 // HasManager reports whether id manages the team.
-func (t Team) HasManager(id UserID) bool { return containsUser(t.Managers, id) }
+func (t Team) HasManager(id UserID) bool { return slices.Contains(t.Managers, id) }
 
 // People returns members and managers without repeats, members first.
 func (t Team) People() []UserID {
 	out := append([]UserID(nil), t.Members...)
 	for _, m := range t.Managers {
-		if !containsUser(out, m) {
+		if !slices.Contains(out, m) {
 			out = append(out, m)
 		}
 	}
 	return out
-}
-
-func containsUser(list []UserID, id UserID) bool {
-	for _, x := range list {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 func loadLocation(name string) *time.Location {

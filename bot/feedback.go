@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -176,7 +177,7 @@ func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedb
 			}
 			break
 		}
-		if !containsUser(spec.Asked, id) {
+		if !slices.Contains(spec.Asked, id) {
 			spec.Asked = append(spec.Asked, id)
 		}
 	}
@@ -223,7 +224,7 @@ func (s *Service) requestFeedback(ctx context.Context, r *request, args string) 
 	if err != nil {
 		return Response{}, err
 	}
-	if containsUser(spec.Asked, r.actor.ID) {
+	if slices.Contains(spec.Asked, r.actor.ID) {
 		return Response{}, refuse("feedback_self", nil)
 	}
 	if spec.Anonymous && len(spec.Asked) < AnonymityFloor {
@@ -299,7 +300,7 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 	if err != nil {
 		return Response{}, fmt.Errorf("load request %s: %w", id, err)
 	}
-	if !containsUser(q.Asked, r.actor.ID) {
+	if !slices.Contains(q.Asked, r.actor.ID) {
 		return Response{}, refuse("feedback_not_asked", map[string]any{"ID": q.ID})
 	}
 	team, err := s.store.GetTeam(ctx, q.TeamID)

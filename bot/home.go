@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strconv"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) homeTeamFields(ctx context.Context, r *request, t Team) Fields
 	received := 0
 	if list, err := s.periodKudos(ctx, r, []Team{t}, currentPeriod(t, r.now)); err == nil {
 		for _, k := range list {
-			if containsUser(k.To, r.actor.ID) {
+			if slices.Contains(k.To, r.actor.ID) {
 				received++
 			}
 		}

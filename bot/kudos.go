@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -214,7 +215,7 @@ func (s *Service) myKudos(ctx context.Context, r *request, args string) (Respons
 			given = append(given, k)
 			ids = append(ids, k.To...)
 		}
-		if containsUser(k.To, r.actor.ID) {
+		if slices.Contains(k.To, r.actor.ID) {
 			received = append(received, k)
 			ids = append(ids, k.From)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,7 +149,7 @@ func (s *Service) reviewRole(p reviewPlace, actor UserID) (string, bool) {
 		return RoleSelf, true
 	case p.team.HasManager(actor):
 		return RoleManager, true
-	case containsUser(p.sheet.Peers, actor):
+	case slices.Contains(p.sheet.Peers, actor):
 		return RolePeer, true
 	}
 	return "", false
@@ -327,7 +328,7 @@ func mentions(args, usageKey string) ([]UserID, error) {
 			}
 			return nil, refuse(usageKey, nil)
 		}
-		if !containsUser(out, id) {
+		if !slices.Contains(out, id) {
 			out = append(out, id)
 		}
 	}
@@ -357,7 +358,7 @@ func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (
 	if len(peers) == 0 || len(peers) > p.cycle.Peers {
 		return Response{}, refuse("review_nominate_count", map[string]any{"Max": p.cycle.Peers})
 	}
-	if containsUser(peers, r.actor.ID) {
+	if slices.Contains(peers, r.actor.ID) {
 		return Response{}, refuse("review_nominate_self", nil)
 	}
 	if !p.sheet.Approved.IsZero() {
@@ -422,7 +423,7 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 	if len(peers) == 0 {
 		return Response{}, refuse("review_nothing_to_approve", nil)
 	}
-	if containsUser(peers, p.sheet.Person) || len(peers) > MaxReviewPeers {
+	if slices.Contains(peers, p.sheet.Person) || len(peers) > MaxReviewPeers {
 		return Response{}, refuse("review_approve_usage", nil)
 	}
 	if !p.sheet.Released.IsZero() {
@@ -1009,7 +1010,7 @@ func (s *Service) peerReviewsOwed(ctx context.Context, r *request) ([]Block, err
 		}
 		answers := answersOf(all)
 		for _, sh := range sheets {
-			if containsUser(sh.Peers, r.actor.ID) && sh.Released.IsZero() && !answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {
+			if slices.Contains(sh.Peers, r.actor.ID) && sh.Released.IsZero() && !answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {
 				owed = append(owed, sh.Person)
 			}
 		}

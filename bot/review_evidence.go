@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		return Evidence{}, fmt.Errorf("kudos of %s: %w", team.ID, err)
 	}
 	for _, k := range kudos {
-		if containsUser(k.To, person) {
+		if slices.Contains(k.To, person) {
 			ev.KudosReceived++
 			for _, v := range k.Values {
 				ev.Values[v]++

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -618,7 +619,7 @@ func (b scorecardBuilder) activityCounts(w week) (updates, kudos int) {
 		}
 	}
 	for _, k := range b.data.Kudos {
-		if !k.At.Before(w.from) && k.At.Before(w.to) && (b.person == "" || k.From == b.person || containsUser(k.To, b.person)) {
+		if !k.At.Before(w.from) && k.At.Before(w.to) && (b.person == "" || k.From == b.person || slices.Contains(k.To, b.person)) {
 			kudos++
 		}
 	}
@@ -629,7 +630,7 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 	sc.KudosGiven, sc.KudosReceived, sc.Values = map[UserID]int{}, map[UserID]int{}, map[string]int{}
 	people := b.team.People()
 	for _, k := range b.data.Kudos {
-		if k.At.Before(sc.From) || (b.person != "" && k.From != b.person && !containsUser(k.To, b.person)) {
+		if k.At.Before(sc.From) || (b.person != "" && k.From != b.person && !slices.Contains(k.To, b.person)) {
 			continue
 		}
 		sc.KudosTotal++
@@ -641,9 +642,9 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 			if b.person == "" || to == b.person {
 				sc.KudosReceived[to]++
 			}
-			if !containsUser(people, to) {
+			if !slices.Contains(people, to) {
 				crossed = true
-				if !containsUser(sc.Outsiders, to) {
+				if !slices.Contains(sc.Outsiders, to) {
 					sc.Outsiders = append(sc.Outsiders, to)
 				}
 			}

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -181,13 +182,13 @@ func trendSparkline(points []TrendPoint) string {
 func (s *Service) personStatus(r *request, sc Scorecard, id UserID) string {
 	key := "sc_status_missing"
 	switch {
-	case !containsUser(sc.Answered, id) && !containsUser(sc.Skipped, id) && !containsUser(sc.Away, id) && !containsUser(sc.Missing, id):
+	case !slices.Contains(sc.Answered, id) && !slices.Contains(sc.Skipped, id) && !slices.Contains(sc.Away, id) && !slices.Contains(sc.Missing, id):
 		return "—" // not a member: managers owe no check-in
-	case containsUser(sc.Answered, id):
+	case slices.Contains(sc.Answered, id):
 		key = "sc_status_answered"
-	case containsUser(sc.Skipped, id):
+	case slices.Contains(sc.Skipped, id):
 		key = "sc_status_skipped"
-	case containsUser(sc.Away, id):
+	case slices.Contains(sc.Away, id):
 		key = "sc_status_away"
 	}
 	out := s.t(r, key, nil)

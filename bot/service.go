@@ -100,6 +100,9 @@ type request struct {
 	locale Locale
 	teams  []Team
 	loaded bool
+	// channel is the team of the event's channel, looked up once (see channelTeam).
+	channel       Team
+	channelLoaded bool
 }
 
 // Handle answers one event. The error is for logging: the Response already
@@ -203,8 +206,15 @@ func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
 	if r.ev.Direct || r.ev.Channel == "" {
 		return Team{}, false
 	}
-	t, err := s.store.TeamByChannel(ctx, r.ev.Platform, r.ev.Channel)
-	return t, err == nil
+	if !r.channelLoaded {
+		t, err := s.store.TeamByChannel(ctx, r.ev.Platform, r.ev.Channel)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			s.log.Warn().Err(err).Str("channel", r.ev.Channel).Msg("look up the channel's team")
+			return Team{}, false
+		}
+		r.channel, r.channelLoaded = t, true
+	}
+	return r.channel, r.channel.ID != ""
 }
 
 // dispatch routes an event to its handler.

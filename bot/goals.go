@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // maxUpdateRetries bounds how often an update is retried when another
@@ -42,7 +44,7 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 		return Response{}, err
 	}
 	loc := personLocation(r.actor, team)
-	spec, err := ParseGoalSpec(args, r.now, loc)
+	spec, err := parse.ParseGoalSpec(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
 	}
@@ -66,7 +68,7 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 }
 
 // goalFromSpec checks a parsed "/goal new" against the rules and builds the goal.
-func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec GoalSpec, loc *time.Location) (Goal, error) {
+func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec parse.GoalSpec, loc *time.Location) (Goal, error) {
 	today := startOfDay(r.now, loc)
 	if !spec.Due.IsZero() && spec.Due.Before(today) {
 		return Goal{}, refuse("error_date_past", map[string]any{"Date": spec.Due.Format("2006-01-02")})
@@ -110,7 +112,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 
 // applyGoalOwner sets who owns a new goal: the actor, a person they manage,
 // or a team they manage.
-func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec GoalSpec) error {
+func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec parse.GoalSpec) error {
 	switch {
 	case spec.ForTeam != "":
 		owner, err := s.resolveTeam(ctx, r, spec.ForTeam)
@@ -121,7 +123,7 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 			return refuse("error_not_manager", map[string]any{"Team": owner.Name})
 		}
 		g.Owner, g.OwnerTeam, g.TeamID = "", owner.ID, owner.ID
-	case spec.ForPerson != "" && spec.ForPerson != r.actor.ID:
+	case spec.ForPerson != "" && UserID(spec.ForPerson) != r.actor.ID:
 		team, err := s.store.GetTeam(ctx, g.TeamID)
 		if err != nil {
 			return fmt.Errorf("load team %s: %w", g.TeamID, err)
@@ -129,10 +131,10 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 		if !s.canManage(team, r.actor.ID) {
 			return refuse("error_goal_for_other", nil)
 		}
-		if _, err := s.ensurePeople(ctx, r, []UserID{spec.ForPerson}); err != nil {
+		if _, err := s.ensurePeople(ctx, r, []UserID{UserID(spec.ForPerson)}); err != nil {
 			return err
 		}
-		g.Owner = spec.ForPerson
+		g.Owner = UserID(spec.ForPerson)
 	}
 	return nil
 }
@@ -184,14 +186,14 @@ func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goa
 
 // goalUpdate records progress: "/goal G7 2.6% on track note" or "G7 2.6% note" in chat.
 func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Response, error) {
-	spec, err := ParseProgress(args)
+	spec, err := parse.ParseProgress(args)
 	if err != nil {
 		return Response{}, err
 	}
 	return s.recordProgress(ctx, r, spec)
 }
 
-func (s *Service) recordProgress(ctx context.Context, r *request, spec ProgressSpec) (Response, error) {
+func (s *Service) recordProgress(ctx context.Context, r *request, spec parse.ProgressSpec) (Response, error) {
 	for attempt := 0; ; attempt++ {
 		g, err := s.goalForChange(ctx, r, spec.GoalID)
 		if err != nil {
@@ -223,7 +225,7 @@ func (g *Goal) apply(u Update) {
 }
 
 // buildUpdate turns a typed value into the goal's new value, checking units and ranges.
-func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, error) {
+func (s *Service) buildUpdate(r *request, g Goal, spec parse.ProgressSpec) (Update, error) {
 	if g.State != GoalOpen {
 		return Update{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 	}
@@ -240,7 +242,7 @@ func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, er
 	}
 	note := spec.Note
 	return Update{
-		GoalID: g.ID, TeamID: g.TeamID, Value: value, Previous: g.Current, Stated: spec.Status,
+		GoalID: g.ID, TeamID: g.TeamID, Value: value, Previous: g.Current, Stated: Status(spec.Status),
 		Note: note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
 	}, nil
 }
@@ -322,7 +324,7 @@ func formatNumber(v float64) string {
 }
 
 func (s *Service) goalList(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	var goals []Goal
 	var title string
 	switch {
@@ -438,7 +440,7 @@ func containsTeam(teams []Team, id string) bool {
 }
 
 func (s *Service) goalShow(ctx context.Context, r *request, args string) (Response, error) {
-	id, ok := GoalID(strings.TrimSpace(args))
+	id, ok := parse.GoalID(strings.TrimSpace(args))
 	if !ok {
 		return Response{}, refuse("goal_show_usage", nil)
 	}
@@ -512,11 +514,11 @@ func sparkline(vals []float64) string {
 }
 
 func (s *Service) goalClose(ctx context.Context, r *request, args string, state GoalState) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) == 0 {
 		return Response{}, refuse("goal_close_usage", nil)
 	}
-	id, ok := GoalID(toks[0])
+	id, ok := parse.GoalID(toks[0])
 	if !ok {
 		return Response{}, refuse("goal_close_usage", nil)
 	}
@@ -535,11 +537,11 @@ func (s *Service) goalClose(ctx context.Context, r *request, args string, state 
 }
 
 func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 3 {
 		return Response{}, refuse("goal_edit_usage", nil)
 	}
-	id, ok := GoalID(toks[0])
+	id, ok := parse.GoalID(toks[0])
 	if !ok {
 		return Response{}, refuse("goal_edit_usage", nil)
 	}
@@ -567,13 +569,13 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 	loc := personLocation(r.actor, team)
 	switch field {
 	case "title", "标题":
-		spec, err := ParseGoalSpec(value, r.now, loc)
+		spec, err := parse.ParseGoalSpec(value, r.now, loc)
 		if err != nil {
 			return err
 		}
 		g.Title = spec.Title
 	case "target", "目标值":
-		v, _, err := ParseValueWithUnit(toks)
+		v, _, err := parse.ParseValueWithUnit(toks)
 		if err != nil {
 			return err
 		}
@@ -587,7 +589,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 			g.Metric.Target, g.Metric.Unit = v.Number, firstNonEmpty(v.Unit, g.Metric.Unit)
 		}
 	case "due", "截止":
-		d, _, err := ParseDate(toks, r.now, loc)
+		d, _, err := parse.ParseDate(toks, r.now, loc)
 		if err != nil {
 			return err
 		}
@@ -596,7 +598,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Due = d
 	case "parent", "上级":
-		pid, ok := GoalID(value)
+		pid, ok := parse.GoalID(value)
 		if !ok || pid == g.ID {
 			return refuse("goal_edit_usage", nil)
 		}
@@ -622,7 +624,7 @@ func firstNonEmpty(vals ...string) string {
 // afterTokens returns the text after the first n tokens.
 func afterTokens(text string, n int) string {
 	rest := strings.TrimSpace(text)
-	for _, tok := range Tokens(text)[:n] {
+	for _, tok := range parse.Tokens(text)[:n] {
 		i := strings.Index(rest, tok)
 		if i < 0 {
 			return rest

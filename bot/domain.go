@@ -1,11 +1,11 @@
 package bot
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Platform names a chat platform. It is the first part of every UserID.

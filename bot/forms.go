@@ -1,11 +1,11 @@
 package bot
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // kudosForm asks for kudos as a form: recipients, message, values.

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Response, error) {

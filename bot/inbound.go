@@ -5,12 +5,12 @@ package bot
 // a mention the platform did not make.
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"context"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // cleanEvent cleans the text of an event once on the way in: control

@@ -1,12 +1,12 @@
 package bot
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"context"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Writing reviews: the form, the one-answer-at-a-time dialogue, submitting.

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"github.com/pulse-bot/pulse/bot/parse"
-
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // MaxTextLength is the longest text Pulse accepts in one command or answer.

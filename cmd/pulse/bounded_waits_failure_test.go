@@ -100,7 +100,9 @@ func TestSlowBodiesAreCutByTheReadTimeout(t *testing.T) {
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 
-	ctx, stop := context.WithTimeout(context.Background(), 30*time.Second)
+	// Without a read timeout a trickling client holds its connection as
+	// long as it likes: past this deadline the test fails.
+	ctx, stop := context.WithTimeout(context.Background(), 60*time.Second)
 	defer stop()
 	var wg sync.WaitGroup
 	closedIn := make(chan time.Duration, slowConns)
@@ -128,15 +130,15 @@ func TestSlowBodiesAreCutByTheReadTimeout(t *testing.T) {
 		t.Fatalf("%d of %d slow connections cut, %d bodies read whole", n, slowConns, complete)
 	}
 	// Each is cut once its read deadline passes; the bound leaves room for
-	// 500 connections on a loaded two-core machine, far below the 45 s+
-	// such connections used to stay open.
-	if bound := limits.Read + 5*time.Second; worst > bound {
+	// 500 connections on a loaded two-core machine, below the 45 s+ such
+	// connections used to stay open.
+	if bound := limits.Read + 20*time.Second; worst > bound {
 		t.Fatalf("the slowest connection was cut after %s, want within %s", worst.Round(time.Millisecond), bound)
 	}
 	t.Logf("%d slow connections cut, the slowest after %s; %d handlers saw a cut body", n, worst.Round(time.Millisecond), cut)
 }
 
-// slowBody declares a 1 MB body and trickles it a byte every 50 ms until
+// slowBody declares a 1 MB body and trickles it a byte every 200 ms until
 // the server closes the connection; it returns how long that took.
 func slowBody(ctx context.Context, addr string) (time.Duration, error) {
 	var d net.Dialer
@@ -155,7 +157,7 @@ func slowBody(ctx context.Context, addr string) (time.Duration, error) {
 		// Whatever the server answers, the connection must end.
 		_, _ = io.Copy(io.Discard, bufio.NewReader(conn))
 	}()
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		select {

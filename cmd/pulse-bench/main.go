@@ -270,12 +270,22 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// cleanup deletes the bench's keys.
+// cleanup deletes the bench's keys, a page of SCAN per UNLINK.
 func cleanup(rdb *redis.Client, prefix string) {
 	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		rdb.Unlink(ctx, iter.Val())
+	var cursor uint64
+	for {
+		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 1000).Result()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pulse-bench: clean up:", err)
+			return
+		}
+		if len(keys) > 0 {
+			rdb.Unlink(ctx, keys...)
+		}
+		if cursor = next; cursor == 0 {
+			return
+		}
 	}
 }
 

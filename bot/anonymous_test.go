@@ -38,8 +38,8 @@ func TestAnonymousAnswersCannotBeLinkedToAnyone(t *testing.T) {
 
 			// The requester: no message per answer; a batch only from three.
 			var toAnn []string
-			for _, m := range h.out.to(rvAnn) {
-				toAnn = append(toAnn, bot.PlainText(m.msg))
+			for _, m := range h.out.To(rvAnn) {
+				toAnn = append(toAnn, bot.PlainText(m.Msg))
 			}
 			wantMsgs := 0
 			if n >= bot.AnonymityFloor {

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +100,7 @@ func (b *browser) session(t *testing.T, base string) *tab {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(cancelTimeout)
 	return &tab{b: b, ctx: ctx, base: base}
 }
@@ -185,16 +186,31 @@ func linkFromSlack(t *testing.T, p *replica, slack *wireSlack, user string, n in
 // seenLinks are the links the test already took from the DMs.
 var seenLinks []string
 
-// seedWebData fills the teams through the core, as chat would.
+// seedWebData fills the teams through the core, as chat would, over the
+// last seven weeks: goals and their weekly progress, check-ins with moods,
+// kudos; then an anonymous feedback request with three answers and a
+// review cycle. The teams are created seven weeks ago (serve keeps that
+// when it applies the team file).
 func seedWebData(t *testing.T, st *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := bot.NewService(bot.Config{Store: st, Clock: bot.SystemClock{}, Admins: []bot.UserID{"slack:T1:UADMIN"}})
+	now := time.Now().UTC()
+	clock := bot.NewManualClock(now.AddDate(0, 0, -7*7))
+	svc, err := bot.NewService(bot.Config{Store: st, Clock: clock, Admins: []bot.UserID{"slack:T1:UADMIN"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	growth := bot.NewTeam("Growth", bot.PlatformSlack, "C0123", clock.Now())
+	growth.Members, growth.Managers = []bot.UserID{"slack:T1:U1", "slack:T1:U2", "slack:T1:U3"}, []bot.UserID{"slack:T1:UM"}
+	design := bot.NewTeam("Design", bot.PlatformSlack, "C0456", clock.Now())
+	design.Members, design.Managers = []bot.UserID{"slack:T1:UD1"}, []bot.UserID{"slack:T1:UDM"}
+	for _, team := range []bot.Team{growth, design} {
+		if err := svc.ApplyTeam(ctx, team); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n := 0
-	say := func(user, text string) bot.Response {
+	say := func(user, text string) {
 		t.Helper()
 		n++
 		id := bot.UserID("slack:T1:" + user)
@@ -202,15 +218,31 @@ func seedWebData(t *testing.T, st *store.Store) {
 			User: id, Profile: bot.Profile{Name: user, TimeZone: "UTC"}, Channel: "D" + user, Direct: true, Text: text,
 			Names: map[bot.UserID]string{"slack:T1:U1": "U1", "slack:T1:U2": "U2", "slack:T1:U3": "U3", "slack:T1:UM": "UM"}})
 		if err != nil {
-			t.Fatalf("%s: %q: %v", user, text, err)
+			t.Fatalf("%s: %q: %v (%s)", user, text, err, bot.PlainText(resp.Reply))
 		}
-		return resp
 	}
-	say("U1", "/goal new Ship checkout from 0 to 10 orders by 2027-03-31")
-	say("U1", "/goal G1 4 first orders in")
-	say("U2", "/goal new Grow signups from 100 to 200 signups by 2027-03-31")
-	say("UD1", "/goal new Design system from 0 to 100 % by 2027-03-31")
-	say("U2", "/kudos <@slack:T1:U1> great checkout demo #teamwork")
+	for w := 6; w >= 0; w-- {
+		clock.Set(now.AddDate(0, 0, -7*w))
+		if w == 6 {
+			say("U1", "/goal new Ship checkout from 0 to 10 orders by 2027-03-31")
+			say("U2", "/goal new Grow signups from 100 to 200 signups by 2027-03-31")
+			say("UD1", "/goal new Design system from 0 to 100 % by 2027-03-31")
+			continue
+		}
+		say("U1", fmt.Sprintf("/goal G1 %d orders so far", 6-w))
+		say("U2", fmt.Sprintf("/goal G2 %d", 100+10*(6-w)))
+		say("U2", "/kudos <@slack:T1:U1> great checkout demo #teamwork")
+		for i, u := range []string{"U1", "U2", "U3"} {
+			if w == 3 && u == "U3" {
+				continue // one missed week
+			}
+			say(u, "/checkin")
+			say(u, "shipped step "+strconv.Itoa(6-w))
+			say(u, "next step")
+			say(u, "none")
+			say(u, strconv.Itoa(3+(i+w)%3))
+		}
+	}
 	say("U1", "/feedback request <@slack:T1:U2> <@slack:T1:U3> <@slack:T1:UM> about the launch anonymous")
 	for _, u := range []string{"U2", "U3", "UM"} {
 		say(u, "/feedback answer FR1 secret words from "+strings.ToLower(u))
@@ -223,15 +255,15 @@ func TestWebViewInABrowser(t *testing.T) {
 	env, st := replicaEnv(t, slack.url())
 	env["PULSE_ADMINS"] = "slack:T1:UADMIN"
 	env["PULSE_CONFIG"] = writeFile(t, "teams.yaml", webTeams)
-	p := startReplica(t, env)
 	seedWebData(t, st)
+	p := startReplica(t, env)
 	b := newBrowser(t)
 
 	// A member: their own page, the company tree; no team page, no anonymous authors.
 	alice := b.session(t, p.base)
 	aliceLink := linkFromSlack(t, p, slack, "U1", 1)
 	page := alice.signIn(t, aliceLink)
-	assertContains(t, page, "U1's page", "G1", "Ship checkout", "4 orders", "great checkout demo", "secret words from u2", "secret words from u3")
+	assertContains(t, page, "U1's page", "G1", "Ship checkout", "6 orders", "great checkout demo", "secret words from u2", "secret words from u3")
 	feedback := alice.text(t, "#feedback")
 	for _, author := range []string{"U2", "U3", "UM"} {
 		if strings.Contains(feedback, author) {
@@ -265,7 +297,7 @@ func TestWebViewInABrowser(t *testing.T) {
 	maya := b.session(t, p.base)
 	maya.signIn(t, linkFromSlack(t, p, slack, "UM", 2))
 	team := maya.open(t, "/app/team/growth")
-	assertContains(t, team, "Growth", "Scorecard", "Trends (weeks shown: 1)", "Ship checkout", "Grow signups", "H2 review")
+	assertContains(t, team, "Growth", "Scorecard", "Trends (weeks shown: 8)", "Ship checkout", "Grow signups", "H2 review", "3/3", "2/3")
 	if strings.Contains(team, "Design system") {
 		t.Errorf("the Growth scorecard shows Design's goal:\n%s", team)
 	}

@@ -77,9 +77,9 @@ func (s *Service) AuditWebSignIn(ctx context.Context, person UserID, detail stri
 	return nil
 }
 
-// Viewer is a signed-in person as the web view needs them: their language
+// WebUser is a signed-in person as the web view needs them: their language
 // and zone (as chat uses them), and the teams whose team page they may open.
-type Viewer struct {
+type WebUser struct {
 	Person Person
 	Locale Locale
 	Zone   *time.Location
@@ -120,21 +120,21 @@ func (s *Service) viewRequest(ctx context.Context, id UserID) (*request, error) 
 	return r, nil
 }
 
-// WebViewer loads the signed-in person.
-func (s *Service) WebViewer(ctx context.Context, id UserID) (Viewer, error) {
+// WebUser loads the signed-in person.
+func (s *Service) WebUser(ctx context.Context, id UserID) (WebUser, error) {
 	r, err := s.viewRequest(ctx, id)
 	if err != nil {
-		return Viewer{}, err
+		return WebUser{}, err
 	}
-	return s.viewerOf(ctx, r)
+	return s.webUserOf(ctx, r)
 }
 
-func (s *Service) viewerOf(ctx context.Context, r *request) (Viewer, error) {
+func (s *Service) webUserOf(ctx context.Context, r *request) (WebUser, error) {
 	teams, err := s.teamsOf(ctx, r)
 	if err != nil {
-		return Viewer{}, err
+		return WebUser{}, err
 	}
-	v := Viewer{Person: r.actor, Locale: r.locale, Admin: s.isAdmin(r.actor.ID), Teams: teams, Zone: time.UTC}
+	v := WebUser{Person: r.actor, Locale: r.locale, Admin: s.isAdmin(r.actor.ID), Teams: teams, Zone: time.UTC}
 	if len(teams) > 0 {
 		v.Zone = personLocation(r.actor, teams[0])
 	} else if r.actor.TimeZone != "" {
@@ -143,7 +143,7 @@ func (s *Service) viewerOf(ctx context.Context, r *request) (Viewer, error) {
 	candidates := teams
 	if v.Admin {
 		if candidates, err = s.store.ListTeams(ctx); err != nil {
-			return Viewer{}, fmt.Errorf("list teams: %w", err)
+			return WebUser{}, fmt.Errorf("list teams: %w", err)
 		}
 	}
 	for _, t := range candidates {
@@ -164,8 +164,8 @@ type GoalView struct {
 
 // MyPage is what the person's own page shows.
 type MyPage struct {
-	Viewer Viewer
-	Goals  []GoalView
+	User  WebUser
+	Goals []GoalView
 	// KudosReceived and KudosGiven are the last weeks' kudos, newest first.
 	KudosReceived, KudosGiven []Kudos
 	// CheckIns are the person's check-ins of the last weeks, newest first.
@@ -182,11 +182,11 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 	if err != nil {
 		return MyPage{}, err
 	}
-	v, err := s.viewerOf(ctx, r)
+	v, err := s.webUserOf(ctx, r)
 	if err != nil {
 		return MyPage{}, err
 	}
-	page := MyPage{Viewer: v}
+	page := MyPage{User: v}
 	from := r.now.AddDate(0, 0, -7*weeks)
 	people := []UserID{id}
 	for _, t := range v.Teams {
@@ -252,7 +252,7 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 // renders it, the figures it is built from, and one scorecard per week of
 // the trend, oldest first.
 type TeamPage struct {
-	Viewer    Viewer
+	User      WebUser
 	Team      Team
 	Scorecard Scorecard
 	Message   Message
@@ -276,7 +276,7 @@ func (s *Service) WebTeamPage(ctx context.Context, id UserID, teamID, period str
 	if err != nil {
 		return TeamPage{}, err
 	}
-	v, err := s.viewerOf(ctx, r)
+	v, err := s.webUserOf(ctx, r)
 	if err != nil {
 		return TeamPage{}, err
 	}
@@ -285,7 +285,7 @@ func (s *Service) WebTeamPage(ctx context.Context, id UserID, teamID, period str
 	if err != nil {
 		return TeamPage{}, err
 	}
-	page := TeamPage{Viewer: v, Team: team}
+	page := TeamPage{User: v, Team: team}
 	sc, _, err := s.buildScorecard(ctx, team, p, "", r.now)
 	if err != nil {
 		return TeamPage{}, err
@@ -350,9 +350,9 @@ type CompanyNode struct {
 
 // Company is the alignment tree of every team's open goals, as `/goal tree` shows it.
 type Company struct {
-	Viewer Viewer
-	Teams  []Team
-	Roots  []*CompanyNode
+	User  WebUser
+	Teams []Team
+	Roots []*CompanyNode
 }
 
 // CompanyGoalStore is the optional batched read the company page uses: every
@@ -399,7 +399,7 @@ func (s *Service) WebCompany(ctx context.Context, id UserID) (Company, error) {
 	}
 	r.teams, r.loaded = mine, true
 	r.locale = s.localeFor(ctx, r)
-	v := Viewer{Person: me, Locale: r.locale, Admin: s.isAdmin(id), Teams: mine, Zone: time.UTC}
+	v := WebUser{Person: me, Locale: r.locale, Admin: s.isAdmin(id), Teams: mine, Zone: time.UTC}
 	if len(mine) > 0 {
 		v.Zone = personLocation(me, mine[0])
 	}
@@ -425,7 +425,7 @@ func (s *Service) WebCompany(ctx context.Context, id UserID) (Company, error) {
 		}
 		return n
 	}
-	c := Company{Viewer: v, Teams: teams}
+	c := Company{User: v, Teams: teams}
 	for _, g := range tree.roots {
 		c.Roots = append(c.Roots, build(g))
 	}
@@ -461,25 +461,25 @@ type TeamReviews struct {
 
 // WebReviews lists the open review cycles, with their progress, of every
 // team whose status the person may read (`/review status`: managers, admins).
-func (s *Service) WebReviews(ctx context.Context, id UserID) (Viewer, []TeamReviews, error) {
+func (s *Service) WebReviews(ctx context.Context, id UserID) (WebUser, []TeamReviews, error) {
 	r, err := s.viewRequest(ctx, id)
 	if err != nil {
-		return Viewer{}, nil, err
+		return WebUser{}, nil, err
 	}
-	v, err := s.viewerOf(ctx, r)
+	v, err := s.webUserOf(ctx, r)
 	if err != nil {
-		return Viewer{}, nil, err
+		return WebUser{}, nil, err
 	}
 	var out []TeamReviews
 	for _, t := range v.Managed {
 		if _, open, err := s.activeCycle(ctx, t.ID); err != nil {
-			return Viewer{}, nil, err
+			return WebUser{}, nil, err
 		} else if !open {
 			continue
 		}
 		resp, err := s.reviewStatus(ctx, r, "team "+t.ID)
 		if err != nil {
-			return Viewer{}, nil, err
+			return WebUser{}, nil, err
 		}
 		out = append(out, TeamReviews{Team: t, Message: resp.Reply})
 	}

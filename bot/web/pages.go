@@ -25,7 +25,7 @@ const (
 )
 
 // frame is the part of every signed-in page: language, zone, menu, CSRF token.
-func (s *Server) frame(v bot.Viewer, sess viewer, current, title string) pageData {
+func (s *Server) frame(v bot.WebUser, sess viewer, current, title string) pageData {
 	d := pageData{cat: s.svc.Catalog(), zone: v.Zone, Locale: v.Locale, Title: title, CSRF: csrfToken(sess.session)}
 	d.Nav = append(d.Nav, navLink{Href: "/app/", Label: d.T("web_nav_my"), Current: current == "my"})
 	if len(v.Managed) <= navTeams {
@@ -60,8 +60,8 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request, sess viewer) {
 		s.fail(w, requestLocale(r), err)
 		return
 	}
-	d := s.frame(page.Viewer, sess, "my", "")
-	d.Title = d.T("web_my_title", "Name", page.Viewer.Person.Name)
+	d := s.frame(page.User, sess, "my", "")
+	d.Title = d.T("web_my_title", "Name", page.User.Person.Name)
 	view := myView{MyPage: page}
 	for _, g := range page.Goals {
 		view.Goals = append(view.Goals, s.goalRow(d, g))
@@ -131,7 +131,7 @@ func (s *Server) loadTeam(w http.ResponseWriter, r *http.Request, sess viewer) (
 	page, err := s.svc.WebTeamPage(r.Context(), sess.id, r.PathValue("team"), r.URL.Query().Get("week"), weeks)
 	if err != nil {
 		l := requestLocale(r)
-		if v, verr := s.svc.WebViewer(r.Context(), sess.id); verr == nil {
+		if v, verr := s.svc.WebUser(r.Context(), sess.id); verr == nil {
 			l = v.Locale
 		}
 		s.fail(w, l, err)
@@ -145,7 +145,7 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, sess viewer) {
 	if !ok {
 		return
 	}
-	d := s.frame(page.Viewer, sess, "team:"+page.Team.ID, "")
+	d := s.frame(page.User, sess, "team:"+page.Team.ID, "")
 	d.Title = d.T("web_team_title", "Team", page.Team.Name, "Period", page.Scorecard.Period)
 	view := teamView{TeamPage: page, Period: page.Scorecard.Period, Weeks: strconv.Itoa(weeks), WeekOptions: []int{4, 13, 26, 52},
 		Scorecard: viewOf(page.Message), Reviews: viewOf(page.Reviews), Rows: figureRows(page.Trend)}
@@ -283,13 +283,13 @@ func (s *Server) companyPage(w http.ResponseWriter, r *http.Request, sess viewer
 		s.fail(w, requestLocale(r), err)
 		return
 	}
-	d := s.frame(c.Viewer, sess, "company", "")
+	d := s.frame(c.User, sess, "company", "")
 	d.Title = d.T("web_company_title")
 	q := r.URL.Query()
 	view := companyView{Filter: companyFilter{Team: q.Get("team"), Owner: strings.TrimSpace(q.Get("owner")), Status: q.Get("status"), Due: q.Get("due")},
 		Teams: c.Teams, Managed: map[string]bool{}, Statuses: []bot.Status{bot.OnTrack, bot.AtRisk, bot.OffTrack}}
 	if view.Filter.Due != "" {
-		due, err := time.ParseInLocation("2006-01-02", view.Filter.Due, c.Viewer.Zone)
+		due, err := time.ParseInLocation("2006-01-02", view.Filter.Due, c.User.Zone)
 		if err != nil {
 			view.Bad = d.T("web_filter_due_bad")
 			view.Filter.Due = ""
@@ -297,7 +297,7 @@ func (s *Server) companyPage(w http.ResponseWriter, r *http.Request, sess viewer
 			view.Filter.due = due.AddDate(0, 0, 1)
 		}
 	}
-	for _, t := range c.Viewer.Managed {
+	for _, t := range c.User.Managed {
 		view.Managed[t.ID] = true
 	}
 	var build func(n *bot.CompanyNode) (nodeView, bool)

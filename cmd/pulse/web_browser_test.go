@@ -227,10 +227,12 @@ func seedWebData(t *testing.T, st *store.Store) {
 			say("U1", "/goal new Ship checkout from 0 to 10 orders by 2027-03-31")
 			say("U2", "/goal new Grow signups from 100 to 200 signups by 2027-03-31")
 			say("UD1", "/goal new Design system from 0 to 100 % by 2027-03-31")
+			say("U3", "/goal new Checkout page from 0 to 100 % by 2027-02-28 under G1")
 			continue
 		}
 		say("U1", fmt.Sprintf("/goal G1 %d orders so far", 6-w))
 		say("U2", fmt.Sprintf("/goal G2 %d", 100+10*(6-w)))
+		say("U3", fmt.Sprintf("/goal G4 %d%%", 12*(6-w)))
 		say("U2", "/kudos <@slack:T1:U1> great checkout demo #teamwork")
 		for i, u := range []string{"U1", "U2", "U3"} {
 			if w == 3 && u == "U3" {
@@ -278,7 +280,7 @@ func TestWebViewInABrowser(t *testing.T) {
 	}
 	alice.shot(t, "member-team-refused")
 	company := alice.open(t, "/app/company")
-	assertContains(t, company, "G1", "G2", "G3", "Ship checkout", "Design system")
+	assertContains(t, company, "G1", "G2", "G3", "Ship checkout", "Design system", "Checkout page", "rolled up")
 	alice.shot(t, "member-company")
 	if nav := alice.text(t, "nav"); strings.Contains(nav, "Reviews") {
 		t.Errorf("a member's menu offers review status: %q", nav)

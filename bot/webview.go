@@ -10,11 +10,13 @@ import (
 )
 
 // The web view (package bot/web) reads through the methods in this file.
-// Each one acts as the signed-in person and checks the same permissions the
-// chat command showing the same thing checks (canManage for a team's
-// scorecard and review status, the feedback and review release rules for
-// "mine"), and hands back either the records a page draws or the Message
-// chat would show. The web view keeps no permission rules of its own.
+// Each one acts as the signed-in person, as the visibility model's Viewer
+// (visibility.go), and every record it hands out passed the model's CanSee
+// function for its kind — the same calls chat makes: CanSeeScorecard for a
+// team page, CanSeeGoal for the goals of the trees, CanSeeKudos and
+// CanSeeCheckIn for "mine"; feedback and reviews come from the chat
+// handlers themselves. People outside the organisation get the chat's one
+// sentence. The web view keeps no permission rules of its own.
 
 // WebSignIn issues and revokes the web view's sign-in links. The web
 // package implements it; the core only asks for a link when someone types
@@ -87,7 +89,7 @@ type WebUser struct {
 	// Teams are the teams the person is in or manages.
 	Teams []Team
 	// Managed are the teams whose scorecards and review status the person
-	// may read: their managers' teams, every team for an admin.
+	// may read (CanSeeScorecard): the teams they manage, every team for an admin.
 	Managed []Team
 }
 
@@ -108,6 +110,14 @@ func (s *Service) Refusal(l Locale, err error) (string, bool) {
 // viewRequest is a read-only request made by a signed-in person, so the
 // chat handlers can answer it with their own permission checks.
 func (s *Service) viewRequest(ctx context.Context, id UserID) (*request, error) {
+	teams, err := s.store.TeamsOf(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	viewer := s.viewerFrom(id, teams)
+	if !viewer.Inside {
+		return nil, refuse("outsider", nil)
+	}
 	p, err := s.store.GetPerson(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, refuse("web_unknown_person", nil)
@@ -115,7 +125,8 @@ func (s *Service) viewRequest(ctx context.Context, id UserID) (*request, error) 
 	if err != nil {
 		return nil, fmt.Errorf("load person %s: %w", id, err)
 	}
-	r := &request{ev: Event{User: id, Platform: id.Platform(), Direct: true}, now: s.clock.Now(), actor: p}
+	r := &request{ev: Event{User: id, Platform: id.Platform(), Direct: true}, now: s.clock.Now(), actor: p,
+		teams: teams, loaded: true, viewer: viewer}
 	r.locale = s.localeFor(ctx, r)
 	return r, nil
 }
@@ -147,7 +158,7 @@ func (s *Service) webUserOf(ctx context.Context, r *request) (WebUser, error) {
 		}
 	}
 	for _, t := range candidates {
-		if s.canManage(t, r.actor.ID) {
+		if CanSeeScorecard(r.viewer, t.ID, "") {
 			v.Managed = append(v.Managed, t)
 		}
 	}
@@ -194,9 +205,10 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 		if err != nil {
 			return MyPage{}, fmt.Errorf("list goals of %s: %w", t.ID, err)
 		}
-		tree := newGoalTree(openGoals(goals))
-		for _, g := range goals {
-			if g.Owner != id || g.State != GoalOpen {
+		open := visibleGoals(r.viewer, openGoals(goals))
+		tree := newGoalTree(open)
+		for _, g := range open {
+			if g.Owner != id {
 				continue
 			}
 			ups, err := s.store.GoalUpdates(ctx, g.ID, time.Time{}, r.now.Add(time.Second))
@@ -210,6 +222,9 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 			return MyPage{}, fmt.Errorf("kudos of %s: %w", t.ID, err)
 		}
 		for _, k := range slices.Backward(kudos) {
+			if !CanSeeKudos(r.viewer, k) {
+				continue
+			}
 			if slices.Contains(k.To, id) {
 				page.KudosReceived = append(page.KudosReceived, k)
 				people = append(people, k.From)
@@ -228,7 +243,9 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 			if err != nil {
 				return MyPage{}, fmt.Errorf("check-in %s %s: %w", t.ID, period, err)
 			}
-			page.CheckIns = append(page.CheckIns, c)
+			if CanSeeCheckIn(r.viewer, c) {
+				page.CheckIns = append(page.CheckIns, c)
+			}
 		}
 	}
 	sort.SliceStable(page.Goals, func(i, j int) bool { return goalNumber(page.Goals[i].Card.ID) < goalNumber(page.Goals[j].Card.ID) })
@@ -333,7 +350,7 @@ func (s *Service) managedTeam(ctx context.Context, r *request, teamID string) (T
 	if err != nil {
 		return Team{}, fmt.Errorf("load team %s: %w", teamID, err)
 	}
-	if !s.canManage(team, r.actor.ID) {
+	if !CanSeeScorecard(r.viewer, team.ID, "") {
 		return Team{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
 	return team, nil
@@ -369,13 +386,20 @@ func (s *Service) WebCompany(ctx context.Context, id UserID) (Company, error) {
 	if err != nil {
 		return Company{}, err
 	}
+	var mine []Team
+	for _, t := range teams {
+		if t.HasMember(id) || t.HasManager(id) {
+			mine = append(mine, t)
+		}
+	}
+	viewer := s.viewerFrom(id, mine)
+	if !viewer.Inside {
+		return Company{}, refuse("outsider", nil)
+	}
 	var all []Goal
 	owners := []UserID{id}
 	for _, t := range teams {
-		for _, g := range goals[t.ID] {
-			if g.State != GoalOpen {
-				continue
-			}
+		for _, g := range visibleGoals(viewer, openGoals(goals[t.ID])) {
 			all = append(all, g)
 			if g.Owner != "" {
 				owners = append(owners, g.Owner)
@@ -390,23 +414,22 @@ func (s *Service) WebCompany(ctx context.Context, id UserID) (Company, error) {
 	if !ok {
 		return Company{}, refuse("web_unknown_person", nil)
 	}
-	r := &request{ev: Event{User: id, Platform: id.Platform(), Direct: true}, now: s.clock.Now(), actor: me}
-	var mine []Team
-	for _, t := range teams {
-		if t.HasMember(id) || t.HasManager(id) {
-			mine = append(mine, t)
-		}
-	}
-	r.teams, r.loaded = mine, true
+	r := &request{ev: Event{User: id, Platform: id.Platform(), Direct: true}, now: s.clock.Now(), actor: me,
+		teams: mine, loaded: true, viewer: viewer}
 	r.locale = s.localeFor(ctx, r)
 	v := WebUser{Person: me, Locale: r.locale, Admin: s.isAdmin(id), Teams: mine, Zone: time.UTC}
 	if len(mine) > 0 {
 		v.Zone = personLocation(me, mine[0])
 	}
 	teamNames := map[string]string{}
+	var named []Team
 	for _, t := range teams {
+		if !CanSeeTeamName(viewer, t) {
+			continue
+		}
+		named = append(named, t)
 		teamNames[t.ID] = t.Name
-		if s.canManage(t, id) {
+		if CanSeeScorecard(viewer, t.ID, "") {
 			v.Managed = append(v.Managed, t)
 		}
 	}
@@ -425,7 +448,7 @@ func (s *Service) WebCompany(ctx context.Context, id UserID) (Company, error) {
 		}
 		return n
 	}
-	c := Company{User: v, Teams: teams}
+	c := Company{User: v, Teams: named}
 	for _, g := range tree.roots {
 		c.Roots = append(c.Roots, build(g))
 	}

@@ -337,3 +337,55 @@ func TestWebImportsOnlyTheCore(t *testing.T) {
 		}
 	}
 }
+
+// makePrivate marks a goal private in the store, as the goal's owner can.
+func (h *harness) makePrivate(id string) {
+	h.t.Helper()
+	ctx := context.Background()
+	g, err := h.st.GetGoal(ctx, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	g.Private = true
+	if err := h.st.SaveGoal(ctx, g, bot.AuditEntry{At: h.clock.Now(), Actor: g.Owner, Action: "goal.private", Subject: id}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func TestPrivateGoalsShowOnlyToOwnerManagersAndAdmins(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Read ten books from 0 to 10 books by 2027-03-31")
+	h.makePrivate("G1")
+	for _, tc := range []struct {
+		who   bot.UserID
+		shown bool
+	}{{alice, true}, {bob, false}, {maya, true}, {admin, true}} {
+		body := h.get("/app/company", h.signIn(tc.who)).Body.String()
+		if got := strings.Contains(body, "Read ten books"); got != tc.shown {
+			t.Errorf("%s: private goal on the company page = %v, want %v", tc.who, got, tc.shown)
+		}
+	}
+	if body := h.get("/app/", h.signIn(alice)).Body.String(); !strings.Contains(body, "Read ten books") {
+		t.Error("the owner's page lacks her private goal")
+	}
+}
+
+func TestSomeoneOutsideTheOrganisationSeesOneSentence(t *testing.T) {
+	h := newHarness(t)
+	outsider := bot.UserID("slack:T9:UX")
+	link, _, err := h.web.NewLink(context.Background(), outsider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := h.redeem(link[strings.Index(link, "?t=")+3:], "http://example.com")
+	c := rec.Result().Cookies()
+	if len(c) != 1 {
+		t.Fatalf("redeem: %d", rec.Code)
+	}
+	for _, path := range []string{"/app/", "/app/company", "/app/team/growth", "/app/reviews"} {
+		got := h.get(path, c[0])
+		if got.Code != http.StatusForbidden || !strings.Contains(got.Body.String(), "Pulse is not set up for you") || strings.Contains(got.Body.String(), "Growth") {
+			t.Errorf("%s for an outsider: %d\n%s", path, got.Code, got.Body)
+		}
+	}
+}

@@ -4,7 +4,7 @@ package main
 // against a whole `pulse serve` on a real Redis, signed in through the link
 // the fake Slack received in the person's DM. Each role opens each page;
 // the test checks what it shows and what it must not (another team's
-// scorecard, anonymous authors), tries an expired, a reused and a forged
+// scorecard, anonymous authors, private goals), tries an expired, a reused and a forged
 // link and a forged cookie, and saves a screenshot of every page in the
 // test's temp dir (the path is logged).
 
@@ -245,6 +245,16 @@ func seedWebData(t *testing.T, st *store.Store) {
 			say(u, strconv.Itoa(3+(i+w)%3))
 		}
 	}
+	// A private goal: only U2, Growth's managers and admins may see it.
+	say("U2", "/goal new Personal reading plan from 0 to 10 books by 2027-03-31")
+	g, err := st.GetGoal(ctx, "G5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Private = true
+	if err := st.SaveGoal(ctx, g, bot.AuditEntry{At: clock.Now(), Actor: g.Owner, Action: "goal.private", Subject: g.ID}); err != nil {
+		t.Fatal(err)
+	}
 	say("U1", "/feedback request <@slack:T1:U2> <@slack:T1:U3> <@slack:T1:UM> about the launch anonymous")
 	for _, u := range []string{"U2", "U3", "UM"} {
 		say(u, "/feedback answer FR1 secret words from "+strings.ToLower(u))
@@ -281,6 +291,9 @@ func TestWebViewInABrowser(t *testing.T) {
 	alice.shot(t, "member-team-refused")
 	company := alice.open(t, "/app/company")
 	assertContains(t, company, "G1", "G2", "G3", "Ship checkout", "Design system", "Checkout page", "rolled up")
+	if strings.Contains(company, "Personal reading plan") {
+		t.Errorf("a member sees another member's private goal:\n%s", company)
+	}
 	alice.shot(t, "member-company")
 	if nav := alice.text(t, "nav"); strings.Contains(nav, "Reviews") {
 		t.Errorf("a member's menu offers review status: %q", nav)
@@ -308,6 +321,7 @@ func TestWebViewInABrowser(t *testing.T) {
 	if strings.Contains(other, "Scorecard") || strings.Contains(other, "Design system") {
 		t.Errorf("Growth's manager sees Design's scorecard:\n%s", other)
 	}
+	assertContains(t, maya.open(t, "/app/company"), "Personal reading plan")
 	reviews := maya.open(t, "/app/reviews")
 	assertContains(t, reviews, "Growth", "H2 review")
 	maya.shot(t, "manager-reviews")
@@ -320,7 +334,7 @@ func TestWebViewInABrowser(t *testing.T) {
 	design := admin.open(t, "/app/team/design")
 	assertContains(t, design, "Design", "Scorecard", "Design system")
 	admin.shot(t, "admin-team-design")
-	admin.open(t, "/app/company")
+	assertContains(t, admin.open(t, "/app/company"), "Personal reading plan", "Checkout page")
 	admin.shot(t, "admin-company")
 	admin.open(t, "/app/")
 	admin.shot(t, "admin-my-page")

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // The web view (package bot/web) reads through the methods in this file.
@@ -100,7 +102,7 @@ func (s *Service) Refusal(l Locale, err error) (string, bool) {
 	if errors.As(err, &ue) {
 		return s.catalog.T(l, ue.Key, ue.Data), true
 	}
-	var pe *ParseError
+	var pe *parse.Error
 	if errors.As(err, &pe) {
 		return s.catalog.T(l, pe.Key, pe.Data), true
 	}
@@ -298,7 +300,7 @@ func (s *Service) WebTeamPage(ctx context.Context, id UserID, teamID, period str
 		return TeamPage{}, err
 	}
 	loc := team.Location()
-	p, err := ParsePeriod(period, r.now, loc)
+	p, err := parse.ParsePeriod(period, r.now, loc)
 	if err != nil {
 		return TeamPage{}, err
 	}

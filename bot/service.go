@@ -320,18 +320,37 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.home(ctx, r)
 	case ActionCheckInForm:
 		return s.checkInForm(ctx, r)
-	case ActionCheckInSubmit:
-		return s.submitCheckInForm(ctx, r)
 	case ActionKudosForm:
-		return s.kudosForm(r), nil
-	case ActionKudosSubmit:
-		return s.submitKudosForm(ctx, r)
+		return s.kudosForm(ctx, r)
 	case ActionGoalUpdateForm:
 		return s.goalUpdateForm(r), nil
-	case ActionGoalUpdateSubmit:
-		return s.submitGoalUpdateForm(ctx, r)
+	case ActionGoalNewForm:
+		return s.goalNewForm(ctx, r)
+	case ActionFeedbackRequestForm:
+		return s.feedbackRequestForm(ctx, r)
 	case ActionForgetConfirm:
 		return s.forgetMe(ctx, r)
+	}
+	resp, err := s.submitForm(ctx, r)
+	if err != nil {
+		return resp, err
+	}
+	return s.withFormAgain(ctx, r, resp), nil
+}
+
+// submitForm handles a submitted form.
+func (s *Service) submitForm(ctx context.Context, r *request) (Response, error) {
+	switch r.ev.Action.ID {
+	case ActionCheckInSubmit:
+		return s.submitCheckInForm(ctx, r)
+	case ActionKudosSubmit:
+		return s.submitKudosForm(ctx, r)
+	case ActionGoalUpdateSubmit:
+		return s.submitGoalUpdateForm(ctx, r)
+	case ActionGoalNewSubmit:
+		return s.submitGoalNewForm(ctx, r)
+	case ActionFeedbackRequestSubmit:
+		return s.submitFeedbackRequestForm(ctx, r)
 	case ActionReviewSubmit:
 		return s.submitReviewForm(ctx, r)
 	}

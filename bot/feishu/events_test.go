@@ -323,11 +323,11 @@ func TestMentionKeysDoNotOverlap(t *testing.T) {
 }
 
 func TestPostMessagesAreReadAsText(t *testing.T) {
-	got, ok := messageText("post", `{"title":"","content":[[{"tag":"at","user_id":"@_user_1","user_name":"Pulse"},{"tag":"text","text":" goal list"}]]}`)
-	if !ok || strings.TrimSpace(got) != "@_user_1 goal list" {
-		t.Fatalf("%q %v", got, ok)
+	got, ok := decodeContent("post", `{"title":"","content":[[{"tag":"at","user_id":"@_user_1","user_name":"Pulse"},{"tag":"text","text":" goal list"}]]}`)
+	if !ok || strings.TrimSpace(got.Text) != "@_user_1 goal list" {
+		t.Fatalf("%q %v", got.Text, ok)
 	}
-	if _, ok := messageText("image", `{"image_key":"img_x"}`); ok {
+	if _, ok := decodeContent("image", `{"image_key":"img_x"}`); ok {
 		t.Fatal("an image was read as text")
 	}
 }

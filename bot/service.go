@@ -252,6 +252,8 @@ func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
 		return s.handleAction(ctx, r)
 	case KindMessage:
 		return s.handleChatMessage(ctx, r)
+	case KindNotText:
+		return s.notText(r), nil
 	}
 	text := strings.TrimSpace(r.ev.Text)
 	if text == "" {
@@ -302,12 +304,23 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 		}
 	}
 	if LooksLikeProgress(text) {
-		return s.goalUpdate(ctx, r, text)
+		return s.reactedUpdate(ctx, r, text)
 	}
 	if LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))
 	}
 	return Response{}, refuse("error_unknown_command", nil)
+}
+
+// reactedUpdate records progress; in a channel the source message also
+// gets a ✅, whether or not the bot was mentioned, so the group sees it
+// was taken.
+func (s *Service) reactedUpdate(ctx context.Context, r *request, text string) (Response, error) {
+	resp, err := s.goalUpdate(ctx, r, text)
+	if err == nil && !r.ev.Direct {
+		resp.Reaction = "check"
+	}
+	return resp, err
 }
 
 // handleChatMessage picks progress and kudos out of ordinary channel
@@ -321,11 +334,7 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 		return s.handleFreeText(ctx, r, text)
 	}
 	if LooksLikeProgress(text) {
-		resp, err := s.goalUpdate(ctx, r, text)
-		if err == nil {
-			resp.Reaction = "check"
-		}
-		return resp, err
+		return s.reactedUpdate(ctx, r, text)
 	}
 	if LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))

@@ -215,3 +215,130 @@ func TestConformanceEveryFormSubmitsOnFeishu(t *testing.T) {
 		t.Fatalf("review answers %+v, %v", all, err)
 	}
 }
+
+var messageCount int
+
+// message pushes im.message.receive_v1
+// (https://open.feishu.cn/document/server-docs/im-v1/message/events/receive,
+// as in testdata/message_receive_*.json) from openID over the webhook,
+// with the given type, content and mentions, and waits for its effect.
+func (e *e2e) message(t *testing.T, file, openID, msgType, content string, mentions []any) {
+	t.Helper()
+	messageCount++
+	n := strconv.Itoa(messageCount)
+	body := payload(t, file, map[string]any{
+		"header.event_id":                "ev-msg-" + n,
+		"event.sender.sender_id.open_id": openID,
+		"event.message.message_id":       "om_msg_" + n,
+		"event.message.message_type":     msgType,
+		"event.message.content":          content,
+		"event.message.mentions":         mentions,
+	})
+	if rec := signedPush(t, body, testNow).send(t, e.a); rec.Code != http.StatusOK {
+		t.Fatalf("push answered %d %s", rec.Code, rec.Body)
+	}
+	e.a.work.Wait()
+}
+
+// newGoal creates a goal for the test user by a direct message and returns its id.
+func (e *e2e) newGoal(t *testing.T) string {
+	t.Helper()
+	e.message(t, "message_receive_p2p.json", testUserOpenID, "text", `{"text":"目标 新建 提升激活率 从 20% 到 30% 截止 2026-12-31"}`, []any{})
+	goals, err := e.store.TeamGoals(context.Background(), "增长")
+	if err != nil || len(goals) != 1 {
+		t.Fatalf("goals %+v, %v", goals, err)
+	}
+	return goals[0].ID
+}
+
+// Finding 3: rich text (post) in every shape the documentation and the
+// SDKs show. Each is a progress update in the group, whose value must be
+// recorded; the content shapes follow
+// https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content#post
+// (the receive event's {"title","content"}), the send API's locale-wrapped
+// {"zh_cn": {...}} (https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json#45e0953e)
+// and the custom bot's {"post": {"zh_cn": ...}} (oapi-sdk-go's
+// MessagePost builder and go-lark's PostBuilder produce these).
+func TestConformanceFeishuPostShapesAreRead(t *testing.T) {
+	e := newE2E(t, ModeWebhook)
+	id := e.newGoal(t)
+	for i, c := range []struct{ name, content string }{
+		{"plain", `{"title":"","content":[[{"tag":"text","text":"` + id + ` 21% 新手引导上线"}]]}`},
+		{"locale-wrapped", `{"zh_cn":{"title":"周报","content":[[{"tag":"text","text":"` + id + ` 22% "},{"tag":"text","text":"注册流程改版","style":["bold"]}]]}}`},
+		{"english locale", `{"en_us":{"title":"Weekly","content":[[{"tag":"text","text":"` + id + ` 23%"}]]}}`},
+		{"post-wrapped", `{"post":{"zh_cn":{"title":"","content":[[{"tag":"text","text":"` + id + ` 24%"}]]}}}`},
+		{"code block", `{"title":"","content":[[{"tag":"code_block","language":"PLAIN_TEXT","text":"` + id + ` 25%"}]]}`},
+		{"link", `{"title":"","content":[[{"tag":"text","text":"` + id + ` 26% 见 "},{"tag":"a","text":"发布说明","href":"https://example.com/notes"}],[{"tag":"img","image_key":"img_v2_041b28e3-5680-48c2-9af2-497ace79333g"}]]}`},
+		{"markdown", `{"title":"","content":[[{"tag":"md","text":"` + id + ` 27% **上线**"}]]}`},
+	} {
+		e.message(t, "message_receive_group.json", testUserOpenID, "post", c.content, []any{})
+		want := float64(21 + i)
+		if g, err := e.store.GetGoal(context.Background(), id); err != nil || g.Current != want {
+			t.Fatalf("%s: goal current %v (%v), want %v", c.name, g.Current, err, want)
+		}
+	}
+}
+
+// Finding 3: the at element of a post names a person by @_user_N (with the
+// event's mentions list), by open_id in user_id, or by open_id; each is a
+// real mention, so kudos reach 李四.
+func TestConformanceFeishuPostMentionsInEveryShape(t *testing.T) {
+	e := newE2E(t, ModeWebhook)
+	lei := e.withLei(t)
+	leiMention := map[string]any{"key": "@_user_1", "id": map[string]any{"open_id": leiOpenID, "union_id": "on_lei", "user_id": "a1b2c3d4"}, "name": "李四", "tenant_key": testTenant}
+	for i, c := range []struct {
+		name     string
+		at       string
+		mentions []any
+	}{
+		{"placeholder", `{"tag":"at","user_id":"@_user_1","user_name":"李四"}`, []any{leiMention}},
+		{"open_id in user_id", `{"tag":"at","user_id":"` + leiOpenID + `","user_name":"李四"}`, []any{}},
+		{"open_id field", `{"tag":"at","open_id":"` + leiOpenID + `","user_name":"李四"}`, []any{}},
+	} {
+		content := `{"zh_cn":{"title":"","content":[[{"tag":"text","text":"kudos "},` + c.at + `,{"tag":"text","text":" 谢谢你评审上线方案"}]]}}`
+		e.message(t, "message_receive_group.json", testUserOpenID, "post", content, c.mentions)
+		list, err := e.store.TeamKudos(context.Background(), "增长", testNow.Add(-time.Hour), testNow.Add(time.Hour))
+		if err != nil || len(list) != i+1 || list[i].To[0] != lei {
+			t.Fatalf("%s: kudos %+v, %v", c.name, list, err)
+		}
+	}
+}
+
+// Images and files sent to the bot directly are answered with one
+// sentence in the client's language (en_US in the sample) saying to send text;
+// in a group they are left alone.
+// Content shapes: message_content#image and #file in the documentation.
+func TestConformanceFeishuImagesAndFilesInADirectChatGetOneSentence(t *testing.T) {
+	e := newE2E(t, ModeWebhook)
+	e.message(t, "message_receive_p2p.json", testUserOpenID, "image", `{"image_key":"img_v2_041b28e3-5680-48c2-9af2-497ace79333g"}`, []any{})
+	e.message(t, "message_receive_p2p.json", testUserOpenID, "file", `{"file_key":"file_v2_456a92d6-c6ea-4de4-ac3f-7afcf44ac78g","file_name":"周报.pdf"}`, []any{})
+	sends := e.f.sends()
+	if len(sends) != 2 {
+		t.Fatalf("%d sends, want one answer per message", len(sends))
+	}
+	for _, s := range sends {
+		if !findText(cardOf(t, s), "I can only read text") {
+			t.Fatalf("answer %v", cardOf(t, s))
+		}
+	}
+	e.message(t, "message_receive_group.json", testUserOpenID, "image", `{"image_key":"img_v2_041b28e3-5680-48c2-9af2-497ace79333g"}`, []any{})
+	if n := len(e.f.sends()); n != 2 {
+		t.Fatalf("an image in a group was answered (%d sends)", n)
+	}
+}
+
+// Finding 4: an update that @-mentions the bot in a group gets a reaction
+// on the message, like one posted without the mention.
+func TestConformanceFeishuMentionedUpdateInAGroupGetsAReaction(t *testing.T) {
+	e := newE2E(t, ModeWebhook)
+	id := e.newGoal(t)
+	botMention := map[string]any{"key": "@_user_1", "id": map[string]any{"open_id": testBotOpenID, "union_id": "on_bot", "user_id": ""}, "name": "Pulse", "tenant_key": testTenant}
+	e.message(t, "message_receive_group.json", testUserOpenID, "text", `{"text":"@_user_1 `+id+` 22% 新手引导上线"}`, []any{botMention})
+	if g, err := e.store.GetGoal(context.Background(), id); err != nil || g.Current != 22 {
+		t.Fatalf("goal %+v, %v", g, err)
+	}
+	reacts := e.f.callsTo("/open-apis/im/v1/messages/om_msg_" + strconv.Itoa(messageCount) + "/reactions")
+	if len(reacts) != 1 {
+		t.Fatalf("%d reactions on the update", len(reacts))
+	}
+}

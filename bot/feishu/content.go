@@ -15,6 +15,9 @@ type decoded struct {
 	// open_id in the at element itself, rather than through the event's
 	// mentions list.
 	Mentions []mention
+	// NotText marks a message with no words to read: an image, a file, a
+	// sticker, audio or video.
+	NotText bool
 }
 
 // Message types (https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content).
@@ -24,11 +27,14 @@ const (
 	msgInteractive = "interactive"
 )
 
-// decodeContent reads a text or post (rich text) message; ok is false for
-// every other type (images, files, stickers, cards, audio…) and for content
-// that is not the JSON its type promises.
+// decodeContent reads a text or post (rich text) message, and marks the
+// media types as NotText; ok is false for every other type (cards, shared
+// chats, system messages…) and for content that is not the JSON its type
+// promises.
 func decodeContent(msgType, content string) (decoded, bool) {
 	switch msgType {
+	case "image", "file", "sticker", "audio", "media":
+		return decoded{NotText: true}, true
 	case msgText:
 		var c struct {
 			Text string `json:"text"`

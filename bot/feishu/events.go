@@ -175,7 +175,10 @@ func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 	text, names, atBot := resolveMentions(content.Text, append(msg.Mentions, content.Mentions...), tenant, botOpenID)
 	direct := msg.ChatType == "p2p"
 	kind := bot.KindMessage
-	if direct || atBot {
+	switch {
+	case content.NotText:
+		kind = bot.KindNotText
+	case direct || atBot:
 		kind = bot.KindCommand
 	}
 	return bot.Event{

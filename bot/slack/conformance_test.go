@@ -255,3 +255,37 @@ func asString(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// newGoalFor creates a goal owned by lei and returns its id.
+func newGoalFor(t *testing.T, h *harness) string {
+	t.Helper()
+	form := commandForm(t, h, "/goal", "new Raise activation from 20% to 30% by 2026-12-31")
+	form.Set("user_id", leiID)
+	commandReplyText(t, h.postForm("/slack/commands", form))
+	goals, err := h.store.TeamGoals(context.Background(), "growth")
+	if err != nil || len(goals) != 1 {
+		t.Fatalf("goals %+v, %v", goals, err)
+	}
+	return goals[0].ID
+}
+
+// Finding 4: an update addressed to the bot in a channel (app_mention,
+// https://docs.slack.dev/reference/events/app_mention) gets the same ✅ on
+// the message as one posted without the mention, so the channel sees it.
+func TestConformanceMentionedUpdateInAChannelGetsAReaction(t *testing.T) {
+	h := newServiceHarness(t)
+	id := newGoalFor(t, h)
+	h.postEvent(loadJSON(t, "event_app_mention.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		ev := eventOf(m)
+		ev["user"], ev["channel"], ev["text"] = leiID, "C2147483705", "<@"+testBotUser+"> "+id+" 22% onboarding emails"
+	}))
+	h.settle()
+	if g, err := h.store.GetGoal(context.Background(), id); err != nil || g.Current != 22 {
+		t.Fatalf("goal %+v, %v", g, err)
+	}
+	reacts := h.slack.callsTo("reactions.add")
+	if len(reacts) != 1 || reacts[0].Form.Get("timestamp") != "1515449522.000016" || reacts[0].Form.Get("channel") != "C2147483705" {
+		t.Fatalf("reactions %+v", reacts)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Form actions added with the people pickers: a new goal (with its owner)
@@ -32,8 +34,7 @@ func (s *Service) kudosForm(ctx context.Context, r *request) (Response, error) {
 
 // submitKudosForm gives kudos from the form, or says which field is wrong.
 func (s *Service) submitKudosForm(ctx context.Context, r *request) (Response, error) {
-	text := formText(r, "to", "message")
-	spec, err := ParseKudos(text)
+	spec, err := parse.ParseKudos(formText(r, "to", "message"))
 	if err != nil {
 		return s.formError(r, err, "message", map[string]string{"kudos_recipient_missing": "to", "mention_unknown": "to"})
 	}
@@ -56,7 +57,7 @@ func (s *Service) goalUpdateForm(r *request) Response {
 }
 
 func (s *Service) submitGoalUpdateForm(ctx context.Context, r *request) (Response, error) {
-	spec, err := ParseProgress(formText(r, "goal", "value", "note"))
+	spec, err := parse.ParseProgress(formText(r, "goal", "value", "note"))
 	if err != nil {
 		return s.formError(r, err, "value", map[string]string{"goal_id_invalid": "goal", "goal_id_missing": "goal"})
 	}
@@ -164,7 +165,7 @@ func (s *Service) formCandidates(ctx context.Context, r *request) ([]UserID, err
 func (s *Service) formError(r *request, err error, field string, byKey map[string]string) (Response, error) {
 	key, data := "", map[string]any(nil)
 	var ue *userError
-	var pe *ParseError
+	var pe *parse.Error
 	switch {
 	case errors.As(err, &ue):
 		key, data = ue.Key, ue.Data

@@ -327,8 +327,11 @@ func TestPostMessagesAreReadAsText(t *testing.T) {
 	if !ok || strings.TrimSpace(got.Text) != "@_user_1 goal list" {
 		t.Fatalf("%q %v", got.Text, ok)
 	}
-	if _, ok := decodeContent("image", `{"image_key":"img_x"}`); ok {
-		t.Fatal("an image was read as text")
+	if d, ok := decodeContent("image", `{"image_key":"img_x"}`); !ok || !d.NotText || d.Text != "" {
+		t.Fatalf("an image was read as %+v", d)
+	}
+	if _, ok := decodeContent("interactive", `{"title":"x","elements":[]}`); ok {
+		t.Fatal("a card was read")
 	}
 }
 

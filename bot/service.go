@@ -305,8 +305,8 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 			return Response{}, fmt.Errorf("load conversation of %s: %w", r.actor.ID, err)
 		}
 	}
-	if parse.LooksLikeProgress(text) {
-		return s.reactedUpdate(ctx, r, text)
+	if spec, ok := parse.MatchProgress(text); ok {
+		return s.reactedUpdate(ctx, r, spec)
 	}
 	if parse.LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))
@@ -317,8 +317,8 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 // reactedUpdate records progress; in a channel the source message also
 // gets a ✅, whether or not the bot was mentioned, so the group sees it
 // was taken.
-func (s *Service) reactedUpdate(ctx context.Context, r *request, text string) (Response, error) {
-	resp, err := s.goalUpdate(ctx, r, text)
+func (s *Service) reactedUpdate(ctx context.Context, r *request, spec parse.ProgressSpec) (Response, error) {
+	resp, err := s.recordProgress(ctx, r, spec)
 	if err == nil && !r.ev.Direct {
 		resp.Reaction = "check"
 	}
@@ -335,8 +335,8 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if r.ev.Direct {
 		return s.handleFreeText(ctx, r, text)
 	}
-	if parse.LooksLikeProgress(text) {
-		return s.reactedUpdate(ctx, r, text)
+	if spec, ok := parse.MatchProgress(text); ok {
+		return s.reactedUpdate(ctx, r, spec)
 	}
 	if parse.LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))

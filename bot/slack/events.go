@@ -37,6 +37,12 @@ type innerEvent struct {
 	// UserTeam is the sender's own workspace; in a Slack Connect channel it
 	// differs from the envelope's team_id, which is the host's.
 	UserTeam string `json:"user_team"`
+	// Edited is set on an app_mention or message that was edited: an
+	// edit is not a new update (the original was acted on, or was not).
+	Edited *struct {
+		User string `json:"user"`
+		TS   string `json:"ts"`
+	} `json:"edited"`
 }
 
 // userSubtypes are message subtypes that are still a person posting text:
@@ -146,7 +152,7 @@ func (a *Adapter) handleEnvelope(ctx context.Context, env envelope) {
 // (including message_changed: an edit is not a new update, see
 // deploy/slack/README.md), bots (ourselves included) and system messages without a user.
 func (a *Adapter) ignoredMessage(ev innerEvent) bool {
-	if ev.Subtype != "" && !userSubtypes[ev.Subtype] {
+	if (ev.Subtype != "" && !userSubtypes[ev.Subtype]) || ev.Edited != nil {
 		return true
 	}
 	if ev.BotID != "" || ev.User == "" || ev.TS == "" {

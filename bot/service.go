@@ -48,6 +48,7 @@ type Service struct {
 	validateSchedule func(string) error
 	runStatus        func(context.Context, string) ([]string, error)
 	chart            ChartRenderer
+	web              WebSignIn
 }
 
 // NewService checks cfg and returns a ready Service.

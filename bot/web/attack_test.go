@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -236,5 +237,59 @@ func TestAttackFiguresFileNameCannotBeInjected(t *testing.T) {
 		if name := params["filename"]; !strings.HasPrefix(name, "pulse-") || !strings.HasSuffix(name, "."+format) {
 			t.Errorf("%s file name %q, want pulse-….%s", format, name, format)
 		}
+	}
+}
+
+func TestAttackAPlantedCookieIsNotKeptAtSignIn(t *testing.T) {
+	h := newHarness(t)
+	planted := make([]byte, 32)
+	_, _ = rand.Read(planted)
+	fixed := &http.Cookie{Name: "pulse_session", Value: base64.RawURLEncoding.EncodeToString(planted)}
+	req := httptest.NewRequest(http.MethodPost, "/app/signin", strings.NewReader(url.Values{"t": {h.token(alice)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://example.com")
+	req.AddCookie(fixed)
+	rec := httptest.NewRecorder()
+	h.mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("redeem: %d", rec.Code)
+	}
+	if got := h.get("/app/", fixed); got.Code != http.StatusUnauthorized {
+		t.Errorf("the planted session id became a session: %d", got.Code)
+	}
+}
+
+func TestAttackForwardedForDoesNotBypassTheRedemptionLimit(t *testing.T) {
+	h := newHarness(t)
+	random := make([]byte, 32)
+	limited := false
+	for i := range 30 {
+		_, _ = rand.Read(random)
+		req := httptest.NewRequest(http.MethodPost, "/app/signin", strings.NewReader(url.Values{"t": {base64.RawURLEncoding.EncodeToString(random)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "http://example.com")
+		req.Header.Set("X-Forwarded-For", "10.0.0."+strconv.Itoa(i))
+		req.Header.Set("X-Real-IP", "10.0.1."+strconv.Itoa(i))
+		rec := httptest.NewRecorder()
+		h.mux.ServeHTTP(rec, req)
+		if rec.Code == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Error("30 guesses with changing forwarding headers were never limited")
+	}
+}
+
+func TestAttackCrossSiteFetchWithoutOriginIsRefused(t *testing.T) {
+	h := newHarness(t)
+	req := httptest.NewRequest(http.MethodPost, "/app/signin", strings.NewReader(url.Values{"t": {h.token(alice)}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	rec := httptest.NewRecorder()
+	h.mux.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("cross-site sign-in without Origin: %d, want 403", rec.Code)
 	}
 }

@@ -310,3 +310,20 @@ func TestConformanceEditedMentionIsIgnored(t *testing.T) {
 		t.Fatalf("%d reactions on an edit", n)
 	}
 }
+
+// Finding 7: a /me message (subtype me_message,
+// https://docs.slack.dev/reference/events/message/me_message) is read like
+// any other message, so "/me G7 22%" is an update.
+func TestConformanceMeMessageIsRead(t *testing.T) {
+	h := newServiceHarness(t)
+	id := newGoalFor(t, h)
+	h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		ev := eventOf(m)
+		ev["subtype"], ev["user"], ev["channel"], ev["text"] = "me_message", leiID, "C2147483705", id+" 22% onboarding emails"
+	}))
+	h.settle()
+	if g, err := h.store.GetGoal(context.Background(), id); err != nil || g.Current != 22 {
+		t.Fatalf("a /me update was not read: %+v, %v", g, err)
+	}
+}

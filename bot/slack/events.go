@@ -43,9 +43,10 @@ type innerEvent struct {
 }
 
 // userSubtypes are message subtypes that are still a person posting text:
-// a message with a file attached, and a thread reply also sent to the
-// channel. Every other subtype (edits, deletions, joins, bot posts…) is ignored.
-var userSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true}
+// a message with a file attached, a thread reply also sent to the channel,
+// and a /me message (read like any other: "/me G7 2.6%" is an update).
+// Every other subtype (edits, deletions, joins, bot posts…) is ignored.
+var userSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true, "me_message": true}
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)

@@ -1,0 +1,10 @@
+package bot
+
+// SheetAllowsOK exposes the transition table's verdict to the external
+// state-machine tests, so they expect exactly what the table says.
+func SheetAllowsOK(act SheetAction, f SheetFacts) bool { return sheetAllows(act, f).OK }
+
+// CycleAllowsOK exposes the cycle table's verdict to the external tests.
+func CycleAllowsOK(act CycleAction, state CycleState, released bool) bool {
+	return cycleAllows(act, state, released)
+}

@@ -62,18 +62,18 @@ type SheetAction string
 // The actions on a sheet: the commands, then the reminders (one per step
 // a reminder may ask for).
 const (
-	ActNominate      SheetAction = "nominate"
-	ActApprove       SheetAction = "approve"
-	ActWriteSelf     SheetAction = "write-self"
-	ActWritePeer     SheetAction = "write-peer"
-	ActWriteManager  SheetAction = "write-manager"
-	ActRelease       SheetAction = "release"
-	ActReleaseAnyway SheetAction = "release-anyway"
-	ActRemindSelf    SheetAction = "remind-self"
+	ActNominate       SheetAction = "nominate"
+	ActApprove        SheetAction = "approve"
+	ActWriteSelf      SheetAction = "write-self"
+	ActWritePeer      SheetAction = "write-peer"
+	ActWriteManager   SheetAction = "write-manager"
+	ActRelease        SheetAction = "release"
+	ActReleaseAnyway  SheetAction = "release-anyway"
+	ActRemindSelf     SheetAction = "remind-self"
 	ActRemindNominate SheetAction = "remind-nominate"
-	ActRemindApprove SheetAction = "remind-approve"
-	ActRemindPeer    SheetAction = "remind-peer"
-	ActRemindManager SheetAction = "remind-manager"
+	ActRemindApprove  SheetAction = "remind-approve"
+	ActRemindPeer     SheetAction = "remind-peer"
+	ActRemindManager  SheetAction = "remind-manager"
 )
 
 // sheetRule is one row of the table: the action is allowed only in an
@@ -87,18 +87,18 @@ type sheetRule struct {
 
 // SheetTransitions is the one table of what may happen to a sheet.
 var SheetTransitions = map[SheetAction]sheetRule{
-	ActNominate:      {closedBy: []ReviewStep{StepApproved, StepReleased}, peersOnly: true},
-	ActApprove:       {closedBy: []ReviewStep{StepReleased}, peersOnly: true},
-	ActWriteSelf:     {closedBy: []ReviewStep{StepReleased}},
-	ActWritePeer:     {needs: []ReviewStep{StepApproved}, closedBy: []ReviewStep{StepReleased}, peersOnly: true},
-	ActWriteManager:  {closedBy: []ReviewStep{StepReleased}},
-	ActRelease:       {needs: []ReviewStep{StepNominate, StepApproved, StepSelf, StepPeers, StepManager}, closedBy: []ReviewStep{StepReleased}},
-	ActReleaseAnyway: {needs: []ReviewStep{StepManager}, closedBy: []ReviewStep{StepReleased}},
-	ActRemindSelf:    {closedBy: []ReviewStep{StepSelf, StepReleased}},
+	ActNominate:       {closedBy: []ReviewStep{StepApproved, StepReleased}, peersOnly: true},
+	ActApprove:        {closedBy: []ReviewStep{StepReleased}, peersOnly: true},
+	ActWriteSelf:      {closedBy: []ReviewStep{StepReleased}},
+	ActWritePeer:      {needs: []ReviewStep{StepApproved}, closedBy: []ReviewStep{StepReleased}, peersOnly: true},
+	ActWriteManager:   {closedBy: []ReviewStep{StepReleased}},
+	ActRelease:        {needs: []ReviewStep{StepNominate, StepApproved, StepSelf, StepPeers, StepManager}, closedBy: []ReviewStep{StepReleased}},
+	ActReleaseAnyway:  {needs: []ReviewStep{StepManager}, closedBy: []ReviewStep{StepReleased}},
+	ActRemindSelf:     {closedBy: []ReviewStep{StepSelf, StepReleased}},
 	ActRemindNominate: {closedBy: []ReviewStep{StepNominate, StepApproved, StepReleased}, peersOnly: true},
-	ActRemindApprove: {needs: []ReviewStep{StepNominate}, closedBy: []ReviewStep{StepApproved, StepReleased}, peersOnly: true},
-	ActRemindPeer:    {needs: []ReviewStep{StepApproved}, closedBy: []ReviewStep{StepPeers, StepReleased}, peersOnly: true},
-	ActRemindManager: {closedBy: []ReviewStep{StepManager, StepReleased}},
+	ActRemindApprove:  {needs: []ReviewStep{StepNominate}, closedBy: []ReviewStep{StepApproved, StepReleased}, peersOnly: true},
+	ActRemindPeer:     {needs: []ReviewStep{StepApproved}, closedBy: []ReviewStep{StepPeers, StepReleased}, peersOnly: true},
+	ActRemindManager:  {closedBy: []ReviewStep{StepManager, StepReleased}},
 }
 
 // SheetFacts is what the table reads of one sheet: the cycle's state,
@@ -192,7 +192,7 @@ const (
 // cycleRule is one row of the cycle table: the states it may start from,
 // and whether a released result forbids it.
 type cycleRule struct {
-	from            []CycleState
+	from              []CycleState
 	refusedIfReleased bool
 }
 

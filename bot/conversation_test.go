@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
 )
 
 // TestConversationSlashIsACommandEverythingElseAnAnswer checks the one

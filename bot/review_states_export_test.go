@@ -8,3 +8,8 @@ func SheetAllowsOK(act SheetAction, f SheetFacts) bool { return sheetAllows(act,
 func CycleAllowsOK(act CycleAction, state CycleState, released bool) bool {
 	return cycleAllows(act, state, released)
 }
+
+// RequestAllowsOK exposes the request table's verdict to the external tests.
+func RequestAllowsOK(act RequestAction, state RequestState, asked, answered bool) bool {
+	return requestAllows(act, state, asked, answered).OK
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // The one rule of conversations (a check-in asked one question at a time
@@ -29,7 +31,7 @@ func (s *Service) conversationRule(ctx context.Context, r *request, text string)
 		return s.answerCheckIn(ctx, r, conv, text)
 	}
 	var resp Response
-	if cmd, ok := SplitCommand(text); ok {
+	if cmd, ok := parse.SplitCommand(text); ok {
 		resp, err = s.handleCommand(ctx, r, cmd)
 	} else {
 		resp, err = s.handleFreeText(ctx, r, text)
@@ -42,7 +44,7 @@ func (s *Service) conversationRule(ctx context.Context, r *request, text string)
 		return resp, err
 	}
 	var ue *userError
-	var pe *ParseError
+	var pe *parse.Error
 	if err != nil && !errors.As(err, &ue) && !errors.As(err, &pe) {
 		return resp, err
 	}

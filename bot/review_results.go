@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Releasing results to the person and showing them (summary, /review show,
@@ -61,7 +63,7 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 // isAnywayWord reports whether rest is the word that releases results
 // before every step is done.
 func isAnywayWord(rest string) bool {
-	switch fold(strings.TrimSpace(rest)) {
+	switch parse.Fold(strings.TrimSpace(rest)) {
 	case "anyway", "仍然", "强制", "仍然发布":
 		return true
 	}

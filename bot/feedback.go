@@ -492,7 +492,14 @@ func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) 
 			return Response{}, fmt.Errorf("requests of %s: %w", t.ID, err)
 		}
 		for _, q := range reqs {
-			if q.From != r.actor.ID || q.StateAt(r.now) != RequestOpen {
+			if q.From != r.actor.ID {
+				continue
+			}
+			switch q.StateAt(r.now) {
+			case RequestClosed:
+				msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "feedback_request_forgotten", map[string]any{"ID": q.ID})})
+				continue
+			case RequestExpired:
 				continue
 			}
 			answerers, err := s.store.RequestAnswerers(ctx, t.ID, q.ID)

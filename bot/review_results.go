@@ -22,7 +22,7 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	}
 	act := ActRelease
 	switch {
-	case isAnywayWord(rest):
+	case parse.IsAnyway(rest):
 		act = ActReleaseAnyway
 	case rest != "":
 		return Response{}, refuse("review_release_usage", nil)
@@ -58,16 +58,6 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 		return Response{}, err
 	}
 	return s.say(r, "review_release_done", map[string]any{"Name": names[p.sheet.Person]}), nil
-}
-
-// isAnywayWord reports whether rest is the word that releases results
-// before every step is done.
-func isAnywayWord(rest string) bool {
-	switch parse.Fold(strings.TrimSpace(rest)) {
-	case "anyway", "仍然", "强制", "仍然发布":
-		return true
-	}
-	return false
 }
 
 // closeCycleIfDone closes the cycle once every person's results are out.

@@ -15,7 +15,7 @@ import (
 // product's name, ids and id prefixes, units, file formats and the names of
 // standards a user types as they are.
 var chineseAllowed = map[string]bool{
-	"Pulse": true, "PULSE_ADMINS": true, "IANA": true, "cron": true, "csv": true, "json": true,
+	"Pulse": true, "IANA": true, "cron": true, "csv": true, "json": true,
 	"FR": true, "MON": true, "FRI": true,
 }
 
@@ -27,6 +27,8 @@ var (
 	templateAction = regexp.MustCompile(`\{\{[^}]*\}\}`)
 	codeSpan       = regexp.MustCompile("`[^`]*`|「[^」]*」")
 	latinWord      = regexp.MustCompile(`[A-Za-z][A-Za-z_\-]*[A-Za-z]`)
+	// envName is an environment variable's name (PULSE_WEB_URL): an id.
+	envName = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 )
 
 // englishWords lists the Latin words of a Chinese sentence that are not
@@ -39,7 +41,7 @@ func englishWords(zh string) []string {
 	var bad []string
 	check := func(s string) {
 		for _, w := range latinWord.FindAllString(s, -1) {
-			if !chineseAllowed[w] {
+			if !chineseAllowed[w] && !envName.MatchString(w) {
 				bad = append(bad, w)
 			}
 		}

@@ -312,8 +312,8 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 	if spec, ok := parse.MatchProgress(text); ok {
 		return s.reactedUpdate(ctx, r, spec)
 	}
-	if parse.LooksLikeKudos(text) {
-		return s.giveKudos(ctx, r, stripFirstWord(text))
+	if args, ok := parse.MatchKudos(text); ok {
+		return s.giveKudos(ctx, r, args)
 	}
 	return Response{}, refuse("error_unknown_command", nil)
 }
@@ -342,19 +342,10 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if spec, ok := parse.MatchProgress(text); ok {
 		return s.reactedUpdate(ctx, r, spec)
 	}
-	if parse.LooksLikeKudos(text) {
-		return s.giveKudos(ctx, r, stripFirstWord(text))
+	if args, ok := parse.MatchKudos(text); ok {
+		return s.giveKudos(ctx, r, args)
 	}
 	return Response{}, nil
-}
-
-func stripFirstWord(text string) string {
-	toks := parse.Tokens(text)
-	if len(toks) == 0 {
-		return ""
-	}
-	rest := strings.TrimSpace(text)
-	return strings.TrimSpace(strings.TrimPrefix(rest, toks[0]))
 }
 
 func (s *Service) handleAction(ctx context.Context, r *request) (Response, error) {

@@ -113,7 +113,11 @@ func (w *WebSessions) EndSessions(ctx context.Context, person bot.UserID) (int, 
 		for i, h := range hashes {
 			dels[i] = p.Del(ctx, w.sessionKey(h))
 		}
-		p.Del(ctx, w.listKey(person))
+		// Only the hashes read above leave the list: a session saved
+		// meanwhile stays listed, so the next sign-out still ends it.
+		if len(hashes) > 0 {
+			p.SRem(ctx, w.listKey(person), hashes)
+		}
 		return nil
 	})
 	if err != nil {

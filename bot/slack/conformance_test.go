@@ -289,3 +289,41 @@ func TestConformanceMentionedUpdateInAChannelGetsAReaction(t *testing.T) {
 		t.Fatalf("reactions %+v", reacts)
 	}
 }
+
+// Finding 5: an app_mention carrying "edited" (Slack sends it when the
+// mention was edited, https://docs.slack.dev/reference/events/app_mention)
+// is not acted on, even when the original was never seen.
+func TestConformanceEditedMentionIsIgnored(t *testing.T) {
+	h := newServiceHarness(t)
+	id := newGoalFor(t, h)
+	h.postEvent(loadJSON(t, "event_app_mention.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		ev := eventOf(m)
+		ev["user"], ev["channel"], ev["text"] = leiID, "C2147483705", "<@"+testBotUser+"> "+id+" 25%"
+		ev["edited"] = map[string]any{"user": leiID, "ts": "1515449530.000000"}
+	}))
+	h.settle()
+	if g, err := h.store.GetGoal(context.Background(), id); err != nil || g.Current != 20 {
+		t.Fatalf("an edited mention moved the goal: %+v, %v", g, err)
+	}
+	if n := len(h.slack.callsTo("reactions.add")); n != 0 {
+		t.Fatalf("%d reactions on an edit", n)
+	}
+}
+
+// Finding 7: a /me message (subtype me_message,
+// https://docs.slack.dev/reference/events/message/me_message) is read like
+// any other message, so "/me G7 22%" is an update.
+func TestConformanceMeMessageIsRead(t *testing.T) {
+	h := newServiceHarness(t)
+	id := newGoalFor(t, h)
+	h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		ev := eventOf(m)
+		ev["subtype"], ev["user"], ev["channel"], ev["text"] = "me_message", leiID, "C2147483705", id+" 22% onboarding emails"
+	}))
+	h.settle()
+	if g, err := h.store.GetGoal(context.Background(), id); err != nil || g.Current != 22 {
+		t.Fatalf("a /me update was not read: %+v, %v", g, err)
+	}
+}

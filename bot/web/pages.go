@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -212,12 +213,12 @@ func (s *Server) teamFigures(w http.ResponseWriter, r *http.Request, sess viewer
 	name := "pulse-" + page.Team.ID + "-" + page.Scorecard.Period
 	if r.URL.Query().Get("format") == "json" {
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		w.Header().Set("Content-Disposition", attachment(name+".json"))
 		_ = json.NewEncoder(w).Encode(map[string]any{"team": page.Team.ID, "weeks": rows})
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Header().Set("Content-Disposition", attachment(name+".csv"))
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"period", "answered", "expected", "mood", "progress", "on_track", "at_risk", "off_track", "done", "updates", "kudos"})
 	for _, row := range rows {
@@ -230,6 +231,13 @@ func (s *Server) teamFigures(w http.ResponseWriter, r *http.Request, sess viewer
 			strconv.Itoa(row.Updates), strconv.Itoa(row.Kudos)})
 	}
 	cw.Flush()
+}
+
+// attachment is a Content-Disposition for a download named filename,
+// quoted by the mime package: a team id may hold quotes or semicolons, which
+// pasted raw would add parameters of their own.
+func attachment(filename string) string {
+	return mime.FormatMediaType("attachment", map[string]string{"filename": filename})
 }
 
 // companyFilter narrows the tree; a goal shows when it or a goal under it matches.

@@ -205,9 +205,12 @@ func (s *Service) teamSet(ctx context.Context, r *request, args string) (Respons
 	if err != nil {
 		return Response{}, err
 	}
-	key := strings.ToLower(toks[1])
+	key, ok := teamSetKeys[strings.ToLower(toks[1])]
+	if !ok {
+		return Response{}, refuse("team_set_usage", nil)
+	}
 	value := afterTokens(args, 2)
-	if err := s.setTeamField(&t, key, value); err != nil {
+	if err := s.setTeamField(&t, key, value, r.locale); err != nil {
 		return Response{}, err
 	}
 	switch key {
@@ -219,11 +222,26 @@ func (s *Service) teamSet(ctx context.Context, r *request, args string) (Respons
 	if err := s.store.SaveTeam(ctx, t, r.audit("team.set", t.ID, key+"="+value)); err != nil {
 		return Response{}, fmt.Errorf("set %s of team %s: %w", key, t.ID, err)
 	}
-	return s.say(r, "team_set_done", map[string]any{"Team": t.Name, "Key": key, "Value": value}), nil
+	return s.say(r, "team_set_done", map[string]any{"Team": t.Name, "Key": s.t(r, "team_key_"+key, nil), "Value": value}), nil
+}
+
+// teamSetKeys maps each spelling of a /pulse team set setting, in English
+// and Chinese, to the setting.
+var teamSetKeys = map[string]string{
+	"timezone": "timezone", "时区": "timezone",
+	"language": "language", "语言": "language",
+	"checkin": "checkin", "周报": "checkin",
+	"digest": "digest", "摘要": "digest",
+	"questions": "questions", "问题": "questions",
+	"allowance": "allowance", "额度": "allowance",
+	"values": "values", "价值观": "values",
+	"holidays": "holidays", "节假日": "holidays",
+	"leaderboard": "leaderboard", "排行榜": "leaderboard",
+	"announce_kudos": "announce_kudos", "点赞公告": "announce_kudos",
 }
 
 // setTeamField validates and applies one team setting.
-func (s *Service) setTeamField(t *Team, key, value string) error {
+func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 	switch key {
 	case "timezone":
 		if _, err := time.LoadLocation(value); err != nil || value == "" || value == "Local" {
@@ -268,9 +286,15 @@ func (s *Service) setTeamField(t *Team, key, value string) error {
 	case "leaderboard":
 		on, ok := parseOnOff(value)
 		if !ok {
-			return refuse("error_on_off", map[string]any{"Key": key})
+			return refuse("error_on_off", map[string]any{"Key": s.catalog.T(l, "team_key_"+key, nil)})
 		}
 		t.Leaderboard = on
+	case "announce_kudos":
+		on, ok := parseOnOff(value)
+		if !ok {
+			return refuse("error_on_off", map[string]any{"Key": s.catalog.T(l, "team_key_"+key, nil)})
+		}
+		t.AnnounceKudos = on
 	default:
 		return refuse("team_set_usage", nil)
 	}

@@ -273,11 +273,14 @@ func (s *Service) feedbackRequestMessage(l Locale, q FeedbackRequest, from strin
 
 func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (Response, error) {
 	toks := parse.Words(args)
-	if len(toks) < 2 {
+	if len(toks) < 1 {
 		return Response{}, refuse("feedback_answer_usage", nil)
 	}
 	id := strings.ToUpper(parse.Fold(toks[0].Text))
-	text := strings.TrimSpace(args[toks[1].Start:])
+	text := ""
+	if len(toks) > 1 {
+		text = strings.TrimSpace(args[toks[1].Start:])
+	}
 	q, err := s.store.GetFeedbackRequest(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": parse.Quote(toks[0].Text)})
@@ -292,8 +295,20 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 	if err != nil {
 		return Response{}, fmt.Errorf("load team %s: %w", q.TeamID, err)
 	}
-	if !r.now.Before(q.Due) {
+	switch v := requestAllows(ActAnswerRequest, q.StateAt(r.now), true, false); {
+	case v.State == RequestClosed:
+		return Response{}, refuse("feedback_request_forgotten_answer", map[string]any{"ID": q.ID})
+	case !v.OK:
 		return Response{}, refuse("feedback_request_closed", map[string]any{"ID": q.ID, "Due": dueDay(q.Due, personLocation(r.actor, team))})
+	}
+	if text == "" {
+		// "/feedback answer FR3" alone shows the request and how to answer it.
+		names, err := s.names(ctx, r, []UserID{q.From})
+		if err != nil {
+			return Response{}, err
+		}
+		msg := s.feedbackRequestMessage(r.locale, q, names[q.From], personLocation(r.actor, team), "feedback_request_dm")
+		return Response{Reply: msg, Visibility: Private}, nil
 	}
 	text = s.mentionsAsNames(ctx, r, text)
 	if q.Anonymous {
@@ -421,9 +436,18 @@ func (s *Service) feedbackBlocks(ctx context.Context, r *request, list []Feedbac
 		blocks = append(blocks, Text{Text: strings.Join(lines, "\n")})
 	}
 	for _, id := range sortedKeys(held) {
-		blocks = append(blocks, Context{Text: s.t(r, "feedback_held_back", map[string]any{"ID": id, "Count": held[id], "Need": AnonymityFloor - held[id], "Min": AnonymityFloor})})
+		blocks = append(blocks, s.heldBackLine(ctx, r, id, held[id]))
 	}
 	return blocks, nil
+}
+
+// heldBackLine says why a request's anonymous answers are not shown: too
+// few so far, or (once /pulse forget me closed it) never.
+func (s *Service) heldBackLine(ctx context.Context, r *request, id string, count int) Block {
+	if q, err := s.store.GetFeedbackRequest(ctx, id); err == nil && q.StateAt(r.now) == RequestClosed {
+		return Context{Text: s.t(r, "feedback_request_forgotten", map[string]any{"ID": id})}
+	}
+	return Context{Text: s.t(r, "feedback_held_back", map[string]any{"ID": id, "Count": count, "Need": AnonymityFloor - count, "Min": AnonymityFloor})}
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -468,7 +492,14 @@ func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) 
 			return Response{}, fmt.Errorf("requests of %s: %w", t.ID, err)
 		}
 		for _, q := range reqs {
-			if q.From != r.actor.ID || !r.now.Before(q.Due) {
+			if q.From != r.actor.ID {
+				continue
+			}
+			switch q.StateAt(r.now) {
+			case RequestClosed:
+				msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "feedback_request_forgotten", map[string]any{"ID": q.ID})})
+				continue
+			case RequestExpired:
 				continue
 			}
 			answerers, err := s.store.RequestAnswerers(ctx, t.ID, q.ID)
@@ -623,7 +654,7 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 			}
 			out = append(out, final...)
 		}
-		if !at.Before(q.Due) || q.Due.Sub(at) > FeedbackReminderBefore {
+		if q.StateAt(at) != RequestOpen || q.Due.Sub(at) > FeedbackReminderBefore {
 			continue
 		}
 		answerers, err := s.store.RequestAnswerers(ctx, teamID, q.ID)
@@ -639,7 +670,7 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 			return nil, fmt.Errorf("load people of %s: %w", q.ID, err)
 		}
 		for _, id := range q.Asked {
-			if answered[id] {
+			if !requestAllows(ActRemindRequest, q.StateAt(at), true, answered[id]).OK {
 				continue
 			}
 			l := localeOf(people[id], team)

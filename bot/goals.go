@@ -618,7 +618,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 			return err
 		}
 		g.Title = spec.Title
-	case "target", "目标值":
+	case "target", "目标值", "目标":
 		v, _, err := parse.ParseValueWithUnit(toks)
 		if err != nil {
 			return err
@@ -649,8 +649,11 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		g.Private = on
 	case "parent", "上级":
 		pid, ok := parse.GoalID(value)
-		if !ok || pid == g.ID {
+		if !ok {
 			return refuse("goal_edit_usage", nil)
+		}
+		if pid == g.ID {
+			return refuse("goal_parent_self", map[string]any{"ID": g.ID})
 		}
 		if err := s.checkAlignment(ctx, r, g.TeamID, pid); err != nil {
 			return err

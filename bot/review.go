@@ -64,6 +64,10 @@ func (s *Service) reviewCommand(ctx context.Context, r *request, cmd Command) (R
 		return s.reviewFlag(ctx, r, cmd.Args)
 	case "questions":
 		return s.reviewQuestions(ctx, r, cmd.Args)
+	case "close":
+		return s.reviewEndCycle(ctx, r, cmd.Args, ActCycleClose)
+	case "cancel":
+		return s.reviewEndCycle(ctx, r, cmd.Args, ActCycleCancel)
 	}
 	return Response{}, refuse("review_usage", nil)
 }
@@ -87,7 +91,7 @@ func (s *Service) activeCycle(ctx context.Context, teamID string) (ReviewCycle, 
 		return ReviewCycle{}, false, fmt.Errorf("cycles of %s: %w", teamID, err)
 	}
 	for i := len(cycles) - 1; i >= 0; i-- {
-		if cycles[i].Closed.IsZero() {
+		if cycles[i].State() == CycleOpen {
 			return cycles[i], true, nil
 		}
 	}
@@ -129,7 +133,8 @@ func (s *Service) placeOf(ctx context.Context, person UserID) (reviewPlace, erro
 
 // reviewRole is what the actor may write about the subject: their own
 // self-review, the manager's review (the team's managers; admins read but
-// do not write), or a peer review once approved.
+// do not write), or a peer review once approved. A manager is never a
+// peer (approval refuses it), so the roles cannot overlap.
 func (s *Service) reviewRole(p reviewPlace, actor UserID) (string, bool) {
 	switch {
 	case p.sheet.Person == actor:

@@ -66,6 +66,9 @@ func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewSta
 	if !spec.Due.After(now) {
 		return spec, refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
 	}
+	if spec.Anonymous && spec.Peers > 0 && spec.Peers < AnonymityFloor {
+		return spec, refuse("review_peers_anonymous_min", map[string]any{"Min": AnonymityFloor, "Peers": spec.Peers})
+	}
 	return spec, nil
 }
 
@@ -91,10 +94,12 @@ func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Res
 	}
 	from := r.now.Add(-ReviewDefaultPeriod)
 	for _, c := range cycles {
-		if c.Closed.IsZero() {
+		switch c.State() {
+		case CycleOpen:
 			return Response{}, refuse("review_cycle_open", map[string]any{"Team": team.Name, "Title": c.Title})
+		case CycleClosed:
+			from = c.Due
 		}
-		from = c.Due
 	}
 	settings, err := s.store.ReviewSettings(ctx, team.ID)
 	if err != nil {
@@ -182,11 +187,14 @@ func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (
 	if len(peers) == 0 || len(peers) > p.cycle.Peers {
 		return Response{}, refuse("review_nominate_count", map[string]any{"Max": p.cycle.Peers})
 	}
+	if err := s.checkSheet(ctx, r, p, ActNominate); err != nil {
+		return Response{}, err
+	}
 	if slices.Contains(peers, r.actor.ID) {
 		return Response{}, refuse("review_nominate_self", nil)
 	}
-	if !p.sheet.Approved.IsZero() {
-		return Response{}, refuse("review_already_approved", nil)
+	if err := s.refuseManagerPeers(ctx, r, p, peers); err != nil {
+		return Response{}, err
 	}
 	if _, err := s.ensurePeople(ctx, r, peers); err != nil {
 		return Response{}, err
@@ -213,6 +221,22 @@ func (s *Service) tellManagers(ctx context.Context, team Team, key, msgKey strin
 		l := localeOf(people[id], team)
 		s.notify(ctx, Address{Platform: id.Platform(), User: id}, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
 	}
+}
+
+// refuseManagerPeers refuses peers who manage the person's team: a
+// manager writes the manager's review, never a peer review.
+func (s *Service) refuseManagerPeers(ctx context.Context, r *request, p reviewPlace, peers []UserID) error {
+	for _, id := range peers {
+		if !p.team.HasManager(id) {
+			continue
+		}
+		names, err := s.names(ctx, r, []UserID{id, p.sheet.Person})
+		if err != nil {
+			return err
+		}
+		return refuse("review_peer_is_manager", map[string]any{"Peer": names[id], "Name": names[p.sheet.Person], "Team": p.team.Name})
+	}
+	return nil
 }
 
 // placeForManager finds the open cycle of the person named first in args
@@ -244,14 +268,27 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 	if len(peers) == 0 {
 		peers = p.sheet.Nominated
 	}
-	if len(peers) == 0 {
-		return Response{}, refuse("review_nothing_to_approve", nil)
+	if err := s.checkSheet(ctx, r, p, ActApprove); err != nil {
+		return Response{}, err
 	}
-	if slices.Contains(peers, p.sheet.Person) || len(peers) > MaxReviewPeers {
-		return Response{}, refuse("review_approve_usage", nil)
+	names, err := s.names(ctx, r, append([]UserID{p.sheet.Person}, peers...))
+	if err != nil {
+		return Response{}, err
 	}
-	if !p.sheet.Released.IsZero() {
-		return Response{}, refuse("review_released", nil)
+	subject := map[string]any{"Name": names[p.sheet.Person], "Mention": "@" + names[p.sheet.Person], "Min": AnonymityFloor, "Max": MaxReviewPeers}
+	switch {
+	case len(peers) == 0:
+		return Response{}, refuse("review_nothing_to_approve", subject)
+	case slices.Contains(peers, p.sheet.Person):
+		return Response{}, refuse("review_approve_subject", subject)
+	case len(peers) > MaxReviewPeers:
+		return Response{}, refuse("review_approve_too_many", subject)
+	case p.cycle.Anonymous && len(peers) < AnonymityFloor:
+		subject["Peers"] = joinNames(names, peers)
+		return Response{}, refuse("review_approve_too_few", subject)
+	}
+	if err := s.refuseManagerPeers(ctx, r, p, peers); err != nil {
+		return Response{}, err
 	}
 	people, err := s.ensurePeople(ctx, r, peers)
 	if err != nil {
@@ -259,10 +296,6 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 	}
 	p.sheet.Peers, p.sheet.Approved, p.sheet.ApprovedBy = peers, r.now, r.actor.ID
 	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.peers_approved", p.cycle.ID+":"+string(p.sheet.Person), userList(peers))); err != nil {
-		return Response{}, err
-	}
-	names, err := s.names(ctx, r, append([]UserID{p.sheet.Person}, peers...))
-	if err != nil {
 		return Response{}, err
 	}
 	for _, id := range peers {
@@ -323,4 +356,67 @@ func (s *Service) SetReviewQuestions(ctx context.Context, teamID string, questio
 		return fmt.Errorf("save review questions of %s: %w", teamID, err)
 	}
 	return nil
+}
+
+// reviewEndCycle closes or cancels the team's open cycle ("[team <name>]"),
+// as the cycle table allows: close at any time (results not released stay
+// with the managers), cancel only while no result is out. The members
+// still waiting are told, so nobody keeps writing into a finished cycle.
+func (s *Service) reviewEndCycle(ctx context.Context, r *request, args string, act CycleAction) (Response, error) {
+	team, err := s.resolveCheckInTeam(ctx, r, args)
+	if err != nil {
+		return Response{}, err
+	}
+	if !s.canManage(team, r.actor.ID) {
+		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
+	}
+	c, ok, err := s.activeCycle(ctx, team.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		return Response{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
+	}
+	sheets, err := s.store.ReviewSheets(ctx, team.ID, c.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("sheets of %s: %w", c.ID, err)
+	}
+	var waiting []UserID
+	for _, sh := range sheets {
+		if sh.Released.IsZero() {
+			waiting = append(waiting, sh.Person)
+		}
+	}
+	data := map[string]any{"Team": team.Name, "Title": c.Title, "Count": len(waiting)}
+	if !cycleAllows(act, c.State(), len(waiting) < len(sheets)) {
+		return Response{}, refuse("review_cancel_released", data)
+	}
+	action := "review.closed"
+	if act == ActCycleCancel {
+		c.Cancelled, action = r.now, "review.cancelled"
+	} else {
+		c.Closed = r.now
+	}
+	if err := s.store.SaveReviewCycle(ctx, c, r.audit(action, c.ID, "")); err != nil {
+		return Response{}, fmt.Errorf("%s cycle %s: %w", act, c.ID, err)
+	}
+	people, err := s.store.People(ctx, waiting)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load review people")
+	}
+	for _, id := range waiting {
+		l := localeOf(people[id], team)
+		msg := Message{Blocks: []Block{Text{Text: s.catalog.T(l, "review_"+string(act)+"_dm", data)}}}
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review-end:"+string(id))
+	}
+	names, err := s.names(ctx, r, waiting)
+	if err != nil {
+		return Response{}, err
+	}
+	data["Names"] = joinNames(names, waiting)
+	key := "review_" + string(act) + "_done"
+	if act == ActCycleClose && len(waiting) > 0 {
+		key = "review_close_done_unreleased"
+	}
+	return s.say(r, key, data), nil
 }

@@ -145,7 +145,7 @@ func (s *Service) evidenceBlocks(ctx context.Context, r *request, ev Evidence, n
 		blocks = append(blocks, Text{Text: s.t(r, "evidence_feedback", map[string]any{"Count": len(ev.Feedback)})})
 		blocks = append(blocks, fb...)
 		for _, id := range sortedKeys(ev.Held) {
-			blocks = append(blocks, Context{Text: s.t(r, "feedback_held_back", map[string]any{"ID": id, "Count": ev.Held[id], "Need": AnonymityFloor - ev.Held[id], "Min": AnonymityFloor})})
+			blocks = append(blocks, s.heldBackLine(ctx, r, id, ev.Held[id]))
 		}
 	}
 	return blocks

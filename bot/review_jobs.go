@@ -75,7 +75,9 @@ type reviewTask struct {
 
 // reviewTasks turns a cycle's progress into each person's open steps:
 // members their self-review and nominations, peers their peer reviews,
-// managers approvals and manager reviews (as counts).
+// managers approvals (of those who nominated) and manager reviews (as
+// counts). cycleStatus asked the transition table, so a released sheet or
+// a done step never appears here.
 func reviewTasks(team Team, st cycleProgress) map[UserID][]reviewTask {
 	tasks := map[UserID][]reviewTask{}
 	for _, id := range st.selfMissing {
@@ -88,7 +90,7 @@ func reviewTasks(team Team, st cycleProgress) map[UserID][]reviewTask {
 		tasks[p.peer] = append(tasks[p.peer], reviewTask{key: "review_task_peer", about: p.subject})
 	}
 	for _, m := range team.Managers {
-		if n := len(st.approvalsMissing) - len(st.nominationsMissing); n > 0 {
+		if n := len(st.approvalsMissing); n > 0 {
 			tasks[m] = append(tasks[m], reviewTask{key: "review_task_approve", count: n})
 		}
 		if n := len(st.managerMissing); n > 0 {

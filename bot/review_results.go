@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Releasing results to the person and showing them (summary, /review show,
@@ -18,19 +20,19 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	if rest != "" {
+	act := ActRelease
+	switch {
+	case parse.IsAnyway(rest):
+		act = ActReleaseAnyway
+	case rest != "":
 		return Response{}, refuse("review_release_usage", nil)
+	}
+	if err := s.checkSheet(ctx, r, p, act); err != nil {
+		return Response{}, err
 	}
 	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
 		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
-	}
-	if !managerDone(answersOf(all), p.sheet) {
-		names, err := s.names(ctx, r, []UserID{p.sheet.Person})
-		if err != nil {
-			return Response{}, err
-		}
-		return Response{}, refuse("review_release_needs_manager", map[string]any{"Mention": "@" + names[p.sheet.Person]})
 	}
 	p.sheet.Released, p.sheet.ReleasedBy = r.now, r.actor.ID
 	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.released", p.cycle.ID+":"+string(p.sheet.Person), "")); err != nil {
@@ -307,14 +309,13 @@ func (s *Service) mySteps(r *request, p reviewPlace, answers map[string]ReviewAn
 		}
 		return s.t(r, "review_step_todo", nil)
 	}
-	self := answers[answerKey(r.actor.ID, RoleSelf, r.actor.ID)].Done()
-	nominated := len(p.sheet.Nominated) > 0 || !p.sheet.Approved.IsZero()
+	f := sheetFacts(p.cycle, p.sheet, answers)
 	return []Block{
 		Text{Text: s.t(r, "review_cycle_line", map[string]any{"Title": p.cycle.Title, "Team": p.team.Name, "Due": dueDay(p.cycle.Due, p.team.Location())})},
 		Fields{
-			{Label: s.t(r, "review_step_self", nil), Value: mark(self)},
-			{Label: s.t(r, "review_step_nominate", nil), Value: mark(nominated)},
-			{Label: s.t(r, "review_step_approved", nil), Value: mark(!p.sheet.Approved.IsZero())},
+			{Label: s.t(r, "review_step_self", nil), Value: mark(f.Done[StepSelf])},
+			{Label: s.t(r, "review_step_nominate", nil), Value: mark(f.Done[StepNominate])},
+			{Label: s.t(r, "review_step_approved", nil), Value: mark(f.Done[StepApproved])},
 		},
 	}
 }
@@ -344,7 +345,8 @@ func (s *Service) peerReviewsOwed(ctx context.Context, r *request) ([]Block, err
 		}
 		answers := answersOf(all)
 		for _, sh := range sheets {
-			if slices.Contains(sh.Peers, r.actor.ID) && sh.Released.IsZero() && !answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {
+			if slices.Contains(sh.Peers, r.actor.ID) && sheetAllows(ActRemindPeer, sheetFacts(c, sh, answers)).OK &&
+				!answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {
 				owed = append(owed, sh.Person)
 			}
 		}

@@ -50,19 +50,25 @@ func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Re
 		peerWaiting = append(peerWaiting, names[pp.peer]+" → "+names[pp.subject])
 	}
 	msg.Blocks = append(msg.Blocks, Fields{
-		line("review_step_self", st.total-len(st.selfMissing), st.total, joinNames(names, st.selfMissing)),
-		line("review_step_nominate", st.total-len(st.nominationsMissing), st.total, joinNames(names, st.nominationsMissing)),
-		line("review_step_approved", st.total-len(st.approvalsMissing), st.total, joinNames(names, st.approvalsMissing)),
+		line("review_step_self", st.done[StepSelf], st.total, joinNames(names, st.selfMissing)),
+		line("review_step_nominate", st.done[StepNominate], st.total, joinNames(names, st.nominationsMissing)),
+		line("review_step_approved", st.done[StepApproved], st.total, joinNames(names, st.approvalsMissing)),
 		line("review_step_peers", st.peersDone, st.peersDone+len(st.peersMissing), strings.Join(peerWaiting, ", ")),
-		line("review_step_manager", st.total-len(st.managerMissing), st.total, joinNames(names, st.managerMissing)),
-		line("review_step_released", st.total-len(st.unreleased), st.total, ""),
+		line("review_step_manager", st.done[StepManager], st.total, joinNames(names, st.managerMissing)),
+		line("review_step_released", st.done[StepReleased], st.total, ""),
 	})
 	return Response{Reply: msg, Visibility: Private}, nil
 }
 
-// cycleProgress is who still owes which step of a cycle.
+// cycleProgress is how far a cycle is: per step, how many sheets have it
+// done, and who still owes it. The waiting lists are exactly the steps the
+// transition table still lets a reminder ask for, so status and reminders
+// never name a step that is closed (released, or done).
 type cycleProgress struct {
-	total                                                         int
+	total int
+	done  map[ReviewStep]int
+	// selfMissing, nominationsMissing, approvalsMissing and managerMissing
+	// are the subjects whose step is open; unreleased have no results out.
 	selfMissing, nominationsMissing, approvalsMissing, unreleased []UserID
 	managerMissing                                                []UserID
 	peersMissing                                                  []peerPair
@@ -89,29 +95,37 @@ func (s *Service) cycleStatus(ctx context.Context, team Team, c ReviewCycle) (cy
 		return cycleProgress{}, fmt.Errorf("answers of %s: %w", c.ID, err)
 	}
 	answers := answersOf(all)
-	st := cycleProgress{total: len(sheets)}
+	st := cycleProgress{total: len(sheets), done: map[ReviewStep]int{}}
 	for _, sh := range sheets {
 		id := sh.Person
-		if !answers[answerKey(id, RoleSelf, id)].Done() {
+		f := sheetFacts(c, sh, answers)
+		for _, step := range ReviewSteps {
+			if f.Done[step] {
+				st.done[step]++
+			}
+		}
+		open := func(act SheetAction) bool { return sheetAllows(act, f).OK }
+		if open(ActRemindSelf) {
 			st.selfMissing = append(st.selfMissing, id)
 		}
-		if len(sh.Nominated) == 0 && sh.Approved.IsZero() && c.Peers > 0 {
+		if open(ActRemindNominate) {
 			st.nominationsMissing = append(st.nominationsMissing, id)
 		}
-		if sh.Approved.IsZero() && c.Peers > 0 {
+		if open(ActRemindApprove) {
 			st.approvalsMissing = append(st.approvalsMissing, id)
 		}
 		for _, peer := range sh.Peers {
-			if answers[answerKey(id, RolePeer, peer)].Done() {
+			switch {
+			case answers[answerKey(id, RolePeer, peer)].Done():
 				st.peersDone++
-			} else {
+			case open(ActRemindPeer):
 				st.peersMissing = append(st.peersMissing, peerPair{peer: peer, subject: id})
 			}
 		}
-		if !managerDone(answers, sh) {
+		if open(ActRemindManager) {
 			st.managerMissing = append(st.managerMissing, id)
 		}
-		if sh.Released.IsZero() {
+		if !f.Done[StepReleased] {
 			st.unreleased = append(st.unreleased, id)
 		}
 	}

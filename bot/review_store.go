@@ -36,6 +36,10 @@ type FeedbackRequest struct {
 	Anonymous bool      `json:"anonymous,omitempty"`
 	Due       time.Time `json:"due"`
 	At        time.Time `json:"at"`
+	// Closed is set when the request can no longer be answered before its
+	// due date: /pulse forget me left an anonymous request with fewer
+	// colleagues than AnonymityFloor, so its answers can never be shown.
+	Closed time.Time `json:"closed,omitzero"`
 }
 
 // ReviewCycle is one team's round of self, peer and manager reviews.
@@ -60,8 +64,12 @@ type ReviewCycle struct {
 	Values    []string  `json:"values,omitempty"`
 	StartedBy UserID    `json:"started_by"`
 	At        time.Time `json:"at"`
-	// Closed is set when the last person's results were released.
+	// Closed is set when the last person's results were released, or a
+	// manager closed the cycle (/review close).
 	Closed time.Time `json:"closed,omitzero"`
+	// Cancelled is set when a manager cancelled the cycle before any
+	// result was released (/review cancel).
+	Cancelled time.Time `json:"cancelled,omitzero"`
 }
 
 // ReviewSheet is one person's place in a cycle: nominations, approved

@@ -182,7 +182,7 @@ func (d *deliverOnce) take(list []bot.Delivery) int {
 func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	h := newRVHarness(t)
 	ctx := context.Background()
-	rvHas(t, h.say(rvMia, "/review start team Growth H2 review due 2026-12-15 peers 2"), "C1", "H2 review", "4")
+	rvHas(t, h.say(rvMia, "/review start team Growth H2 review due 2026-12-15 peers 3"), "C1", "H2 review", "4")
 	h.refused(rvMia, "/review start team Growth again due 2026-12-20", "already")
 	for _, id := range []bot.UserID{rvAnn, rvBen, rvCat, rvDan} {
 		rvHas(t, lastSent(t, h.out, id), "H2 review", "/review nominate")
@@ -204,15 +204,18 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	rvHas(t, h.say(rvBen, "/review answer 4"), "candor")
 	rvHas(t, h.say(rvBen, "/review answer 3"), "Thanks")
 
-	// Nominations: at most 2, never yourself; the manager approves or changes them.
-	h.refused(rvAnn, "/review nominate @ben @cat @dan", "between 1 and 2")
+	// Nominations: at most 3, never yourself nor a manager; the manager
+	// approves or changes them, and an anonymous cycle needs 3 peers.
+	h.refused(rvAnn, "/review nominate @ben @cat @dan @mia", "between 1 and 3")
 	h.refused(rvAnn, "/review nominate @ann", "self-review")
+	h.refused(rvAnn, "/review nominate @ben @mia", "Mia manages Growth")
 	rvHas(t, h.say(rvAnn, "/review nominate @ben @cat"), "Ben, Cat")
 	rvHas(t, lastSent(t, h.out, rvMia), "Ann nominated Ben, Cat")
 	rvHas(t, h.say(rvBen, "/review nominate @ann @cat"), "Ann, Cat")
 	h.refused(rvBen, "/review approve @ann", "managers")
-	rvHas(t, h.say(rvMia, "/review approve @ann"), "Ben, Cat")
-	rvHas(t, h.say(rvMia, "/review approve @ben @cat @dan"), "Cat, Dan")
+	h.refused(rvMia, "/review approve @ann", "at least 3 peers")
+	rvHas(t, h.say(rvMia, "/review approve @ann @ben @cat @dan"), "Ben, Cat, Dan")
+	rvHas(t, h.say(rvMia, "/review approve @ben @ann @cat @dan"), "Ann, Cat, Dan")
 	rvHas(t, h.say(rvMia, "/review approve @cat @ann @ben @dan"), "Ann, Ben, Dan")
 	h.refused(rvAnn, "/review nominate @dan", "already approved")
 
@@ -225,7 +228,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 
 	// Status shows who is waiting at each step; Dan owes a self-review and two peer reviews.
 	status := h.say(rvMia, "/review status team growth")
-	rvHas(t, status, "Self-reviews: 2/4", "waiting for Cat, Dan", "Peer reviews: 2/7", "Dan → Ben")
+	rvHas(t, status, "Self-reviews: 2/4", "waiting for Cat, Dan", "Peer reviews: 2/9", "Dan → Ben")
 
 	// Reminders: none a week out; one per person three days before; the
 	// same keys on every run; one more once late.
@@ -263,13 +266,14 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	h.clock.Set(time.Date(2026, 12, 16, 10, 0, 0, 0, time.UTC))
 	rvHas(t, h.say(rvMia, "/review status"), "late: Cat, Dan")
 
-	// Release needs the manager's review; results keep peers anonymous
-	// below the floor: two answers are not shown.
+	// Release needs the manager's review, then every step, or "anyway";
+	// results keep peers anonymous below the floor: two answers are not shown.
 	h.refused(rvMia, "/review release @ann", "manager's review first")
 	mgrForm := strings.Join([]string{"growth", "C1", string(rvAnn), bot.RoleManager}, "|")
 	h.submitForm(rvMia, mgrForm, "owns outcomes", "coach juniors", "hit the target", "5", "5")
 	h.refused(rvAnn, "/review show @ann", "aren't released")
-	rvHas(t, h.say(rvMia, "/review release @ann"), "Released")
+	h.refused(rvMia, "/review release @ann", "still lacks peer reviews")
+	rvHas(t, h.say(rvMia, "/review release @ann anyway"), "Released")
 	results := lastSent(t, h.out, rvAnn)
 	rvHas(t, results, "Review of Ann", "calm under pressure", "owns outcomes", "2 peer review(s) are held back", "What Pulse saw of Ann")
 	rvLacks(t, results, "great facilitator", "steady", "Ben", "Cat")
@@ -301,7 +305,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 func rvCycle(t *testing.T, h *rvHarness) {
 	t.Helper()
 	h.say(rvMia, "/review start team Growth Mid-year due 2026-12-15")
-	h.say(rvAnn, "/review nominate @ben")
+	h.say(rvAnn, "/review nominate @ben @cat @dan")
 	h.say(rvMia, "/review approve @ann")
 	for _, a := range []string{"sharp", "pace", "big", "4", "4"} {
 		h.say(rvBen, "/review answer @ann "+a)
@@ -341,7 +345,7 @@ func TestReviewPermissionMatrix(t *testing.T) {
 	rvHas(t, h.say(rvMia, "/review write @ann"), "nice demo")
 	// The person reads their results only once released.
 	h.refused(rvAnn, "/review show @ann", "aren't released")
-	h.say(rvMia, "/review release @ann")
+	h.say(rvMia, "/review release @ann anyway")
 	rvHas(t, h.say(rvAnn, "/review show @ann"), "Review of Ann", "solid")
 	rvHas(t, h.say(rvOtto, "/review mine"), "no reviews")
 	// Feedback visibility "person" hides it from managers, not from admins.
@@ -493,7 +497,7 @@ func TestReviewExportRoundTripAndAudit(t *testing.T) {
 	ctx := context.Background()
 	rvCycle(t, h)
 	h.say(rvAnn, "/feedback request @ben @cat @dan anonymous")
-	h.say(rvMia, "/review release @ann")
+	h.say(rvMia, "/review release @ann anyway")
 	h.say(rvMia, "/review action @ann mentor a new hire by 2026-12-20")
 	h.say(rvMia, "/review questions growth What went well? | What next?")
 

@@ -55,8 +55,8 @@ func (s *Service) reviewWrite(ctx context.Context, r *request, args string) (Res
 
 // reviewForm shows the evidence pack beside the questions, as a form.
 func (s *Service) reviewForm(ctx context.Context, r *request, p reviewPlace, role string) (Response, error) {
-	if !p.sheet.Released.IsZero() {
-		return Response{}, refuse("review_released", nil)
+	if err := s.checkSheet(ctx, r, p, writeAction(role)); err != nil {
+		return Response{}, err
 	}
 	ans, err := s.loadAnswers(ctx, p, role, r.actor.ID)
 	if err != nil {
@@ -111,8 +111,8 @@ func (s *Service) submitReviewForm(ctx context.Context, r *request) (Response, e
 	if len(r.ev.Action.Fields) == 0 {
 		return s.reviewForm(ctx, r, p, role)
 	}
-	if !p.sheet.Released.IsZero() {
-		return Response{}, refuse("review_released", nil)
+	if err := s.checkSheet(ctx, r, p, writeAction(role)); err != nil {
+		return Response{}, err
 	}
 	ans, err := s.loadAnswers(ctx, p, role, r.actor.ID)
 	if err != nil {
@@ -157,8 +157,11 @@ func (s *Service) submitAnswers(ctx context.Context, r *request, p reviewPlace, 
 		return Response{}, err
 	}
 	key := "review_submitted"
-	if ans.Role == RoleSelf && len(p.sheet.Nominated) == 0 && p.sheet.Approved.IsZero() && p.cycle.Peers > 0 {
+	switch {
+	case ans.Role == RoleSelf && len(p.sheet.Nominated) == 0 && p.sheet.Approved.IsZero() && p.cycle.Peers > 0:
 		key = "review_submitted_nominate"
+	case ans.Role == RoleSelf:
+		key = "review_submitted_self"
 	}
 	return s.say(r, key, map[string]any{"Name": names[ans.Subject], "Max": p.cycle.Peers}), nil
 }
@@ -173,8 +176,8 @@ func (s *Service) reviewAnswer(ctx context.Context, r *request, args string) (Re
 	if text == "" {
 		return Response{}, refuse("review_answer_usage", nil)
 	}
-	if !p.sheet.Released.IsZero() {
-		return Response{}, refuse("review_released", nil)
+	if err := s.checkSheet(ctx, r, p, writeAction(role)); err != nil {
+		return Response{}, err
 	}
 	ans, err := s.loadAnswers(ctx, p, role, r.actor.ID)
 	if err != nil {

@@ -265,6 +265,9 @@ func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
 	if utf8.RuneCountInString(text) > MaxTextLength {
 		return Response{}, refuse("error_too_long", map[string]any{"Max": MaxTextLength})
 	}
+	if r.ev.Direct {
+		return s.conversationRule(ctx, r, text)
+	}
 	cmd, ok := parse.SplitCommand(text)
 	if !ok {
 		return s.handleFreeText(ctx, r, text)

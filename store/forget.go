@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -128,7 +129,7 @@ type teamTraces struct {
 }
 
 func (s *Store) forgetTx(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, a bot.AuditEntry) (forgotten, error) {
-	tr, err := s.readTraces(ctx, tx, teamID, id)
+	tr, err := s.readTraces(ctx, tx, teamID, id, a.At)
 	if err != nil {
 		return forgotten{}, err
 	}
@@ -259,7 +260,7 @@ func (s *Store) forgetGoals(ctx context.Context, p redis.Pipeliner, teamID strin
 }
 
 // readTraces reads, under WATCH, what the team holds of the person.
-func (s *Store) readTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID) (teamTraces, error) {
+func (s *Store) readTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, at time.Time) (teamTraces, error) {
 	var (
 		info                                            *redis.StringCmd
 		goalIDs, received, authored, periods, givenList *redis.StringSliceCmd
@@ -305,7 +306,7 @@ func (s *Store) readTraces(ctx context.Context, tx *redis.Tx, teamID string, id 
 	if tr.authored, err = s.readUpdates(ctx, tx, teamID, authored.Val()); err != nil {
 		return teamTraces{}, err
 	}
-	if tr.reviews, err = s.readReviewTraces(ctx, tx, teamID, id); err != nil {
+	if tr.reviews, err = s.readReviewTraces(ctx, tx, teamID, id, at); err != nil {
 		return teamTraces{}, err
 	}
 	for _, g := range tr.goals {

@@ -8,14 +8,19 @@ package store
 //     (text without its giver, or without its subject) means nothing.
 //   - Feedback requests they made are deleted with every answer to them;
 //     their place among the colleagues asked by others' requests is
-//     removed, and so is their answer (the request stays for the others).
+//     removed, and so is their answer (the request stays for the others,
+//     re-counted; an anonymous one left with too few colleagues closes:
+//     bot.RequestWithout).
 //   - Review cycles stay (they are the team's); a cycle they started
 //     forgets who started it. Their sheet in each cycle (the reviews about
 //     them) is deleted with every answer sheet about them, and every answer
 //     sheet they wrote about someone else (self, peer or manager) is
 //     deleted. On the other sheets they are removed from the nominated and
-//     approved peers and as approver or releaser; those sheets get a new
-//     version, so an edit read before the forget is refused as stale.
+//     approved peers and as approver or releaser (bot.SheetWithout, which
+//     reopens an anonymous sheet's approval left with too few peers); those
+//     sheets get a new version, so an edit read before the forget is
+//     refused as stale. An open cycle whose remaining sheets are all
+//     released closes (bot.CycleAfterForget).
 //   - Development actions they own, and check-in flags on their weeks, are
 //     deleted; on the others they are removed as the one who recorded them.
 //
@@ -31,6 +36,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -82,7 +88,7 @@ func (s *Store) reviewWatchKeys(teamID string) []string {
 
 // readReviewTraces reads, under WATCH, the team's review records that name
 // the person.
-func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID) (reviewTraces, error) {
+func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, at time.Time) (reviewTraces, error) {
 	rt := reviewTraces{
 		feedback: map[string]bot.Feedback{}, askedIn: map[string]bot.FeedbackRequest{},
 		cycles: map[string]bot.ReviewCycle{}, sheets: map[string]map[bot.UserID]bot.ReviewSheet{},
@@ -112,8 +118,7 @@ func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID strin
 			own[rid] = true
 			rt.ownRequests = append(rt.ownRequests, rid)
 		case slices.Contains(q.Asked, id):
-			q.Asked = slices.DeleteFunc(slices.Clone(q.Asked), func(u bot.UserID) bool { return u == id })
-			rt.askedIn[rid] = q
+			rt.askedIn[rid] = bot.RequestWithout(q, id, at)
 		}
 	}
 	answered := map[string]bool{}
@@ -140,6 +145,7 @@ func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID strin
 	}
 
 	var cycleIDs []string
+	all := map[string]bot.ReviewCycle{}
 	for cid, data := range cycles.Val() {
 		cycleIDs = append(cycleIDs, cid)
 		var c bot.ReviewCycle
@@ -150,8 +156,9 @@ func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID strin
 			c.StartedBy = ""
 			rt.cycles[cid] = c
 		}
+		all[cid] = c
 	}
-	if err := s.readCycleTraces(ctx, tx, teamID, id, cycleIDs, &rt); err != nil {
+	if err := s.readCycleTraces(ctx, tx, teamID, id, all, cycleIDs, at, &rt); err != nil {
 		return reviewTraces{}, err
 	}
 
@@ -185,7 +192,7 @@ func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID strin
 }
 
 // readCycleTraces watches and reads each cycle's sheets and answer fields.
-func (s *Store) readCycleTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, cycleIDs []string, rt *reviewTraces) error {
+func (s *Store) readCycleTraces(ctx context.Context, tx *redis.Tx, teamID string, id bot.UserID, cycles map[string]bot.ReviewCycle, cycleIDs []string, at time.Time, rt *reviewTraces) error {
 	if len(cycleIDs) == 0 {
 		return nil
 	}
@@ -209,34 +216,32 @@ func (s *Store) readCycleTraces(ctx context.Context, tx *redis.Tx, teamID string
 	if err != nil {
 		return fmt.Errorf("read review cycles: %w", err)
 	}
-	without := func(list []bot.UserID) []bot.UserID {
-		return slices.DeleteFunc(slices.Clone(list), func(u bot.UserID) bool { return u == id })
-	}
 	for i, cid := range cycleIDs {
+		var left []bot.ReviewSheet
+		touched := false
 		for person, data := range sheets[i].Val() {
 			if bot.UserID(person) == id {
 				rt.subjectOf = append(rt.subjectOf, cid)
+				touched = true
 				continue
 			}
 			var sh bot.ReviewSheet
 			if err := json.Unmarshal([]byte(data), &sh); err != nil {
 				return fmt.Errorf("decode review sheet %s %s: %w", cid, person, err)
 			}
+			left = append(left, sh)
 			if !slices.Contains(sh.Nominated, id) && !slices.Contains(sh.Peers, id) && sh.ApprovedBy != id && sh.ReleasedBy != id {
 				continue
 			}
-			sh.Nominated, sh.Peers = without(sh.Nominated), without(sh.Peers)
-			if sh.ApprovedBy == id {
-				sh.ApprovedBy = ""
-			}
-			if sh.ReleasedBy == id {
-				sh.ReleasedBy = ""
-			}
-			sh.Version++
+			sh = bot.SheetWithout(cycles[cid], sh, id)
+			touched = true
 			if rt.sheets[cid] == nil {
 				rt.sheets[cid] = map[bot.UserID]bot.ReviewSheet{}
 			}
 			rt.sheets[cid][bot.UserID(person)] = sh
+		}
+		if c, closed := bot.CycleAfterForget(cycles[cid], left, at); touched && closed {
+			rt.cycles[cid] = c
 		}
 		for _, f := range fields[i].Val() {
 			if answerAbout(f, id) {

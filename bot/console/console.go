@@ -63,6 +63,9 @@ type Console struct {
 	sent    map[string]bot.MessageRef
 	seq     int
 	session string
+	// next is a line typed in a form that starts with "/": the form is
+	// left and the line runs as the next command (Run's loop only).
+	next string
 }
 
 var _ bot.Messenger = (*Console)(nil)
@@ -126,10 +129,16 @@ func (c *Console) Run(ctx context.Context) error {
 	defer cancel()
 	lines := readLines(ctx, c.cfg.In)
 	for {
-		line, ok, err := c.prompt(ctx, lines, c.currentUser()+"> ")
-		if err != nil || !ok {
-			return err
+		line := c.next
+		if line == "" {
+			var ok bool
+			var err error
+			line, ok, err = c.prompt(ctx, lines, c.currentUser()+"> ")
+			if err != nil || !ok {
+				return err
+			}
 		}
+		c.next = ""
 		quit, err := c.dispatch(ctx, lines, line)
 		if err != nil {
 			return err
@@ -274,7 +283,11 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 			return nil
 		}
 		c.println(text(c.cfg.Locale, "form_intro"))
-		fields, ok, ferr := c.askFields(ctx, lines, formInputs(form), nil, nil)
+		reopen := ev.Text
+		if ev.Kind != bot.KindCommand || reopen == "" {
+			reopen = btn.Command
+		}
+		fields, ok, ferr := c.askFields(ctx, lines, formInputs(form), nil, nil, reopen)
 		for {
 			if ferr != nil || !ok {
 				return ferr
@@ -288,7 +301,7 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 			if !c.printFieldErrors(form, resp.FieldErrors) {
 				break
 			}
-			fields, ok, ferr = c.askFields(ctx, lines, formInputs(form), resp.FieldErrors, fields)
+			fields, ok, ferr = c.askFields(ctx, lines, formInputs(form), resp.FieldErrors, fields, reopen)
 		}
 		c.printResponse(ev, resp, err)
 	}
@@ -399,7 +412,10 @@ func submitButton(m bot.Message) (bot.Button, bool) {
 
 // askFields asks the inputs (only those in only, when only is not nil) and
 // returns all values, starting from prev.
-func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []bot.Input, only map[string]string, prev map[string]string) (map[string]string, bool, error) {
+// A line that starts with "/" is a command, never an answer: /cancel
+// leaves the form; any other leaves it too (nothing is sent) and runs
+// next, after a line that says how to open the form again (reopen).
+func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []bot.Input, only map[string]string, prev map[string]string, reopen string) (map[string]string, bool, error) {
 	fields := map[string]string{}
 	for k, v := range prev {
 		fields[k] = v
@@ -429,6 +445,11 @@ func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []b
 			line = strings.TrimSpace(line)
 			if line == "/cancel" {
 				c.println(text(c.cfg.Locale, "form_cancelled"))
+				return nil, false, nil
+			}
+			if strings.HasPrefix(line, "/") || strings.HasPrefix(line, "／") {
+				c.println(text(c.cfg.Locale, "form_left", "command", reopen))
+				c.next = line
 				return nil, false, nil
 			}
 			if line == "" {

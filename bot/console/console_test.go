@@ -351,3 +351,44 @@ func TestEveryConsoleStringHasBothLanguages(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFormSlashLineIsACommandNeverAnAnswer is the conversation rule in
+// a form: a line starting with "/" (the console's own /as, /run, /quit, or
+// a Pulse command) leaves the form without sending it, says how to open it
+// again, and runs; nothing typed with "/" becomes a field's answer.
+func TestRunFormSlashLineIsACommandNeverAnAnswer(t *testing.T) {
+	rec := &bottest.Handler{}
+	rec.Respond = func(ev bot.Event) (bot.Response, error) {
+		if ev.Text == "/review write" {
+			return bot.Response{Reply: bot.Message{Blocks: []bot.Block{
+				bot.Input{ID: "a", Label: "Strengths"}, bot.Input{ID: "b", Label: "To improve"},
+				bot.Buttons{{ID: bot.ActionReviewSubmit, Label: "Submit"}},
+			}}}, nil
+		}
+		return bot.Response{Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "ok: " + ev.Text}}}}, nil
+	}
+	script := "/review write\ncalm\n/as bob\n/review write\n/review nominate @x\n/review write\nkind\n/quit\n"
+	c, out := newTestConsole(script, rec, nil)
+	if err := c.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	events := rec.Events()
+	for _, ev := range events {
+		if ev.Kind == bot.KindAction {
+			t.Fatalf("a form was submitted: %+v\n%s", ev.Action, out.String())
+		}
+	}
+	var texts []string
+	for _, ev := range events {
+		texts = append(texts, string(ev.User.Local())+":"+ev.Text)
+	}
+	want := "alice:/review write|bob:/review write|bob:/review nominate @x|bob:/review write"
+	if got := strings.Join(texts, "|"); got != want {
+		t.Fatalf("events = %s, want %s\n%s", got, want, out.String())
+	}
+	for _, w := range []string{"Now typing as bob.", "type /review write to open it again", "Bye."} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+}

@@ -106,6 +106,8 @@ var subWords = map[Verb]map[string]string{
 		"show": "show", "view": "show", "查看": "show",
 		"flag": "flag", "标记": "flag",
 		"questions": "questions", "问题": "questions",
+		"close": "close", "结束": "close", "关闭": "close",
+		"cancel": "cancel", "取消": "cancel",
 	},
 }
 

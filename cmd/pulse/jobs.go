@@ -62,7 +62,7 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var failed []string
+	var failed, undelivered []string
 	for _, id := range teamIDs {
 		rec, err := c.sched.RunNow(ctx, job, id, clock.Now())
 		if err != nil {
@@ -71,9 +71,15 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 			continue
 		}
 		fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", job, id, describeRun(rec))
+		if rec.Failed > 0 {
+			undelivered = append(undelivered, fmt.Sprintf("%d of %d deliveries failed for team %s", rec.Failed, rec.Planned, id))
+		}
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("job %s failed for team %s", job, strings.Join(failed, ", "))
+	}
+	if len(undelivered) > 0 {
+		return fmt.Errorf("job %s: %s (the log says why)", job, strings.Join(undelivered, "; "))
 	}
 	return nil
 }

@@ -175,10 +175,12 @@ func TestServeNeedsRedisOrEmbeddedStore(t *testing.T) {
 
 // fakeSlack speaks the Slack Web API methods Pulse calls when sending.
 type fakeSlack struct {
-	posts    atomic.Int64
-	onAuth   func()
-	mu       sync.Mutex
-	channels []string
+	// failPosts makes every chat.postMessage fail, as a removed channel does.
+	failPosts bool
+	posts     atomic.Int64
+	onAuth    func()
+	mu        sync.Mutex
+	channels  []string
 }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -193,6 +195,10 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "conversations.open":
 		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, r.Form.Get("users"))
 	case "chat.postMessage":
+		if f.failPosts {
+			fmt.Fprint(w, `{"ok":false,"error":"channel_not_found"}`)
+			return
+		}
 		n := f.posts.Add(1)
 		f.mu.Lock()
 		f.channels = append(f.channels, r.Form.Get("channel"))
@@ -421,6 +427,22 @@ func seedSlackTeam(t *testing.T, st *store.Store) *bot.Service {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// TestJobsRunExitsNonZeroWhenADeliveryFailed: "2 planned, 0 sent, 2
+// failed" is a failure, so the command says so and exits non-zero.
+func TestJobsRunExitsNonZeroWhenADeliveryFailed(t *testing.T) {
+	env, st := redisEnv(t)
+	seedSlackTeam(t, st)
+	fake := &fakeSlack{failPosts: true}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["SLACK_API_URL"] = "xoxb-test", "secret", srv.URL+"/"
+	out, stderr, err := runPulse(context.Background(), env, "", "jobs", "run", "checkin-prompt", "--team", "Growth", "--at", "2026-03-02T10:00:00Z")
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 deliveries failed for team growth") {
+		t.Fatalf("jobs run with failing sends: err %v\nout %s\nstderr %s", err, out, stderr)
+	}
+	assertContains(t, out, "0 sent, 2 failed")
 }
 
 func TestJobsRunSendsCheckInPromptsOnce(t *testing.T) {

@@ -51,26 +51,9 @@ func (g Goal) ExpectedProgress(now time.Time) (float64, bool) {
 }
 
 // ComputedStatus is the status the numbers give: done/dropped for closed
-// goals, otherwise how far progress trails pace.
+// goals, otherwise how far progress trails pace (see FiguresAt).
 func (g Goal) ComputedStatus(now time.Time) Status {
-	switch g.State {
-	case GoalDone:
-		return Done
-	case GoalDropped:
-		return Dropped
-	}
-	expected, ok := g.ExpectedProgress(now)
-	if !ok {
-		return OnTrack
-	}
-	gap := expected - g.Progress()
-	switch {
-	case gap > OffTrackGap:
-		return OffTrack
-	case gap > AtRiskGap:
-		return AtRisk
-	}
-	return OnTrack
+	return g.FiguresAt(now).Status
 }
 
 // IsSMART reports whether the goal has a measurable target and a due date.

@@ -75,7 +75,8 @@ type GoalCard struct {
 	// Value is the goal's value at the scorecard's time.
 	Value float64
 	// Progress is the goal's own progress; Rolled the progress rolled up
-	// from the goals aligned under it (equal to Progress without children).
+	// from the Children goals aligned under it (see GoalFigures), shown
+	// beside it.
 	Progress float64
 	Rolled   float64
 	Children int
@@ -83,7 +84,7 @@ type GoalCard struct {
 	Pace     float64
 	HasPace  bool
 	Computed Status
-	// Trend is the value and rolled progress at the end of each of
+	// Trend is the value and own progress at the end of each of
 	// TrendWeeks weeks, oldest first; OK is false for weeks before the goal
 	// existed.
 	Trend []TrendPoint
@@ -94,10 +95,10 @@ func (g GoalCard) Gap() float64 {
 	if !g.HasPace {
 		return 0
 	}
-	return g.Pace - g.Rolled
+	return g.Pace - g.Progress
 }
 
-// TrendPoint is a goal's value and rolled-up progress at the end of one week.
+// TrendPoint is a goal's value and own progress at the end of one week.
 type TrendPoint struct {
 	Period   string
 	Value    float64
@@ -126,7 +127,8 @@ type Headline struct {
 	AtRisk    int
 	OffTrack  int
 	Done      int
-	// Progress is the average rolled progress of the open goals in view.
+	// Progress is the average progress of the goals in view, done ones
+	// counting 100 and dropped ones left out.
 	Progress float64
 }
 
@@ -275,7 +277,7 @@ func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []w
 		for j, g := range goals {
 			index[g.ID] = j
 		}
-		b.trees[i] = trendTree{list: goals, tree: newGoalTree(aligned(goals)), index: index}
+		b.trees[i] = trendTree{list: goals, tree: newGoalTree(liveGoals(aligned(goals))), index: index}
 		byPerson := make(map[UserID]CheckIn, len(data.CheckIns[w.period]))
 		for _, c := range data.CheckIns[w.period] {
 			byPerson[c.Person] = c
@@ -298,13 +300,13 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	var tally goalTally
 	tree := b.trees[i].tree
 	for _, g := range b.trees[i].list {
-		if b.person != "" && g.Owner != b.person {
+		if (b.person != "" && g.Owner != b.person) || closedBefore(g, w.from) {
 			continue
 		}
 		c := cardOf(g, tree, at)
 		tally.add(c)
 		if withTrend {
-			c.Trend = trendOf(g, b.trees[:i+1], b.weeks[:i+1])
+			c.Trend = trendOf(g, b.trees[:i+1], b.weeks[:i+1], b.now)
 			sc.Goals = append(sc.Goals, c)
 		}
 	}
@@ -315,18 +317,20 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	return sc
 }
 
+// closedBefore reports whether g was closed before t: such goals still take
+// part in their parents' roll-up, but a period after it does not list them.
+func closedBefore(g Goal, t time.Time) bool {
+	return g.State != GoalOpen && g.UpdatedAt.Before(t)
+}
+
 // goalsAt returns the team's goals as they stood at the end of weeks[i]
 // (value, and open when closed only later), leaving out goals not yet started.
 func (b scorecardBuilder) goalsAt(i int) []Goal {
 	end := b.weeks[i].to
-	from := b.weeks[i].from
 	out := make([]Goal, 0, len(b.data.Goals))
 	for _, g := range b.data.Goals {
 		if !g.Start.IsZero() && !g.Start.Before(end) {
 			continue
-		}
-		if g.State != GoalOpen && g.UpdatedAt.Before(from) {
-			continue // closed before this week
 		}
 		if g.State != GoalOpen && !g.UpdatedAt.Before(end) {
 			g.State = GoalOpen // still open at the week's end
@@ -354,21 +358,17 @@ func startValue(g Goal) float64 {
 }
 
 // cardOf is a goal as it stood at the end of a week (tree is that week's):
-// its value, own and rolled-up progress, pace and computed status.
+// its value and its figures (GoalFigures) at at.
 func cardOf(g Goal, tree goalTreeIndex, at time.Time) GoalCard {
-	c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
-		Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
-	if pace, ok := g.ExpectedProgress(at); ok && g.State == GoalOpen {
-		c.Pace, c.HasPace = pace, true
-		c.Computed = statusFromGap(pace - c.Rolled)
-	}
-	return c
+	f := tree.figures(g, at)
+	return GoalCard{Goal: g, Value: g.Current, Progress: f.Progress, Rolled: f.Rolled, Children: f.Children,
+		Pace: f.Pace, HasPace: f.HasPace, Computed: f.Status}
 }
 
 // goalTally adds up goal statuses and progress for a headline.
 type goalTally struct {
-	onTrack, atRisk, offTrack, done, open int
-	progress                              float64
+	onTrack, atRisk, offTrack, done, counted int
+	progress                                 float64
 }
 
 func (t *goalTally) add(c GoalCard) {
@@ -382,16 +382,16 @@ func (t *goalTally) add(c GoalCard) {
 	case Done:
 		t.done++
 	}
-	if c.State == GoalOpen {
-		t.progress += c.Rolled
-		t.open++
+	if c.State != GoalDropped {
+		t.progress += c.Progress
+		t.counted++
 	}
 }
 
 func (t goalTally) fill(h *Headline) {
 	h.OnTrack, h.AtRisk, h.OffTrack, h.Done = t.onTrack, t.atRisk, t.offTrack, t.done
-	if t.open > 0 {
-		h.Progress = t.progress / float64(t.open)
+	if t.counted > 0 {
+		h.Progress = t.progress / float64(t.counted)
 	}
 }
 
@@ -461,7 +461,7 @@ func aligned(goals []Goal) []Goal {
 	return out
 }
 
-func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
+func trendOf(g Goal, trees []trendTree, weeks []week, now time.Time) []TrendPoint {
 	if trees == nil {
 		return nil
 	}
@@ -470,7 +470,11 @@ func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
 		out[j].Period = weeks[j].period
 		if k, ok := t.index[g.ID]; ok {
 			then := t.list[k]
-			out[j].Value, out[j].Progress, out[j].OK = then.Current, t.tree.rolledProgress(then), true
+			at := weeks[j].to
+			if now.Before(at) {
+				at = now
+			}
+			out[j].Value, out[j].Progress, out[j].OK = then.Current, then.FiguresAt(at).Progress, true
 		}
 	}
 	return out

@@ -113,7 +113,7 @@ func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
 		return append(blocks, Context{Text: s.t(r, "sc_goals_none", nil)})
 	}
 	for _, g := range sc.Goals {
-		p := Progress{Label: g.ID + " " + g.Title, Percent: g.Rolled, Pace: -1, Status: g.Computed}
+		p := Progress{Label: g.ID + " " + g.Title, Percent: g.Progress, Pace: -1, Status: g.Computed}
 		if p.Percent == 0 {
 			p.Percent = 0 // not "-0%" for a goal that has not moved towards a lower target
 		}
@@ -130,7 +130,7 @@ func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
 			parts = append(parts, s.t(r, "goal_stated", map[string]any{"Status": s.statusName(r, g.Stated)}))
 		}
 		if g.Children > 0 {
-			parts = append(parts, s.t(r, "sc_rolled", map[string]any{"N": g.Children}))
+			parts = append(parts, s.t(r, "figures_rolled", map[string]any{"Percent": fmt.Sprintf("%.0f", g.Rolled), "N": g.Children}))
 		}
 		if spark := trendSparkline(g.Trend); spark != "" {
 			parts = append(parts, s.t(r, "sc_trend", map[string]any{"Weeks": len(g.Trend), "Spark": spark}))

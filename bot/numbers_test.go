@@ -1,0 +1,156 @@
+package bot_test
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// Regression tests for issue 13 ("one number, one meaning"); each names the
+// finding it pins.
+
+// goalIDs returns the ids of the team's goals by title.
+func goalIDs(t *testing.T, h *harness) map[string]string {
+	t.Helper()
+	goals, err := h.store.TeamGoals(context.Background(), "growth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, g := range goals {
+		out[g.Title] = g.ID
+	}
+	return out
+}
+
+// percentOf reads the first percentage on the line that shows goal id:
+// every goal view puts the goal's own progress first.
+func percentOf(t *testing.T, view, id string) int {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^\s*(?:•\s*)?` + regexp.QuoteMeta(id) + ` [^\n]*?(-?\d+)%`)
+	m := re.FindStringSubmatch(view)
+	if m == nil {
+		t.Fatalf("no line for %s in:\n%s", id, view)
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// lineOf returns the line that shows goal id.
+func lineOf(t *testing.T, view, id string) string {
+	t.Helper()
+	re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(id) + ` [^\n]*`)
+	m := re.FindString(view)
+	if m == "" {
+		t.Fatalf("no line for %s in:\n%s", id, view)
+	}
+	return m
+}
+
+// Finding 1: a cycle made by "/goal edit … parent" crashed every view with
+// a stack overflow. The edit is refused; a cycle already in the store (old
+// data) no longer crashes or hides goals.
+func TestFinding1AlignmentCycleRefusedAndStoredCycleIsSafe(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Alpha to 10 by 2027-03-01")
+	a := goalIDs(t, h)["Alpha"]
+	h.say(alice, "/goal new Beta to 10 by 2027-03-01 under "+a)
+	b := goalIDs(t, h)["Beta"]
+	mustContain(t, text(h.say(alice, "/goal edit "+a+" parent "+b)), "cannot go under it")
+	mustContain(t, text(h.say(alice, "/goal edit "+a+" parent "+a)), "under itself")
+	if g, _ := h.store.GetGoal(context.Background(), a); g.Parent != "" {
+		t.Fatalf("refused edit saved parent %q", g.Parent)
+	}
+
+	// Old data with a loop: A under B, B under A.
+	ctx := context.Background()
+	g, err := h.store.GetGoal(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Parent = b
+	if err := h.store.SaveGoal(ctx, g, bot.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	tree := text(h.say(alice, "/goal tree"))
+	mustContain(t, tree, a+" Alpha", b+" Beta")
+	mustContain(t, text(h.say(alice, "/scorecard me")), "Alpha", "Beta")
+	mustContain(t, text(h.say(maya, "/scorecard team growth")), "Alpha", "Beta")
+	if _, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth", At: h.clock.Now()}); err != nil {
+		t.Fatalf("digest over a stored loop: %v", err)
+	}
+}
+
+// Finding 8 (alignment part): "parent none" takes a goal off its parent.
+func TestFinding8ParentNoneUnaligns(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Alpha to 10 by 2027-03-01")
+	a := goalIDs(t, h)["Alpha"]
+	h.say(alice, "/goal new Beta to 10 by 2027-03-01 under "+a)
+	b := goalIDs(t, h)["Beta"]
+	h.say(alice, "/goal edit "+b+" parent none")
+	if g, _ := h.store.GetGoal(context.Background(), b); g.Parent != "" {
+		t.Fatalf("parent none left parent %q", g.Parent)
+	}
+}
+
+// Finding 2: the same goal showed its own progress in the list and the
+// average of its aligned goals in the scorecard and tree; a dropped child
+// still counted; a new child flipped the parent's status.
+func TestFinding2OneGoalOneNumberInEveryView(t *testing.T) {
+	h := newHarness(t)
+	h.say(maya, "/goal new Grow buyers from 12k to 15k by 2027-03-01 for team growth")
+	parent := goalIDs(t, h)["Grow buyers"]
+	h.say(alice, "/goal new Raise conversion from 2% to 3% by 2027-03-01 under "+parent)
+	child := goalIDs(t, h)["Raise conversion"]
+	h.say(maya, "/goal "+parent+" 13.5k")
+	h.say(alice, "/goal "+child+" 2.2%")
+
+	views := map[string]string{
+		"list":      text(h.say(maya, "/goal list team growth")),
+		"show":      text(h.say(maya, "/goal show "+parent)),
+		"tree":      text(h.say(maya, "/goal tree")),
+		"scorecard": text(h.say(maya, "/scorecard team growth")),
+	}
+	for name, v := range views {
+		if got := percentOf(t, v, parent); got != 50 {
+			t.Errorf("%s shows %s at %d%%, want its own 50%%:\n%s", name, parent, got, v)
+		}
+	}
+	for _, name := range []string{"tree", "scorecard"} {
+		mustContain(t, lineOf(t, views[name], parent), "aligned goals 20% (1)")
+	}
+
+	// A dropped child leaves the roll-up; the parent's number stays its own.
+	h.say(alice, "/goal drop "+child)
+	sc := text(h.say(maya, "/scorecard team growth"))
+	if got := percentOf(t, sc, parent); got != 50 {
+		t.Fatalf("after the child was dropped the scorecard shows %d%%:\n%s", got, sc)
+	}
+	if strings.Contains(lineOf(t, sc, parent), "aligned goals") {
+		t.Fatalf("a dropped child still rolls up: %s", lineOf(t, sc, parent))
+	}
+
+	// A new child at 0% under bob's goal does not change bob's goal's status.
+	h.say(bob, "/goal new Onboard merchants from 0 to 40 by 2027-03-01")
+	bobs := goalIDs(t, h)["Onboard merchants"]
+	h.say(bob, "/goal "+bobs+" 10")
+	h.clock.Advance(30 * 24 * 60 * 60 * 1e9)
+	before := lineOf(t, text(h.say(maya, "/goal list team growth")), bobs)
+	h.say(alice, "/goal new Sub task to 10 by 2027-03-01 under "+bobs)
+	for name, v := range map[string]string{
+		"list": text(h.say(maya, "/goal list team growth")), "tree": text(h.say(maya, "/goal tree")),
+		"scorecard": text(h.say(maya, "/scorecard team growth")),
+	} {
+		line := lineOf(t, v, bobs)
+		for _, st := range []string{"on track", "at risk", "off track"} {
+			if strings.Contains(before, st) != strings.Contains(line, st) {
+				t.Errorf("%s: status of %s changed by a new child: %q, list said %q", name, bobs, line, before)
+			}
+		}
+	}
+}

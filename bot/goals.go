@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// maxUpdateRetries bounds how often an update is retried when another
-// update to the same goal landed between read and write.
-const maxUpdateRetries = 5
-
 func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
 	switch cmd.Sub {
 	case "new":
@@ -191,26 +187,32 @@ func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Resp
 	return s.recordProgress(ctx, r, spec)
 }
 
+// recordProgress checks the update against the goal as read (rights, state,
+// unit) and leaves the value itself to the store, which computes it in the
+// same atomic step that records it: concurrent updates all land, and the
+// reply shows the values the goal really moved between.
 func (s *Service) recordProgress(ctx context.Context, r *request, spec ProgressSpec) (Response, error) {
-	for attempt := 0; ; attempt++ {
-		g, err := s.goalForChange(ctx, r, spec.GoalID)
-		if err != nil {
-			return Response{}, err
-		}
-		u, err := s.buildUpdate(r, g, spec)
-		if err != nil {
-			return Response{}, err
-		}
-		err = s.store.RecordUpdate(ctx, u, r.audit("goal.updated", g.ID, formatNumber(u.Value)))
-		if errors.Is(err, ErrConflict) && attempt < maxUpdateRetries {
-			continue
-		}
-		if err != nil {
-			return Response{}, fmt.Errorf("record update on %s: %w", g.ID, err)
-		}
-		g.apply(u)
-		return Response{Reply: s.updateReply(ctx, r, g, u), Visibility: Private}, nil
+	g, err := s.goalForChange(ctx, r, spec.GoalID)
+	if err != nil {
+		return Response{}, err
 	}
+	u, change, err := s.buildUpdate(r, g, spec)
+	if err != nil {
+		return Response{}, err
+	}
+	u, err = s.store.RecordUpdate(ctx, u, change, r.audit("goal.updated", g.ID, spec.Value.String()))
+	switch {
+	case errors.Is(err, ErrGoalClosed):
+		return Response{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+	case errors.Is(err, ErrOutOfRange):
+		return Response{}, refuse("error_milestone_range", nil)
+	case errors.Is(err, ErrConflict):
+		return Response{}, refuse("error_goal_metric_changed", map[string]any{"ID": g.ID})
+	case err != nil:
+		return Response{}, fmt.Errorf("record update on %s: %w", g.ID, err)
+	}
+	g.apply(u)
+	return Response{Reply: s.updateReply(ctx, r, g, u), Visibility: Private}, nil
 }
 
 // apply moves g as u did in the store.
@@ -222,27 +224,27 @@ func (g *Goal) apply(u Update) {
 	g.UpdatedAt = u.At
 }
 
-// buildUpdate turns a typed value into the goal's new value, checking units and ranges.
-func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, error) {
+// buildUpdate checks a typed value against the goal and returns the update
+// to record with the change the store applies to the goal's value. The
+// milestone range is checked here for an absolute value, and by the store
+// on the value it computes.
+func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, ProgressChange, error) {
 	if g.State != GoalOpen {
-		return Update{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+		return Update{}, ProgressChange{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 	}
 	v := spec.Value
 	if v.Unit != "" && v.Unit != g.Metric.Unit && !(g.Metric.Milestone && v.Unit == "%") {
-		return Update{}, refuse("error_unit_mismatch", map[string]any{"Got": v.Unit, "Want": g.Metric.Unit})
+		return Update{}, ProgressChange{}, refuse("error_unit_mismatch", map[string]any{"Got": v.Unit, "Want": g.Metric.Unit})
 	}
-	value := v.Number
-	if v.Relative {
-		value = g.Current + v.Number
+	if g.Metric.Milestone && !v.Relative && (v.Number < 0 || v.Number > 100) {
+		return Update{}, ProgressChange{}, refuse("error_milestone_range", nil)
 	}
-	if g.Metric.Milestone && (value < 0 || value > 100) {
-		return Update{}, refuse("error_milestone_range", nil)
+	u := Update{
+		GoalID: g.ID, TeamID: g.TeamID, Stated: spec.Status,
+		Note: spec.Note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
 	}
-	note := spec.Note
-	return Update{
-		GoalID: g.ID, TeamID: g.TeamID, Value: value, Previous: g.Current, Stated: spec.Status,
-		Note: note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
-	}, nil
+	change := ProgressChange{Number: v.Number, Relative: v.Relative, Unit: g.Metric.Unit, Milestone: g.Metric.Milestone}
+	return u, change, nil
 }
 
 func (s *Service) updateReply(ctx context.Context, r *request, g Goal, u Update) Message {

@@ -96,7 +96,8 @@ type convRec struct {
 
 // goalRec is the static part of a goal, kept in the goal hash's "rec"
 // field. Current, Stated and UpdatedAt live in their own fields ("cur",
-// "st", "upd") so RecordUpdate's script can move them without decoding JSON.
+// "st", "upd") so RecordUpdate's script moves them in one step and
+// SaveGoal leaves them alone.
 type goalRec struct {
 	Title     string        `json:"ti,omitzero"`
 	Owner     bot.UserID    `json:"o,omitzero"`

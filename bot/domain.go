@@ -234,11 +234,22 @@ type Goal struct {
 	Due       time.Time
 	// Parent is the id of the goal this one aligns under; empty at the top.
 	Parent string
-	State  GoalState
+	// Measures are the goal's earlier measures, oldest first: a change of
+	// unit, baseline or target starts a new one, so history keeps the
+	// units it was recorded in.
+	Measures []PastMeasure
+	State    GoalState
 	// Stated is the status the owner last stated in an update, if any.
 	Stated    Status
 	CloseNote string
 	UpdatedAt time.Time
+}
+
+// PastMeasure is a measure a goal had until a change of unit, baseline or
+// target replaced it at Until.
+type PastMeasure struct {
+	Metric Metric
+	Until  time.Time
 }
 
 // Update is one progress record on a goal.

@@ -262,3 +262,123 @@ func isNoneWord(s string) bool {
 	}
 	return false
 }
+
+// MeasureStart is when the goal's current measure began: its start, or the
+// end of the measure before it. Pace counts from there.
+func (g Goal) MeasureStart() time.Time {
+	if n := len(g.Measures); n > 0 {
+		return g.Measures[n-1].Until
+	}
+	return g.Start
+}
+
+// MetricAt is the measure the goal had at t, for showing a value recorded then.
+func (g Goal) MetricAt(t time.Time) Metric {
+	for _, m := range g.Measures {
+		if t.Before(m.Until) {
+			return m.Metric
+		}
+	}
+	return g.Metric
+}
+
+// AsOf is the goal with the measure it had at t (and only the measures
+// that had ended by then), for figures of a past period.
+func (g Goal) AsOf(t time.Time) Goal {
+	for i, m := range g.Measures {
+		if t.Before(m.Until) {
+			g.Metric = m.Metric
+			g.Measures = g.Measures[:i:i]
+			return g
+		}
+	}
+	return g
+}
+
+// newMeasure replaces g's measure with m from now on, at value current,
+// keeping the old one in its history.
+func (g *Goal) newMeasure(m Metric, current float64, now time.Time) {
+	g.Measures = append(g.Measures, PastMeasure{Metric: g.Metric, Until: now})
+	g.Metric, g.Current = m, current
+}
+
+// editTarget is "/goal edit G7 target <value> [from <value>]": a new
+// measure, under the rules of "/goal new". Without "from" a measure in the
+// same unit counts from the goal's value now, and one in a new unit (or
+// a milestone's first target) from zero.
+func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
+	target, used, err := ParseValueWithUnit(toks)
+	if err != nil {
+		return err
+	}
+	if target.Relative {
+		return refuse("error_target_relative", nil)
+	}
+	m := Metric{Target: target.Number, Unit: target.Unit}
+	if m.Unit == "" && !g.Metric.Milestone {
+		m.Unit = g.Metric.Unit
+	}
+	sameUnit := !g.Metric.Milestone && m.Unit == g.Metric.Unit
+	current := 0.0
+	if sameUnit {
+		m.Baseline, current = g.Current, g.Current
+	}
+	rest := toks[used:]
+	switch {
+	case len(rest) >= 2 && isFromWord(rest[0]):
+		base, n, err := ParseValueWithUnit(rest[1:])
+		if err != nil {
+			return err
+		}
+		if base.Relative || n != len(rest)-1 {
+			return refuse("goal_edit_target_usage", nil)
+		}
+		if base.Unit != "" && m.Unit != "" && base.Unit != m.Unit {
+			return refuse("error_unit_mismatch", map[string]any{"Got": base.Unit, "Want": m.Unit})
+		}
+		m.Baseline = base.Number
+		if !sameUnit {
+			current = base.Number
+		}
+	case len(rest) > 0:
+		return refuse("goal_edit_target_usage", nil)
+	}
+	return s.applyMeasure(g, m, current, now)
+}
+
+// editBaseline is "/goal edit G7 baseline <value>": a new measure from
+// that value to the same target; the goal keeps its value.
+func (s *Service) editBaseline(g *Goal, toks []string, now time.Time) error {
+	if g.Metric.Milestone {
+		return refuse("goal_edit_baseline_milestone", map[string]any{"ID": g.ID})
+	}
+	base, n, err := ParseValueWithUnit(toks)
+	if err != nil {
+		return err
+	}
+	if base.Relative || n != len(toks) {
+		return refuse("goal_edit_target_usage", nil)
+	}
+	if base.Unit != "" && base.Unit != g.Metric.Unit {
+		return refuse("error_unit_mismatch", map[string]any{"Got": base.Unit, "Want": g.Metric.Unit})
+	}
+	m := g.Metric
+	m.Baseline = base.Number
+	return s.applyMeasure(g, m, g.Current, now)
+}
+
+// applyMeasure checks a new measure against "/goal new"'s rules and starts it.
+func (s *Service) applyMeasure(g *Goal, m Metric, current float64, now time.Time) error {
+	if m.Baseline == m.Target {
+		return refuse("error_target_equals_baseline", nil)
+	}
+	if m == g.Metric {
+		return nil
+	}
+	g.newMeasure(m, current, now)
+	return nil
+}
+
+func isFromWord(s string) bool {
+	return strings.EqualFold(s, "from") || s == "从"
+}

@@ -490,8 +490,9 @@ func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates 
 	var lines []string
 	for i := len(updates) - 1; i >= 0 && len(lines) < shown; i-- {
 		u := updates[i]
+		unit := g.MetricAt(u.At).Unit
 		line := fmt.Sprintf("%s  %s → %s  %s", u.At.In(personLocation(r.actor, Team{})).Format("2006-01-02"),
-			s.formatValue(g, u.Previous), s.formatValue(g, u.Value), names[u.Author])
+			FormatValue(u.Previous, unit), FormatValue(u.Value, unit), names[u.Author])
 		if u.Note != "" {
 			line += " — " + u.Note
 		}
@@ -500,10 +501,15 @@ func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates 
 	return Text{Text: strings.Join(lines, "\n")}
 }
 
+// updateValues are the values the goal moved through in its current
+// measure (earlier measures are in other units), starting from its baseline.
 func updateValues(g Goal, updates []Update) []float64 {
-	vals := []float64{updates[0].Previous}
+	vals := []float64{startValue(g)}
+	since := g.MeasureStart()
 	for _, u := range updates {
-		vals = append(vals, u.Value)
+		if !u.At.Before(since) {
+			vals = append(vals, u.Value)
+		}
 	}
 	return vals
 }
@@ -589,19 +595,9 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Title = spec.Title
 	case "target", "目标值":
-		v, _, err := ParseValueWithUnit(toks)
-		if err != nil {
-			return err
-		}
-		if v.Relative {
-			return refuse("error_target_relative", nil)
-		}
-		if g.Metric.Milestone {
-			g.Metric = Metric{Baseline: 0, Target: v.Number, Unit: v.Unit}
-			g.Current = 0
-		} else {
-			g.Metric.Target, g.Metric.Unit = v.Number, firstNonEmpty(v.Unit, g.Metric.Unit)
-		}
+		return s.editTarget(g, toks, r.now)
+	case "baseline", "基线":
+		return s.editBaseline(g, toks, r.now)
 	case "due", "截止":
 		d, _, err := ParseDate(toks, r.now, loc)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulse-bot/pulse/bot"
 )
@@ -152,5 +153,55 @@ func TestFinding2OneGoalOneNumberInEveryView(t *testing.T) {
 				t.Errorf("%s: status of %s changed by a new child: %q, list said %q", name, bobs, line, before)
 			}
 		}
+	}
+}
+
+// Finding 8: goal edits rewrote history and skipped "/goal new"'s rules.
+func TestFinding8GoalEditStartsNewMeasureAndKeepsHistory(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Raise conversion from 2.1% to 3% by 2027-03-01")
+	conv := goalIDs(t, h)["Raise conversion"]
+	h.say(alice, "/goal "+conv+" 2.3%")
+	h.say(alice, "/goal "+conv+" 2.5%")
+
+	// A target equal to where the goal stands is refused, as by /goal new.
+	mustContain(t, text(h.say(alice, "/goal edit "+conv+" target 2.5%")), "equals the starting value")
+	mustContain(t, text(h.say(alice, "/goal edit "+conv+" target 5 orders from 5 orders")), "equals the starting value")
+
+	// A lower target counts from where the goal is: 0 %, not -36 %.
+	h.clock.Advance(time.Hour)
+	flip := text(h.say(alice, "/goal edit "+conv+" target 1%"))
+	if got := percentOf(t, flip, conv); got != 0 {
+		t.Fatalf("target 1%% shows %d%%, want 0%%:\n%s", got, flip)
+	}
+
+	// A new unit keeps the history in the units it was recorded in.
+	h.clock.Advance(time.Hour)
+	h.say(alice, "/goal edit "+conv+" target 35 orders")
+	h.clock.Advance(time.Hour)
+	h.say(alice, "/goal "+conv+" 7")
+	show := text(h.say(alice, "/goal show "+conv))
+	mustContain(t, show, "2.1% → 2.3%", "2.3% → 2.5%", "0 orders → 7 orders", "0 orders → 35 orders")
+	if strings.Contains(show, "2.3 orders") || strings.Contains(show, "2.5 orders") {
+		t.Fatalf("old history relabelled in the new unit:\n%s", show)
+	}
+	if got := percentOf(t, show, conv); got != 20 {
+		t.Fatalf("7 of 35 orders shows %d%%, want 20%%:\n%s", got, show)
+	}
+
+	// A milestone at 40 % given a target in pages starts at 0 pages and
+	// keeps its 40 % history.
+	h.say(bob, "/goal new Write the guide")
+	guide := goalIDs(t, h)["Write the guide"]
+	h.say(bob, "/goal "+guide+" 40")
+	h.clock.Advance(time.Hour)
+	edited := text(h.say(bob, "/goal edit "+guide+" target 20 pages"))
+	if got := percentOf(t, edited, guide); got != 0 {
+		t.Fatalf("milestone given a page target shows %d%%:\n%s", got, edited)
+	}
+	show = text(h.say(bob, "/goal show "+guide))
+	mustContain(t, show, "0% → 40%")
+	if strings.Contains(show, "0 pages → 40 pages") {
+		t.Fatalf("milestone history relabelled in pages:\n%s", show)
 	}
 }

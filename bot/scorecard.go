@@ -332,6 +332,9 @@ func (b scorecardBuilder) goalsAt(i int) []Goal {
 		if !g.Start.IsZero() && !g.Start.Before(end) {
 			continue
 		}
+		if end.Before(b.now) {
+			g = g.AsOf(end) // the measure it had then
+		}
 		if g.State != GoalOpen && !g.UpdatedAt.Before(end) {
 			g.State = GoalOpen // still open at the week's end
 		}

@@ -239,6 +239,9 @@ type Goal struct {
 	// units it was recorded in.
 	Measures []PastMeasure
 	State    GoalState
+	// Private goals are seen only by their owner, the managers of their
+	// team and admins (and, for a team goal, the team); see CanSeeGoal.
+	Private bool
 	// Stated is the status the owner last stated in an update, if any.
 	Stated    Status
 	CloseNote string

@@ -151,8 +151,8 @@ func (t goalTreeIndex) rollUp(g Goal, at time.Time, depth int) (float64, int) {
 }
 
 // figuresOf returns the figures at r.now of goals, by id, each with the
-// roll-up of the goals aligned under it in its team: one read of each team's
-// goals.
+// roll-up of the goals aligned under it in its team that the reader may
+// see: one read of each team's goals.
 func (s *Service) figuresOf(ctx context.Context, r *request, goals []Goal) (map[string]GoalFigures, error) {
 	trees := map[string]goalTreeIndex{}
 	out := make(map[string]GoalFigures, len(goals))
@@ -163,7 +163,7 @@ func (s *Service) figuresOf(ctx context.Context, r *request, goals []Goal) (map[
 			if err != nil {
 				return nil, fmt.Errorf("goals of %s: %w", g.TeamID, err)
 			}
-			tree = newGoalTree(liveGoals(all))
+			tree = newGoalTree(visibleGoals(r.viewer, liveGoals(all)))
 			trees[g.TeamID] = tree
 		}
 		out[g.ID] = tree.figures(g, r.now)
@@ -186,7 +186,7 @@ func (s *Service) figuresWithRollUp(ctx context.Context, r *request, g Goal) Goa
 // editParent aligns g under the goal named by value, or at the top with
 // "none". Alignment stays a tree: a goal under itself, under a goal aligned
 // below it, or deeper than MaxGoalDepth is refused with a sentence.
-func (s *Service) editParent(ctx context.Context, g *Goal, value string) error {
+func (s *Service) editParent(ctx context.Context, r *request, g *Goal, value string) error {
 	if isNoneWord(value) {
 		g.Parent = ""
 		return nil
@@ -197,6 +197,9 @@ func (s *Service) editParent(ctx context.Context, g *Goal, value string) error {
 	}
 	if pid == g.ID {
 		return refuse("goal_parent_self", map[string]any{"ID": g.ID})
+	}
+	if err := s.checkAlignment(ctx, r, g.TeamID, pid); err != nil {
+		return err
 	}
 	parent, err := s.loadGoal(ctx, pid)
 	if err != nil {

@@ -75,7 +75,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 		return Goal{}, err
 	}
 	if spec.Parent != "" {
-		if _, err := s.loadGoal(ctx, spec.Parent); err != nil {
+		if err := s.checkAlignment(ctx, r, g.TeamID, spec.Parent); err != nil {
 			return Goal{}, err
 		}
 		g.Parent = spec.Parent
@@ -143,6 +143,47 @@ func (s *Service) loadGoal(ctx context.Context, id string) (Goal, error) {
 		return Goal{}, fmt.Errorf("load goal %s: %w", id, err)
 	}
 	return g, nil
+}
+
+// checkAlignment refuses a parent the actor may not align a goal of
+// childTeam under (see canAlignUnder).
+func (s *Service) checkAlignment(ctx context.Context, r *request, childTeam, parentID string) error {
+	parent, err := s.loadVisibleGoal(ctx, r, parentID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.canAlignUnder(ctx, r.viewer, childTeam, parent)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse("align_forbidden", map[string]any{"ID": parent.ID, "Team": parent.TeamID})
+	}
+	return nil
+}
+
+// loadVisibleGoal fetches a goal the actor may see; a goal they may not see
+// is answered like one that does not exist, so its id tells nothing.
+func (s *Service) loadVisibleGoal(ctx context.Context, r *request, id string) (Goal, error) {
+	g, err := s.loadGoal(ctx, id)
+	if err != nil {
+		return Goal{}, err
+	}
+	if !CanSeeGoal(r.viewer, g) {
+		return Goal{}, refuse("goal_private_hidden", map[string]any{"ID": id})
+	}
+	return g, nil
+}
+
+// visibleGoals keeps the goals the viewer may see.
+func visibleGoals(v Viewer, goals []Goal) []Goal {
+	out := goals[:0:0]
+	for _, g := range goals {
+		if CanSeeGoal(v, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // canUpdateGoal: the owner, the owning team's members, its managers and admins.
@@ -353,7 +394,7 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 		if err != nil {
 			return Response{}, fmt.Errorf("list goals of %s: %w", team.ID, err)
 		}
-		goals, title = openGoals(list), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
+		goals, title = visibleGoals(r.viewer, openGoals(list)), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
 	case len(toks) == 1:
 		id, ok := ParseMention(toks[0])
 		if !ok {
@@ -367,7 +408,7 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 		if err != nil {
 			return Response{}, err
 		}
-		goals, title = list, s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
+		goals, title = visibleGoals(r.viewer, list), s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
 	default:
 		return Response{}, refuse("goal_list_usage", nil)
 	}
@@ -458,7 +499,7 @@ func (s *Service) goalShow(ctx context.Context, r *request, args string) (Respon
 	if !ok {
 		return Response{}, refuse("goal_show_usage", nil)
 	}
-	g, err := s.loadGoal(ctx, id)
+	g, err := s.loadVisibleGoal(ctx, r, id)
 	if err != nil {
 		return Response{}, err
 	}
@@ -608,7 +649,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Due = d
 	case "parent", "上级":
-		return s.editParent(ctx, g, value)
+		return s.editParent(ctx, r, g, value)
 	default:
 		return refuse("goal_edit_usage", nil)
 	}

@@ -113,6 +113,7 @@ type goalRec struct {
 	State     bot.GoalState `json:"state,omitzero"`
 	CloseNote string        `json:"cn,omitzero"`
 	Measures  []measureRec  `json:"pm,omitzero"`
+	Private   bool          `json:"pv,omitzero"`
 }
 
 // measureRec is one of a goal's earlier measures.
@@ -154,7 +155,7 @@ func goalFields(g bot.Goal) ([]any, error) {
 		Title: g.Title, Owner: g.Owner, OwnerTeam: g.OwnerTeam, CreatedBy: g.CreatedBy,
 		Milestone: g.Metric.Milestone, Baseline: g.Metric.Baseline, Target: g.Metric.Target,
 		Unit: g.Metric.Unit, Start: g.Start, Due: g.Due, Parent: g.Parent, State: g.State,
-		CloseNote: g.CloseNote, Measures: toMeasureRecs(g.Measures),
+		CloseNote: g.CloseNote, Private: g.Private, Measures: toMeasureRecs(g.Measures),
 	})
 	if err != nil {
 		return nil, err
@@ -180,7 +181,7 @@ func decodeGoal(teamID, id string, h map[string]string) (bot.Goal, error) {
 		CreatedBy: r.CreatedBy,
 		Metric:    bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit},
 		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, Measures: fromMeasureRecs(r.Measures), State: r.State,
-		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd,
+		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private,
 	}, nil
 }
 

@@ -205,3 +205,107 @@ func TestFinding8GoalEditStartsNewMeasureAndKeepsHistory(t *testing.T) {
 		t.Fatalf("milestone history relabelled in pages:\n%s", show)
 	}
 }
+
+// Finding 3: the check-in week is the ISO week of the member's own date.
+func TestFinding3CheckInWeekInMembersZone(t *testing.T) {
+	cases := []struct {
+		name, teamZone, personZone string
+		answered                   string // a week she already answered
+		want                       string
+	}{
+		{"east of a western team", "America/Los_Angeles", "Asia/Shanghai", "", "2026-W50"},
+		{"Auckland in a UTC team", "UTC", "Pacific/Auckland", "2026-W49", "2026-W50"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newTeamHarness(t, monday, nil, []bot.UserID{chen}, []bot.UserID{maya},
+				func(team *bot.Team) { team.TimeZone = tc.teamZone }, nil, maya, chen)
+			ctx := context.Background()
+			if err := h.store.SavePerson(ctx, bot.Person{ID: chen, Name: "Chen", TimeZone: tc.personZone}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.answered != "" {
+				c := bot.CheckIn{TeamID: "growth", Person: chen, Period: tc.answered, Answers: []string{"a", "b", "c"}, Mood: 4,
+					Completed: monday, UpdatedAt: monday}
+				if err := h.store.SaveCheckIn(ctx, c, "", bot.AuditEntry{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Monday 2026-12-07 10:00 in her zone.
+			at := time.Date(2026, 12, 7, 10, 0, 0, 0, mustZone(tc.personZone))
+			h.clock.Set(at)
+			ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: "growth", At: at, People: []bot.UserID{chen}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ds) != 1 || ds[0].Period != tc.want {
+				t.Fatalf("prompts %+v, want one for %s", ds, tc.want)
+			}
+			if got := text(h.say(chen, "/checkin")); !strings.Contains(got, tc.want) {
+				t.Fatalf("/checkin opens %q, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Finding 5: scorecard and summary counted check-ins with different
+// denominators, the summary hid the skipped and away, and a skip after
+// answering silently dropped the answers.
+func TestFinding5CheckInCountsAgreeAndSkipAsksFirst(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.say(bob, "/checkin away until 2026-12-31")
+	h.say(alice, "/checkin")
+	for _, a := range []string{"shipped", "tests", "waiting on legal", "4"} {
+		h.say(alice, a)
+	}
+	h.say(chen, "/checkin skip 病假")
+
+	sc := text(h.say(maya, "/scorecard team growth"))
+	mustContain(t, sc, "Check-ins: 1/2")
+	ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInSummary, TeamID: "growth", At: h.clock.Now()})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("summary: %v %v", ds, err)
+	}
+	summary := bot.PlainText(ds[0].Msg)
+	mustContain(t, summary, "Answered: 1/2", "Skipped: Chen", "Away: Bob")
+
+	// Skipping after answering asks first and keeps the answers.
+	ask := text(h.say(alice, "/checkin skip"))
+	mustContain(t, ask, "already answered", "/checkin skip confirm")
+	c, err := h.store.GetCheckIn(ctx, "growth", "2026-W48", alice)
+	if err != nil || !c.Done() || c.Skipped {
+		t.Fatalf("asking dropped the answers: %+v %v", c, err)
+	}
+	mustContain(t, text(h.say(maya, "/scorecard team growth")), "Check-ins: 1/2", "waiting on legal")
+	h.say(alice, "/checkin skip confirm")
+	if c, _ := h.store.GetCheckIn(ctx, "growth", "2026-W48", alice); !c.Skipped {
+		t.Fatalf("confirmed skip not saved: %+v", c)
+	}
+}
+
+// Finding 7: the scorecard contradicted itself.
+func TestFinding7ScorecardAgreesWithItself(t *testing.T) {
+	h := newHarness(t)
+	seedGrowth(h)
+
+	// W47: two answers, so the mood is hidden, also per person.
+	h.clock.Set(at(2026, 11, 20, 16, 0))
+	w47 := text(h.say(maya, "/scorecard team growth"))
+	mustContain(t, w47, "Mood: hidden")
+	if regexp.MustCompile(`mood \d/5`).MatchString(w47) {
+		t.Fatalf("mood hidden in the headline but shown per person:\n%s", w47)
+	}
+
+	// One person's kudos: given and received apart, values only of those received.
+	h.clock.Set(at(2026, 11, 27, 16, 0))
+	me := text(h.say(bob, "/scorecard me"))
+	mustContain(t, me, "Kudos: given 1 · received 0")
+	if strings.Contains(me, "#candor") || strings.Contains(me, "Kudos received") {
+		t.Fatalf("bob's scorecard counts the value of kudos he gave:\n%s", me)
+	}
+
+	// A week not yet started, or before the team existed, says so.
+	mustContain(t, text(h.say(maya, "/scorecard team growth 2027-W01")), "has not started yet")
+	mustContain(t, text(h.say(maya, "/scorecard team growth 2026-W20")), "did not exist yet")
+}

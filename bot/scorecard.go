@@ -491,17 +491,17 @@ func (b scorecardBuilder) participation(sc *Scorecard, i int) {
 	for _, id := range b.team.Members {
 		c := byPerson[id]
 		var into *[]UserID
-		switch {
-		case c.Done():
+		switch b.state(id, i) {
+		case StateAnswered:
 			into = &sc.Answered
 			if c.Mood > 0 {
 				sum += c.Mood
 				sc.MoodCount++
 				sc.Moods[id] = c.Mood
 			}
-		case c.Skipped:
+		case StateSkipped:
 			into = &sc.Skipped
-		case b.away(id, i):
+		case StateAway:
 			into = &sc.Away
 		default:
 			into = &sc.Missing
@@ -569,15 +569,15 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 				continue
 			}
 			c := b.checkIn(i, id)
-			switch {
-			case c.Done():
+			switch b.state(id, i) {
+			case StateAnswered:
 				w.Answered++
 				w.Expected++
 				if c.Mood > 0 {
 					mood += c.Mood
 					w.MoodCount++
 				}
-			case c.Skipped || !b.away(id, i):
+			case StateSkipped, StateMissing:
 				w.Expected++
 			}
 		}
@@ -590,21 +590,12 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	sc.Names = b.names(sc)
 }
 
-// away reports whether the person counts as away in weeks[i]. Pulse keeps
-// only the last day of an absence, not its first, so a week that has ended
-// counts as away only when the absence ended in it; the running week when
-// the absence reaches into it.
-func (b scorecardBuilder) away(id UserID, i int) bool {
-	p, ok := b.data.People[id]
-	if !ok || p.AwayUntil.IsZero() {
-		return false
-	}
+// state is id's check-in state in weeks[i] (see checkInState).
+func (b scorecardBuilder) state(id UserID, i int) CheckInState {
+	p := b.data.People[id]
+	p.ID = id
 	w := b.weeks[i]
-	loc := personLocation(p, b.team)
-	if !p.IsAway(w.from, loc) {
-		return false // the absence ended before the week
-	}
-	return w.to.After(b.now) || !p.IsAway(w.to, loc)
+	return checkInState(b.checkIn(i, id), p, b.team, w.from, w.to, b.now)
 }
 
 func (b scorecardBuilder) checkIn(i int, id UserID) CheckIn { return b.checkIns[i][id] }
@@ -656,8 +647,11 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 				}
 			}
 		}
-		for _, v := range k.Values {
-			sc.Values[v]++
+		if b.person == "" || slices.Contains(k.To, b.person) {
+			// A person's values are those they were recognised for.
+			for _, v := range k.Values {
+				sc.Values[v]++
+			}
 		}
 		if crossed {
 			sc.CrossTeam = append(sc.CrossTeam, k)

@@ -360,6 +360,8 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.submitGoalUpdateForm(ctx, r)
 	case ActionForgetConfirm:
 		return s.forgetMe(ctx, r)
+	case ActionCheckInSkipConfirm:
+		return s.skipCheckIn(ctx, r, "confirm "+r.ev.Action.Value)
 	case ActionReviewSubmit:
 		return s.submitReviewForm(ctx, r)
 	}

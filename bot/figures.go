@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // MaxGoalDepth bounds how deep goals may align under one another. Edits
@@ -191,7 +193,7 @@ func (s *Service) editParent(ctx context.Context, r *request, g *Goal, value str
 		g.Parent = ""
 		return nil
 	}
-	pid, ok := GoalID(value)
+	pid, ok := parse.GoalID(value)
 	if !ok {
 		return refuse("goal_edit_parent_usage", nil)
 	}
@@ -310,7 +312,7 @@ func (g *Goal) newMeasure(m Metric, current float64, now time.Time) {
 // same unit counts from the goal's value now, and one in a new unit (or
 // a milestone's first target) from zero.
 func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
-	target, used, err := ParseValueWithUnit(toks)
+	target, used, err := parse.ParseValueWithUnit(toks)
 	if err != nil {
 		return err
 	}
@@ -329,7 +331,7 @@ func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
 	rest := toks[used:]
 	switch {
 	case len(rest) >= 2 && isFromWord(rest[0]):
-		base, n, err := ParseValueWithUnit(rest[1:])
+		base, n, err := parse.ParseValueWithUnit(rest[1:])
 		if err != nil {
 			return err
 		}
@@ -355,7 +357,7 @@ func (s *Service) editBaseline(g *Goal, toks []string, now time.Time) error {
 	if g.Metric.Milestone {
 		return refuse("goal_edit_baseline_milestone", map[string]any{"ID": g.ID})
 	}
-	base, n, err := ParseValueWithUnit(toks)
+	base, n, err := parse.ParseValueWithUnit(toks)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package bot
 import (
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // CheckInState is where one member stands with one period's check-in.
@@ -56,7 +58,7 @@ func personPeriod(p Person, team Team, now time.Time) string {
 
 // cutConfirm takes a leading "confirm" (or 确认) off a skip reason.
 func cutConfirm(reason string) (string, bool) {
-	toks := Tokens(reason)
+	toks := parse.Tokens(reason)
 	if len(toks) > 0 && (strings.EqualFold(toks[0], "confirm") || toks[0] == "确认") {
 		return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(reason), toks[0])), true
 	}

@@ -39,6 +39,24 @@ type Export struct {
 	CheckIns []CheckIn `json:"checkins"`
 	// Reviews holds feedback, review cycles and development actions; JSON only.
 	Reviews []ReviewExport `json:"reviews"`
+	// Figures are each exported goal's figures (GoalFigures) at the
+	// export's end, by goal id: the numbers every chat view shows. JSON only;
+	// an import ignores them.
+	Figures map[string]GoalFigures `json:"figures,omitempty"`
+	// Participation is each team's check-in states in the week the export
+	// ends, counted as the scorecard and the summary count them.
+	Participation []PeriodParticipation `json:"participation,omitempty"`
+}
+
+// PeriodParticipation is who answered, skipped, was away or is missing in
+// one team's check-in week.
+type PeriodParticipation struct {
+	TeamID   string   `json:"team"`
+	Period   string   `json:"period"`
+	Answered []UserID `json:"answered"`
+	Skipped  []UserID `json:"skipped"`
+	Away     []UserID `json:"away"`
+	Missing  []UserID `json:"missing"`
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
@@ -148,6 +166,24 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 		return fmt.Errorf("export goals of %s: %w", t.ID, err)
 	}
 	out.Goals = append(out.Goals, goals...)
+	if out.Figures == nil {
+		out.Figures = map[string]GoalFigures{}
+	}
+	tree := newGoalTree(liveGoals(goals))
+	at := to
+	if now := s.clock.Now(); now.Before(at) {
+		at = now
+	}
+	for _, g := range goals {
+		out.Figures[g.ID] = tree.figures(g, at)
+	}
+	period := ISOWeek(at, t.Location())
+	p, err := s.participation(ctx, t, period, at)
+	if err != nil {
+		return fmt.Errorf("export participation of %s: %w", t.ID, err)
+	}
+	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
+		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
 	updates, err := s.store.TeamUpdates(ctx, t.ID, from, to)
 	if err != nil {
 		return fmt.Errorf("export updates of %s: %w", t.ID, err)
@@ -162,8 +198,17 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 	if start.IsZero() {
 		start = t.CreatedAt
 	}
-	for week := start; week.Before(to); week = week.AddDate(0, 0, 7) {
-		list, err := s.store.TeamCheckIns(ctx, t.ID, ISOWeek(week, t.Location()))
+	// Every week from start to the one to falls in (stepping from a
+	// mid-week start could miss the last), and the week after, which a
+	// member east of the team's zone may already be answering.
+	seen := map[string]bool{}
+	for week := start; !week.After(to.AddDate(0, 0, 7)); week = week.AddDate(0, 0, 1) {
+		period := ISOWeek(week, t.Location())
+		if seen[period] {
+			continue
+		}
+		seen[period] = true
+		list, err := s.store.TeamCheckIns(ctx, t.ID, period)
 		if err != nil {
 			return fmt.Errorf("export check-ins of %s: %w", t.ID, err)
 		}

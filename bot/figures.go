@@ -372,8 +372,12 @@ func (s *Service) editBaseline(g *Goal, toks []string, now time.Time) error {
 	return s.applyMeasure(g, m, g.Current, now)
 }
 
-// applyMeasure checks a new measure against "/goal new"'s rules and starts it.
+// applyMeasure checks a new measure against "/goal new"'s rules and starts
+// it; a closed goal keeps the measure it was closed with.
 func (s *Service) applyMeasure(g *Goal, m Metric, current float64, now time.Time) error {
+	if g.State != GoalOpen {
+		return refuse("error_goal_closed", map[string]any{"ID": g.ID})
+	}
 	if m.Baseline == m.Target {
 		return refuse("error_target_equals_baseline", nil)
 	}

@@ -24,6 +24,10 @@ type ExportRequest struct {
 	TeamID string
 	// From and To bound updates, kudos and check-ins by time; zero means open.
 	From, To time.Time
+	// Figures adds each goal's figures and the last week's check-in states
+	// (JSON), as "/scorecard export" shows them. A backup leaves them out:
+	// they are read from the records, and change with the time of reading.
+	Figures bool
 }
 
 // Export is the JSON document of an export.
@@ -116,7 +120,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	}
 	out := Export{Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
 	for _, t := range teams {
-		if err := s.exportTeam(ctx, &out, t, from, to); err != nil {
+		if err := s.exportTeam(ctx, &out, t, from, to, req.Figures); err != nil {
 			return Export{}, err
 		}
 	}
@@ -160,30 +164,17 @@ func (s *Service) exportPeople(ctx context.Context, teams []Team) ([]Person, err
 	return out, nil
 }
 
-func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time) error {
+func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, figures bool) error {
 	goals, err := s.store.TeamGoals(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("export goals of %s: %w", t.ID, err)
 	}
 	out.Goals = append(out.Goals, goals...)
-	if out.Figures == nil {
-		out.Figures = map[string]GoalFigures{}
+	if figures {
+		if err := s.exportFigures(ctx, out, t, goals, to); err != nil {
+			return err
+		}
 	}
-	tree := newGoalTree(liveGoals(goals))
-	at := to
-	if now := s.clock.Now(); now.Before(at) {
-		at = now
-	}
-	for _, g := range goals {
-		out.Figures[g.ID] = tree.figures(g, at)
-	}
-	period := ISOWeek(at, t.Location())
-	p, err := s.participation(ctx, t, period, at)
-	if err != nil {
-		return fmt.Errorf("export participation of %s: %w", t.ID, err)
-	}
-	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
-		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
 	updates, err := s.store.TeamUpdates(ctx, t.ID, from, to)
 	if err != nil {
 		return fmt.Errorf("export updates of %s: %w", t.ID, err)
@@ -214,6 +205,30 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 		}
 		out.CheckIns = append(out.CheckIns, list...)
 	}
+	return nil
+}
+
+// exportFigures adds the team's goal figures and check-in states as they
+// stand at to (or now, when to is later).
+func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time) error {
+	if out.Figures == nil {
+		out.Figures = map[string]GoalFigures{}
+	}
+	tree := newGoalTree(liveGoals(goals))
+	at := to
+	if now := s.clock.Now(); now.Before(at) {
+		at = now
+	}
+	for _, g := range goals {
+		out.Figures[g.ID] = tree.figures(g, at)
+	}
+	period := ISOWeek(at, t.Location())
+	p, err := s.participation(ctx, t, period, at)
+	if err != nil {
+		return fmt.Errorf("export participation of %s: %w", t.ID, err)
+	}
+	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
+		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
 	return nil
 }
 
@@ -306,7 +321,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		}
 	}
 	var buf bytes.Buffer
-	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to}); err != nil {
+	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Figures: true}); err != nil {
 		return Response{}, err
 	}
 	mime := "text/csv; charset=utf-8"

@@ -140,7 +140,7 @@ func checkViewsAgree(t *testing.T, h *harness, where string) {
 	t.Helper()
 	ctx := context.Background()
 	var buf bytes.Buffer
-	if err := h.svc.Export(ctx, &buf, bot.ExportRequest{Format: "json", TeamID: "growth"}); err != nil {
+	if err := h.svc.Export(ctx, &buf, bot.ExportRequest{Format: "json", TeamID: "growth", Figures: true}); err != nil {
 		t.Fatalf("%s: export: %v", where, err)
 	}
 	var doc bot.Export

@@ -232,7 +232,7 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	reason, confirmed := cutConfirm(reason)
+	reason, confirmed := parse.CutConfirm(reason)
 	if c.Done() && !confirmed {
 		return s.confirmSkip(r, period, reason), nil
 	}

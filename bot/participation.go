@@ -3,8 +3,6 @@ package bot
 import (
 	"strings"
 	"time"
-
-	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // CheckInState is where one member stands with one period's check-in.
@@ -54,15 +52,6 @@ func awayInWeek(p Person, team Team, from, to, now time.Time) bool {
 // own local date (their zone, else the team's).
 func personPeriod(p Person, team Team, now time.Time) string {
 	return ISOWeek(now, personLocation(p, team))
-}
-
-// cutConfirm takes a leading "confirm" (or 确认) off a skip reason.
-func cutConfirm(reason string) (string, bool) {
-	toks := parse.Tokens(reason)
-	if len(toks) > 0 && (strings.EqualFold(toks[0], "confirm") || toks[0] == "确认") {
-		return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(reason), toks[0])), true
-	}
-	return reason, false
 }
 
 // confirmSkip asks before a skip drops answers already given.

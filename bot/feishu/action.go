@@ -29,7 +29,7 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 	if !fresh {
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	e, to := cardActionToEvent(ev)
+	e, picked, to := cardActionToEvent(ev)
 	call := &pendingCall{done: make(chan handled, 1)}
 	a.work.Add(1)
 	go func() {
@@ -38,6 +38,7 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 		wctx, cancel := context.WithTimeout(context.Background(), workTimeout)
 		defer cancel()
 		e.Profile = a.profile(wctx, e.User, "")
+		a.namePicked(wctx, &e, picked)
 		resp, err := a.cfg.Handler.Handle(wctx, e)
 		if call.hand(handled{resp, err}) {
 			// The callback shows the reply in the card; a file cannot ride
@@ -117,6 +118,9 @@ func (a *Adapter) cardAnswer(e bot.Event, resp bot.Response, err error) *callbac
 		loc = bot.Chinese
 	}
 	out := &callback.CardActionTriggerResponse{}
+	if len(resp.FieldErrors) > 0 && resp.Reply.IsZero() {
+		resp.Reply = fieldErrorsMessage(resp.FieldErrors)
+	}
 	if !resp.Reply.IsZero() {
 		out.Card = &callback.Card{Type: "raw", Data: renderCard(resp.Reply, resp.FieldErrors, loc)}
 	}
@@ -136,7 +140,8 @@ func (a *Adapter) cardAnswer(e bot.Event, resp bot.Response, err error) *callbac
 
 // cardActionToEvent reads a button press or a form submission. Button values
 // are objects {"action": id, "value": v}; a form's values come in form_value.
-func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTarget) {
+// picked lists the people chosen in person pickers, whose names the caller looks up.
+func cardActionToEvent(ev *callback.CardActionTriggerEvent) (e bot.Event, picked []bot.UserID, to replyTarget) {
 	op := ev.Event.Operator
 	tenant := ev.EventV2Base.Header.TenantKey
 	if op.TenantKey != nil && *op.TenantKey != "" {
@@ -154,14 +159,8 @@ func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTar
 		if act.ID == "" {
 			act.ID = actionFromName(ev.Event.Action.Name)
 		}
-		if len(ev.Event.Action.FormValue) > 0 {
-			act.Fields = make(map[string]string, len(ev.Event.Action.FormValue))
-			for k, v := range ev.Event.Action.FormValue {
-				act.Fields[k] = valueString(v)
-			}
-		}
 	}
-	e := bot.Event{
+	e = bot.Event{
 		Key:      "feishu:" + ev.EventV2Base.Header.EventID,
 		Kind:     bot.KindAction,
 		Platform: bot.PlatformFeishu,
@@ -170,7 +169,10 @@ func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTar
 		Action:   act,
 		Message:  bot.MessageRef{Platform: bot.PlatformFeishu, Channel: chat, ID: message},
 	}
-	return e, replyTarget{chat: chat, user: user}
+	if ev.Event.Action != nil && len(ev.Event.Action.FormValue) > 0 {
+		e.Action.Fields, picked = formFields(ev.Event.Action.FormValue, tenant)
+	}
+	return e, picked, replyTarget{chat: chat, user: user}
 }
 
 // valueString flattens a callback value: strings as they are, lists (a

@@ -47,10 +47,7 @@ type interaction struct {
 		CallbackID      string `json:"callback_id"`
 		PrivateMetadata string `json:"private_metadata"`
 		State           struct {
-			Values map[string]map[string]struct {
-				Type  string `json:"type"`
-				Value string `json:"value"`
-			} `json:"values"`
+			Values map[string]map[string]slack.BlockAction `json:"values"`
 		} `json:"state"`
 	} `json:"view"`
 }
@@ -156,12 +153,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, p interaction) any {
 		if !a.firstSeen(ctx, key, p.TriggerID) {
 			return outcome{skip: true}
 		}
-		fields := map[string]string{}
-		for blockID, byAction := range p.View.State.Values {
-			if v, ok := byAction[inputActionID]; ok {
-				fields[blockID] = v.Value
-			}
-		}
+		fields, names := a.formFields(ctx, team, p.View.State.Values)
 		ev := bot.Event{
 			Key:      key,
 			Kind:     bot.KindAction,
@@ -170,6 +162,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, p interaction) any {
 			Channel:  meta.Channel,
 			Direct:   t.direct,
 			Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},
+			Names:    names,
 			Profile:  a.profile(ctx, team, p.User.ID),
 		}
 		resp, err := a.handler.Handle(ctx, ev)
@@ -180,7 +173,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, p interaction) any {
 			return
 		}
 		resp := o.resp
-		if len(resp.FieldErrors) > 0 && resp.Reply.IsZero() {
+		if len(resp.FieldErrors) > 0 {
 			resp.Reply = fieldErrorsMessage(resp.FieldErrors)
 		}
 		a.deliver(ctx, t, resp, o.err)

@@ -479,7 +479,7 @@ func (s *Service) status(ctx context.Context, r *request) (Response, error) {
 }
 
 func (s *Service) checkInStatusLine(ctx context.Context, r *request, t Team) (string, bool) {
-	period := currentPeriod(t, r.now)
+	period := personPeriod(r.actor, t, r.now)
 	c, err := s.loadCheckIn(ctx, t, period, r.actor.ID)
 	if err != nil {
 		return "", false

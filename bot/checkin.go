@@ -82,7 +82,7 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	period := currentPeriod(team, r.now)
+	period := personPeriod(r.actor, team, r.now)
 	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
 	if err != nil {
 		return Response{}, err
@@ -225,10 +225,14 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	period := currentPeriod(team, r.now)
+	period := personPeriod(r.actor, team, r.now)
 	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
 	if err != nil {
 		return Response{}, err
+	}
+	reason, confirmed := parse.CutConfirm(reason)
+	if c.Done() && !confirmed {
+		return s.confirmSkip(r, period, reason), nil
 	}
 	c.Skipped, c.SkipReason, c.UpdatedAt, c.Completed = true, strings.TrimSpace(reason), r.now, time.Time{}
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
@@ -305,6 +309,9 @@ type participation struct {
 	checkIns                         map[UserID]CheckIn
 }
 
+// expected is how many owed a check-in: everyone but the away.
+func (p participation) expected() int { return len(p.answered) + len(p.skipped) + len(p.missing) }
+
 func (s *Service) participation(ctx context.Context, team Team, period string, now time.Time) (participation, error) {
 	list, err := s.store.TeamCheckIns(ctx, team.ID, period)
 	if err != nil {
@@ -318,14 +325,17 @@ func (s *Service) participation(ctx context.Context, team Team, period string, n
 	if err != nil {
 		return participation{}, fmt.Errorf("load members of %s: %w", team.ID, err)
 	}
+	from, to, err := WeekBounds(period, team.Location())
+	if err != nil {
+		return participation{}, fmt.Errorf("participation of %s: %w", team.ID, err)
+	}
 	for _, id := range team.Members {
-		c := p.checkIns[id]
-		switch {
-		case c.Done():
+		switch checkInState(p.checkIns[id], people[id], team, from, to, now) {
+		case StateAnswered:
 			p.answered = append(p.answered, id)
-		case c.Skipped:
+		case StateSkipped:
 			p.skipped = append(p.skipped, id)
-		case people[id].IsAway(now, personLocation(people[id], team)):
+		case StateAway:
 			p.away = append(p.away, id)
 		default:
 			p.missing = append(p.missing, id)
@@ -402,14 +412,14 @@ func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, err
 		if err != nil {
 			return Team{}, "", err
 		}
-		return team, currentPeriod(team, r.now), nil
+		return team, personPeriod(r.actor, team, r.now), nil
 	}
 	team, err := s.resolveTeam(ctx, r, teamID)
 	if err != nil {
 		return Team{}, "", err
 	}
 	if _, _, err := WeekBounds(period, team.Location()); err != nil {
-		period = currentPeriod(team, r.now)
+		period = personPeriod(r.actor, team, r.now)
 	}
 	return team, period, nil
 }

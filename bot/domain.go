@@ -232,7 +232,11 @@ type Goal struct {
 	Due       time.Time
 	// Parent is the id of the goal this one aligns under; empty at the top.
 	Parent string
-	State  GoalState
+	// Measures are the goal's earlier measures, oldest first: a change of
+	// unit, baseline or target starts a new one, so history keeps the
+	// units it was recorded in.
+	Measures []PastMeasure
+	State    GoalState
 	// Private goals are seen only by their owner, the managers of their
 	// team and admins (and, for a team goal, the team); see CanSeeGoal.
 	Private bool
@@ -240,6 +244,13 @@ type Goal struct {
 	Stated    Status
 	CloseNote string
 	UpdatedAt time.Time
+}
+
+// PastMeasure is a measure a goal had until a change of unit, baseline or
+// target replaced it at Until.
+type PastMeasure struct {
+	Metric Metric
+	Until  time.Time
 }
 
 // Update is one progress record on a goal.

@@ -86,6 +86,9 @@ const (
 	// ActionGoalUpdateForm and ActionGoalUpdateSubmit post progress through a form.
 	ActionGoalUpdateForm   = "goal.update.form"
 	ActionGoalUpdateSubmit = "goal.update.submit"
+	// ActionCheckInSkipConfirm confirms skipping a check-in already answered;
+	// its value is the skip reason.
+	ActionCheckInSkipConfirm = "checkin.skip.confirm"
 	// ActionForgetConfirm confirms "/pulse forget me".
 	ActionForgetConfirm = "forget.confirm"
 )

@@ -24,6 +24,10 @@ type ExportRequest struct {
 	TeamID string
 	// From and To bound updates, kudos and check-ins by time; zero means open.
 	From, To time.Time
+	// Figures adds each goal's figures and the last week's check-in states
+	// (JSON), as "/scorecard export" shows them. A backup leaves them out:
+	// they are read from the records, and change with the time of reading.
+	Figures bool
 	// Viewer, when set, is who will read the export in chat: it then holds
 	// only what CanSee… lets them read. The CLI export (nil) holds
 	// everything stored, for backups — and anonymous answers are stored
@@ -44,6 +48,24 @@ type Export struct {
 	CheckIns []CheckIn `json:"checkins"`
 	// Reviews holds feedback, review cycles and development actions; JSON only.
 	Reviews []ReviewExport `json:"reviews"`
+	// Figures are each exported goal's figures (GoalFigures) at the
+	// export's end, by goal id: the numbers every chat view shows. JSON only;
+	// an import ignores them.
+	Figures map[string]GoalFigures `json:"figures,omitempty"`
+	// Participation is each team's check-in states in the week the export
+	// ends, counted as the scorecard and the summary count them.
+	Participation []PeriodParticipation `json:"participation,omitempty"`
+}
+
+// PeriodParticipation is who answered, skipped, was away or is missing in
+// one team's check-in week.
+type PeriodParticipation struct {
+	TeamID   string   `json:"team"`
+	Period   string   `json:"period"`
+	Answered []UserID `json:"answered"`
+	Skipped  []UserID `json:"skipped"`
+	Away     []UserID `json:"away"`
+	Missing  []UserID `json:"missing"`
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
@@ -103,7 +125,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	}
 	out := Export{Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
 	for _, t := range teams {
-		if err := s.exportTeam(ctx, &out, t, from, to); err != nil {
+		if err := s.exportTeam(ctx, &out, t, from, to, req.Figures); err != nil {
 			return Export{}, err
 		}
 	}
@@ -150,12 +172,17 @@ func (s *Service) exportPeople(ctx context.Context, teams []Team) ([]Person, err
 	return out, nil
 }
 
-func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time) error {
+func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, figures bool) error {
 	goals, err := s.store.TeamGoals(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("export goals of %s: %w", t.ID, err)
 	}
 	out.Goals = append(out.Goals, goals...)
+	if figures {
+		if err := s.exportFigures(ctx, out, t, goals, to); err != nil {
+			return err
+		}
+	}
 	updates, err := s.store.TeamUpdates(ctx, t.ID, from, to)
 	if err != nil {
 		return fmt.Errorf("export updates of %s: %w", t.ID, err)
@@ -170,13 +197,46 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 	if start.IsZero() {
 		start = t.CreatedAt
 	}
-	for week := start; week.Before(to); week = week.AddDate(0, 0, 7) {
-		list, err := s.store.TeamCheckIns(ctx, t.ID, ISOWeek(week, t.Location()))
+	// Every week from start to the one to falls in (stepping from a
+	// mid-week start could miss the last), and the week after, which a
+	// member east of the team's zone may already be answering.
+	seen := map[string]bool{}
+	for week := start; !week.After(to.AddDate(0, 0, 7)); week = week.AddDate(0, 0, 1) {
+		period := ISOWeek(week, t.Location())
+		if seen[period] {
+			continue
+		}
+		seen[period] = true
+		list, err := s.store.TeamCheckIns(ctx, t.ID, period)
 		if err != nil {
 			return fmt.Errorf("export check-ins of %s: %w", t.ID, err)
 		}
 		out.CheckIns = append(out.CheckIns, list...)
 	}
+	return nil
+}
+
+// exportFigures adds the team's goal figures and check-in states as they
+// stand at to (or now, when to is later).
+func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time) error {
+	if out.Figures == nil {
+		out.Figures = map[string]GoalFigures{}
+	}
+	tree := newGoalTree(liveGoals(goals))
+	at := to
+	if now := s.clock.Now(); now.Before(at) {
+		at = now
+	}
+	for _, g := range goals {
+		out.Figures[g.ID] = tree.figures(g, at)
+	}
+	period := ISOWeek(at, t.Location())
+	p, err := s.participation(ctx, t, period, at)
+	if err != nil {
+		return fmt.Errorf("export participation of %s: %w", t.ID, err)
+	}
+	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
+		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
 	return nil
 }
 
@@ -273,7 +333,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		}
 	}
 	var buf bytes.Buffer
-	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Viewer: &r.viewer}); err != nil {
+	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Viewer: &r.viewer, Figures: true}); err != nil {
 		return Response{}, err
 	}
 	mime := "text/csv; charset=utf-8"

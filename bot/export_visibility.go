@@ -13,6 +13,11 @@ func filterExport(v Viewer, x Export, now time.Time) Export {
 		goals[g.ID] = g
 	}
 	x.Goals = keep(x.Goals, func(g Goal) bool { return CanSeeGoal(v, g) })
+	for id := range x.Figures {
+		if !CanSeeGoal(v, goals[id]) {
+			delete(x.Figures, id)
+		}
+	}
 	x.Updates = keep(x.Updates, func(u Update) bool { return CanSeeUpdate(v, goals[u.GoalID]) })
 	x.Kudos = keep(x.Kudos, func(k Kudos) bool { return CanSeeKudos(v, k) })
 	x.CheckIns = keep(x.CheckIns, func(c CheckIn) bool { return CanSeeCheckIn(v, c) })

@@ -318,7 +318,7 @@ func (s *Service) goalCard(ctx context.Context, r *request, g Goal, titleKey str
 	if g.Parent != "" {
 		fields = append(fields, Field{Label: s.t(r, "label_parent", nil), Value: g.Parent})
 	}
-	msg.Blocks = append(msg.Blocks, fields, s.progressBlock(r, g))
+	msg.Blocks = append(msg.Blocks, fields, s.figuresBlock(r, g, s.figuresWithRollUp(ctx, r, g)))
 	return msg
 }
 
@@ -333,16 +333,26 @@ func (s *Service) ownerName(ctx context.Context, r *request, g Goal) string {
 	return names[g.Owner]
 }
 
-// progressBlock draws a goal's progress against its pace, with computed and stated status.
+// progressBlock draws a goal's own figures at r.now (no roll-up), for views
+// that show one goal on its own.
 func (s *Service) progressBlock(r *request, g Goal) Progress {
-	p := Progress{Label: g.ID + " " + g.Title, Percent: g.Progress(), Pace: -1, Status: g.ComputedStatus(r.now)}
+	return s.figuresBlock(r, g, g.FiguresAt(r.now))
+}
+
+// figuresBlock draws a goal's progress against its pace, with computed and
+// stated status and, when goals are aligned under it, their roll-up beside it.
+func (s *Service) figuresBlock(r *request, g Goal, f GoalFigures) Progress {
+	p := Progress{Label: g.ID + " " + g.Title, Percent: f.Progress, Pace: -1, Status: f.Status}
 	detail := s.statusName(r, p.Status)
-	if expected, ok := g.ExpectedProgress(r.now); ok && g.State == GoalOpen {
-		p.Pace = expected
-		detail = s.t(r, "goal_pace", map[string]any{"Pace": fmt.Sprintf("%.0f", expected)}) + " · " + detail
+	if f.HasPace {
+		p.Pace = f.Pace
+		detail = s.t(r, "goal_pace", map[string]any{"Pace": fmt.Sprintf("%.0f", f.Pace)}) + " · " + detail
 	}
 	if g.Stated != "" && g.Stated != p.Status && g.State == GoalOpen {
 		detail += " · " + s.t(r, "goal_stated", map[string]any{"Status": s.statusName(r, g.Stated)})
+	}
+	if f.Children > 0 {
+		detail += " · " + s.t(r, "figures_rolled", map[string]any{"Percent": fmt.Sprintf("%.0f", f.Rolled), "N": f.Children})
 	}
 	p.Detail = detail
 	return p
@@ -405,10 +415,14 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 	default:
 		return Response{}, refuse("goal_list_usage", nil)
 	}
-	return Response{Reply: s.goalListMessage(r, title, goals), Visibility: Private}, nil
+	figures, err := s.figuresOf(ctx, r, goals)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Reply: s.goalListMessage(r, title, goals, figures), Visibility: Private}, nil
 }
 
-func (s *Service) goalListMessage(r *request, title string, goals []Goal) Message {
+func (s *Service) goalListMessage(r *request, title string, goals []Goal, figures map[string]GoalFigures) Message {
 	msg := Message{Title: title}
 	if len(goals) == 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_list_empty", nil)})
@@ -416,7 +430,7 @@ func (s *Service) goalListMessage(r *request, title string, goals []Goal) Messag
 	}
 	sortByRisk(goals, r.now)
 	for _, g := range goals {
-		msg.Blocks = append(msg.Blocks, s.progressBlock(r, g))
+		msg.Blocks = append(msg.Blocks, s.figuresBlock(r, g, figures[g.ID]))
 	}
 	msg.Blocks = append(msg.Blocks, Buttons{{ID: ActionGoalUpdateForm, Label: s.t(r, "button_update_goal", nil), Command: "/goal G<n> <value>"}})
 	return msg
@@ -520,8 +534,9 @@ func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates 
 	var lines []string
 	for i := len(updates) - 1; i >= 0 && len(lines) < shown; i-- {
 		u := updates[i]
+		unit := g.MetricAt(u.At).Unit
 		line := fmt.Sprintf("%s  %s → %s  %s", u.At.In(personLocation(r.actor, Team{})).Format("2006-01-02"),
-			s.formatValue(g, u.Previous), s.formatValue(g, u.Value), names[u.Author])
+			FormatValue(u.Previous, unit), FormatValue(u.Value, unit), names[u.Author])
 		if u.Note != "" {
 			line += " — " + u.Note
 		}
@@ -530,10 +545,15 @@ func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates 
 	return Text{Text: strings.Join(lines, "\n")}
 }
 
+// updateValues are the values the goal moved through in its current
+// measure (earlier measures are in other units), starting from its baseline.
 func updateValues(g Goal, updates []Update) []float64 {
-	vals := []float64{updates[0].Previous}
+	vals := []float64{startValue(g)}
+	since := g.MeasureStart()
 	for _, u := range updates {
-		vals = append(vals, u.Value)
+		if !u.At.Before(since) {
+			vals = append(vals, u.Value)
+		}
 	}
 	return vals
 }
@@ -619,19 +639,9 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Title = spec.Title
 	case "target", "目标值", "目标":
-		v, _, err := parse.ParseValueWithUnit(toks)
-		if err != nil {
-			return err
-		}
-		if v.Relative {
-			return refuse("error_target_relative", nil)
-		}
-		if g.Metric.Milestone {
-			g.Metric = Metric{Baseline: 0, Target: v.Number, Unit: v.Unit}
-			g.Current = 0
-		} else {
-			g.Metric.Target, g.Metric.Unit = v.Number, firstNonEmpty(v.Unit, g.Metric.Unit)
-		}
+		return s.editTarget(g, toks, r.now)
+	case "baseline", "基线":
+		return s.editBaseline(g, toks, r.now)
 	case "due", "截止":
 		d, _, err := parse.ParseDate(toks, r.now, loc)
 		if err != nil {
@@ -648,17 +658,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Private = on
 	case "parent", "上级":
-		pid, ok := parse.GoalID(value)
-		if !ok {
-			return refuse("goal_edit_usage", nil)
-		}
-		if pid == g.ID {
-			return refuse("goal_parent_self", map[string]any{"ID": g.ID})
-		}
-		if err := s.checkAlignment(ctx, r, g.TeamID, pid); err != nil {
-			return err
-		}
-		g.Parent = pid
+		return s.editParent(ctx, r, g, value)
 	default:
 		return refuse("goal_edit_usage", nil)
 	}

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/pulse-bot/pulse/bot/parse"
@@ -38,7 +37,7 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 		}
 		goals = append(goals, list...)
 	}
-	goals = visibleGoals(r.viewer, openGoals(goals))
+	goals = visibleGoals(r.viewer, liveGoals(goals))
 	tree := newGoalTree(goals)
 	msg := Message{Title: s.t(r, "goal_tree_title", nil)}
 	if len(tree.roots) == 0 {
@@ -57,63 +56,42 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 	}
 	var lines []string
 	for _, g := range tree.roots {
-		lines = tree.render(lines, g, 0, names)
+		lines = s.renderTree(r, tree, lines, g, 0, names)
 	}
 	msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
 	return Response{Reply: msg, Visibility: Private}, nil
 }
 
-// goalTreeIndex indexes goals by parent for roll-up.
-type goalTreeIndex struct {
-	children map[string][]Goal
-	roots    []Goal
-}
-
-func newGoalTree(goals []Goal) goalTreeIndex {
-	ids := map[string]bool{}
-	for _, g := range goals {
-		ids[g.ID] = true
-	}
-	t := goalTreeIndex{children: map[string][]Goal{}}
-	for _, g := range goals {
-		if g.Parent != "" && ids[g.Parent] {
-			t.children[g.Parent] = append(t.children[g.Parent], g)
-		} else {
-			t.roots = append(t.roots, g)
-		}
-	}
-	sort.SliceStable(t.roots, func(i, j int) bool {
-		// Team goals before person goals, then by id.
-		if (t.roots[i].OwnerTeam != "") != (t.roots[j].OwnerTeam != "") {
-			return t.roots[i].OwnerTeam != ""
-		}
-		return goalNumber(t.roots[i].ID) < goalNumber(t.roots[j].ID)
-	})
-	return t
-}
-
-// rolledProgress is a goal's own progress when it has no children, else the
-// average of its children's rolled-up progress.
-func (t goalTreeIndex) rolledProgress(g Goal) float64 {
-	kids := t.children[g.ID]
-	if len(kids) == 0 {
-		return g.Progress()
-	}
-	sum := 0.0
-	for _, k := range kids {
-		sum += t.rolledProgress(k)
-	}
-	return sum / float64(len(kids))
-}
-
-func (t goalTreeIndex) render(lines []string, g Goal, depth int, names map[UserID]string) []string {
+// renderTree writes g and the goals under it, one line each: its own
+// progress and status, and beside them, labelled, the roll-up of the goals
+// aligned under it.
+func (s *Service) renderTree(r *request, t goalTreeIndex, lines []string, g Goal, depth int, names map[UserID]string) []string {
 	owner := names[g.Owner]
 	if g.OwnerTeam != "" {
 		owner = g.OwnerTeam
 	}
-	lines = append(lines, fmt.Sprintf("%s%s %s (%s)  %s", strings.Repeat("   ", depth), g.ID, g.Title, owner, ProgressBar(t.rolledProgress(g))))
+	f := t.figures(g, r.now)
+	line := fmt.Sprintf("%s%s %s (%s)  %s · %s", strings.Repeat("   ", depth), g.ID, g.Title, owner, ProgressBar(f.Progress), s.statusName(r, f.Status))
+	if f.Children > 0 {
+		line += " · " + s.t(r, "figures_rolled", map[string]any{"Percent": fmt.Sprintf("%.0f", f.Rolled), "N": f.Children})
+	}
+	lines = append(lines, line)
+	if depth >= MaxGoalDepth {
+		return lines
+	}
 	for _, k := range t.children[g.ID] {
-		lines = t.render(lines, k, depth+1, names)
+		lines = s.renderTree(r, t, lines, k, depth+1, names)
 	}
 	return lines
+}
+
+// liveGoals leaves out dropped goals: open and done goals take part in alignment.
+func liveGoals(goals []Goal) []Goal {
+	out := goals[:0:0]
+	for _, g := range goals {
+		if g.State != GoalDropped {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -25,9 +25,13 @@ func (s *Service) home(ctx context.Context, r *request) (Response, error) {
 	if len(goals) == 0 {
 		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_list_empty", nil)})
 	}
+	figures, err := s.figuresOf(ctx, r, goals)
+	if err != nil {
+		return Response{}, err
+	}
 	sortByRisk(goals, r.now)
 	for _, g := range goals {
-		msg.Blocks = append(msg.Blocks, s.progressBlock(r, g))
+		msg.Blocks = append(msg.Blocks, s.figuresBlock(r, g, figures[g.ID]))
 	}
 	for _, t := range teams {
 		msg.Blocks = append(msg.Blocks, Divider{}, s.homeTeamFields(ctx, r, t))

@@ -26,13 +26,20 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 	period := currentPeriod(team, req.At)
 	switch req.Job {
 	case JobCheckInPrompt, JobCheckInRemind:
-		return s.planCheckInDMs(ctx, team, period, req)
+		return s.planCheckInDMs(ctx, team, req)
 	case JobCheckInSummary:
 		return s.planSummary(ctx, team, period, req.At)
 	case JobScorecardDigest:
 		// The same scorecard (and, with a chart renderer, the same chart) as
 		// "/scorecard", read as nobody in particular: no individual moods.
-		sc, err := s.scorecardResponse(ctx, &request{now: req.At, locale: team.Locale}, team, period, "", scorecardView{})
+		// Its figures stand where the data does: at the period's end, or now
+		// when a late run reads a running period (never at the fire time
+		// with values of later).
+		now := s.clock.Now()
+		if req.At.After(now) {
+			now = req.At
+		}
+		sc, err := s.scorecardResponse(ctx, &request{now: now, locale: team.Locale}, team, period, "", scorecardView{})
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +58,7 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 }
 
 // planCheckInDMs prompts (or reminds) each member who still owes this period's check-in.
-func (s *Service) planCheckInDMs(ctx context.Context, team Team, period string, req JobRequest) ([]Delivery, error) {
+func (s *Service) planCheckInDMs(ctx context.Context, team Team, req JobRequest) ([]Delivery, error) {
 	targets := req.People
 	if targets == nil {
 		targets = team.Members
@@ -60,19 +67,24 @@ func (s *Service) planCheckInDMs(ctx context.Context, team Team, period string, 
 	if err != nil {
 		return nil, fmt.Errorf("load people of %s: %w", team.ID, err)
 	}
-	checkIns, err := s.store.TeamCheckIns(ctx, team.ID, period)
-	if err != nil {
-		return nil, fmt.Errorf("check-ins of %s: %w", team.ID, err)
-	}
-	done := map[UserID]bool{}
-	for _, c := range checkIns {
-		done[c.Person] = c.Done() || c.Skipped
-	}
+	// Each member's week is the ISO week of their own local date.
+	done := map[string]map[UserID]bool{}
 	var out []Delivery
 	for _, id := range targets {
 		p := people[id]
 		p.ID = id
-		if done[id] || !team.HasMember(id) || p.IsAway(req.At, personLocation(p, team)) {
+		period := personPeriod(p, team, req.At)
+		if _, ok := done[period]; !ok {
+			checkIns, err := s.store.TeamCheckIns(ctx, team.ID, period)
+			if err != nil {
+				return nil, fmt.Errorf("check-ins of %s: %w", team.ID, err)
+			}
+			done[period] = map[UserID]bool{}
+			for _, c := range checkIns {
+				done[period][c.Person] = c.Done() || c.Skipped
+			}
+		}
+		if done[period][id] || !team.HasMember(id) || p.IsAway(req.At, personLocation(p, team)) {
 			continue
 		}
 		l := localeOf(p, team)
@@ -104,8 +116,10 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 	l := team.Locale
 	msg := Message{Title: s.catalog.T(l, "summary_title", map[string]any{"Team": team.Name, "Period": period})}
 	msg.Blocks = append(msg.Blocks, Fields{
-		{Label: s.catalog.T(l, "label_answered", nil), Value: fmt.Sprintf("%d/%d", len(p.answered), len(team.Members))},
+		{Label: s.catalog.T(l, "label_answered", nil), Value: fmt.Sprintf("%d/%d", len(p.answered), p.expected())},
 		{Label: s.catalog.T(l, "label_missing", nil), Value: listOrDash(names, p.missing)},
+		{Label: s.catalog.T(l, "label_skipped", nil), Value: listOrDash(names, p.skipped)},
+		{Label: s.catalog.T(l, "label_away", nil), Value: listOrDash(names, p.away)},
 	})
 	var highlights, blockers []string
 	mood, moods := 0, 0

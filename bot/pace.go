@@ -29,18 +29,20 @@ func (g Goal) progressAt(value float64) float64 {
 	return (value - g.Metric.Baseline) / span * 100
 }
 
-// ExpectedProgress is the percent of the planned time that has passed at now:
-// the pace the goal should keep. ok is false when the goal has no due date.
+// ExpectedProgress is the percent of the planned time (from the start of
+// the current measure to the due date) that has passed at now: the pace the
+// goal should keep. ok is false when the goal has no due date.
 func (g Goal) ExpectedProgress(now time.Time) (float64, bool) {
-	if g.Due.IsZero() || g.Start.IsZero() {
+	start := g.MeasureStart()
+	if g.Due.IsZero() || start.IsZero() {
 		return 0, false
 	}
 	end := g.Due.AddDate(0, 0, 1) // due at the end of the due day
-	planned := end.Sub(g.Start)
+	planned := end.Sub(start)
 	if planned <= 0 {
 		return 100, true
 	}
-	p := float64(now.Sub(g.Start)) / float64(planned) * 100
+	p := float64(now.Sub(start)) / float64(planned) * 100
 	if p < 0 {
 		p = 0
 	}
@@ -51,19 +53,9 @@ func (g Goal) ExpectedProgress(now time.Time) (float64, bool) {
 }
 
 // ComputedStatus is the status the numbers give: done/dropped for closed
-// goals, otherwise how far progress trails pace.
+// goals, otherwise how far progress trails pace (see FiguresAt).
 func (g Goal) ComputedStatus(now time.Time) Status {
-	switch g.State {
-	case GoalDone:
-		return Done
-	case GoalDropped:
-		return Dropped
-	}
-	expected, ok := g.ExpectedProgress(now)
-	if !ok {
-		return OnTrack
-	}
-	return statusFromGap(expected - g.Progress())
+	return g.FiguresAt(now).Status
 }
 
 // IsSMART reports whether the goal has a measurable target and a due date.

@@ -75,7 +75,8 @@ type GoalCard struct {
 	// Value is the goal's value at the scorecard's time.
 	Value float64
 	// Progress is the goal's own progress; Rolled the progress rolled up
-	// from the goals aligned under it (equal to Progress without children).
+	// from the Children goals aligned under it (see GoalFigures), shown
+	// beside it.
 	Progress float64
 	Rolled   float64
 	Children int
@@ -83,7 +84,7 @@ type GoalCard struct {
 	Pace     float64
 	HasPace  bool
 	Computed Status
-	// Trend is the value and rolled progress at the end of each of
+	// Trend is the value and own progress at the end of each of
 	// TrendWeeks weeks, oldest first; OK is false for weeks before the goal
 	// existed.
 	Trend []TrendPoint
@@ -94,10 +95,10 @@ func (g GoalCard) Gap() float64 {
 	if !g.HasPace {
 		return 0
 	}
-	return g.Pace - g.Rolled
+	return g.Pace - g.Progress
 }
 
-// TrendPoint is a goal's value and rolled-up progress at the end of one week.
+// TrendPoint is a goal's value and own progress at the end of one week.
 type TrendPoint struct {
 	Period   string
 	Value    float64
@@ -126,7 +127,8 @@ type Headline struct {
 	AtRisk    int
 	OffTrack  int
 	Done      int
-	// Progress is the average rolled progress of the open goals in view.
+	// Progress is the average progress of the goals in view, done ones
+	// counting 100 and dropped ones left out.
 	Progress float64
 }
 
@@ -275,7 +277,7 @@ func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []w
 		for j, g := range goals {
 			index[g.ID] = j
 		}
-		b.trees[i] = trendTree{list: goals, tree: newGoalTree(aligned(goals)), index: index}
+		b.trees[i] = trendTree{list: goals, tree: newGoalTree(liveGoals(aligned(goals))), index: index}
 		byPerson := make(map[UserID]CheckIn, len(data.CheckIns[w.period]))
 		for _, c := range data.CheckIns[w.period] {
 			byPerson[c.Person] = c
@@ -298,13 +300,13 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	var tally goalTally
 	tree := b.trees[i].tree
 	for _, g := range b.trees[i].list {
-		if b.person != "" && g.Owner != b.person {
+		if (b.person != "" && g.Owner != b.person) || closedBefore(g, w.from) {
 			continue
 		}
 		c := cardOf(g, tree, at)
 		tally.add(c)
 		if withTrend {
-			c.Trend = trendOf(g, b.trees[:i+1], b.weeks[:i+1])
+			c.Trend = trendOf(g, b.trees[:i+1], b.weeks[:i+1], b.now)
 			sc.Goals = append(sc.Goals, c)
 		}
 	}
@@ -315,18 +317,23 @@ func (b scorecardBuilder) week(i int, withTrend bool) Scorecard {
 	return sc
 }
 
+// closedBefore reports whether g was closed before t: such goals still take
+// part in their parents' roll-up, but a period after it does not list them.
+func closedBefore(g Goal, t time.Time) bool {
+	return g.State != GoalOpen && g.UpdatedAt.Before(t)
+}
+
 // goalsAt returns the team's goals as they stood at the end of weeks[i]
 // (value, and open when closed only later), leaving out goals not yet started.
 func (b scorecardBuilder) goalsAt(i int) []Goal {
 	end := b.weeks[i].to
-	from := b.weeks[i].from
 	out := make([]Goal, 0, len(b.data.Goals))
 	for _, g := range b.data.Goals {
 		if !g.Start.IsZero() && !g.Start.Before(end) {
 			continue
 		}
-		if g.State != GoalOpen && g.UpdatedAt.Before(from) {
-			continue // closed before this week
+		if end.Before(b.now) {
+			g = g.AsOf(end) // the measure it had then
 		}
 		if g.State != GoalOpen && !g.UpdatedAt.Before(end) {
 			g.State = GoalOpen // still open at the week's end
@@ -354,21 +361,17 @@ func startValue(g Goal) float64 {
 }
 
 // cardOf is a goal as it stood at the end of a week (tree is that week's):
-// its value, own and rolled-up progress, pace and computed status.
+// its value and its figures (GoalFigures) at at.
 func cardOf(g Goal, tree goalTreeIndex, at time.Time) GoalCard {
-	c := GoalCard{Goal: g, Value: g.Current, Progress: g.Progress(), Rolled: tree.rolledProgress(g),
-		Children: len(tree.children[g.ID]), Computed: g.ComputedStatus(at)}
-	if pace, ok := g.ExpectedProgress(at); ok && g.State == GoalOpen {
-		c.Pace, c.HasPace = pace, true
-		c.Computed = statusFromGap(pace - c.Rolled)
-	}
-	return c
+	f := tree.figures(g, at)
+	return GoalCard{Goal: g, Value: g.Current, Progress: f.Progress, Rolled: f.Rolled, Children: f.Children,
+		Pace: f.Pace, HasPace: f.HasPace, Computed: f.Status}
 }
 
 // goalTally adds up goal statuses and progress for a headline.
 type goalTally struct {
-	onTrack, atRisk, offTrack, done, open int
-	progress                              float64
+	onTrack, atRisk, offTrack, done, counted int
+	progress                                 float64
 }
 
 func (t *goalTally) add(c GoalCard) {
@@ -382,16 +385,16 @@ func (t *goalTally) add(c GoalCard) {
 	case Done:
 		t.done++
 	}
-	if c.State == GoalOpen {
-		t.progress += c.Rolled
-		t.open++
+	if c.State != GoalDropped {
+		t.progress += c.Progress
+		t.counted++
 	}
 }
 
 func (t goalTally) fill(h *Headline) {
 	h.OnTrack, h.AtRisk, h.OffTrack, h.Done = t.onTrack, t.atRisk, t.offTrack, t.done
-	if t.open > 0 {
-		h.Progress = t.progress / float64(t.open)
+	if t.counted > 0 {
+		h.Progress = t.progress / float64(t.counted)
 	}
 }
 
@@ -461,7 +464,7 @@ func aligned(goals []Goal) []Goal {
 	return out
 }
 
-func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
+func trendOf(g Goal, trees []trendTree, weeks []week, now time.Time) []TrendPoint {
 	if trees == nil {
 		return nil
 	}
@@ -470,7 +473,11 @@ func trendOf(g Goal, trees []trendTree, weeks []week) []TrendPoint {
 		out[j].Period = weeks[j].period
 		if k, ok := t.index[g.ID]; ok {
 			then := t.list[k]
-			out[j].Value, out[j].Progress, out[j].OK = then.Current, t.tree.rolledProgress(then), true
+			at := weeks[j].to
+			if now.Before(at) {
+				at = now
+			}
+			out[j].Value, out[j].Progress, out[j].OK = then.Current, then.FiguresAt(at).Progress, true
 		}
 	}
 	return out
@@ -484,17 +491,17 @@ func (b scorecardBuilder) participation(sc *Scorecard, i int) {
 	for _, id := range b.team.Members {
 		c := byPerson[id]
 		var into *[]UserID
-		switch {
-		case c.Done():
+		switch b.state(id, i) {
+		case StateAnswered:
 			into = &sc.Answered
 			if c.Mood > 0 {
 				sum += c.Mood
 				sc.MoodCount++
 				sc.Moods[id] = c.Mood
 			}
-		case c.Skipped:
+		case StateSkipped:
 			into = &sc.Skipped
-		case b.away(id, i):
+		case StateAway:
 			into = &sc.Away
 		default:
 			into = &sc.Missing
@@ -562,15 +569,15 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 				continue
 			}
 			c := b.checkIn(i, id)
-			switch {
-			case c.Done():
+			switch b.state(id, i) {
+			case StateAnswered:
 				w.Answered++
 				w.Expected++
 				if c.Mood > 0 {
 					mood += c.Mood
 					w.MoodCount++
 				}
-			case c.Skipped || !b.away(id, i):
+			case StateSkipped, StateMissing:
 				w.Expected++
 			}
 		}
@@ -583,21 +590,12 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	sc.Names = b.names(sc)
 }
 
-// away reports whether the person counts as away in weeks[i]. Pulse keeps
-// only the last day of an absence, not its first, so a week that has ended
-// counts as away only when the absence ended in it; the running week when
-// the absence reaches into it.
-func (b scorecardBuilder) away(id UserID, i int) bool {
-	p, ok := b.data.People[id]
-	if !ok || p.AwayUntil.IsZero() {
-		return false
-	}
+// state is id's check-in state in weeks[i] (see checkInState).
+func (b scorecardBuilder) state(id UserID, i int) CheckInState {
+	p := b.data.People[id]
+	p.ID = id
 	w := b.weeks[i]
-	loc := personLocation(p, b.team)
-	if !p.IsAway(w.from, loc) {
-		return false // the absence ended before the week
-	}
-	return w.to.After(b.now) || !p.IsAway(w.to, loc)
+	return checkInState(b.checkIn(i, id), p, b.team, w.from, w.to, b.now)
 }
 
 func (b scorecardBuilder) checkIn(i int, id UserID) CheckIn { return b.checkIns[i][id] }
@@ -649,8 +647,11 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 				}
 			}
 		}
-		for _, v := range k.Values {
-			sc.Values[v]++
+		if b.person == "" || slices.Contains(k.To, b.person) {
+			// A person's values are those they were recognised for.
+			for _, v := range k.Values {
+				sc.Values[v]++
+			}
 		}
 		if crossed {
 			sc.CrossTeam = append(sc.CrossTeam, k)

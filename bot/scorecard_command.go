@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/pulse-bot/pulse/bot/parse"
 )
@@ -63,6 +64,9 @@ func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Res
 
 // scorecardResponse builds, renders and (with a chart renderer) draws a scorecard.
 func (s *Service) scorecardResponse(ctx context.Context, r *request, team Team, period string, person UserID, v scorecardView) (Response, error) {
+	if err := periodInTeamLife(team, period, r.now); err != nil {
+		return Response{}, err
+	}
 	sc, history, err := s.buildScorecard(ctx, team, period, person, r.now)
 	if err != nil {
 		return Response{}, err
@@ -79,4 +83,22 @@ func (s *Service) scorecardResponse(ctx context.Context, r *request, team Team, 
 	}
 	resp.File = &File{Name: "scorecard-" + team.ID + "-" + period + ".png", MIME: "image/png", Data: png}
 	return resp, nil
+}
+
+// periodInTeamLife refuses, with a sentence, a period that has not started
+// or that ended before the team existed: its scorecard would show figures
+// that never were.
+func periodInTeamLife(team Team, period string, now time.Time) error {
+	from, to, err := WeekBounds(period, team.Location())
+	if err != nil {
+		return refuse("sc_period_invalid", map[string]any{"Period": period})
+	}
+	if from.After(now) {
+		return refuse("sc_period_future", map[string]any{"Period": period, "Now": ISOWeek(now, team.Location())})
+	}
+	if !team.CreatedAt.IsZero() && !to.After(team.CreatedAt) {
+		return refuse("sc_period_before_team", map[string]any{"Period": period, "Team": team.Name,
+			"Since": ISOWeek(team.CreatedAt, team.Location())})
+	}
+	return nil
 }

@@ -59,6 +59,11 @@ func (s *Service) scorecardHeadline(r *request, sc Scorecard) Fields {
 		{Label: s.t(r, "label_updates", nil), Value: fmt.Sprintf("%d %s", h.Updates, delta(h.Updates-p.Updates))},
 		{Label: s.t(r, "label_kudos", nil), Value: fmt.Sprintf("%d %s", h.Kudos, delta(h.Kudos-p.Kudos))},
 	}
+	if sc.Person != "" {
+		// One person's kudos: given and received apart, never summed.
+		fields[2].Value = s.t(r, "sc_kudos_given_received", map[string]any{
+			"Given": sc.KudosGiven[sc.Person], "Received": sc.KudosReceived[sc.Person]})
+	}
 	mood := s.t(r, "scorecard_mood_hidden", map[string]any{"Min": MinMoodAnswers})
 	switch {
 	case sc.Person != "" && h.MoodCount > 0:
@@ -113,7 +118,7 @@ func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
 		return append(blocks, Context{Text: s.t(r, "sc_goals_none", nil)})
 	}
 	for _, g := range sc.Goals {
-		p := Progress{Label: g.ID + " " + g.Title, Percent: g.Rolled, Pace: -1, Status: g.Computed}
+		p := Progress{Label: g.ID + " " + g.Title, Percent: g.Progress, Pace: -1, Status: g.Computed}
 		if p.Percent == 0 {
 			p.Percent = 0 // not "-0%" for a goal that has not moved towards a lower target
 		}
@@ -130,7 +135,7 @@ func (s *Service) scorecardGoalBlocks(r *request, sc Scorecard) []Block {
 			parts = append(parts, s.t(r, "goal_stated", map[string]any{"Status": s.statusName(r, g.Stated)}))
 		}
 		if g.Children > 0 {
-			parts = append(parts, s.t(r, "sc_rolled", map[string]any{"N": g.Children}))
+			parts = append(parts, s.t(r, "figures_rolled", map[string]any{"Percent": fmt.Sprintf("%.0f", g.Rolled), "N": g.Children}))
 		}
 		if spark := trendSparkline(g.Trend); spark != "" {
 			parts = append(parts, s.t(r, "sc_trend", map[string]any{"Weeks": len(g.Trend), "Spark": spark}))
@@ -217,7 +222,7 @@ func (s *Service) scorecardPeople(r *request, sc Scorecard, v scorecardView) []B
 		parts := []string{s.personStatus(r, sc, id),
 			s.t(r, "sc_person_updates", map[string]any{"N": sc.Updates[id]}),
 			s.t(r, "sc_person_kudos", map[string]any{"Received": sc.KudosReceived[id], "Given": sc.KudosGiven[id]})}
-		if m, ok := sc.Moods[id]; ok && v.moods {
+		if m, ok := sc.Moods[id]; ok && v.moods && sc.MoodShown() {
 			parts = append(parts, s.t(r, "sc_person_mood", map[string]any{"Mood": m}))
 		}
 		lines = append(lines, "• "+sc.Names[id]+" — "+strings.Join(parts, " · "))
@@ -243,7 +248,7 @@ func (s *Service) scorecardBlockers(r *request, sc Scorecard) []Block {
 
 // scorecardKudos shows who received kudos, the values named, and kudos that crossed teams.
 func (s *Service) scorecardKudos(r *request, sc Scorecard) []Block {
-	if sc.KudosTotal == 0 {
+	if sc.KudosTotal == 0 || (len(sc.KudosReceived) == 0 && len(sc.CrossTeam) == 0) {
 		return nil
 	}
 	received := keys(sc.KudosReceived)

@@ -33,6 +33,7 @@ func at(y int, m time.Month, d, hh, mm int) time.Time {
 //	updates on both sides of midnight; check-ins in W46–W48 (chen misses W47);
 //	kudos in both weeks, one to zoe, who is not in the team.
 func seedGrowth(h *harness) {
+	backdateTeam(h, at(2026, 9, 1, 0, 0))
 	s := newSeeder(h.t, h.store, "growth")
 	start, due := at(2026, 10, 1, 0, 0), at(2026, 12, 31, 0, 0)
 	g1 := s.goal(bot.Goal{Title: "Grow online revenue", OwnerTeam: "growth", CreatedBy: maya, Metric: bot.Metric{Baseline: 0, Target: 100, Unit: "k"}, Start: start, Due: due})
@@ -60,6 +61,21 @@ func seedGrowth(h *harness) {
 	s.kudos(alice, []bot.UserID{bob}, "thanks for the review", []string{"ownership"}, at(2026, 11, 22, 23, 0))
 	s.kudos(bob, []bot.UserID{alice, chen}, "great launch", []string{"candor"}, at(2026, 11, 23, 10, 0))
 	s.kudos(chen, []bot.UserID{zoe}, "谢谢支持", []string{"ownership"}, at(2026, 11, 24, 9, 0))
+}
+
+// backdateTeam makes the Growth team exist from since, so data seeded
+// into earlier weeks falls inside the team's life.
+func backdateTeam(h *harness, since time.Time) {
+	h.t.Helper()
+	ctx := context.Background()
+	team, err := h.store.GetTeam(ctx, "growth")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	team.CreatedAt = since
+	if err := h.svc.ApplyTeam(ctx, team); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 func checkGolden(t *testing.T, name, got string) {
@@ -173,6 +189,7 @@ func chenManagerZh(h *harness) bot.UserID {
 // updates just before and after its local midnight end fall on either side.
 func TestScorecardAcrossDSTChange(t *testing.T) {
 	h := newHarness(t)
+	backdateTeam(h, at(2026, 9, 1, 0, 0))
 	s := newSeeder(h.t, h.store, "growth")
 	g := s.goal(bot.Goal{Title: "Raise checkout conversion", Owner: alice, Metric: bot.Metric{Baseline: 2, Target: 3, Unit: "%"},
 		Start: at(2026, 9, 1, 0, 0), Due: at(2026, 12, 31, 0, 0)})

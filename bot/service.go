@@ -364,6 +364,8 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.feedbackRequestForm(ctx, r)
 	case ActionForgetConfirm:
 		return s.forgetMe(ctx, r)
+	case ActionCheckInSkipConfirm:
+		return s.skipCheckIn(ctx, r, "confirm "+r.ev.Action.Value)
 	}
 	resp, err := s.submitForm(ctx, r)
 	if err != nil {

@@ -99,7 +99,8 @@ func (s *Store) GetGoal(ctx context.Context, id string) (bot.Goal, error) {
 
 // SaveGoal replaces an existing goal's record and updated time; its current
 // value and stated status move only by RecordUpdate (except when the goal
-// changes between milestone and numeric, see saveGoalLua), so a close or
+// changes between milestone and numeric or starts a new measure, see
+// saveGoalLua), so a close or
 // edit racing an update loses nothing. A goal never moves to another team.
 func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) error {
 	teamID, err := s.teamOfGoal(ctx, g.ID)

@@ -112,7 +112,38 @@ type goalRec struct {
 	Parent    string        `json:"par,omitzero"`
 	State     bot.GoalState `json:"state,omitzero"`
 	CloseNote string        `json:"cn,omitzero"`
+	Measures  []measureRec  `json:"pm,omitzero"`
 	Private   bool          `json:"pv,omitzero"`
+}
+
+// measureRec is one of a goal's earlier measures.
+type measureRec struct {
+	Milestone bool      `json:"ms,omitzero"`
+	Baseline  float64   `json:"b,omitzero"`
+	Target    float64   `json:"tg,omitzero"`
+	Unit      string    `json:"u,omitzero"`
+	Until     time.Time `json:"until"`
+}
+
+func toMeasureRecs(ms []bot.PastMeasure) []measureRec {
+	out := make([]measureRec, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, measureRec{Milestone: m.Metric.Milestone, Baseline: m.Metric.Baseline,
+			Target: m.Metric.Target, Unit: m.Metric.Unit, Until: m.Until})
+	}
+	return out
+}
+
+func fromMeasureRecs(rs []measureRec) []bot.PastMeasure {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]bot.PastMeasure, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, bot.PastMeasure{Until: r.Until,
+			Metric: bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit}})
+	}
+	return out
 }
 
 // goalFields are the goal hash's fields as HSET arguments.
@@ -124,7 +155,7 @@ func goalFields(g bot.Goal) ([]any, error) {
 		Title: g.Title, Owner: g.Owner, OwnerTeam: g.OwnerTeam, CreatedBy: g.CreatedBy,
 		Milestone: g.Metric.Milestone, Baseline: g.Metric.Baseline, Target: g.Metric.Target,
 		Unit: g.Metric.Unit, Start: g.Start, Due: g.Due, Parent: g.Parent, State: g.State,
-		CloseNote: g.CloseNote, Private: g.Private,
+		CloseNote: g.CloseNote, Private: g.Private, Measures: toMeasureRecs(g.Measures),
 	})
 	if err != nil {
 		return nil, err
@@ -149,7 +180,7 @@ func decodeGoal(teamID, id string, h map[string]string) (bot.Goal, error) {
 		ID: id, TeamID: teamID, Title: r.Title, Owner: r.Owner, OwnerTeam: r.OwnerTeam,
 		CreatedBy: r.CreatedBy,
 		Metric:    bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit},
-		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, State: r.State,
+		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, Measures: fromMeasureRecs(r.Measures), State: r.State,
 		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private,
 	}, nil
 }

@@ -123,15 +123,18 @@ return {'ok', ARGV[3]}
 // saveGoalLua replaces an existing goal's record (title, metric, dates,
 // state) and updated time. The current value and stated status belong to
 // recordUpdateLua, so a close or an edit racing an update never writes
-// back the value it read before the update; the one exception is a
-// milestone given a numeric target (or back), whose old value means
-// nothing on the new scale: then the caller's value is taken.
+// back the value it read before the update; the exceptions are a
+// milestone given a numeric target (or back) and a new measure (one more
+// past measure in "pm"), whose old value means nothing on the new scale:
+// then the caller's value is taken.
 // KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap.
 const saveGoalLua = `
 local old = redis.call('HGET', KEYS[1], 'rec')
 if not old then return 'notfound' end
 redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4])
-if (cjson.decode(old).ms == true) ~= (cjson.decode(ARGV[1]).ms == true) then
+local before, after = cjson.decode(old), cjson.decode(ARGV[1])
+local function measures(r) if type(r.pm) == 'table' then return #r.pm end return 0 end
+if (before.ms == true) ~= (after.ms == true) or measures(after) > measures(before) then
   redis.call('HSET', KEYS[1], 'cur', ARGV[2])
 end
 audit(KEYS[2], ARGV[5], ARGV[6])

@@ -115,7 +115,7 @@ func (r *Renderer) drawGoals(p *charts.Painter, goals []bot.GoalCard, l bot.Loca
 	for i, g := range goals {
 		j := n - 1 - i
 		labels[j] = shorten(g.ID + " " + g.Title)
-		progress[j] = clamp(g.Rolled)
+		progress[j] = clamp(g.Progress)
 		pace[j] = charts.GetNullValue()
 		if g.HasPace {
 			pace[j] = clamp(g.Pace)

@@ -1,5 +1,7 @@
 package parse
 
+import "strings"
+
 // Word is one word of the input with its byte span in the source, for code
 // that hands back the user's own text after a word exactly as typed.
 type Word struct {
@@ -32,3 +34,13 @@ func TrimSeparators(s string) string { return trimSeparators(s) }
 // MentionError returns the error for a word that tries to name a person
 // but is not a valid Mention token; nil when tok is not such an attempt.
 func MentionError(tok string) error { return mentionErr(tok) }
+
+// CutConfirm takes a leading "confirm" (or 确认) off text, as in
+// "/checkin skip confirm <reason>"; ok reports whether it was there.
+func CutConfirm(text string) (rest string, ok bool) {
+	toks := Tokens(text)
+	if len(toks) > 0 && (strings.EqualFold(toks[0], "confirm") || toks[0] == "确认") {
+		return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(text), toks[0])), true
+	}
+	return text, false
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,11 +78,15 @@ func TestSocketModeRoundTrip(t *testing.T) {
 		return bot.Response{Reply: textReply("Your goals: G7"), Visibility: bot.Private}, nil
 	}}
 	st := storetest.MustOpen(t)
+	var pending sync.WaitGroup
+	inbox := &trackedInbox{InboxQueue: st.Inbox(), pending: &pending}
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: srv.GetAPIURL(),
-		Handler: rec, Dedup: st, Cache: st, Log: zerolog.Nop()})
+		Handler: rec, Inbox: inbox, Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopWorkers := startWorkers(t, inbox, bot.PlatformSlack, trackedProcessor{next: a, pending: &pending})
+	defer stopWorkers()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -117,6 +122,7 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	case <-timeout:
 		t.Fatal("no reaction for the captured update")
 	}
+	pending.Wait()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after cancel: %v", err)
@@ -142,7 +148,7 @@ func TestSocketModeRefusedAppTokenStopsWithOneLine(t *testing.T) {
 	t.Cleanup(srv.Stop)
 	st := storetest.MustOpen(t)
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-revoked", APIURL: srv.GetAPIURL(),
-		Handler: &recorder{}, Dedup: st, Cache: st, Log: zerolog.Nop()})
+		Handler: &recorder{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,6 +77,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	for p, adapter := range platforms {
 		router[p] = adapter
 	}
+	inboxWorker, err := e.newInboxWorker(b, platforms, clock)
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	addRoutes(mux, b.store, platforms, e.obs)
@@ -107,6 +111,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		start(string(p), adapter.Run)
 	}
 	start("scheduler", c.sched.Run)
+	if inboxWorker != nil {
+		start("inbox", inboxWorker.Run)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -148,7 +155,7 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			AppToken:      e.cfg.Slack.AppToken,
 			APIURL:        e.cfg.Slack.APIURL,
 			Handler:       e.observe(svc),
-			Dedup:         e.dedup(b),
+			Inbox:         e.inbox(b),
 			Cache:         b.store,
 			Clock:         clock,
 			Log:           e.log.With().Str("component", "slack").Logger(),

@@ -1,0 +1,324 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A review cycle's life: start, nominations and approval of peers, and the
+// team's question template. The command dispatch is in review.go.
+
+// reviewStartSpec is "team <name> <title> due <date> [peers N] [named|anonymous]".
+type reviewStartSpec struct {
+	Team      string
+	Title     string
+	Due       time.Time
+	Peers     int
+	Anonymous bool
+}
+
+func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewStartSpec, error) {
+	spec := reviewStartSpec{Peers: DefaultReviewPeers, Anonymous: true}
+	toks := Tokens(args)
+	if len(toks) < 2 || (fold(toks[0]) != "team" && toks[0] != "团队") {
+		return spec, refuse("review_start_usage", nil)
+	}
+	spec.Team = toks[1]
+	i := 2
+	var title []string
+	for i < len(toks) && fold(toks[i]) != "due" && toks[i] != "截止" {
+		title = append(title, toks[i])
+		i++
+	}
+	if len(title) == 0 || i >= len(toks) {
+		return spec, refuse("review_start_usage", nil)
+	}
+	spec.Title = strings.Join(title, " ")
+	d, used, err := ParseDate(toks[i+1:], now, loc)
+	if err != nil {
+		return spec, err
+	}
+	spec.Due = d.AddDate(0, 0, 1)
+	for i += 1 + used; i < len(toks); i++ {
+		switch w := fold(toks[i]); {
+		case (w == "peers" || w == "同事" || w == "同事数") && i+1 < len(toks):
+			n, err := strconv.Atoi(toHalfWidthDigits(toks[i+1]))
+			if err != nil || n < 0 || n > MaxReviewPeers {
+				return spec, refuse("review_peers_invalid", map[string]any{"Max": MaxReviewPeers})
+			}
+			spec.Peers = n
+			i++
+		case w == "named" || w == "attributed" || w == "署名" || w == "实名":
+			spec.Anonymous = false
+		case isAnonymousWord(w):
+			spec.Anonymous = true
+		default:
+			return spec, refuse("review_start_usage", nil)
+		}
+	}
+	if !spec.Due.After(now) {
+		return spec, refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
+	}
+	return spec, nil
+}
+
+func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	if len(toks) < 2 || (fold(toks[0]) != "team" && toks[0] != "团队") {
+		return Response{}, refuse("review_start_usage", nil)
+	}
+	team, err := s.loadTeamForChange(ctx, r, toks[1], true)
+	if err != nil {
+		return Response{}, err
+	}
+	spec, err := parseReviewStart(args, r.now, team.Location())
+	if err != nil {
+		return Response{}, err
+	}
+	if len(team.Members) == 0 {
+		return Response{}, refuse("review_no_members", map[string]any{"Team": team.Name})
+	}
+	cycles, err := s.store.ReviewCycles(ctx, team.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("cycles of %s: %w", team.ID, err)
+	}
+	from := r.now.Add(-ReviewDefaultPeriod)
+	for _, c := range cycles {
+		if c.Closed.IsZero() {
+			return Response{}, refuse("review_cycle_open", map[string]any{"Team": team.Name, "Title": c.Title})
+		}
+		from = c.Due
+	}
+	settings, err := s.store.ReviewSettings(ctx, team.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("review settings of %s: %w", team.ID, err)
+	}
+	c := ReviewCycle{TeamID: team.ID, Title: spec.Title, PeriodFrom: from, Due: spec.Due, Peers: spec.Peers,
+		Anonymous: spec.Anonymous, Questions: settings.Questions, Values: team.Values, StartedBy: r.actor.ID, At: r.now}
+	c, err = s.store.CreateReviewCycle(ctx, c, team.Members, r.audit("review.started", "", spec.Title))
+	if err != nil {
+		return Response{}, fmt.Errorf("start review: %w", err)
+	}
+	s.announceCycle(ctx, r, team, c)
+	return s.say(r, "review_started", map[string]any{"ID": c.ID, "Title": c.Title, "Team": team.Name,
+		"Count": len(team.Members), "Due": dueDay(c.Due, team.Location())}), nil
+}
+
+// announceCycle tells each member what to do, and the managers what follows.
+func (s *Service) announceCycle(ctx context.Context, r *request, team Team, c ReviewCycle) {
+	people, err := s.store.People(ctx, team.People())
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load review people")
+	}
+	data := map[string]any{"Title": c.Title, "Team": team.Name, "Due": dueDay(c.Due, team.Location()), "Peers": c.Peers}
+	for _, id := range team.Members {
+		l := localeOf(people[id], team)
+		msg := Message{Title: s.catalog.T(l, "review_started_title", data), Blocks: []Block{
+			Text{Text: s.catalog.T(l, "review_started_dm", data)},
+			s.writeButton(l, team, c, id, RoleSelf, "/review write"),
+		}}
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+	}
+	for _, id := range team.Managers {
+		l := localeOf(people[id], team)
+		msg := Message{Title: s.catalog.T(l, "review_started_title", data), Blocks: []Block{Text{Text: s.catalog.T(l, "review_started_manager_dm", data)}}}
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+	}
+}
+
+// writeButton opens the review form for one subject and role.
+func (s *Service) writeButton(l Locale, team Team, c ReviewCycle, subject UserID, role, command string) Buttons {
+	value := strings.Join([]string{team.ID, c.ID, string(subject), role}, "|")
+	return Buttons{{ID: ActionReviewSubmit, Label: s.catalog.T(l, "button_review_write", nil), Value: value, Command: command}}
+}
+
+// --- nominations -----------------------------------------------------------
+
+// mentions reads a list of mentions and nothing else.
+func mentions(args, usageKey string) ([]UserID, error) {
+	var out []UserID
+	for _, tok := range Tokens(args) {
+		id, ok := ParseMention(tok)
+		if !ok {
+			if err := mentionErr(tok); err != nil {
+				return nil, err
+			}
+			return nil, refuse(usageKey, nil)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+func (s *Service) saveSheet(ctx context.Context, sh ReviewSheet, a AuditEntry) (ReviewSheet, error) {
+	saved, err := s.store.SaveReviewSheet(ctx, sh, a)
+	if errors.Is(err, ErrConflict) {
+		return ReviewSheet{}, refuse("review_conflict", nil)
+	}
+	if err != nil {
+		return ReviewSheet{}, fmt.Errorf("save review of %s: %w", sh.Person, err)
+	}
+	return saved, nil
+}
+
+func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (Response, error) {
+	p, err := s.placeOf(ctx, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	peers, err := mentions(args, "review_nominate_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if len(peers) == 0 || len(peers) > p.cycle.Peers {
+		return Response{}, refuse("review_nominate_count", map[string]any{"Max": p.cycle.Peers})
+	}
+	if slices.Contains(peers, r.actor.ID) {
+		return Response{}, refuse("review_nominate_self", nil)
+	}
+	if !p.sheet.Approved.IsZero() {
+		return Response{}, refuse("review_already_approved", nil)
+	}
+	if _, err := s.ensurePeople(ctx, r, peers); err != nil {
+		return Response{}, err
+	}
+	p.sheet.Nominated = peers
+	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.nominated", p.cycle.ID+":"+string(r.actor.ID), userList(peers))); err != nil {
+		return Response{}, err
+	}
+	names, err := s.names(ctx, r, append([]UserID{r.actor.ID}, peers...))
+	if err != nil {
+		return Response{}, err
+	}
+	s.tellManagers(ctx, p.team, r.ev.Key+":nominated", "review_nominated_manager_dm",
+		map[string]any{"Name": names[r.actor.ID], "Peers": joinNames(names, peers), "Title": p.cycle.Title, "Mention": "@" + names[r.actor.ID]})
+	return s.say(r, "review_nominated", map[string]any{"Peers": joinNames(names, peers)}), nil
+}
+
+func (s *Service) tellManagers(ctx context.Context, team Team, key, msgKey string, data map[string]any) {
+	people, err := s.store.People(ctx, team.Managers)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("load managers")
+	}
+	for _, id := range team.Managers {
+		l := localeOf(people[id], team)
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
+	}
+}
+
+// placeForManager finds the open cycle of the person named first in args
+// and checks the actor manages their team.
+func (s *Service) placeForManager(ctx context.Context, r *request, args, usageKey string) (reviewPlace, string, error) {
+	who, rest, err := oneMention(args, usageKey)
+	if err != nil {
+		return reviewPlace{}, "", err
+	}
+	p, err := s.placeOf(ctx, who)
+	if err != nil {
+		return reviewPlace{}, "", err
+	}
+	if !s.canManage(p.team, r.actor.ID) {
+		return reviewPlace{}, "", refuse("error_not_manager", map[string]any{"Team": p.team.Name})
+	}
+	return p, rest, nil
+}
+
+func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (Response, error) {
+	p, rest, err := s.placeForManager(ctx, r, args, "review_approve_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	peers, err := mentions(rest, "review_approve_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if len(peers) == 0 {
+		peers = p.sheet.Nominated
+	}
+	if len(peers) == 0 {
+		return Response{}, refuse("review_nothing_to_approve", nil)
+	}
+	if slices.Contains(peers, p.sheet.Person) || len(peers) > MaxReviewPeers {
+		return Response{}, refuse("review_approve_usage", nil)
+	}
+	if !p.sheet.Released.IsZero() {
+		return Response{}, refuse("review_released", nil)
+	}
+	people, err := s.ensurePeople(ctx, r, peers)
+	if err != nil {
+		return Response{}, err
+	}
+	p.sheet.Peers, p.sheet.Approved, p.sheet.ApprovedBy = peers, r.now, r.actor.ID
+	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.peers_approved", p.cycle.ID+":"+string(p.sheet.Person), userList(peers))); err != nil {
+		return Response{}, err
+	}
+	names, err := s.names(ctx, r, append([]UserID{p.sheet.Person}, peers...))
+	if err != nil {
+		return Response{}, err
+	}
+	for _, id := range peers {
+		l := localeOf(people[id], p.team)
+		data := map[string]any{"Name": names[p.sheet.Person], "Title": p.cycle.Title, "Due": dueDay(p.cycle.Due, p.team.Location()), "Mention": "@" + names[p.sheet.Person]}
+		msg := Message{Title: s.catalog.T(l, "review_peer_title", data), Blocks: []Block{
+			Text{Text: s.catalog.T(l, "review_peer_dm", data)},
+			s.writeButton(l, p.team, p.cycle, p.sheet.Person, RolePeer, "/review write @"+names[p.sheet.Person]),
+		}}
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":peer:"+string(id))
+	}
+	return s.say(r, "review_approved", map[string]any{"Name": names[p.sheet.Person], "Peers": joinNames(names, peers)}), nil
+}
+
+// Settings: the team's own written questions.
+
+// reviewQuestions sets the team's own written review questions
+// ("<team> q1 | q2 | q3") or goes back to the template ("<team> default").
+func (s *Service) reviewQuestions(ctx context.Context, r *request, args string) (Response, error) {
+	toks := Tokens(args)
+	if len(toks) < 2 {
+		return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
+	}
+	team, err := s.loadTeamForChange(ctx, r, toks[0], true)
+	if err != nil {
+		return Response{}, err
+	}
+	rest := strings.TrimSpace(args[strings.Index(args, toks[0])+len(toks[0]):])
+	var qs []string
+	if w := fold(rest); w != "default" && w != "默认" {
+		qs = splitList(rest, "|")
+		if len(qs) == 0 || len(qs) > MaxReviewQuestions {
+			return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
+		}
+	}
+	if err := s.SetReviewQuestions(ctx, team.ID, qs, r.audit("review.questions", "review_questions", strings.Join(qs, " | "))); err != nil {
+		return Response{}, err
+	}
+	if len(qs) == 0 {
+		return s.say(r, "review_questions_default", map[string]any{"Team": team.Name}), nil
+	}
+	return s.say(r, "review_questions_set", map[string]any{"Team": team.Name, "Count": len(qs)}), nil
+}
+
+// SetReviewQuestions replaces a team's written review questions (nil goes
+// back to the default template). The configuration file's teams use it
+// too; cycles already started keep the questions they started with.
+func (s *Service) SetReviewQuestions(ctx context.Context, teamID string, questions []string, a AuditEntry) error {
+	settings, err := s.store.ReviewSettings(ctx, teamID)
+	if err != nil {
+		return fmt.Errorf("review settings of %s: %w", teamID, err)
+	}
+	settings.Questions = questions
+	if a == (AuditEntry{}) {
+		a = AuditEntry{At: s.clock.Now(), Actor: "config:file:pulse", Action: "review.questions", Subject: "review_questions"}
+	}
+	if err := s.store.SaveReviewSettings(ctx, teamID, settings, a); err != nil {
+		return fmt.Errorf("save review questions of %s: %w", teamID, err)
+	}
+	return nil
+}

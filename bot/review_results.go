@@ -1,0 +1,360 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Releasing results to the person and showing them (summary, /review show,
+// /review mine).
+
+func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (Response, error) {
+	p, rest, err := s.placeForManager(ctx, r, args, "review_release_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if rest != "" {
+		return Response{}, refuse("review_release_usage", nil)
+	}
+	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+	}
+	if !managerDone(answersOf(all), p.sheet) {
+		names, err := s.names(ctx, r, []UserID{p.sheet.Person})
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{}, refuse("review_release_needs_manager", map[string]any{"Mention": "@" + names[p.sheet.Person]})
+	}
+	p.sheet.Released, p.sheet.ReleasedBy = r.now, r.actor.ID
+	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.released", p.cycle.ID+":"+string(p.sheet.Person), "")); err != nil {
+		return Response{}, err
+	}
+	if err := s.closeCycleIfDone(ctx, r, p); err != nil {
+		return Response{}, err
+	}
+	people, err := s.store.People(ctx, []UserID{p.sheet.Person})
+	if err != nil {
+		return Response{}, fmt.Errorf("load %s: %w", p.sheet.Person, err)
+	}
+	person := people[p.sheet.Person]
+	person.ID = p.sheet.Person
+	pr := &request{ev: r.ev, now: r.now, actor: person, locale: localeOf(person, p.team)}
+	msg, err := s.resultsMessage(ctx, pr, p, all)
+	if err != nil {
+		return Response{}, err
+	}
+	s.notify(ctx, Address{Platform: person.ID.Platform(), User: person.ID}, msg, r.ev.Key+":released")
+	names, err := s.names(ctx, r, []UserID{p.sheet.Person})
+	if err != nil {
+		return Response{}, err
+	}
+	return s.say(r, "review_release_done", map[string]any{"Name": names[p.sheet.Person]}), nil
+}
+
+// closeCycleIfDone closes the cycle once every person's results are out.
+func (s *Service) closeCycleIfDone(ctx context.Context, r *request, p reviewPlace) error {
+	sheets, err := s.store.ReviewSheets(ctx, p.team.ID, p.cycle.ID)
+	if err != nil {
+		return fmt.Errorf("sheets of %s: %w", p.cycle.ID, err)
+	}
+	for _, sh := range sheets {
+		if sh.Person != p.sheet.Person && sh.Released.IsZero() {
+			return nil
+		}
+	}
+	p.cycle.Closed = r.now
+	if err := s.store.SaveReviewCycle(ctx, p.cycle, r.audit("review.closed", p.cycle.ID, "")); err != nil {
+		return fmt.Errorf("close cycle %s: %w", p.cycle.ID, err)
+	}
+	return nil
+}
+
+// resultsMessage is what the person sees once released: their own
+// answers, the manager's, peers' (attributed, or anonymous above the floor)
+// and the evidence pack.
+func (s *Service) resultsMessage(ctx context.Context, r *request, p reviewPlace, all []ReviewAnswers) (Message, error) {
+	return s.reviewSummary(ctx, r, p, all, false)
+}
+
+// reviewSummary renders a person's review. forManager shows peers by name
+// and works before release; otherwise peers follow the cycle's anonymity.
+func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, all []ReviewAnswers, forManager bool) (Message, error) {
+	subject := p.sheet.Person
+	var self, mgr []ReviewAnswers
+	var peers []ReviewAnswers
+	var ids []UserID
+	for _, a := range all {
+		if a.Subject != subject || !a.Done() {
+			continue
+		}
+		ids = append(ids, a.Author)
+		switch a.Role {
+		case RoleSelf:
+			self = append(self, a)
+		case RoleManager:
+			mgr = append(mgr, a)
+		case RolePeer:
+			peers = append(peers, a)
+		}
+	}
+	names, err := s.names(ctx, r, append(ids, subject))
+	if err != nil {
+		return Message{}, err
+	}
+	qs := s.reviewQuestionTexts(p.cycle, r.locale)
+	msg := Message{Title: s.t(r, "review_results_title", map[string]any{"Name": names[subject], "Title": p.cycle.Title})}
+	section := func(titleKey string, list []ReviewAnswers, named bool) {
+		for _, a := range list {
+			head := s.t(r, titleKey, map[string]any{"Name": names[a.Author]})
+			if !named {
+				head = s.t(r, titleKey, map[string]any{"Name": s.t(r, "review_anonymous_peer", nil)})
+			}
+			msg.Blocks = append(msg.Blocks, Divider{}, Text{Text: head})
+			msg.Blocks = append(msg.Blocks, s.answerFields(r, p.cycle, qs, a)...)
+		}
+	}
+	section("review_section_self", self, true)
+	section("review_section_manager", mgr, true)
+	switch {
+	case forManager || !p.cycle.Anonymous:
+		section("review_section_peer", peers, true)
+	case len(peers) >= AnonymityFloor:
+		msg.Blocks = append(msg.Blocks, Divider{}, Text{Text: s.t(r, "review_section_peers_anonymous", map[string]any{"Count": len(peers)})})
+		msg.Blocks = append(msg.Blocks, s.anonymousPeerFields(r, p.cycle, qs, peers)...)
+	case len(peers) > 0:
+		msg.Blocks = append(msg.Blocks, Divider{}, Context{Text: s.t(r, "review_peers_held", map[string]any{"Count": len(peers), "Min": AnonymityFloor})})
+	}
+	ev, err := s.buildEvidence(ctx, p.team, subject, p.cycle.PeriodFrom, minTime(r.now, p.cycle.Due), true)
+	if err != nil {
+		return Message{}, err
+	}
+	msg.Blocks = append(msg.Blocks, Divider{})
+	msg.Blocks = append(msg.Blocks, s.evidenceBlocks(ctx, r, ev, names[subject])...)
+	return msg, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Service) answerFields(r *request, c ReviewCycle, qs []string, a ReviewAnswers) []Block {
+	var f Fields
+	for i, q := range qs {
+		if i < len(a.Answers) {
+			f = append(f, Field{Label: q, Value: a.Answers[i]})
+		}
+	}
+	for _, v := range c.Values {
+		if n := a.Ratings[v]; n > 0 {
+			f = append(f, Field{Label: s.t(r, "review_q_rating", map[string]any{"Value": v}), Value: strconv.Itoa(n) + "/5"})
+		}
+	}
+	return []Block{f}
+}
+
+// anonymousPeerFields merges peers' answers per question, in text order,
+// and averages their ratings, so no answer points at its author.
+func (s *Service) anonymousPeerFields(r *request, c ReviewCycle, qs []string, peers []ReviewAnswers) []Block {
+	var f Fields
+	for i, q := range qs {
+		var list []Feedback
+		for _, a := range peers {
+			if i < len(a.Answers) {
+				list = append(list, Feedback{Text: a.Answers[i]})
+			}
+		}
+		f = append(f, Field{Label: q, Value: strings.Join(anonymousLines(list), "\n")})
+	}
+	for _, v := range c.Values {
+		sum, n := 0, 0
+		for _, a := range peers {
+			if a.Ratings[v] > 0 {
+				sum, n = sum+a.Ratings[v], n+1
+			}
+		}
+		if n > 0 {
+			f = append(f, Field{Label: s.t(r, "review_q_rating", map[string]any{"Value": v}), Value: fmt.Sprintf("%.1f/5", float64(sum)/float64(n))})
+		}
+	}
+	return []Block{f}
+}
+
+// reviewShow lets a manager (or admin) read a person's review so far, and
+// the person their own once released.
+func (s *Service) reviewShow(ctx context.Context, r *request, args string) (Response, error) {
+	who, rest, err := oneMention(args, "review_show_usage")
+	if err != nil {
+		return Response{}, err
+	}
+	if rest != "" {
+		return Response{}, refuse("review_show_usage", nil)
+	}
+	p, err := s.latestPlace(ctx, who)
+	if err != nil {
+		return Response{}, err
+	}
+	manager := s.canManage(p.team, r.actor.ID)
+	switch {
+	case manager:
+	case who == r.actor.ID && !p.sheet.Released.IsZero():
+	case who == r.actor.ID:
+		return Response{}, refuse("review_not_released", nil)
+	default:
+		return Response{}, refuse("review_forbidden", nil)
+	}
+	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+	}
+	msg, err := s.reviewSummary(ctx, r, p, all, manager)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// latestPlace is the person's sheet in the newest cycle of any of their
+// teams, open or closed.
+func (s *Service) latestPlace(ctx context.Context, person UserID) (reviewPlace, error) {
+	places, err := s.placesOf(ctx, person)
+	if err != nil {
+		return reviewPlace{}, err
+	}
+	if len(places) == 0 {
+		return reviewPlace{}, refuse("review_no_cycle", nil)
+	}
+	return places[len(places)-1], nil
+}
+
+// placesOf lists every cycle sheet of the person, per team oldest first.
+func (s *Service) placesOf(ctx context.Context, person UserID) ([]reviewPlace, error) {
+	teams, err := s.store.TeamsOf(ctx, person)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", person, err)
+	}
+	var out []reviewPlace
+	for _, t := range teams {
+		cycles, err := s.store.ReviewCycles(ctx, t.ID)
+		if err != nil {
+			return nil, fmt.Errorf("cycles of %s: %w", t.ID, err)
+		}
+		for _, c := range cycles {
+			sh, err := s.store.GetReviewSheet(ctx, t.ID, c.ID, person)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("sheet of %s: %w", person, err)
+			}
+			out = append(out, reviewPlace{team: t, cycle: c, sheet: sh})
+		}
+	}
+	return out, nil
+}
+
+// reviewMine shows the actor's steps in open cycles, the peer reviews they
+// owe, and their released results.
+func (s *Service) reviewMine(ctx context.Context, r *request) (Response, error) {
+	places, err := s.placesOf(ctx, r.actor.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	msg := Message{Title: s.t(r, "review_mine_title", nil)}
+	for _, p := range places {
+		all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+		if err != nil {
+			return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+		}
+		if !p.sheet.Released.IsZero() {
+			res, err := s.resultsMessage(ctx, r, p, all)
+			if err != nil {
+				return Response{}, err
+			}
+			msg.Blocks = append(msg.Blocks, Text{Text: res.Title})
+			msg.Blocks = append(msg.Blocks, res.Blocks...)
+			continue
+		}
+		if !p.cycle.Closed.IsZero() {
+			continue
+		}
+		msg.Blocks = append(msg.Blocks, s.mySteps(r, p, answersOf(all))...)
+	}
+	owed, err := s.peerReviewsOwed(ctx, r)
+	if err != nil {
+		return Response{}, err
+	}
+	msg.Blocks = append(msg.Blocks, owed...)
+	if len(msg.Blocks) == 0 {
+		msg.Blocks = []Block{Text{Text: s.t(r, "review_mine_none", nil)}}
+	}
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+func (s *Service) mySteps(r *request, p reviewPlace, answers map[string]ReviewAnswers) []Block {
+	mark := func(done bool) string {
+		if done {
+			return s.t(r, "review_step_done", nil)
+		}
+		return s.t(r, "review_step_todo", nil)
+	}
+	self := answers[answerKey(r.actor.ID, RoleSelf, r.actor.ID)].Done()
+	nominated := len(p.sheet.Nominated) > 0 || !p.sheet.Approved.IsZero()
+	return []Block{
+		Text{Text: s.t(r, "review_cycle_line", map[string]any{"Title": p.cycle.Title, "Team": p.team.Name, "Due": dueDay(p.cycle.Due, p.team.Location())})},
+		Fields{
+			{Label: s.t(r, "review_step_self", nil), Value: mark(self)},
+			{Label: s.t(r, "review_step_nominate", nil), Value: mark(nominated)},
+			{Label: s.t(r, "review_step_approved", nil), Value: mark(!p.sheet.Approved.IsZero())},
+		},
+	}
+}
+
+// peerReviewsOwed lists the people the actor was approved to review and has not yet.
+func (s *Service) peerReviewsOwed(ctx context.Context, r *request) ([]Block, error) {
+	teams, err := s.store.ListTeams(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list teams: %w", err)
+	}
+	var owed []UserID
+	for _, t := range teams {
+		c, ok, err := s.activeCycle(ctx, t.ID)
+		if err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		sheets, err := s.store.ReviewSheets(ctx, t.ID, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("sheets of %s: %w", c.ID, err)
+		}
+		all, err := s.store.CycleAnswers(ctx, t.ID, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("answers of %s: %w", c.ID, err)
+		}
+		answers := answersOf(all)
+		for _, sh := range sheets {
+			if slices.Contains(sh.Peers, r.actor.ID) && sh.Released.IsZero() && !answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {
+				owed = append(owed, sh.Person)
+			}
+		}
+	}
+	if len(owed) == 0 {
+		return nil, nil
+	}
+	names, err := s.names(ctx, r, owed)
+	if err != nil {
+		return nil, err
+	}
+	return []Block{Text{Text: s.t(r, "review_peers_owed", map[string]any{"Names": joinNames(names, owed)})}}, nil
+}

@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// A cycle's progress: who still owes which step (/review status and the
+// reminders).
+
+func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Response, error) {
+	team, err := s.resolveCheckInTeam(ctx, r, args)
+	if err != nil {
+		return Response{}, err
+	}
+	if !s.canManage(team, r.actor.ID) {
+		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
+	}
+	c, ok, err := s.activeCycle(ctx, team.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		return Response{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
+	}
+	st, err := s.cycleStatus(ctx, team, c)
+	if err != nil {
+		return Response{}, err
+	}
+	names, err := s.names(ctx, r, append(team.People(), st.peerAuthors()...))
+	if err != nil {
+		return Response{}, err
+	}
+	late := !r.now.Before(c.Due)
+	msg := Message{Title: s.t(r, "review_status_title", map[string]any{"Title": c.Title, "Team": team.Name, "Due": dueDay(c.Due, team.Location())})}
+	line := func(labelKey string, done, total int, waiting string) Field {
+		v := fmt.Sprintf("%d/%d", done, total)
+		if waiting != "" {
+			key := "review_status_waiting"
+			if late {
+				key = "review_status_late"
+			}
+			v += " · " + s.t(r, key, map[string]any{"Names": waiting})
+		}
+		return Field{Label: s.t(r, labelKey, nil), Value: v}
+	}
+	var peerWaiting []string
+	for _, pp := range st.peersMissing {
+		peerWaiting = append(peerWaiting, names[pp.peer]+" → "+names[pp.subject])
+	}
+	msg.Blocks = append(msg.Blocks, Fields{
+		line("review_step_self", st.total-len(st.selfMissing), st.total, joinNames(names, st.selfMissing)),
+		line("review_step_nominate", st.total-len(st.nominationsMissing), st.total, joinNames(names, st.nominationsMissing)),
+		line("review_step_approved", st.total-len(st.approvalsMissing), st.total, joinNames(names, st.approvalsMissing)),
+		line("review_step_peers", st.peersDone, st.peersDone+len(st.peersMissing), strings.Join(peerWaiting, ", ")),
+		line("review_step_manager", st.total-len(st.managerMissing), st.total, joinNames(names, st.managerMissing)),
+		line("review_step_released", st.total-len(st.unreleased), st.total, ""),
+	})
+	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// cycleProgress is who still owes which step of a cycle.
+type cycleProgress struct {
+	total                                                         int
+	selfMissing, nominationsMissing, approvalsMissing, unreleased []UserID
+	managerMissing                                                []UserID
+	peersMissing                                                  []peerPair
+	peersDone                                                     int
+}
+
+type peerPair struct{ peer, subject UserID }
+
+func (st cycleProgress) peerAuthors() []UserID {
+	var out []UserID
+	for _, p := range st.peersMissing {
+		out = append(out, p.peer)
+	}
+	return out
+}
+
+func (s *Service) cycleStatus(ctx context.Context, team Team, c ReviewCycle) (cycleProgress, error) {
+	sheets, err := s.store.ReviewSheets(ctx, team.ID, c.ID)
+	if err != nil {
+		return cycleProgress{}, fmt.Errorf("sheets of %s: %w", c.ID, err)
+	}
+	all, err := s.store.CycleAnswers(ctx, team.ID, c.ID)
+	if err != nil {
+		return cycleProgress{}, fmt.Errorf("answers of %s: %w", c.ID, err)
+	}
+	answers := answersOf(all)
+	st := cycleProgress{total: len(sheets)}
+	for _, sh := range sheets {
+		id := sh.Person
+		if !answers[answerKey(id, RoleSelf, id)].Done() {
+			st.selfMissing = append(st.selfMissing, id)
+		}
+		if len(sh.Nominated) == 0 && sh.Approved.IsZero() && c.Peers > 0 {
+			st.nominationsMissing = append(st.nominationsMissing, id)
+		}
+		if sh.Approved.IsZero() && c.Peers > 0 {
+			st.approvalsMissing = append(st.approvalsMissing, id)
+		}
+		for _, peer := range sh.Peers {
+			if answers[answerKey(id, RolePeer, peer)].Done() {
+				st.peersDone++
+			} else {
+				st.peersMissing = append(st.peersMissing, peerPair{peer: peer, subject: id})
+			}
+		}
+		if !managerDone(answers, sh) {
+			st.managerMissing = append(st.managerMissing, id)
+		}
+		if sh.Released.IsZero() {
+			st.unreleased = append(st.unreleased, id)
+		}
+	}
+	return st, nil
+}

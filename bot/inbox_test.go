@@ -45,7 +45,7 @@ func newWorker(t *testing.T, q bot.InboxQueue, p bot.InboxProcessor, consumer st
 	t.Helper()
 	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{
 		Queue: q, Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: p}, Consumer: consumer,
-		ClaimIdle: time.Nanosecond, MaxDeliveries: maxDeliveries, OnDead: onDead, Log: zerolog.Nop(),
+		ClaimIdle: -1, MaxDeliveries: maxDeliveries, OnDead: onDead, Log: zerolog.Nop(),
 	})
 	if err != nil {
 		t.Fatal(err)

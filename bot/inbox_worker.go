@@ -30,7 +30,8 @@ type InboxWorkerConfig struct {
 	// Concurrency bounds the events handled at once (default 64).
 	Concurrency int
 	// ClaimIdle is how long (Redis time) an entry may sit unacknowledged
-	// with a consumer before another takes it over (default 30 s).
+	// with a consumer before another takes it over (default 60 s; negative:
+	// at once, for tests that stand in for a dead replica).
 	ClaimIdle time.Duration
 	// MaxDeliveries is how many deliveries an entry gets before it goes to
 	// the dead-letter stream (default 5).
@@ -40,7 +41,9 @@ type InboxWorkerConfig struct {
 	// Reclaim is how often a busy worker still looks for entries to take
 	// over (default 10 s); an idle one looks after every empty read.
 	Reclaim time.Duration
-	// WorkTimeout bounds the handling of one entry (default 60 s).
+	// WorkTimeout bounds the handling of one entry (default 50 s, and at
+	// most four fifths of ClaimIdle, so a slow entry is not taken over by
+	// another worker while this one still works on it).
 	WorkTimeout time.Duration
 	// OnDead, when set, is told about every entry moved to the dead-letter
 	// stream (cmd/pulse counts them).
@@ -73,8 +76,11 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 64
 	}
-	if cfg.ClaimIdle <= 0 {
-		cfg.ClaimIdle = 30 * time.Second
+	switch {
+	case cfg.ClaimIdle < 0:
+		cfg.ClaimIdle = 0
+	case cfg.ClaimIdle == 0:
+		cfg.ClaimIdle = time.Minute
 	}
 	if cfg.MaxDeliveries <= 0 {
 		cfg.MaxDeliveries = 5
@@ -86,7 +92,10 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 		cfg.Reclaim = 10 * time.Second
 	}
 	if cfg.WorkTimeout <= 0 {
-		cfg.WorkTimeout = 60 * time.Second
+		cfg.WorkTimeout = 50 * time.Second
+	}
+	if cfg.ClaimIdle > 0 {
+		cfg.WorkTimeout = min(cfg.WorkTimeout, cfg.ClaimIdle*4/5)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}

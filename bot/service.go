@@ -300,7 +300,9 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if LooksLikeProgress(text) {
 		resp, err := s.goalUpdate(ctx, r, text)
 		if err == nil {
-			resp.Reaction = "check"
+			// The reaction is the acknowledgement (SPEC): no reply beside
+			// it, so a busy channel costs one platform call per update.
+			resp = Response{Reaction: "check", Locale: resp.Locale}
 		}
 		return resp, err
 	}

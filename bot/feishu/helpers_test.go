@@ -230,6 +230,7 @@ func (r *recorder) got() []bot.Event {
 func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adapter, *bot.ManualClock) {
 	t.Helper()
 	s := storetest.MustOpen(t)
+	inbox := storetest.NewInbox(s)
 	clock := bot.NewManualClock(testNow)
 	a, err := New(Config{
 		AppID:             "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()),
@@ -239,6 +240,7 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 		EncryptKey:        testEncryptKey,
 		BaseURL:           f.srv.URL,
 		Handler:           h,
+		Inbox:             inbox,
 		Dedup:             s,
 		Cache:             s,
 		Clock:             clock,
@@ -251,7 +253,18 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 		t.Fatal("unexpected rate-limit wait")
 		return nil
 	}
+	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformFeishu: a})
+	inboxes.Store(a, inbox)
 	return a, clock
+}
+
+// inboxes finds each test adapter's inbox, for settle.
+var inboxes sync.Map
+
+// settle waits until the inbox workers finished every push queued so far.
+func settle(a *Adapter) {
+	in, _ := inboxes.Load(a)
+	in.(*storetest.Inbox).Settle()
 }
 
 // payload loads a testdata event and applies edits ("event.message.content" → value).

@@ -112,7 +112,11 @@ func (a *Adapter) commandAnswer(ctx context.Context, t target, o bot.Outcome) an
 	resp := a.withErrorReply(o.Response, o.Err, t.key)
 	if resp.File != nil {
 		// An upload takes several Web API calls: after the acknowledgement.
-		a.goHeldNoSem(func(ctx context.Context) { a.sendResponseFile(ctx, t, resp) })
+		a.goHeldNoSem(func(ctx context.Context) {
+			if err := a.sendResponseFile(ctx, t, resp); err != nil {
+				a.log.Error().Err(err).Str("event_key", t.key).Str("file", resp.File.Name).Msg("file not sent")
+			}
+		})
 	}
 	if resp.Reply.IsZero() {
 		return nil

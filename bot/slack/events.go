@@ -137,10 +137,7 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) er
 	me := a.self()
 	text, mentioned := stripBotMention(ev.Text, me.UserID)
 	direct := ev.ChannelType == "im"
-	kind := bot.KindMessage
-	if direct || mentioned || ev.Type == "app_mention" {
-		kind = bot.KindCommand
-	}
+	kind := bot.MessageKind(direct, mentioned || ev.Type == "app_mention")
 	bev := bot.Event{
 		Key:      "slack:" + ev.Channel + ":" + ev.TS,
 		Kind:     kind,

@@ -243,9 +243,7 @@ type harness struct {
 	http  *httptest.Server
 	clock *bot.ManualClock
 	store *store.Store
-	inbox *trackedInbox
-	// pending counts queued entries the workers have not finished.
-	pending sync.WaitGroup
+	inbox *storetest.Inbox
 	// waits records every rate-limit wait the adapter asked for.
 	mu    sync.Mutex
 	waits []time.Duration
@@ -261,7 +259,7 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 	fs.addUser("U061F7AUR", "李雷", "Asia/Shanghai", "zh-CN")
 	clock := bot.NewManualClock(testNow)
 	hs := &harness{t: t, slack: fs, clock: clock, store: st}
-	hs.inbox = &trackedInbox{InboxQueue: st.Inbox(), pending: &hs.pending}
+	hs.inbox = storetest.NewInbox(st)
 	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fs.apiURL(),
 		Handler: h, Inbox: hs.inbox, Cache: st, Clock: clock, Log: zerolog.Nop()})
 	if err != nil {
@@ -277,67 +275,15 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 	if err := a.authenticate(context.Background()); err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
-	stopWorkers := startWorkers(t, hs.inbox, bot.PlatformSlack, trackedProcessor{next: a, pending: &hs.pending})
+	hs.inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	hs.http = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		hs.http.Close()
-		stopWorkers()
 		a.inflight.Wait()
 	})
 	return hs
-}
-
-// trackedInbox counts the entries queued and not yet processed, so a test
-// can wait for the inbox workers to finish them.
-type trackedInbox struct {
-	bot.InboxQueue
-	pending *sync.WaitGroup
-}
-
-func (t *trackedInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
-	t.pending.Add(1)
-	fresh, err := t.InboxQueue.Enqueue(ctx, e, ttl)
-	if err != nil || !fresh {
-		t.pending.Done()
-	}
-	return fresh, err
-}
-
-// trackedProcessor marks an entry processed once its one delivery ends.
-type trackedProcessor struct {
-	next    bot.InboxProcessor
-	pending *sync.WaitGroup
-}
-
-func (p trackedProcessor) ProcessInbox(ctx context.Context, e bot.InboxEntry, last bool) error {
-	defer p.pending.Done()
-	return p.next.ProcessInbox(ctx, e, last)
-}
-
-// startWorkers runs the inbox workers of one replica for the test, each
-// entry delivered once (a failure goes to the dead letters at once), and
-// returns the function that stops them.
-func startWorkers(t testing.TB, q bot.InboxQueue, p bot.Platform, proc bot.InboxProcessor) func() {
-	t.Helper()
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{
-		Queue: q, Processors: map[bot.Platform]bot.InboxProcessor{p: proc}, Consumer: "test-replica",
-		MaxDeliveries: 1, ReadBlock: 50 * time.Millisecond, Log: zerolog.Nop(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = w.Run(ctx)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
 }
 
 // post sends a signed request with the given timestamp.
@@ -370,7 +316,7 @@ func (h *harness) postForm(path string, form url.Values) *http.Response {
 // settle waits until the workers finished every queued entry and the
 // follow-up work after them.
 func (h *harness) settle() {
-	h.pending.Wait()
+	h.inbox.Settle()
 	h.a.inflight.Wait()
 }
 

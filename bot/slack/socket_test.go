@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,15 +77,13 @@ func TestSocketModeRoundTrip(t *testing.T) {
 		return bot.Response{Reply: textReply("Your goals: G7"), Visibility: bot.Private}, nil
 	}}
 	st := storetest.MustOpen(t)
-	var pending sync.WaitGroup
-	inbox := &trackedInbox{InboxQueue: st.Inbox(), pending: &pending}
+	inbox := storetest.NewInbox(st)
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: srv.GetAPIURL(),
 		Handler: rec, Inbox: inbox, Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopWorkers := startWorkers(t, inbox, bot.PlatformSlack, trackedProcessor{next: a, pending: &pending})
-	defer stopWorkers()
+	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -122,7 +119,7 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	case <-timeout:
 		t.Fatal("no reaction for the captured update")
 	}
-	pending.Wait()
+	inbox.Settle()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after cancel: %v", err)

@@ -140,11 +140,6 @@ func (e *environment) observe(h bot.Handler) bot.Handler {
 	return &observedHandler{next: h, m: e.obs, log: e.log.With().Str("component", "events").Logger(), now: time.Now}
 }
 
-// dedup wraps the store's claims so duplicates are counted.
-func (e *environment) dedup(b *backend) bot.Deduper {
-	return &observedDeduper{next: b.store, m: e.obs}
-}
-
 // newPlatforms builds an adapter for every platform with credentials.
 func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock) (map[bot.Platform]platform, error) {
 	out := map[bot.Platform]platform{}
@@ -174,7 +169,8 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			EncryptKey:        e.cfg.Feishu.EncryptKey,
 			BaseURL:           e.cfg.Feishu.BaseURL,
 			Handler:           e.observe(svc),
-			Dedup:             e.dedup(b),
+			Inbox:             e.inbox(b),
+			Dedup:             b.store,
 			Cache:             b.store,
 			Clock:             clock,
 			Log:               e.log.With().Str("component", "feishu").Logger(),

@@ -85,6 +85,11 @@ func (s *Service) teamCreate(ctx context.Context, r *request, args string) (Resp
 			return Response{}, refuse("team_create_usage", nil)
 		}
 		channel = strings.TrimPrefix(toks[1], "#")
+	} else if r.ev.Direct {
+		return Response{}, refuse("channel_is_direct", nil)
+	}
+	if err := s.checkChannelFree(ctx, r.ev.Platform, channel, TeamID(name)); err != nil {
+		return Response{}, err
 	}
 	if _, err := s.store.GetTeam(ctx, TeamID(name)); err == nil {
 		return Response{}, refuse("team_exists", map[string]any{"Team": name})
@@ -99,6 +104,24 @@ func (s *Service) teamCreate(ctx context.Context, r *request, args string) (Resp
 		return Response{}, fmt.Errorf("create team %s: %w", name, err)
 	}
 	return s.say(r, "team_created", map[string]any{"Team": t.Name}), nil
+}
+
+// checkChannelFree refuses a channel that already belongs to another team:
+// one channel holds one team.
+func (s *Service) checkChannelFree(ctx context.Context, p Platform, channel, teamID string) error {
+	if channel == "" {
+		return nil
+	}
+	owner, err := s.store.TeamByChannel(ctx, p, channel)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("check channel %s: %w", channel, err)
+	case owner.ID != teamID:
+		return refuse("channel_taken", map[string]any{"Team": owner.Name})
+	}
+	return nil
 }
 
 // loadTeamForChange loads a named team and checks the actor may change it.
@@ -302,6 +325,9 @@ func (s *Service) teamShow(ctx context.Context, r *request, args string) (Respon
 	if err != nil {
 		return Response{}, err
 	}
+	if !CanSeeTeamRoster(r.viewer, t) {
+		return Response{}, refuse("team_roster_forbidden", map[string]any{"Team": t.Name})
+	}
 	names, err := s.names(ctx, r, t.People())
 	if err != nil {
 		return Response{}, err
@@ -341,6 +367,9 @@ func (s *Service) teamList(ctx context.Context, r *request) (Response, error) {
 	}
 	var lines []string
 	for _, t := range teams {
+		if !CanSeeTeamName(r.viewer, t) {
+			continue
+		}
 		lines = append(lines, s.t(r, "team_list_line", map[string]any{"Team": t.Name, "Members": len(t.Members), "Platform": string(t.Platform)}))
 	}
 	if len(lines) > 0 {
@@ -462,7 +491,7 @@ func (s *Service) auditLog(ctx context.Context, r *request, args string) (Respon
 	if err != nil {
 		return Response{}, err
 	}
-	if !s.isAdmin(r.actor.ID) {
+	if !CanSeeAudit(r.viewer, t.ID) {
 		return Response{}, refuse("error_admin_only", nil)
 	}
 	entries, err := s.store.AuditLog(ctx, t.ID, 20)
@@ -472,7 +501,11 @@ func (s *Service) auditLog(ctx context.Context, r *request, args string) (Respon
 	msg := Message{Title: s.t(r, "audit_title", map[string]any{"Team": t.Name})}
 	var lines []string
 	for _, e := range entries {
-		line := fmt.Sprintf("%s  %s  %s %s", e.At.In(t.Location()).Format("2006-01-02 15:04"), e.Actor, e.Action, e.Subject)
+		actor := string(e.Actor)
+		if actor == "" {
+			actor = s.t(r, "audit_someone", nil)
+		}
+		line := fmt.Sprintf("%s  %s  %s %s", e.At.In(t.Location()).Format("2006-01-02 15:04"), actor, e.Action, e.Subject)
 		if e.Detail != "" {
 			line += "  " + e.Detail
 		}

@@ -41,8 +41,8 @@ func BenchmarkHandleKudos(b *testing.B) {
 	rt.Reset()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		resp, err := svc.Handle(ctx, bot.Event{Key: fmt.Sprintf("bench:k%d", i), Kind: bot.KindCommand, Platform: bot.PlatformConsole,
-			User: alice, Channel: "growth", Text: "/kudos " + bot.Mention(bob) + " thanks"})
+		resp, err := svc.Handle(ctx, asAdapter(bot.Event{Key: fmt.Sprintf("bench:k%d", i), Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+			User: alice, Channel: "growth", Text: "/kudos " + bot.Mention(bob) + " thanks"}))
 		if err != nil || resp.Reply.IsZero() {
 			b.Fatalf("kudos %d: %v", i, err)
 		}

@@ -235,6 +235,9 @@ type Goal struct {
 	// Parent is the id of the goal this one aligns under; empty at the top.
 	Parent string
 	State  GoalState
+	// Private goals are seen only by their owner, the managers of their
+	// team and admins (and, for a team goal, the team); see CanSeeGoal.
+	Private bool
 	// Stated is the status the owner last stated in an update, if any.
 	Stated    Status
 	CloseNote string

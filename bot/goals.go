@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// maxUpdateRetries bounds how often an update is retried when another
-// update to the same goal landed between read and write.
-const maxUpdateRetries = 5
-
 func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
 	switch cmd.Sub {
 	case "new":
@@ -79,7 +75,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 		return Goal{}, err
 	}
 	if spec.Parent != "" {
-		if _, err := s.loadGoal(ctx, spec.Parent); err != nil {
+		if err := s.checkAlignment(ctx, r, g.TeamID, spec.Parent); err != nil {
 			return Goal{}, err
 		}
 		g.Parent = spec.Parent
@@ -149,6 +145,47 @@ func (s *Service) loadGoal(ctx context.Context, id string) (Goal, error) {
 	return g, nil
 }
 
+// checkAlignment refuses a parent the actor may not align a goal of
+// childTeam under (see canAlignUnder).
+func (s *Service) checkAlignment(ctx context.Context, r *request, childTeam, parentID string) error {
+	parent, err := s.loadVisibleGoal(ctx, r, parentID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.canAlignUnder(ctx, r.viewer, childTeam, parent)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse("align_forbidden", map[string]any{"ID": parent.ID, "Team": parent.TeamID})
+	}
+	return nil
+}
+
+// loadVisibleGoal fetches a goal the actor may see; a goal they may not see
+// is answered like one that does not exist, so its id tells nothing.
+func (s *Service) loadVisibleGoal(ctx context.Context, r *request, id string) (Goal, error) {
+	g, err := s.loadGoal(ctx, id)
+	if err != nil {
+		return Goal{}, err
+	}
+	if !CanSeeGoal(r.viewer, g) {
+		return Goal{}, refuse("goal_private_hidden", map[string]any{"ID": id})
+	}
+	return g, nil
+}
+
+// visibleGoals keeps the goals the viewer may see.
+func visibleGoals(v Viewer, goals []Goal) []Goal {
+	out := goals[:0:0]
+	for _, g := range goals {
+		if CanSeeGoal(v, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 // canUpdateGoal: the owner, the owning team's members, its managers and admins.
 func (s *Service) canUpdateGoal(ctx context.Context, g Goal, id UserID) (bool, error) {
 	if g.Owner == id || s.isAdmin(id) {
@@ -191,26 +228,32 @@ func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Resp
 	return s.recordProgress(ctx, r, spec)
 }
 
+// recordProgress checks the update against the goal as read (rights, state,
+// unit) and leaves the value itself to the store, which computes it in the
+// same atomic step that records it: concurrent updates all land, and the
+// reply shows the values the goal really moved between.
 func (s *Service) recordProgress(ctx context.Context, r *request, spec ProgressSpec) (Response, error) {
-	for attempt := 0; ; attempt++ {
-		g, err := s.goalForChange(ctx, r, spec.GoalID)
-		if err != nil {
-			return Response{}, err
-		}
-		u, err := s.buildUpdate(r, g, spec)
-		if err != nil {
-			return Response{}, err
-		}
-		err = s.store.RecordUpdate(ctx, u, r.audit("goal.updated", g.ID, formatNumber(u.Value)))
-		if errors.Is(err, ErrConflict) && attempt < maxUpdateRetries {
-			continue
-		}
-		if err != nil {
-			return Response{}, fmt.Errorf("record update on %s: %w", g.ID, err)
-		}
-		g.apply(u)
-		return Response{Reply: s.updateReply(ctx, r, g, u), Visibility: Private}, nil
+	g, err := s.goalForChange(ctx, r, spec.GoalID)
+	if err != nil {
+		return Response{}, err
 	}
+	u, change, err := s.buildUpdate(r, g, spec)
+	if err != nil {
+		return Response{}, err
+	}
+	u, err = s.store.RecordUpdate(ctx, u, change, r.audit("goal.updated", g.ID, spec.Value.String()))
+	switch {
+	case errors.Is(err, ErrGoalClosed):
+		return Response{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+	case errors.Is(err, ErrOutOfRange):
+		return Response{}, refuse("error_milestone_range", nil)
+	case errors.Is(err, ErrConflict):
+		return Response{}, refuse("error_goal_metric_changed", map[string]any{"ID": g.ID})
+	case err != nil:
+		return Response{}, fmt.Errorf("record update on %s: %w", g.ID, err)
+	}
+	g.apply(u)
+	return Response{Reply: s.updateReply(ctx, r, g, u), Visibility: Private}, nil
 }
 
 // apply moves g as u did in the store.
@@ -222,27 +265,27 @@ func (g *Goal) apply(u Update) {
 	g.UpdatedAt = u.At
 }
 
-// buildUpdate turns a typed value into the goal's new value, checking units and ranges.
-func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, error) {
+// buildUpdate checks a typed value against the goal and returns the update
+// to record with the change the store applies to the goal's value. The
+// milestone range is checked here for an absolute value, and by the store
+// on the value it computes.
+func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, ProgressChange, error) {
 	if g.State != GoalOpen {
-		return Update{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+		return Update{}, ProgressChange{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 	}
 	v := spec.Value
 	if v.Unit != "" && v.Unit != g.Metric.Unit && !(g.Metric.Milestone && v.Unit == "%") {
-		return Update{}, refuse("error_unit_mismatch", map[string]any{"Got": v.Unit, "Want": g.Metric.Unit})
+		return Update{}, ProgressChange{}, refuse("error_unit_mismatch", map[string]any{"Got": v.Unit, "Want": g.Metric.Unit})
 	}
-	value := v.Number
-	if v.Relative {
-		value = g.Current + v.Number
+	if g.Metric.Milestone && !v.Relative && (v.Number < 0 || v.Number > 100) {
+		return Update{}, ProgressChange{}, refuse("error_milestone_range", nil)
 	}
-	if g.Metric.Milestone && (value < 0 || value > 100) {
-		return Update{}, refuse("error_milestone_range", nil)
+	u := Update{
+		GoalID: g.ID, TeamID: g.TeamID, Stated: spec.Status,
+		Note: spec.Note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
 	}
-	note := spec.Note
-	return Update{
-		GoalID: g.ID, TeamID: g.TeamID, Value: value, Previous: g.Current, Stated: spec.Status,
-		Note: note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
-	}, nil
+	change := ProgressChange{Number: v.Number, Relative: v.Relative, Unit: g.Metric.Unit, Milestone: g.Metric.Milestone}
+	return u, change, nil
 }
 
 func (s *Service) updateReply(ctx context.Context, r *request, g Goal, u Update) Message {
@@ -341,7 +384,7 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 		if err != nil {
 			return Response{}, fmt.Errorf("list goals of %s: %w", team.ID, err)
 		}
-		goals, title = openGoals(list), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
+		goals, title = visibleGoals(r.viewer, openGoals(list)), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
 	case len(toks) == 1:
 		id, ok := ParseMention(toks[0])
 		if !ok {
@@ -355,7 +398,7 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 		if err != nil {
 			return Response{}, err
 		}
-		goals, title = list, s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
+		goals, title = visibleGoals(r.viewer, list), s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
 	default:
 		return Response{}, refuse("goal_list_usage", nil)
 	}
@@ -442,7 +485,7 @@ func (s *Service) goalShow(ctx context.Context, r *request, args string) (Respon
 	if !ok {
 		return Response{}, refuse("goal_show_usage", nil)
 	}
-	g, err := s.loadGoal(ctx, id)
+	g, err := s.loadVisibleGoal(ctx, r, id)
 	if err != nil {
 		return Response{}, err
 	}
@@ -600,7 +643,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		if !ok || pid == g.ID {
 			return refuse("goal_edit_usage", nil)
 		}
-		if _, err := s.loadGoal(ctx, pid); err != nil {
+		if err := s.checkAlignment(ctx, r, g.TeamID, pid); err != nil {
 			return err
 		}
 		g.Parent = pid

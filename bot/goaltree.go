@@ -36,7 +36,8 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 		}
 		goals = append(goals, list...)
 	}
-	tree := newGoalTree(openGoals(goals))
+	goals = visibleGoals(r.viewer, openGoals(goals))
+	tree := newGoalTree(goals)
 	msg := Message{Title: s.t(r, "goal_tree_title", nil)}
 	if len(tree.roots) == 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_list_empty", nil)})

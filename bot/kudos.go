@@ -49,7 +49,7 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (
 	if err != nil {
 		return Response{}, err
 	}
-	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: spec.To, Message: spec.Message, At: r.now, Source: r.ev.Message, Key: r.ev.Key}
+	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: spec.To, Message: s.mentionsAsNames(ctx, r, spec.Message), At: r.now, Source: r.ev.Message, Key: r.ev.Key}
 	k.Values, k.Tags = splitValues(spec.Tags, team.Values)
 	day := r.now.In(personLocation(r.actor, team)).Format("2006-01-02")
 	remaining, err := s.store.GiveKudos(ctx, k, day, team.KudosAllowance, r.audit("kudos.given", "", kudosDetail(k)))

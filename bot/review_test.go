@@ -42,8 +42,8 @@ func newRVHarness(t *testing.T) *rvHarness {
 func (h *rvHarness) do(user bot.UserID, text string) bot.Response {
 	h.t.Helper()
 	h.n++
-	resp, err := h.svc.Handle(context.Background(), bot.Event{Key: fmt.Sprintf("rv:%d", h.n), Kind: bot.KindCommand,
-		Platform: bot.PlatformConsole, User: user, Direct: true, Channel: "dm", Text: text})
+	resp, err := h.svc.Handle(context.Background(), asAdapter(bot.Event{Key: fmt.Sprintf("rv:%d", h.n), Kind: bot.KindCommand,
+		Platform: bot.PlatformConsole, User: user, Direct: true, Channel: "dm", Text: text}))
 	if err != nil {
 		h.t.Fatalf("%s: %q: %v", user.Local(), text, err)
 	}
@@ -68,9 +68,9 @@ func rvMentions(text string) string {
 func (h *rvHarness) press(user bot.UserID, id, value string, fields map[string]string) bot.Response {
 	h.t.Helper()
 	h.n++
-	resp, err := h.svc.Handle(context.Background(), bot.Event{Key: fmt.Sprintf("rv:%d", h.n), Kind: bot.KindAction,
+	resp, err := h.svc.Handle(context.Background(), asAdapter(bot.Event{Key: fmt.Sprintf("rv:%d", h.n), Kind: bot.KindAction,
 		Platform: bot.PlatformConsole, User: user, Direct: true, Channel: "dm",
-		Action: bot.Action{ID: id, Value: value, Fields: fields}})
+		Action: bot.Action{ID: id, Value: value, Fields: fields}}))
 	if err != nil {
 		h.t.Fatalf("%s: press %s: %v", user.Local(), id, err)
 	}
@@ -427,7 +427,7 @@ func TestFeedbackRetryIsRecordedOnce(t *testing.T) {
 	ev := bot.Event{Key: "rv:retry", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: rvAnn, Direct: true,
 		Text: rvMentions("/feedback give @ben thanks")}
 	for range 2 {
-		if _, err := h.svc.Handle(context.Background(), ev); err != nil {
+		if _, err := h.svc.Handle(context.Background(), asAdapter(ev)); err != nil {
 			t.Fatal(err)
 		}
 	}

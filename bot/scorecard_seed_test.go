@@ -17,13 +17,13 @@ type seeder struct {
 	st   bot.Store
 	team string
 	mu   sync.Mutex
-	// values are goals' current values, for each update's Previous.
-	values map[string]float64
-	n      int
+	// metrics are the seeded goals' metrics, which each update is checked against.
+	metrics map[string]bot.Metric
+	n       int
 }
 
 func newSeeder(tb testing.TB, st bot.Store, team string) *seeder {
-	return &seeder{tb: tb, st: st, team: team, values: map[string]float64{}}
+	return &seeder{tb: tb, st: st, team: team, metrics: map[string]bot.Metric{}}
 }
 
 func (s *seeder) key() string {
@@ -45,7 +45,7 @@ func (s *seeder) goal(g bot.Goal) string {
 		s.tb.Fatalf("seed goal %q: %v", g.Title, err)
 	}
 	s.mu.Lock()
-	s.values[out.ID] = out.Current
+	s.metrics[out.ID] = out.Metric
 	s.mu.Unlock()
 	return out.ID
 }
@@ -53,11 +53,11 @@ func (s *seeder) goal(g bot.Goal) string {
 func (s *seeder) update(goalID string, author bot.UserID, value float64, at time.Time, note string) {
 	s.tb.Helper()
 	s.mu.Lock()
-	prev := s.values[goalID]
-	s.values[goalID] = value
+	m := s.metrics[goalID]
 	s.mu.Unlock()
-	u := bot.Update{GoalID: goalID, TeamID: s.team, Value: value, Previous: prev, Note: note, Author: author, At: at}
-	if err := s.st.RecordUpdate(context.Background(), u, bot.AuditEntry{}); err != nil {
+	u := bot.Update{GoalID: goalID, TeamID: s.team, Note: note, Author: author, At: at}
+	change := bot.ProgressChange{Number: value, Unit: m.Unit, Milestone: m.Milestone}
+	if _, err := s.st.RecordUpdate(context.Background(), u, change, bot.AuditEntry{}); err != nil {
 		s.tb.Fatalf("seed update %s=%v at %s: %v", goalID, value, at, err)
 	}
 }

@@ -22,6 +22,9 @@ type Config struct {
 	Log       zerolog.Logger
 	// Admins have admin rights everywhere (PULSE_ADMINS).
 	Admins []UserID
+	// Organisation lists the workspaces Pulse runs for, "<platform>:<workspace>"
+	// (PULSE_ORGANISATION). Empty means the workspaces of Admins. See Organisation.
+	Organisation []string
 	// ValidateSchedule checks a cron expression before a team saves it. The
 	// scheduler package provides it; bot itself knows no cron syntax.
 	ValidateSchedule func(expr string) error
@@ -41,6 +44,7 @@ type Service struct {
 	clock            Clock
 	log              zerolog.Logger
 	admins           map[UserID]bool
+	org              Organisation
 	catalog          *Catalog
 	validateSchedule func(string) error
 	runStatus        func(context.Context, string) ([]string, error)
@@ -67,8 +71,12 @@ func NewService(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("new service: %w", err)
 	}
 	admins := make(map[UserID]bool, len(cfg.Admins))
+	workspaces := cfg.Organisation
 	for _, a := range cfg.Admins {
 		admins[a] = true
+		if len(cfg.Organisation) == 0 {
+			workspaces = append(workspaces, WorkspaceOf(a))
+		}
 	}
 	return &Service{
 		store:            cfg.Store,
@@ -76,6 +84,7 @@ func NewService(cfg Config) (*Service, error) {
 		clock:            cfg.Clock,
 		log:              cfg.Log,
 		admins:           admins,
+		org:              NewOrganisation(workspaces...),
 		catalog:          catalog,
 		validateSchedule: cfg.ValidateSchedule,
 		runStatus:        cfg.RunStatus,
@@ -108,12 +117,22 @@ type request struct {
 	// channel is the team of the event's channel, looked up once (see channelTeam).
 	channel       Team
 	channelLoaded bool
+	// viewer is the actor as the visibility model sees them.
+	viewer Viewer
 }
+
+// errOutsider stops an event from someone outside the organisation before
+// anything is stored about them.
+var errOutsider = errors.New("sender is outside the organisation")
 
 // Handle answers one event. The error is for logging: the Response already
 // holds a reply in the user's language that says what to do.
 func (s *Service) Handle(ctx context.Context, ev Event) (Response, error) {
+	ev = s.cleanEvent(ctx, ev)
 	r, err := s.begin(ctx, ev)
+	if errors.Is(err, errOutsider) {
+		return s.outsiderReply(ev), nil
+	}
 	if err != nil {
 		return s.failure(English, ev, err)
 	}
@@ -153,6 +172,15 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 		return nil, fmt.Errorf("begin: event %s has no valid user", ev.Key)
 	}
 	r := &request{ev: ev, now: s.clock.Now()}
+	teams, err := s.store.TeamsOf(ctx, ev.User)
+	if err != nil {
+		return r, fmt.Errorf("teams of %s: %w", ev.User, err)
+	}
+	r.teams, r.loaded = teams, true
+	r.viewer = s.viewerFrom(ev.User, teams)
+	if !r.viewer.Inside {
+		return r, errOutsider
+	}
 	p, err := s.store.GetPerson(ctx, ev.User)
 	switch {
 	case errors.Is(err, ErrNotFound):

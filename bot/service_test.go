@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -136,11 +137,37 @@ func (h *harness) say(user bot.UserID, text string) bot.Response {
 
 func (h *harness) event(ev bot.Event) bot.Response {
 	h.t.Helper()
+	ev = asAdapter(ev)
 	resp, err := h.svc.Handle(context.Background(), ev)
 	if err != nil {
 		h.t.Fatalf("handle %q: %v", ev.Text, err)
 	}
 	return resp
+}
+
+// mentionToken is a Mention token in a test's text.
+var mentionToken = regexp.MustCompile(`<@([^<>\s]*)>`)
+
+// asAdapter marks the Mention tokens of a test's text (and form fields) as
+// real mentions, the way an adapter does for the platform's own mentions.
+// Tests of typed mentions call the service without it.
+func asAdapter(ev bot.Event) bot.Event {
+	if ev.Names != nil {
+		return ev
+	}
+	texts := []string{ev.Text}
+	for _, v := range ev.Action.Fields {
+		texts = append(texts, v)
+	}
+	for _, t := range texts {
+		for _, m := range mentionToken.FindAllStringSubmatch(t, -1) {
+			if ev.Names == nil {
+				ev.Names = map[bot.UserID]string{}
+			}
+			ev.Names[bot.UserID(m[1])] = ""
+		}
+	}
+	return ev
 }
 
 func text(r bot.Response) string { return bot.PlainText(r.Reply) }
@@ -303,8 +330,8 @@ func TestKudosAllowanceHoldsUnderConcurrentGivers(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			resp, err := h.svc.Handle(context.Background(), bot.Event{Key: fmt.Sprintf("c%d", i), Kind: bot.KindCommand,
-				Platform: bot.PlatformConsole, User: alice, Direct: true, Text: "/kudos " + bot.Mention(bob) + " thanks"})
+			resp, err := h.svc.Handle(context.Background(), asAdapter(bot.Event{Key: fmt.Sprintf("c%d", i), Kind: bot.KindCommand,
+				Platform: bot.PlatformConsole, User: alice, Direct: true, Text: "/kudos " + bot.Mention(bob) + " thanks"}))
 			if err != nil {
 				t.Error(err)
 			}

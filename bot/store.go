@@ -17,6 +17,10 @@ var (
 	ErrAllowanceExceeded = errors.New("kudos allowance exceeded")
 	// ErrConflict means the record changed or vanished between read and write.
 	ErrConflict = errors.New("conflict")
+	// ErrGoalClosed means the goal was done or dropped before the write.
+	ErrGoalClosed = errors.New("goal closed")
+	// ErrOutOfRange means a milestone's new value would leave 0–100.
+	ErrOutOfRange = errors.New("value out of range")
 )
 
 // Store is everything the service keeps. The store package implements it on
@@ -71,17 +75,34 @@ type GoalStore interface {
 	GetGoal(ctx context.Context, id string) (Goal, error)
 	// SaveGoal replaces a goal's fields (edit, done, drop).
 	SaveGoal(ctx context.Context, g Goal, a AuditEntry) error
-	// RecordUpdate moves the goal's current value to u.Value and appends u to
-	// its history and the team's update index, atomically. With a key that
-	// was seen before it returns ErrDuplicate and changes nothing. When the
-	// goal's value is no longer u.Previous it returns ErrConflict.
-	RecordUpdate(ctx context.Context, u Update, a AuditEntry) error
+	// RecordUpdate applies c to the goal's current value and appends u to its
+	// history and the team's update index in one atomic step that reads the
+	// value itself, so concurrent updates never conflict and relative ones
+	// add up exactly. u.Value and u.Previous are ignored: the update returned
+	// carries the values it really moved between. It refuses a closed goal
+	// (ErrGoalClosed), a milestone leaving 0–100 (ErrOutOfRange) and a goal
+	// whose metric is no longer c's (ErrConflict). With a key seen before it
+	// returns the earlier update and ErrDuplicate, changing nothing.
+	RecordUpdate(ctx context.Context, u Update, c ProgressChange, a AuditEntry) (Update, error)
 	// TeamGoals returns the team's goals, open and closed.
 	TeamGoals(ctx context.Context, teamID string) ([]Goal, error)
 	// GoalUpdates returns a goal's updates with from <= At < to, oldest first.
 	GoalUpdates(ctx context.Context, goalID string, from, to time.Time) ([]Update, error)
 	// TeamUpdates returns a team's updates with from <= At < to, oldest first.
 	TeamUpdates(ctx context.Context, teamID string, from, to time.Time) ([]Update, error)
+}
+
+// ProgressChange is what one progress update asks of a goal's value. The
+// store applies it to the value it finds, inside the write, instead of the
+// caller computing the new value from a read that may be stale.
+type ProgressChange struct {
+	// Number is the new value, or the amount to add when Relative.
+	Number   float64
+	Relative bool
+	// Unit and Milestone are the goal's metric the caller checked the typed
+	// unit against.
+	Unit      string
+	Milestone bool
 }
 
 // KudosStore keeps kudos and each giver's daily allowance.

@@ -25,9 +25,9 @@ func BenchmarkRecordUpdate(b *testing.B) {
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
-		u := bot.Update{GoalID: g.ID, Previous: float64(i), Value: float64(i + 1), Author: alice,
+		u := bot.Update{GoalID: g.ID, Author: alice,
 			At: t0.Add(time.Duration(i) * time.Second), Note: "progress", Key: "ev-" + strconv.Itoa(i)}
-		if err := s.RecordUpdate(ctx, u, audit); err != nil {
+		if _, err := s.RecordUpdate(ctx, u, bot.ProgressChange{Number: 1, Relative: true}, audit); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -68,8 +68,8 @@ func BenchmarkTeamUpdatesWindow(b *testing.B) {
 	}
 	const history = 2000
 	for i := range history {
-		u := bot.Update{GoalID: g.ID, Previous: float64(i), Value: float64(i + 1), At: t0.Add(time.Duration(i) * time.Minute)}
-		if err := s.RecordUpdate(ctx, u, bot.AuditEntry{}); err != nil {
+		u := bot.Update{GoalID: g.ID, At: t0.Add(time.Duration(i) * time.Minute)}
+		if _, err := s.RecordUpdate(ctx, u, bot.ProgressChange{Number: float64(i + 1)}, bot.AuditEntry{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -218,11 +218,27 @@ func contractGoals(t *testing.T, s *store.Store) {
 	must(t, "team goals", err)
 	mustEqual(t, "team goals", goals, []bot.Goal{g, team})
 
-	g.State, g.CloseNote, g.Title, g.Current = bot.GoalDone, "shipped", "Renamed", 3
-	must(t, "save goal", s.SaveGoal(ctx, g, entry("goal.done", g.ID, "")))
+	// Saving a goal read before an update keeps the update's value and status.
+	read := g
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Stated: bot.OnTrack, At: t0}, bot.ProgressChange{Number: 2.7, Unit: "%"}, bot.AuditEntry{})
+	must(t, "update between read and save", err)
+	read.State, read.CloseNote, read.Title, read.UpdatedAt = bot.GoalDone, "shipped", "Renamed", t0.Add(time.Minute)
+	must(t, "save goal", s.SaveGoal(ctx, read, entry("goal.done", g.ID, "")))
 	got, err = s.GetGoal(ctx, g.ID)
 	must(t, "get saved goal", err)
+	g = read
+	g.Current, g.Stated = 2.7, bot.OnTrack
 	mustEqual(t, "saved goal", got, g)
+	// A milestone given a numeric target takes the caller's value.
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: team.ID, At: t0}, bot.ProgressChange{Number: 40, Milestone: true}, bot.AuditEntry{})
+	must(t, "milestone update", err)
+	team.Metric, team.Current = bot.Metric{Target: 10, Unit: "orders"}, 0
+	must(t, "milestone to numeric", s.SaveGoal(ctx, team, bot.AuditEntry{}))
+	got, err = s.GetGoal(ctx, team.ID)
+	must(t, "get renumbered goal", err)
+	if got.Current != 0 || got.Metric != team.Metric {
+		t.Fatalf("milestone given a target: current %v metric %+v, want 0 and %+v", got.Current, got.Metric, team.Metric)
+	}
 	mustErr(t, "save missing goal", s.SaveGoal(ctx, bot.Goal{ID: "G999999", TeamID: "eng"}, bot.AuditEntry{}), bot.ErrNotFound)
 	if err := s.SaveGoal(ctx, bot.Goal{ID: other.ID, TeamID: "eng"}, bot.AuditEntry{}); err == nil {
 		t.Fatal("saving a goal into another team succeeded")
@@ -241,38 +257,54 @@ func contractUpdates(t *testing.T, s *store.Store) {
 	g2, err := s.CreateGoal(ctx, fullGoal("eng", bob), bot.AuditEntry{})
 	must(t, "create goal 2", err)
 
-	u1 := bot.Update{GoalID: g.ID, TeamID: "eng", Value: 2.4, Previous: 2.1, Stated: bot.OnTrack,
+	pct := func(v float64) bot.ProgressChange { return bot.ProgressChange{Number: v, Unit: "%"} }
+	u1 := bot.Update{GoalID: g.ID, TeamID: "eng", Stated: bot.OnTrack,
 		Note: "good week 好", Author: alice, At: t0.Add(time.Hour),
 		Source: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "C1", ID: "1700000000.0001"}, Key: "ev-u1"}
-	must(t, "record update", s.RecordUpdate(ctx, u1, entry("goal.updated", g.ID, "ev-u1")))
+	stored, err := s.RecordUpdate(ctx, u1, pct(2.4), entry("goal.updated", g.ID, "ev-u1"))
+	must(t, "record update", err)
+	u1.Value, u1.Previous = 2.4, 2.1
+	mustEqual(t, "stored update", stored, u1)
 	got, err := s.GetGoal(ctx, g.ID)
 	must(t, "goal after update", err)
 	if got.Current != 2.4 || got.Stated != bot.OnTrack || !got.UpdatedAt.Equal(u1.At) {
 		t.Fatalf("goal after update: current %v stated %v updated %v", got.Current, got.Stated, got.UpdatedAt)
 	}
 
-	// The same event again: nothing changes.
-	mustErr(t, "duplicate update", s.RecordUpdate(ctx, u1, entry("goal.updated", g.ID, "ev-u1")), bot.ErrDuplicate)
-	// A stale previous value.
-	stale := u1
-	stale.Key, stale.Value = "ev-stale", 9
-	mustErr(t, "stale update", s.RecordUpdate(ctx, stale, bot.AuditEntry{}), bot.ErrConflict)
+	// The same event again: nothing changes, the earlier update comes back.
+	again := u1
+	again.Note = "a retry"
+	earlier, err := s.RecordUpdate(ctx, again, pct(9), entry("goal.updated", g.ID, "ev-u1"))
+	mustErr(t, "duplicate update", err, bot.ErrDuplicate)
+	mustEqual(t, "duplicate returns the earlier update", earlier, u1)
+	// The change is checked against the goal as it is in the store.
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Key: "ev-orders"}, bot.ProgressChange{Number: 9, Unit: "orders"}, bot.AuditEntry{})
+	mustErr(t, "update made for another unit", err, bot.ErrConflict)
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Key: "ev-ms"}, bot.ProgressChange{Number: 9, Unit: "%", Milestone: true}, bot.AuditEntry{})
+	mustErr(t, "update made for a milestone", err, bot.ErrConflict)
 	missing := u1
 	missing.GoalID, missing.TeamID, missing.Key = "G999999", "", ""
-	mustErr(t, "update of a missing goal", s.RecordUpdate(ctx, missing, bot.AuditEntry{}), bot.ErrNotFound)
+	_, err = s.RecordUpdate(ctx, missing, pct(1), bot.AuditEntry{})
+	mustErr(t, "update of a missing goal", err, bot.ErrNotFound)
 
 	// An update without a stated status keeps the one stated before.
-	u2 := bot.Update{GoalID: g.ID, TeamID: "eng", Value: 2.5, Previous: 2.4, Author: bob, At: t0.Add(2 * time.Hour)}
-	must(t, "second update", s.RecordUpdate(ctx, u2, bot.AuditEntry{}))
+	u2 := bot.Update{GoalID: g.ID, TeamID: "eng", Author: bob, At: t0.Add(2 * time.Hour)}
+	stored, err = s.RecordUpdate(ctx, u2, bot.ProgressChange{Number: 0.1, Relative: true, Unit: "%"}, bot.AuditEntry{})
+	must(t, "second update, relative", err)
+	u2.Value, u2.Previous = 2.4+0.1, 2.4
+	mustEqual(t, "relative update", stored, u2)
 	tenth := 0.1
-	u3 := bot.Update{GoalID: g2.ID, TeamID: "eng", Value: tenth + 0.2, Previous: 2.1, Author: bob, At: t0.Add(3 * time.Hour)}
-	must(t, "update of goal 2", s.RecordUpdate(ctx, u3, bot.AuditEntry{}))
-	// Exact float comparison: 0.1+0.2 is not 0.3.
-	u4 := bot.Update{GoalID: g2.ID, Value: 1, Previous: 0.3, Author: bob, At: t0.Add(4 * time.Hour)}
-	mustErr(t, "inexact previous", s.RecordUpdate(ctx, u4, bot.AuditEntry{}), bot.ErrConflict)
-	u4.Previous = tenth + 0.2
-	must(t, "exact previous", s.RecordUpdate(ctx, u4, bot.AuditEntry{}))
-	u4.TeamID = "eng"
+	u3 := bot.Update{GoalID: g2.ID, TeamID: "eng", Author: bob, At: t0.Add(3 * time.Hour)}
+	_, err = s.RecordUpdate(ctx, u3, pct(tenth+0.2), bot.AuditEntry{})
+	must(t, "update of goal 2", err)
+	u3.Value, u3.Previous = tenth+0.2, 2.1
+	// Exact floats through the script: 0.1+0.2 is not 0.3, and adding to it
+	// gives what Go gives.
+	u4 := bot.Update{GoalID: g2.ID, Author: bob, At: t0.Add(4 * time.Hour)}
+	stored, err = s.RecordUpdate(ctx, u4, bot.ProgressChange{Number: 0.7, Relative: true, Unit: "%"}, bot.AuditEntry{})
+	must(t, "relative update of an inexact value", err)
+	u4.TeamID, u4.Value, u4.Previous = "eng", tenth+0.2+0.7, tenth+0.2
+	mustEqual(t, "relative update of an inexact value", stored, u4)
 
 	got, err = s.GetGoal(ctx, g.ID)
 	must(t, "goal after second update", err)
@@ -312,8 +344,10 @@ func contractUpdates(t *testing.T, s *store.Store) {
 	at := t0.Add(10 * time.Hour)
 	var want []bot.Update
 	for i := range 12 {
-		u := bot.Update{GoalID: g3.ID, TeamID: "eng", Previous: float64(i), Value: float64(i + 1), At: at}
-		must(t, "burst update", s.RecordUpdate(ctx, u, bot.AuditEntry{}))
+		u := bot.Update{GoalID: g3.ID, TeamID: "eng", At: at}
+		_, err := s.RecordUpdate(ctx, u, bot.ProgressChange{Number: 1, Relative: true}, bot.AuditEntry{})
+		must(t, "burst update", err)
+		u.Previous, u.Value = float64(i), float64(i+1)
 		want = append(want, u)
 	}
 	burst, err := s.GoalUpdates(ctx, g3.ID, at, at.Add(time.Millisecond))
@@ -547,9 +581,12 @@ func contractForget(t *testing.T, s *store.Store) {
 	must(t, "alice's goal", err)
 	bg, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "B", Owner: bob, CreatedBy: alice, Parent: ag.ID}, bot.AuditEntry{})
 	must(t, "bob's goal", err)
-	must(t, "alice updates her goal", s.RecordUpdate(ctx, bot.Update{GoalID: ag.ID, Value: 1, Author: alice, At: t0, Key: "u1"}, bot.AuditEntry{}))
-	must(t, "bob updates alice's goal", s.RecordUpdate(ctx, bot.Update{GoalID: ag.ID, Previous: 1, Value: 2, Author: bob, At: t0.Add(time.Minute)}, bot.AuditEntry{}))
-	must(t, "alice updates bob's goal", s.RecordUpdate(ctx, bot.Update{GoalID: bg.ID, Value: 5, Author: alice, At: t0.Add(2 * time.Minute), Note: "n"}, bot.AuditEntry{}))
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: ag.ID, Author: alice, At: t0, Key: "u1"}, bot.ProgressChange{Number: 1}, bot.AuditEntry{})
+	must(t, "alice updates her goal", err)
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: ag.ID, Author: bob, At: t0.Add(time.Minute)}, bot.ProgressChange{Number: 2}, bot.AuditEntry{})
+	must(t, "bob updates alice's goal", err)
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: bg.ID, Author: alice, At: t0.Add(2 * time.Minute), Note: "n"}, bot.ProgressChange{Number: 5}, bot.AuditEntry{})
+	must(t, "alice updates bob's goal", err)
 
 	give := func(from bot.UserID, to ...bot.UserID) {
 		t.Helper()

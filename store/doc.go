@@ -64,8 +64,13 @@
 // records.go). Fields that the key already holds (team id, goal id, kudos
 // id, a check-in's person and period) are not repeated. A goal's moving
 // parts (current value, stated status, updated time) are separate hash
-// fields so RecordUpdate's script sets them without decoding JSON, and
-// compares the current value exactly.
+// fields: RecordUpdate's script reads the current value, computes the new
+// one (absolute, or the old plus an amount) and writes it in the same step,
+// so concurrent updates never conflict; it decodes the record only to check
+// the goal is open and its metric is the one the core checked the unit
+// against. SaveGoal writes the record and never the moving parts (except
+// when a goal changes between milestone and numeric), so a close or edit
+// racing an update cannot write back a stale value.
 //
 // # Atomicity and cost
 //

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -98,8 +97,10 @@ func (s *Store) GetGoal(ctx context.Context, id string) (bot.Goal, error) {
 	return decodeGoal(teamID, id, h)
 }
 
-// SaveGoal replaces all of an existing goal's fields, Current included. A
-// goal never moves to another team.
+// SaveGoal replaces an existing goal's record and updated time; its current
+// value and stated status move only by RecordUpdate (except when the goal
+// changes between milestone and numeric, see saveGoalLua), so a close or
+// edit racing an update loses nothing. A goal never moves to another team.
 func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) error {
 	teamID, err := s.teamOfGoal(ctx, g.ID)
 	if err != nil {
@@ -128,28 +129,31 @@ func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) erro
 	return nil
 }
 
-// RecordUpdate checks the goal still has u.Previous, moves it to u.Value
-// (and to u.Stated when set, and UpdatedAt to u.At), and appends u to the
-// goal's history, the team's update index and the audit log: one script,
-// one round trip once the goal's team is cached.
-func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, a bot.AuditEntry) error {
+// RecordUpdate applies c to the goal in one script that reads the current
+// value, computes the new one, checks it and appends u (see
+// recordUpdateLua): one round trip once the goal's team is cached, and no
+// lost or refused update however many arrive at once.
+func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, c bot.ProgressChange, a bot.AuditEntry) (bot.Update, error) {
 	teamID, err := s.teamOfGoal(ctx, u.GoalID)
 	if err != nil {
-		return fmt.Errorf("record update: %w", err)
+		return bot.Update{}, fmt.Errorf("record update: %w", err)
 	}
 	if u.TeamID != "" && u.TeamID != teamID {
-		return fmt.Errorf("record update on %s: goal belongs to team %s, not %s", u.GoalID, teamID, u.TeamID)
+		return bot.Update{}, fmt.Errorf("record update on %s: goal belongs to team %s, not %s", u.GoalID, teamID, u.TeamID)
 	}
-	if !isFinite(u.Value) || !isFinite(u.Previous) {
-		return fmt.Errorf("record update on %s: value is not a finite number", u.GoalID)
+	if !isFinite(c.Number) {
+		return bot.Update{}, fmt.Errorf("record update on %s: value is not a finite number", u.GoalID)
 	}
+	u.TeamID = teamID
+	// The script writes the values in front of the rest of the record.
+	u.Value, u.Previous = 0, 0
 	data, err := encodeUpdate(u)
 	if err != nil {
-		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}
 	entry, err := encodeAudit(a)
 	if err != nil {
-		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}
 	hasKey, ttl := idemArgs(u.Key)
 	keys := []string{
@@ -157,19 +161,52 @@ func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, a bot.AuditEntry
 		s.goalUpdatesKey(teamID, u.GoalID), s.updatesByKey(teamID, u.Author), s.auditKey(teamID),
 		s.idemKey(teamID, "update", u.Key), s.updateSeqKey(teamID),
 	}
-	status, err := s.scripts.recordUpdate.Run(ctx, s.rdb, keys,
-		hasKey, ttl, formatFloat(u.Previous), formatFloat(u.Value), string(u.Stated),
-		u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap).Text()
+	reply, err := s.scripts.recordUpdate.Run(ctx, s.rdb, keys,
+		hasKey, ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
+		string(u.Stated), u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap).StringSlice()
 	if err != nil {
-		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}
-	if err := errReply(status); err != nil {
-		if errors.Is(err, bot.ErrNotFound) {
-			s.goalTeams.Delete(u.GoalID)
+	if len(reply) != 2 {
+		return bot.Update{}, fmt.Errorf("record update on %s: unexpected script reply %q", u.GoalID, reply)
+	}
+	return s.recordedUpdate(u, reply[0], reply[1])
+}
+
+// recordedUpdate turns the update script's reply into the update as stored
+// and the error its status stands for.
+func (s *Store) recordedUpdate(u bot.Update, status, data string) (bot.Update, error) {
+	var stored bot.Update
+	if data != "" {
+		var err error
+		if stored, err = decodeUpdate(u.TeamID, data); err != nil {
+			return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 		}
-		return fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}
-	return nil
+	switch status {
+	case "ok":
+		return stored, nil
+	case "duplicate":
+		return stored, fmt.Errorf("record update on %s: key %s: %w", u.GoalID, u.Key, bot.ErrDuplicate)
+	case "notfound":
+		s.goalTeams.Delete(u.GoalID)
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, bot.ErrNotFound)
+	case "closed":
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, bot.ErrGoalClosed)
+	case "range":
+		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, bot.ErrOutOfRange)
+	case "conflict":
+		return bot.Update{}, fmt.Errorf("record update on %s: metric changed: %w", u.GoalID, bot.ErrConflict)
+	}
+	return bot.Update{}, fmt.Errorf("record update on %s: unexpected script reply %q", u.GoalID, status)
+}
+
+// flag is a boolean as a script argument.
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // TeamGoals returns the team's goals, open and closed, ordered by number.

@@ -96,7 +96,8 @@ type convRec struct {
 
 // goalRec is the static part of a goal, kept in the goal hash's "rec"
 // field. Current, Stated and UpdatedAt live in their own fields ("cur",
-// "st", "upd") so RecordUpdate's script can move them without decoding JSON.
+// "st", "upd") so RecordUpdate's script moves them in one step and
+// SaveGoal leaves them alone.
 type goalRec struct {
 	Title     string        `json:"ti,omitzero"`
 	Owner     bot.UserID    `json:"o,omitzero"`
@@ -111,6 +112,7 @@ type goalRec struct {
 	Parent    string        `json:"par,omitzero"`
 	State     bot.GoalState `json:"state,omitzero"`
 	CloseNote string        `json:"cn,omitzero"`
+	Private   bool          `json:"pv,omitzero"`
 }
 
 // goalFields are the goal hash's fields as HSET arguments.
@@ -122,7 +124,7 @@ func goalFields(g bot.Goal) ([]any, error) {
 		Title: g.Title, Owner: g.Owner, OwnerTeam: g.OwnerTeam, CreatedBy: g.CreatedBy,
 		Milestone: g.Metric.Milestone, Baseline: g.Metric.Baseline, Target: g.Metric.Target,
 		Unit: g.Metric.Unit, Start: g.Start, Due: g.Due, Parent: g.Parent, State: g.State,
-		CloseNote: g.CloseNote,
+		CloseNote: g.CloseNote, Private: g.Private,
 	})
 	if err != nil {
 		return nil, err
@@ -148,7 +150,7 @@ func decodeGoal(teamID, id string, h map[string]string) (bot.Goal, error) {
 		CreatedBy: r.CreatedBy,
 		Metric:    bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit},
 		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, State: r.State,
-		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd,
+		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private,
 	}, nil
 }
 

@@ -20,20 +20,23 @@ func TestRoundTripsOfHotWrites(t *testing.T) {
 	must(t, "create goal", err)
 	// Load the scripts into the server first: a NOSCRIPT fallback is a
 	// once-per-server cost, not the steady state.
-	must(t, "first update", s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Value: 1, At: t0}, bot.AuditEntry{}))
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, At: t0}, bot.ProgressChange{Number: 1}, bot.AuditEntry{})
+	must(t, "first update", err)
 	_, err = s.GiveKudos(ctx, bot.Kudos{TeamID: "eng", From: alice, To: []bot.UserID{bob}, At: t0}, "d", 100, bot.AuditEntry{})
 	must(t, "first kudos", err)
 
 	rt.Reset()
-	must(t, "warm update", s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Previous: 1, Value: 2, At: t0, Key: "k"},
-		bot.AuditEntry{At: t0, Action: "goal.updated"}))
+	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, At: t0, Key: "k"}, bot.ProgressChange{Number: 1, Relative: true},
+		bot.AuditEntry{At: t0, Action: "goal.updated"})
+	must(t, "warm update", err)
 	if n := rt.N(); n != 1 {
 		t.Fatalf("warm RecordUpdate took %d round trips, want 1", n)
 	}
 
 	cold := store.New(s.Client(), store.Options{Prefix: s.Key("")})
 	rt.Reset()
-	must(t, "cold update", cold.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Previous: 2, Value: 3, At: t0}, bot.AuditEntry{}))
+	_, err = cold.RecordUpdate(ctx, bot.Update{GoalID: g.ID, At: t0}, bot.ProgressChange{Number: 3}, bot.AuditEntry{})
+	must(t, "cold update", err)
 	if n := rt.N(); n != 2 {
 		t.Fatalf("RecordUpdate with a cold goal cache took %d round trips, want 2", n)
 	}

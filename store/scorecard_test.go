@@ -39,15 +39,13 @@ func testScorecardData(t *testing.T, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prev := 5.0
 	for _, u := range []struct {
 		v  float64
 		at time.Time
 	}{{6, day(2, 9)}, {0, day(10, 9)}, {8, day(17, 9)}, {9, day(24, 9)}} {
-		if err := st.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Value: u.v, Previous: prev, Author: ann, At: u.at}, bot.AuditEntry{}); err != nil {
+		if _, err := st.RecordUpdate(ctx, bot.Update{GoalID: g.ID, Author: ann, At: u.at}, bot.ProgressChange{Number: u.v}, bot.AuditEntry{}); err != nil {
 			t.Fatal(err)
 		}
-		prev = u.v
 	}
 	for _, c := range []bot.CheckIn{
 		{TeamID: "t", Person: ann, Period: "2026-W47", Mood: 4, Completed: day(16, 10)},

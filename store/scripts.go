@@ -56,26 +56,51 @@ local function audit(key, entry, cap)
 end
 `
 
-// recordUpdateLua moves a goal's current value and appends the update.
+// recordUpdateLua applies one progress update to a goal's current value:
+// it reads the value, computes the new one (an absolute value, or the old
+// one plus an amount), checks it and appends the update, all in one step,
+// so concurrent updates never conflict. The update record is completed
+// here with the values it moved between ("v", "p") in front of the
+// caller's JSON. A key seen before replies the update it recorded then.
+// Replies {status, update json}.
 // KEYS: goal hash, updates hash, team updates by time, goal updates by time,
 // author's updates set, audit list, idempotency marker, update id counter.
-// ARGV: has key, marker ttl, previous, value, stated, at millis, updated at,
-// update json, audit json, audit cap.
+// ARGV: has key, marker ttl, relative, number, unit checked, milestone
+// checked, stated, at millis, updated at, update json without v and p,
+// audit json, audit cap.
 const recordUpdateLua = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[7]) == 1 then return 'duplicate' end
-local cur = redis.call('HGET', KEYS[1], 'cur')
-if not cur then return 'notfound' end
-if cur ~= ARGV[3] and tonumber(cur) ~= tonumber(ARGV[3]) then return 'conflict' end
+local function num(x)
+  for p = 15, 17 do
+    local s = string.format('%.' .. p .. 'g', x)
+    if tonumber(s) == x then return s end
+  end
+  return string.format('%.17g', x)
+end
+if ARGV[1] == '1' then
+  local prior = redis.call('GET', KEYS[7])
+  if prior then return {'duplicate', redis.call('HGET', KEYS[2], prior) or ''} end
+end
+local h = redis.call('HMGET', KEYS[1], 'rec', 'cur')
+if not h[1] then return {'notfound', ''} end
+local rec = cjson.decode(h[1])
+if rec.state and rec.state ~= 'open' then return {'closed', ''} end
+local milestone = rec.ms == true
+if (rec.u or '') ~= ARGV[5] or tostring(milestone) ~= ARGV[6] then return {'conflict', ''} end
+local prev = tonumber(h[2])
+local value = tonumber(ARGV[4])
+if ARGV[3] == '1' then value = prev + value end
+if milestone and (value < 0 or value > 100) then return {'range', ''} end
 local id = 'U' .. redis.call('INCR', KEYS[8])
-redis.call('HSET', KEYS[1], 'cur', ARGV[4], 'upd', ARGV[7])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'st', ARGV[5]) end
-redis.call('HSET', KEYS[2], id, ARGV[8])
-redis.call('ZADD', KEYS[3], ARGV[6], id)
-redis.call('ZADD', KEYS[4], ARGV[6], id)
+local data = '{"v":' .. num(value) .. ',"p":' .. num(prev) .. ',' .. string.sub(ARGV[10], 2)
+redis.call('HSET', KEYS[1], 'cur', num(value), 'upd', ARGV[9])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'st', ARGV[7]) end
+redis.call('HSET', KEYS[2], id, data)
+redis.call('ZADD', KEYS[3], ARGV[8], id)
+redis.call('ZADD', KEYS[4], ARGV[8], id)
 redis.call('SADD', KEYS[5], id)
 if ARGV[1] == '1' then redis.call('SET', KEYS[7], id, 'EX', ARGV[2]) end
-audit(KEYS[6], ARGV[9], ARGV[10])
-return 'ok'
+audit(KEYS[6], ARGV[11], ARGV[12])
+return {'ok', data}
 `
 
 // createGoalLua stores a new goal under an id the caller took from the
@@ -95,11 +120,20 @@ audit(KEYS[3], ARGV[8], ARGV[9])
 return {'ok', ARGV[3]}
 `
 
-// saveGoalLua replaces an existing goal's fields.
+// saveGoalLua replaces an existing goal's record (title, metric, dates,
+// state) and updated time. The current value and stated status belong to
+// recordUpdateLua, so a close or an edit racing an update never writes
+// back the value it read before the update; the one exception is a
+// milestone given a numeric target (or back), whose old value means
+// nothing on the new scale: then the caller's value is taken.
 // KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap.
 const saveGoalLua = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'notfound' end
-redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'cur', ARGV[2], 'st', ARGV[3], 'upd', ARGV[4])
+local old = redis.call('HGET', KEYS[1], 'rec')
+if not old then return 'notfound' end
+redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4])
+if (cjson.decode(old).ms == true) ~= (cjson.decode(ARGV[1]).ms == true) then
+  redis.call('HSET', KEYS[1], 'cur', ARGV[2])
+end
 audit(KEYS[2], ARGV[5], ARGV[6])
 return 'ok'
 `

@@ -103,21 +103,36 @@ const (
 )
 
 // Receive is the one acknowledgement rule of every adapter: queue the
-// delivery, bounded by EnqueueWait. An error means nothing was stored: the
-// adapter must refuse the delivery (5xx, or a "not saved" reply where the
-// platform shows the body), never acknowledge it as if it were handled and
-// never handle it without storing it.
+// delivery, bounded by EnqueueWait whatever the store client does with
+// deadlines. An error means the delivery must be refused (5xx, or a "not
+// saved" reply where the platform shows the body), never acknowledged as
+// if handled and never handled without being stored. A store that answers
+// after the bound may still have queued it: the platform's retry then
+// finds it queued, so the refusal costs a retry, never the event.
 func Receive(ctx context.Context, inbox Inbox, e InboxEntry, claimTTL time.Duration) (Receipt, error) {
 	ctx, cancel := context.WithTimeout(ctx, EnqueueWait)
 	defer cancel()
-	fresh, err := inbox.Enqueue(ctx, e, claimTTL)
-	if err != nil {
-		return Queued, fmt.Errorf("queue %s: %w", e.Key, err)
+	type result struct {
+		fresh bool
+		err   error
 	}
-	if !fresh {
-		return AlreadyQueued, nil
+	done := make(chan result, 1)
+	go func() {
+		fresh, err := inbox.Enqueue(ctx, e, claimTTL)
+		done <- result{fresh, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return Queued, fmt.Errorf("queue %s: %w", e.Key, r.err)
+		}
+		if !r.fresh {
+			return AlreadyQueued, nil
+		}
+		return Queued, nil
+	case <-ctx.Done():
+		return Queued, fmt.Errorf("queue %s: the store did not answer within %s: %w", e.Key, EnqueueWait, ctx.Err())
 	}
-	return Queued, nil
 }
 
 // Outcome is what the handler made of one event, handed from a worker to

@@ -328,9 +328,10 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if LooksLikeProgress(text) {
 		resp, err := s.goalUpdate(ctx, r, text)
 		if err == nil {
-			// The reaction is the acknowledgement (SPEC): no reply beside
-			// it, so a busy channel costs one platform call per update.
-			resp = Response{Reaction: "check", Locale: resp.Locale}
+			// The reaction acknowledges it in the channel (SPEC); the
+			// private reply beside it tells the author the value their
+			// update made, which a reaction cannot.
+			resp.Reaction = "check"
 		}
 		return resp, err
 	}

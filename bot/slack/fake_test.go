@@ -253,6 +253,13 @@ var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
 func newHarness(t testing.TB, h bot.Handler) *harness {
 	t.Helper()
+	return buildHarness(t, h, true)
+}
+
+// buildHarness is newHarness; with workers false nothing takes the queued
+// entries, so a test can play the inbox workers itself.
+func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
+	t.Helper()
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	fs.addUser("U2147483697", "Steve", "Europe/Berlin", "en-US")
@@ -275,7 +282,9 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 	if err := a.authenticate(context.Background()); err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
-	hs.inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
+	if workers {
+		hs.inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
+	}
 	mux := http.NewServeMux()
 	a.Routes(mux)
 	hs.http = httptest.NewServer(mux)

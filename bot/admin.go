@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 func (s *Service) pulseCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
@@ -75,7 +77,7 @@ func (s *Service) teamCreate(ctx context.Context, r *request, args string) (Resp
 	if !s.isAdmin(r.actor.ID) {
 		return Response{}, refuse("error_admin_only", nil)
 	}
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) == 0 {
 		return Response{}, refuse("team_create_usage", nil)
 	}
@@ -140,7 +142,7 @@ func (s *Service) loadTeamForChange(ctx context.Context, r *request, name string
 }
 
 func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 2 {
 		return Response{}, refuse("team_people_usage", nil)
 	}
@@ -193,7 +195,7 @@ func removeUsers(list, gone []UserID) []UserID {
 }
 
 func (s *Service) teamSet(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 3 {
 		return Response{}, refuse("team_set_usage", nil)
 	}

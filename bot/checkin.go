@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // defaultQuestionKeys are the written check-in questions of SPEC.md; the
@@ -108,7 +110,7 @@ func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok 
 
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
 func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) >= 2 && isTeamWord(toks[0]) {
 		return s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
 	}
@@ -246,7 +248,7 @@ func (s *Service) goAway(ctx context.Context, r *request, args string) (Response
 		return Response{}, err
 	}
 	loc := personLocation(r.actor, team)
-	until, err := ParseAwayUntil(args, r.now, loc)
+	until, err := parse.ParseAwayUntil(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
 	}

@@ -1,10 +1,11 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Platform names a chat platform. It is the first part of every UserID.
@@ -49,10 +50,7 @@ func (u UserID) Workspace() string {
 }
 
 // Valid reports whether the id has its three parts.
-func (u UserID) Valid() bool {
-	parts := strings.SplitN(string(u), ":", 3)
-	return len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != ""
-}
+func (u UserID) Valid() bool { return parse.ValidPersonID(string(u)) }
 
 // Locale is a reply language.
 type Locale string
@@ -326,24 +324,10 @@ type MessageRef struct {
 func (m MessageRef) IsZero() bool { return m.ID == "" }
 
 // ISOWeek returns the ISO week ("2026-W48") that t falls in, in loc.
-func ISOWeek(t time.Time, loc *time.Location) string {
-	y, w := t.In(loc).ISOWeek()
-	return fmt.Sprintf("%04d-W%02d", y, w)
-}
+func ISOWeek(t time.Time, loc *time.Location) string { return parse.ISOWeek(t, loc) }
 
 // WeekBounds returns the start (Monday 00:00) and end (next Monday 00:00) of
 // the ISO week "YYYY-Www" in loc.
 func WeekBounds(period string, loc *time.Location) (time.Time, time.Time, error) {
-	var y, w int
-	if _, err := fmt.Sscanf(period, "%4d-W%2d", &y, &w); err != nil || w < 1 || w > 53 {
-		return time.Time{}, time.Time{}, fmt.Errorf("parse week %q: want YYYY-Www", period)
-	}
-	// January 4th is always in week 1.
-	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, loc)
-	offset := (int(jan4.Weekday()) + 6) % 7
-	start := jan4.AddDate(0, 0, -offset+(w-1)*7)
-	if gy, gw := start.ISOWeek(); gy != y || gw != w {
-		return time.Time{}, time.Time{}, fmt.Errorf("week %q does not exist", period)
-	}
-	return start, start.AddDate(0, 0, 7), nil
+	return parse.WeekBounds(period, loc)
 }

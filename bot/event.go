@@ -2,7 +2,8 @@ package bot
 
 import (
 	"context"
-	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // EventKind says how an event reached Pulse.
@@ -85,15 +86,12 @@ const (
 
 // Mention writes a person reference in the form the command language
 // understands: "<@slack:T1:U1>". Adapters rewrite their mentions to it.
-func Mention(id UserID) string { return "<@" + string(id) + ">" }
+func Mention(id UserID) string { return parse.Mention(string(id)) }
 
 // ParseMention reads a Mention token; ok is false for anything else.
 func ParseMention(tok string) (UserID, bool) {
-	if !strings.HasPrefix(tok, "<@") || !strings.HasSuffix(tok, ">") {
-		return "", false
-	}
-	id := UserID(tok[2 : len(tok)-1])
-	return id, id.Valid()
+	id, ok := parse.ParseMention(tok)
+	return UserID(id), ok
 }
 
 // Visibility says who sees a reply.

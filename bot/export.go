@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // ExportRequest selects what `pulse export` and `/scorecard export` write.
@@ -218,7 +220,7 @@ func dateOrEmpty(t time.Time) string {
 
 // exportCommand answers "/scorecard export [csv|json] [team <name>] [from <date>] [to <date>]" with a file.
 func (s *Service) exportCommand(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	format := "csv"
 	if len(toks) > 0 && (toks[0] == "csv" || toks[0] == "json") {
 		format, toks = toks[0], toks[1:]
@@ -232,7 +234,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
 			teamName, toks = toks[1], toks[2:]
 		case len(toks) >= 2 && (toks[0] == "from" || toks[0] == "从" || toks[0] == "to" || toks[0] == "到"):
-			d, used, err := ParseDate(toks[1:], r.now, time.UTC)
+			d, used, err := parse.ParseDate(toks[1:], r.now, time.UTC)
 			if err != nil {
 				return Response{}, err
 			}

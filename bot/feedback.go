@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Feedback rules (SPEC.md "Feedback and reviews").
@@ -60,22 +62,22 @@ func (s *Service) feedbackCommand(ctx context.Context, r *request, cmd Command) 
 
 // oneMention reads "<@x> rest": exactly one person, then the text as typed.
 func oneMention(args, missingKey string) (UserID, string, error) {
-	toks := tokenize(args)
+	toks := parse.Words(args)
 	if len(toks) == 0 {
 		return "", "", refuse(missingKey, nil)
 	}
-	id, ok := ParseMention(toks[0].text)
+	id, ok := ParseMention(toks[0].Text)
 	if !ok {
-		if err := mentionErr(toks[0].text); err != nil {
+		if err := parse.MentionError(toks[0].Text); err != nil {
 			return "", "", err
 		}
 		return "", "", refuse(missingKey, nil)
 	}
 	rest := ""
 	if len(toks) > 1 {
-		rest = strings.TrimSpace(args[toks[1].start:])
+		rest = strings.TrimSpace(args[toks[1].Start:])
 	}
-	return id, trimSeparators(rest), nil
+	return id, parse.TrimSeparators(rest), nil
 }
 
 func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Response, error) {
@@ -89,8 +91,8 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 	if text == "" {
 		return Response{}, refuse("feedback_give_usage", nil)
 	}
-	if len(tokenize(text)) > 0 {
-		if _, ok := ParseMention(tokenize(text)[0].text); ok {
+	if len(parse.Words(text)) > 0 {
+		if _, ok := ParseMention(parse.Words(text)[0].Text); ok {
 			return Response{}, refuse("feedback_one_person", nil)
 		}
 	}
@@ -102,7 +104,7 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 		return Response{}, err
 	}
 	f := Feedback{TeamID: team.ID, From: r.actor.ID, To: to, Text: text, At: r.now, Key: r.ev.Key}
-	f.Values, f.Tags = splitValues(Hashtags(text), team.Values)
+	f.Values, f.Tags = splitValues(parse.Hashtags(text), team.Values)
 	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.given", "", string(to)))
 	if err != nil {
 		return Response{}, fmt.Errorf("give feedback: %w", err)
@@ -158,7 +160,7 @@ type feedbackRequestSpec struct {
 }
 
 func isAnonymousWord(w string) bool {
-	switch fold(w) {
+	switch parse.Fold(w) {
 	case "anonymous", "anonymously", "anon", "匿名":
 		return true
 	}
@@ -167,12 +169,12 @@ func isAnonymousWord(w string) bool {
 
 func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedbackRequestSpec, error) {
 	spec := feedbackRequestSpec{Due: now.Add(FeedbackRequestWindow)}
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	i := 0
 	for ; i < len(toks); i++ {
 		id, ok := ParseMention(toks[i])
 		if !ok {
-			if err := mentionErr(toks[i]); err != nil {
+			if err := parse.MentionError(toks[i]); err != nil {
 				return spec, err
 			}
 			break
@@ -186,13 +188,13 @@ func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedb
 	}
 	var topic []string
 	for i < len(toks) {
-		w := fold(toks[i])
+		w := parse.Fold(toks[i])
 		switch {
 		case isAnonymousWord(w):
 			spec.Anonymous = true
 			i++
 		case (w == "by" || w == "截止" || w == "之前") && i+1 < len(toks):
-			d, used, err := ParseDate(toks[i+1:], now, loc)
+			d, used, err := parse.ParseDate(toks[i+1:], now, loc)
 			if err != nil {
 				return spec, err
 			}
@@ -200,7 +202,7 @@ func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedb
 			i += 1 + used
 		case (w == "about" || w == "关于") && len(topic) == 0:
 			i++
-			for i < len(toks) && !isAnonymousWord(toks[i]) && fold(toks[i]) != "by" && fold(toks[i]) != "截止" {
+			for i < len(toks) && !isAnonymousWord(toks[i]) && parse.Fold(toks[i]) != "by" && parse.Fold(toks[i]) != "截止" {
 				topic = append(topic, toks[i])
 				i++
 			}
@@ -287,15 +289,15 @@ func (s *Service) feedbackRequestMessage(l Locale, q FeedbackRequest, from strin
 }
 
 func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (Response, error) {
-	toks := tokenize(args)
+	toks := parse.Words(args)
 	if len(toks) < 2 {
 		return Response{}, refuse("feedback_answer_usage", nil)
 	}
-	id := strings.ToUpper(fold(toks[0].text))
-	text := strings.TrimSpace(args[toks[1].start:])
+	id := strings.ToUpper(parse.Fold(toks[0].Text))
+	text := strings.TrimSpace(args[toks[1].Start:])
 	q, err := s.store.GetFeedbackRequest(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": clip(toks[0].text, parseQuoteMax)})
+		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": parse.Quote(toks[0].Text)})
 	}
 	if err != nil {
 		return Response{}, fmt.Errorf("load request %s: %w", id, err)
@@ -311,7 +313,7 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 		return Response{}, refuse("feedback_request_closed", map[string]any{"ID": q.ID, "Due": dueDay(q.Due, personLocation(r.actor, team))})
 	}
 	f := Feedback{TeamID: q.TeamID, From: r.actor.ID, To: q.From, Text: text, RequestID: q.ID, Anonymous: q.Anonymous, At: r.now, Key: r.ev.Key}
-	f.Values, f.Tags = splitValues(Hashtags(text), team.Values)
+	f.Values, f.Tags = splitValues(parse.Hashtags(text), team.Values)
 	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.answered", q.ID, ""))
 	if errors.Is(err, ErrConflict) {
 		return Response{}, refuse("feedback_already_answered", map[string]any{"ID": q.ID})
@@ -572,12 +574,12 @@ func (s *Service) feedbackAbout(ctx context.Context, r *request, args string) (R
 }
 
 func (s *Service) setFeedbackVisibility(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) != 2 {
 		return Response{}, refuse("feedback_visibility_usage", nil)
 	}
 	var value string
-	switch fold(toks[1]) {
+	switch parse.Fold(toks[1]) {
 	case "person", "private", "本人", "仅本人":
 		value = VisibilityPerson
 	case "managers", "manager", "person+managers", "经理", "主管", "本人和经理":

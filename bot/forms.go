@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // kudosForm asks for kudos as a form: recipients, message, values.
@@ -19,7 +21,7 @@ func (s *Service) kudosForm(r *request) Response {
 // submitKudosForm gives kudos from the form, or says which field is wrong.
 func (s *Service) submitKudosForm(ctx context.Context, r *request) (Response, error) {
 	text := strings.TrimSpace(r.ev.Action.Fields["to"]) + " " + strings.TrimSpace(r.ev.Action.Fields["message"])
-	spec, err := ParseKudos(text)
+	spec, err := parse.ParseKudos(text)
 	if err != nil {
 		return s.formError(r, err, "message", map[string]string{"kudos_no_recipient": "to", "mention_unknown": "to"})
 	}
@@ -44,7 +46,7 @@ func (s *Service) goalUpdateForm(r *request) Response {
 func (s *Service) submitGoalUpdateForm(ctx context.Context, r *request) (Response, error) {
 	f := r.ev.Action.Fields
 	text := strings.TrimSpace(f["goal"]) + " " + strings.TrimSpace(f["value"]) + " " + strings.TrimSpace(f["note"])
-	spec, err := ParseProgress(text)
+	spec, err := parse.ParseProgress(text)
 	if err != nil {
 		return s.formError(r, err, "value", map[string]string{"goal_id_invalid": "goal"})
 	}
@@ -59,7 +61,7 @@ func (s *Service) submitGoalUpdateForm(ctx context.Context, r *request) (Respons
 func (s *Service) formError(r *request, err error, field string, byKey map[string]string) (Response, error) {
 	key, data := "", map[string]any(nil)
 	var ue *userError
-	var pe *ParseError
+	var pe *parse.Error
 	switch {
 	case errors.As(err, &ue):
 		key, data = ue.Key, ue.Data

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
@@ -38,7 +40,7 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 		return Response{}, err
 	}
 	loc := personLocation(r.actor, team)
-	spec, err := ParseGoalSpec(args, r.now, loc)
+	spec, err := parse.ParseGoalSpec(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
 	}
@@ -62,7 +64,7 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 }
 
 // goalFromSpec checks a parsed "/goal new" against the rules and builds the goal.
-func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec GoalSpec, loc *time.Location) (Goal, error) {
+func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec parse.GoalSpec, loc *time.Location) (Goal, error) {
 	today := startOfDay(r.now, loc)
 	if !spec.Due.IsZero() && spec.Due.Before(today) {
 		return Goal{}, refuse("error_date_past", map[string]any{"Date": spec.Due.Format("2006-01-02")})
@@ -106,7 +108,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 
 // applyGoalOwner sets who owns a new goal: the actor, a person they manage,
 // or a team they manage.
-func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec GoalSpec) error {
+func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec parse.GoalSpec) error {
 	switch {
 	case spec.ForTeam != "":
 		owner, err := s.resolveTeam(ctx, r, spec.ForTeam)
@@ -117,7 +119,7 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 			return refuse("error_not_manager", map[string]any{"Team": owner.Name})
 		}
 		g.Owner, g.OwnerTeam, g.TeamID = "", owner.ID, owner.ID
-	case spec.ForPerson != "" && spec.ForPerson != r.actor.ID:
+	case spec.ForPerson != "" && UserID(spec.ForPerson) != r.actor.ID:
 		team, err := s.store.GetTeam(ctx, g.TeamID)
 		if err != nil {
 			return fmt.Errorf("load team %s: %w", g.TeamID, err)
@@ -125,10 +127,10 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 		if !s.canManage(team, r.actor.ID) {
 			return refuse("error_goal_for_other", nil)
 		}
-		if _, err := s.ensurePeople(ctx, r, []UserID{spec.ForPerson}); err != nil {
+		if _, err := s.ensurePeople(ctx, r, []UserID{UserID(spec.ForPerson)}); err != nil {
 			return err
 		}
-		g.Owner = spec.ForPerson
+		g.Owner = UserID(spec.ForPerson)
 	}
 	return nil
 }
@@ -221,7 +223,7 @@ func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goa
 
 // goalUpdate records progress: "/goal G7 2.6% on track note" or "G7 2.6% note" in chat.
 func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Response, error) {
-	spec, err := ParseProgress(args)
+	spec, err := parse.ParseProgress(args)
 	if err != nil {
 		return Response{}, err
 	}
@@ -232,7 +234,7 @@ func (s *Service) goalUpdate(ctx context.Context, r *request, args string) (Resp
 // unit) and leaves the value itself to the store, which computes it in the
 // same atomic step that records it: concurrent updates all land, and the
 // reply shows the values the goal really moved between.
-func (s *Service) recordProgress(ctx context.Context, r *request, spec ProgressSpec) (Response, error) {
+func (s *Service) recordProgress(ctx context.Context, r *request, spec parse.ProgressSpec) (Response, error) {
 	g, err := s.goalForChange(ctx, r, spec.GoalID)
 	if err != nil {
 		return Response{}, err
@@ -269,7 +271,7 @@ func (g *Goal) apply(u Update) {
 // to record with the change the store applies to the goal's value. The
 // milestone range is checked here for an absolute value, and by the store
 // on the value it computes.
-func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, ProgressChange, error) {
+func (s *Service) buildUpdate(r *request, g Goal, spec parse.ProgressSpec) (Update, ProgressChange, error) {
 	if g.State != GoalOpen {
 		return Update{}, ProgressChange{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 	}
@@ -281,7 +283,7 @@ func (s *Service) buildUpdate(r *request, g Goal, spec ProgressSpec) (Update, Pr
 		return Update{}, ProgressChange{}, refuse("error_milestone_range", nil)
 	}
 	u := Update{
-		GoalID: g.ID, TeamID: g.TeamID, Stated: spec.Status,
+		GoalID: g.ID, TeamID: g.TeamID, Stated: Status(spec.Status),
 		Note: spec.Note, Author: r.actor.ID, At: r.now, Source: r.ev.Message, Key: r.ev.Key,
 	}
 	change := ProgressChange{Number: v.Number, Relative: v.Relative, Unit: g.Metric.Unit, Milestone: g.Metric.Milestone}
@@ -365,7 +367,7 @@ func formatNumber(v float64) string {
 }
 
 func (s *Service) goalList(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	var goals []Goal
 	var title string
 	switch {
@@ -481,7 +483,7 @@ func containsTeam(teams []Team, id string) bool {
 }
 
 func (s *Service) goalShow(ctx context.Context, r *request, args string) (Response, error) {
-	id, ok := GoalID(strings.TrimSpace(args))
+	id, ok := parse.GoalID(strings.TrimSpace(args))
 	if !ok {
 		return Response{}, refuse("goal_show_usage", nil)
 	}
@@ -555,11 +557,11 @@ func sparkline(vals []float64) string {
 }
 
 func (s *Service) goalClose(ctx context.Context, r *request, args string, state GoalState) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) == 0 {
 		return Response{}, refuse("goal_close_usage", nil)
 	}
-	id, ok := GoalID(toks[0])
+	id, ok := parse.GoalID(toks[0])
 	if !ok {
 		return Response{}, refuse("goal_close_usage", nil)
 	}
@@ -578,11 +580,11 @@ func (s *Service) goalClose(ctx context.Context, r *request, args string, state 
 }
 
 func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 3 {
 		return Response{}, refuse("goal_edit_usage", nil)
 	}
-	id, ok := GoalID(toks[0])
+	id, ok := parse.GoalID(toks[0])
 	if !ok {
 		return Response{}, refuse("goal_edit_usage", nil)
 	}
@@ -610,13 +612,13 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 	loc := personLocation(r.actor, team)
 	switch field {
 	case "title", "标题":
-		spec, err := ParseGoalSpec(value, r.now, loc)
+		spec, err := parse.ParseGoalSpec(value, r.now, loc)
 		if err != nil {
 			return err
 		}
 		g.Title = spec.Title
 	case "target", "目标值":
-		v, _, err := ParseValueWithUnit(toks)
+		v, _, err := parse.ParseValueWithUnit(toks)
 		if err != nil {
 			return err
 		}
@@ -630,7 +632,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 			g.Metric.Target, g.Metric.Unit = v.Number, firstNonEmpty(v.Unit, g.Metric.Unit)
 		}
 	case "due", "截止":
-		d, _, err := ParseDate(toks, r.now, loc)
+		d, _, err := parse.ParseDate(toks, r.now, loc)
 		if err != nil {
 			return err
 		}
@@ -639,7 +641,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		}
 		g.Due = d
 	case "parent", "上级":
-		pid, ok := GoalID(value)
+		pid, ok := parse.GoalID(value)
 		if !ok || pid == g.ID {
 			return refuse("goal_edit_usage", nil)
 		}
@@ -665,7 +667,7 @@ func firstNonEmpty(vals ...string) string {
 // afterTokens returns the text after the first n tokens.
 func afterTokens(text string, n int) string {
 	rest := strings.TrimSpace(text)
-	for _, tok := range Tokens(text)[:n] {
+	for _, tok := range parse.Tokens(text)[:n] {
 		i := strings.Index(rest, tok)
 		if i < 0 {
 			return rest

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // goalTree shows alignment: company → team → person, each goal with the
 // progress rolled up from the goals aligned under it.
 func (s *Service) goalTree(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	var teams []Team
 	switch {
 	case len(toks) == 0:

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // cleanEvent cleans the text of an event once on the way in: control
@@ -169,7 +171,7 @@ func (s *Service) outsiderReply(ev Event) Response {
 	}
 	if ev.Kind == KindMessage && !ev.Direct {
 		text := strings.TrimSpace(ev.Text)
-		if !LooksLikeProgress(text) && !LooksLikeKudos(text) {
+		if !parse.LooksLikeProgress(text) && !parse.LooksLikeKudos(text) {
 			return Response{Locale: l}
 		}
 	}

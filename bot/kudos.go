@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // KudosUndoWindow is how long a giver can take kudos back.
@@ -28,15 +30,16 @@ func (s *Service) kudosCommand(ctx context.Context, r *request, cmd Command) (Re
 }
 
 func (s *Service) giveKudos(ctx context.Context, r *request, args string) (Response, error) {
-	spec, err := ParseKudos(args)
+	spec, err := parse.ParseKudos(args)
 	if err != nil {
 		return Response{}, err
 	}
 	return s.recordKudos(ctx, r, spec)
 }
 
-func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (Response, error) {
-	for _, to := range spec.To {
+func (s *Service) recordKudos(ctx context.Context, r *request, spec parse.KudosSpec) (Response, error) {
+	recipients := userIDs(spec.To)
+	for _, to := range recipients {
 		if to == r.actor.ID {
 			return Response{}, refuse("kudos_self", nil)
 		}
@@ -45,11 +48,11 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec KudosSpec) (
 	if err != nil {
 		return Response{}, err
 	}
-	people, err := s.ensurePeople(ctx, r, spec.To)
+	people, err := s.ensurePeople(ctx, r, recipients)
 	if err != nil {
 		return Response{}, err
 	}
-	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: spec.To, Message: s.mentionsAsNames(ctx, r, spec.Message), At: r.now, Source: r.ev.Message, Key: r.ev.Key}
+	k := Kudos{TeamID: team.ID, From: r.actor.ID, To: recipients, Message: s.mentionsAsNames(ctx, r, spec.Message), At: r.now, Source: r.ev.Message, Key: r.ev.Key}
 	k.Values, k.Tags = splitValues(spec.Tags, team.Values)
 	day := r.now.In(personLocation(r.actor, team)).Format("2006-01-02")
 	remaining, err := s.store.GiveKudos(ctx, k, day, team.KudosAllowance, r.audit("kudos.given", "", kudosDetail(k)))
@@ -196,7 +199,7 @@ func (s *Service) myKudos(ctx context.Context, r *request, args string) (Respons
 	if err != nil {
 		return Response{}, err
 	}
-	period, err := ParsePeriod(args, r.now, personLocation(r.actor, team))
+	period, err := parse.ParsePeriod(args, r.now, personLocation(r.actor, team))
 	if err != nil {
 		return Response{}, err
 	}
@@ -250,7 +253,7 @@ func (s *Service) kudosBoard(ctx context.Context, r *request, args string) (Resp
 	if !team.Leaderboard {
 		return Response{}, refuse("kudos_board_off", map[string]any{"Team": team.Name})
 	}
-	period, err := ParsePeriod(args, r.now, team.Location())
+	period, err := parse.ParsePeriod(args, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // A review cycle's life: start, nominations and approval of peers, and the
@@ -24,14 +26,14 @@ type reviewStartSpec struct {
 
 func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewStartSpec, error) {
 	spec := reviewStartSpec{Peers: DefaultReviewPeers, Anonymous: true}
-	toks := Tokens(args)
-	if len(toks) < 2 || (fold(toks[0]) != "team" && toks[0] != "团队") {
+	toks := parse.Tokens(args)
+	if len(toks) < 2 || (parse.Fold(toks[0]) != "team" && toks[0] != "团队") {
 		return spec, refuse("review_start_usage", nil)
 	}
 	spec.Team = toks[1]
 	i := 2
 	var title []string
-	for i < len(toks) && fold(toks[i]) != "due" && toks[i] != "截止" {
+	for i < len(toks) && parse.Fold(toks[i]) != "due" && toks[i] != "截止" {
 		title = append(title, toks[i])
 		i++
 	}
@@ -39,13 +41,13 @@ func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewSta
 		return spec, refuse("review_start_usage", nil)
 	}
 	spec.Title = strings.Join(title, " ")
-	d, used, err := ParseDate(toks[i+1:], now, loc)
+	d, used, err := parse.ParseDate(toks[i+1:], now, loc)
 	if err != nil {
 		return spec, err
 	}
 	spec.Due = d.AddDate(0, 0, 1)
 	for i += 1 + used; i < len(toks); i++ {
-		switch w := fold(toks[i]); {
+		switch w := parse.Fold(toks[i]); {
 		case (w == "peers" || w == "同事" || w == "同事数") && i+1 < len(toks):
 			n, err := strconv.Atoi(toHalfWidthDigits(toks[i+1]))
 			if err != nil || n < 0 || n > MaxReviewPeers {
@@ -68,8 +70,8 @@ func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewSta
 }
 
 func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
-	if len(toks) < 2 || (fold(toks[0]) != "team" && toks[0] != "团队") {
+	toks := parse.Tokens(args)
+	if len(toks) < 2 || (parse.Fold(toks[0]) != "team" && toks[0] != "团队") {
 		return Response{}, refuse("review_start_usage", nil)
 	}
 	team, err := s.loadTeamForChange(ctx, r, toks[1], true)
@@ -142,10 +144,10 @@ func (s *Service) writeButton(l Locale, team Team, c ReviewCycle, subject UserID
 // mentions reads a list of mentions and nothing else.
 func mentions(args, usageKey string) ([]UserID, error) {
 	var out []UserID
-	for _, tok := range Tokens(args) {
+	for _, tok := range parse.Tokens(args) {
 		id, ok := ParseMention(tok)
 		if !ok {
-			if err := mentionErr(tok); err != nil {
+			if err := parse.MentionError(tok); err != nil {
 				return nil, err
 			}
 			return nil, refuse(usageKey, nil)
@@ -280,7 +282,7 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 // reviewQuestions sets the team's own written review questions
 // ("<team> q1 | q2 | q3") or goes back to the template ("<team> default").
 func (s *Service) reviewQuestions(ctx context.Context, r *request, args string) (Response, error) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 2 {
 		return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
 	}
@@ -290,7 +292,7 @@ func (s *Service) reviewQuestions(ctx context.Context, r *request, args string) 
 	}
 	rest := strings.TrimSpace(args[strings.Index(args, toks[0])+len(toks[0]):])
 	var qs []string
-	if w := fold(rest); w != "default" && w != "默认" {
+	if w := parse.Fold(rest); w != "default" && w != "默认" {
 		qs = splitList(rest, "|")
 		if len(qs) == 0 || len(qs) > MaxReviewQuestions {
 			return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})

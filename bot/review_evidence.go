@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // maxEvidenceWeeks bounds how many ISO weeks an evidence pack reads.
@@ -338,9 +340,9 @@ func (s *Service) actionLines(ctx context.Context, r *request, team Team, who Us
 
 // reviewAction records "@person <text> by <date>", or closes one with "done A3".
 func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Response, error) {
-	toks := tokenize(args)
-	if len(toks) == 2 && (fold(toks[0].text) == "done" || toks[0].text == "完成") {
-		return s.actionDone(ctx, r, strings.ToUpper(fold(toks[1].text)))
+	toks := parse.Words(args)
+	if len(toks) == 2 && (parse.Fold(toks[0].Text) == "done" || toks[0].Text == "完成") {
+		return s.actionDone(ctx, r, strings.ToUpper(parse.Fold(toks[1].Text)))
 	}
 	who, rest, err := oneMention(args, "review_action_usage")
 	if err != nil {
@@ -350,10 +352,10 @@ func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	words := Tokens(rest)
+	words := parse.Tokens(rest)
 	at := -1
 	for i := len(words) - 1; i >= 1; i-- {
-		if w := fold(words[i]); w == "by" || w == "截止" || w == "之前" {
+		if w := parse.Fold(words[i]); w == "by" || w == "截止" || w == "之前" {
 			at = i
 			break
 		}
@@ -361,7 +363,7 @@ func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Re
 	if at < 1 {
 		return Response{}, refuse("review_action_usage", nil)
 	}
-	due, used, err := ParseDate(words[at+1:], r.now, team.Location())
+	due, used, err := parse.ParseDate(words[at+1:], r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}
@@ -414,7 +416,7 @@ func (s *Service) actionDone(ctx context.Context, r *request, id string) (Respon
 			return s.say(r, "action_done", map[string]any{"ID": x.ID, "Text": x.Text}), nil
 		}
 	}
-	return Response{}, refuse("action_unknown", map[string]any{"ID": clip(id, parseQuoteMax)})
+	return Response{}, refuse("action_unknown", map[string]any{"ID": parse.Quote(id)})
 }
 
 // reviewFlag marks "@person <week> [note]" for the next meeting's agenda.
@@ -427,13 +429,13 @@ func (s *Service) reviewFlag(ctx context.Context, r *request, args string) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	words := Tokens(rest)
+	words := parse.Tokens(rest)
 	if len(words) == 0 {
 		return Response{}, refuse("review_flag_usage", nil)
 	}
 	period, note := "", ""
 	for n := min(2, len(words)); n >= 1 && period == ""; n-- {
-		if p, err := ParsePeriod(strings.Join(words[:n], " "), r.now, team.Location()); err == nil {
+		if p, err := parse.ParsePeriod(strings.Join(words[:n], " "), r.now, team.Location()); err == nil {
 			period, note = p, strings.Join(words[n:], " ")
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // Writing reviews: the form, the one-answer-at-a-time dialogue, submitting.
@@ -13,10 +15,10 @@ import (
 // (as their manager or approved peer), else their own self-review. It
 // returns the role and the text after the mention.
 func (s *Service) writerPlace(ctx context.Context, r *request, args string) (reviewPlace, string, string, error) {
-	toks := tokenize(args)
+	toks := parse.Words(args)
 	if len(toks) > 0 {
-		if who, ok := ParseMention(toks[0].text); ok && who == r.actor.ID {
-			args = args[toks[0].end:]
+		if who, ok := ParseMention(toks[0].Text); ok && who == r.actor.ID {
+			args = args[toks[0].End:]
 		} else if ok {
 			p, err := s.placeOf(ctx, who)
 			if err != nil {
@@ -28,7 +30,7 @@ func (s *Service) writerPlace(ctx context.Context, r *request, args string) (rev
 			}
 			rest := ""
 			if len(toks) > 1 {
-				rest = strings.TrimSpace(args[toks[1].start:])
+				rest = strings.TrimSpace(args[toks[1].Start:])
 			}
 			return p, role, rest, nil
 		}

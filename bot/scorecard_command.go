@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"strings"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
@@ -20,7 +22,7 @@ func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command)
 // splitTeamArg takes "team <name>" off the front of args: the name runs
 // until a period word.
 func splitTeamArg(args string) (team, rest string) {
-	toks := Tokens(args)
+	toks := parse.Tokens(args)
 	if len(toks) < 2 || (toks[0] != "team" && toks[0] != "团队") {
 		return "", strings.TrimSpace(args)
 	}
@@ -39,7 +41,7 @@ func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (R
 	if !s.canManage(team, r.actor.ID) {
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
-	period, err := ParsePeriod(rest, r.now, team.Location())
+	period, err := parse.ParsePeriod(rest, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}
@@ -52,7 +54,7 @@ func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Res
 	if err != nil {
 		return Response{}, err
 	}
-	period, err := ParsePeriod(args, r.now, team.Location())
+	period, err := parse.ParsePeriod(args, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // MaxTextLength is the longest text Pulse accepts in one command or answer.
@@ -150,7 +152,7 @@ func (s *Service) failure(l Locale, ev Event, err error) (Response, error) {
 	if errors.As(err, &ue) {
 		return s.textReply(l, ue.Key, ue.Data), nil
 	}
-	var pe *ParseError
+	var pe *parse.Error
 	if errors.As(err, &pe) {
 		return s.textReply(l, pe.Key, pe.Data), nil
 	}
@@ -265,7 +267,7 @@ func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
 	if utf8.RuneCountInString(text) > MaxTextLength {
 		return Response{}, refuse("error_too_long", map[string]any{"Max": MaxTextLength})
 	}
-	cmd, ok := SplitCommand(text)
+	cmd, ok := parse.SplitCommand(text)
 	if !ok {
 		return s.handleFreeText(ctx, r, text)
 	}
@@ -274,21 +276,21 @@ func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
 
 func (s *Service) handleCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
 	switch cmd.Verb {
-	case VerbGoal:
+	case parse.VerbGoal:
 		return s.goalCommand(ctx, r, cmd)
-	case VerbKudos:
+	case parse.VerbKudos:
 		return s.kudosCommand(ctx, r, cmd)
-	case VerbCheckIn:
+	case parse.VerbCheckIn:
 		return s.checkInCommand(ctx, r, cmd)
-	case VerbScorecard:
+	case parse.VerbScorecard:
 		return s.scorecardCommand(ctx, r, cmd)
-	case VerbPulse:
+	case parse.VerbPulse:
 		return s.pulseCommand(ctx, r, cmd)
-	case VerbFeedback:
+	case parse.VerbFeedback:
 		return s.feedbackCommand(ctx, r, cmd)
-	case VerbReview:
+	case parse.VerbReview:
 		return s.reviewCommand(ctx, r, cmd)
-	case VerbHelp:
+	case parse.VerbHelp:
 		return s.help(r), nil
 	}
 	return Response{}, refuse("error_not_available", map[string]any{"Command": string(cmd.Verb)})
@@ -306,10 +308,10 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 			return Response{}, fmt.Errorf("load conversation of %s: %w", r.actor.ID, err)
 		}
 	}
-	if LooksLikeProgress(text) {
+	if parse.LooksLikeProgress(text) {
 		return s.goalUpdate(ctx, r, text)
 	}
-	if LooksLikeKudos(text) {
+	if parse.LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))
 	}
 	return Response{}, refuse("error_unknown_command", nil)
@@ -325,7 +327,7 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if r.ev.Direct {
 		return s.handleFreeText(ctx, r, text)
 	}
-	if LooksLikeProgress(text) {
+	if parse.LooksLikeProgress(text) {
 		resp, err := s.goalUpdate(ctx, r, text)
 		if err == nil {
 			// The reaction acknowledges it in the channel (SPEC); the
@@ -335,14 +337,14 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 		}
 		return resp, err
 	}
-	if LooksLikeKudos(text) {
+	if parse.LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))
 	}
 	return Response{}, nil
 }
 
 func stripFirstWord(text string) string {
-	toks := Tokens(text)
+	toks := parse.Tokens(text)
 	if len(toks) == 0 {
 		return ""
 	}

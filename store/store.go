@@ -79,6 +79,18 @@ func (s *Store) Key(parts ...string) string {
 	return s.prefix + strings.Join(parts, ":")
 }
 
+// Bounded waits on Redis: a client from Connect gets these unless REDIS_URL
+// sets its own (dial_timeout, read_timeout, write_timeout, pool_timeout),
+// and honours every context deadline (ContextTimeoutEnabled), so a
+// stalled Redis costs a caller its own budget, not go-redis's defaults of
+// 5 s a try.
+const (
+	DialTimeout  = 2 * time.Second
+	ReadTimeout  = 2 * time.Second
+	WriteTimeout = 2 * time.Second
+	PoolTimeout  = 2 * time.Second
+)
+
 // Connect opens a client for a Redis URL:
 //
 //	redis://[user:pass@]host:port/db          one server
@@ -87,7 +99,7 @@ func (s *Store) Key(parts ...string) string {
 //	redis://host:port?cluster=true[&addr=host:port...]          Cluster
 //
 // The other query parameters go-redis knows (dial_timeout, pool_size, ...)
-// are accepted in every form.
+// are accepted in every form. Every form gets the bounded waits above.
 func Connect(rawURL string) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -105,19 +117,41 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse redis cluster url: %w", err)
 		}
+		opts.ContextTimeoutEnabled = true
+		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
 		return redis.NewClusterClient(opts), nil
 	case q.Has("master_name"):
 		opts, err := redis.ParseFailoverURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("parse redis sentinel url: %w", err)
 		}
+		opts.ContextTimeoutEnabled = true
+		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
 		return redis.NewFailoverClient(opts), nil
 	default:
 		opts, err := redis.ParseURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("parse redis url: %w", err)
 		}
+		opts.ContextTimeoutEnabled = true
+		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
 		return redis.NewClient(opts), nil
+	}
+}
+
+// boundWaits sets each timeout the URL's query left unset to its default.
+func boundWaits(q url.Values, dial, read, write, pool *time.Duration) {
+	for _, w := range []struct {
+		param string
+		field *time.Duration
+		def   time.Duration
+	}{
+		{"dial_timeout", dial, DialTimeout}, {"read_timeout", read, ReadTimeout},
+		{"write_timeout", write, WriteTimeout}, {"pool_timeout", pool, PoolTimeout},
+	} {
+		if !q.Has(w.param) {
+			*w.field = w.def
+		}
 	}
 }
 
@@ -130,7 +164,7 @@ func StartEmbedded() (rdb redis.UniversalClient, stop func(), err error) {
 	if err := srv.Start(); err != nil {
 		return nil, nil, fmt.Errorf("start embedded redis: %w", err)
 	}
-	client := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	stop = func() {
 		_ = client.Close()
 		srv.Close()

@@ -1,35 +1,47 @@
-// Command pulse-bench measures a real `pulse serve` process: time from start
-// to /readyz = 200, resident memory idle, and resident memory after it
-// handled a load of signed Slack events (default 100,000) against real
-// Redis and a fake Slack Web API served by this command.
+// Command pulse-bench measures a real `pulse serve` process end to end:
+// signed Slack `message.channels` events "G1 2.5% shipped step N" from a
+// loopback load generator, against real Redis and a fake Slack Web API
+// served by this command, counting PROCESSED events (the update recorded in
+// Redis AND the reaction sent to the fake Slack), not acknowledgements.
 //
-//	go run ./cmd/pulse-bench [-events 100000] [-concurrency 16] [-redis redis://127.0.0.1:6379/0]
+// In the same run it serves a bare handler (verify the signature, SET NX
+// the event id, answer 200) as the floor, drives both with the same load,
+// and prints the ratios. Two scenarios: every event updates the same goal
+// G1, and events spread over many goals. For each:
 //
-// It builds ./cmd/pulse unless -bin names a binary, uses its own key
-// prefix and deletes its keys afterwards.
+//   - ack throughput flat out (-events at -concurrency), Pulse and bare
+//   - p99 ack latency at a paced -rate events/s for -paced seconds
+//   - processed throughput: events recorded and reacted to, from the first
+//     send until the last is processed (the backlog may drain after the
+//     last ack, within -drain)
+//   - lost: acknowledged (2xx) but not processed; doubled: recorded more
+//     than once
+//
+// It also prints the time to /readyz = 200 and resident memory, idle and
+// after the load.
+//
+//	go run ./cmd/pulse-bench [-events 20000] [-concurrency 32] [-rate 1000] [-paced 5s] [-goals 100]
+//
+// CI-scale: -events 2000 -paced 1s. Loopback only, bounded request counts;
+// it stops by itself. It builds ./cmd/pulse unless -bin names a binary,
+// uses its own key prefix and deletes its keys afterwards.
 package main
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,13 +57,30 @@ func main() {
 	}
 }
 
+// options are the bench's sizes.
+type options struct {
+	events      int
+	concurrency int
+	rate        int
+	paced       time.Duration
+	goals       int
+	drain       time.Duration
+}
+
 func run() error {
-	events := flag.Int("events", 100000, "events to send")
-	concurrency := flag.Int("concurrency", 16, "concurrent senders")
-	redisURL := flag.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis to run against")
+	var o options
+	flag.IntVar(&o.events, "events", 20000, "events per flat-out run")
+	flag.IntVar(&o.concurrency, "concurrency", 32, "concurrent senders in the flat-out runs")
+	flag.IntVar(&o.rate, "rate", 1000, "events per second in the paced runs")
+	flag.DurationVar(&o.paced, "paced", 5*time.Second, "length of each paced run")
+	flag.IntVar(&o.goals, "goals", 100, "goals in the many-goals scenario")
+	flag.DurationVar(&o.drain, "drain", 30*time.Second, "how long the backlog may take to drain after the last ack")
+	redisURL := flag.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis to run against (loopback)")
 	bin := flag.String("bin", "", "pulse binary (default: build ./cmd/pulse)")
 	flag.Parse()
-
+	if o.events < 1 || o.concurrency < 1 || o.rate < 1 || o.paced <= 0 || o.goals < 1 {
+		return errors.New("-events, -concurrency, -rate, -paced and -goals must be positive")
+	}
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "pulse-bench")
 		if err != nil {
@@ -65,125 +94,129 @@ func run() error {
 			return fmt.Errorf("build ./cmd/pulse (run from the repository root): %w", err)
 		}
 	}
-	var replies atomic.Int64
-	slack := httptest.NewServer(fakeSlack(&replies))
-	defer slack.Close()
-
+	opts, err := redis.ParseURL(*redisURL)
+	if err != nil {
+		return fmt.Errorf("-redis: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
 	prefix := "pulsebench:" + randomHex(6) + ":"
-	defer cleanup(*redisURL, prefix)
-	port, err := freePort()
+	defer cleanup(rdb, prefix)
+
+	world, err := seed(context.Background(), rdb, prefix, o.goals)
 	if err != nil {
 		return err
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(*bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"REDIS_URL="+*redisURL, "PULSE_REDIS_PREFIX="+prefix, "PULSE_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"PULSE_LOG_LEVEL=warn", "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
-		"SLACK_API_URL="+slack.URL+"/api/")
-	cmd.Stderr = os.Stderr
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	slack := newFakeSlack()
+	slackSrv := httptest.NewServer(slack)
+	defer slackSrv.Close()
+	bare := httptest.NewServer(bareHandler(rdb, prefix+"bare:"))
+	defer bare.Close()
+
+	logFile, err := os.CreateTemp("", "pulse-bench-serve-*.log")
+	if err != nil {
 		return err
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	if err := waitReady(base, 10*time.Second); err != nil {
+	defer logFile.Close()
+	pulse, err := startPulse(*bin, *redisURL, prefix, slackSrv.URL+"/api/", logFile)
+	if err != nil {
 		return err
 	}
-	ready := time.Since(start)
+	defer pulse.kill()
 	time.Sleep(2 * time.Second) // let start-up garbage be collected before the idle reading
-	idle, _, err := rss(cmd.Process.Pid)
+	idle, _, err := rss(pulse.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
+	fmt.Printf("pulse-bench: %d events flat out at c=%d, paced %d/s for %s, many goals = %d; GOMAXPROCS of this process %d\n",
+		o.events, o.concurrency, o.rate, o.paced, o.goals, numCPU())
+	fmt.Printf("time to /readyz=200:    %6.0f ms\n", float64(pulse.ready.Microseconds())/1000)
+	fmt.Printf("resident memory idle:   %6.1f MB\n", float64(idle)/1024)
 
-	sent := time.Now()
-	var failed atomic.Int64
-	next := make(chan int)
-	var wg sync.WaitGroup
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}}
-	for range *concurrency {
-		wg.Go(func() {
-			for i := range next {
-				if code := post(client, base, i); code != http.StatusOK {
-					failed.Add(1)
-				}
-			}
-		})
+	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.URL}
+	var failed []string
+	for _, sc := range []scenario{{name: "one goal (every event updates G1)", goals: world.goals[:1]},
+		{name: fmt.Sprintf("many goals (%d)", len(world.goals)-1), goals: world.goals[1:]}} {
+		res, err := b.scenario(sc)
+		if err != nil {
+			return err
+		}
+		res.print(sc.name)
+		failed = append(failed, res.misses(sc.name)...)
 	}
-	for i := range *events {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	acked := time.Since(sent)
-	want := int64(*events) - failed.Load()
-	deadline := time.Now().Add(5 * time.Minute)
-	for replies.Load() < want && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	handled := time.Since(sent)
-	after, peak, err := rss(cmd.Process.Pid)
+	after, peak, err := rss(pulse.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	stopErr := cmd.Wait()
-
-	mb := func(kb int64) float64 { return float64(kb) / 1024 }
-	fmt.Printf("time to /readyz=200:    %6.0f ms   (target < 300 ms)\n", float64(ready.Microseconds())/1000)
-	fmt.Printf("resident memory idle:   %6.1f MB   (target < 40 MB)\n", mb(idle))
-	fmt.Printf("resident memory after:  %6.1f MB   (target < 120 MB; peak %.1f MB)\n", mb(after), mb(peak))
-	fmt.Printf("events: %d sent, %d refused, %d replies; acked in %s (%.0f/s), all replied in %s\n",
-		*events, failed.Load(), replies.Load(), acked.Round(time.Millisecond),
-		float64(*events)/acked.Seconds(), handled.Round(time.Millisecond))
-	if stopErr != nil {
-		return fmt.Errorf("serve did not exit cleanly on SIGTERM: %w", stopErr)
+	fmt.Printf("resident memory after:  %6.1f MB (peak %.1f MB)\n", float64(after)/1024, float64(peak)/1024)
+	_ = pulse.cmd.Process.Signal(syscall.SIGTERM)
+	if err := pulse.wait(20 * time.Second); err != nil {
+		return fmt.Errorf("serve did not exit cleanly on SIGTERM: %w", err)
+	}
+	fmt.Printf("serve's log (warnings and errors): %s\n", logFile.Name())
+	if len(failed) > 0 {
+		fmt.Println("missed targets:\n  " + strings.Join(failed, "\n  "))
+	}
+	for _, f := range failed {
+		if strings.HasPrefix(f, "lost") || strings.HasPrefix(f, "doubled") {
+			return errors.New("events were lost or doubled")
+		}
 	}
 	return nil
 }
 
-// post sends event i: a direct message "help" from one of 50 people.
-func post(c *http.Client, base string, i int) int {
-	user := "U" + strconv.Itoa(i%50)
-	body := fmt.Sprintf(`{"type":"event_callback","team_id":"T1","event_id":"EvB%d","event_time":1700000000,`+
-		`"event":{"type":"message","channel_type":"im","channel":"D%s","user":%q,"text":"help","ts":"1700000000.%06d"}}`,
-		i, user, user, i)
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte("v0:" + stamp + ":" + body))
-	req, _ := http.NewRequest(http.MethodPost, base+"/slack/events", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
+// pulseProc is the `pulse serve` under test.
+type pulseProc struct {
+	cmd   *exec.Cmd
+	base  string
+	ready time.Duration
+	done  chan error
 }
 
-// fakeSlack answers the Web API calls serve makes and counts replies.
-func fakeSlack(replies *atomic.Int64) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		form, _ := url.ParseQuery(string(body))
-		w.Header().Set("Content-Type", "application/json")
-		switch strings.TrimPrefix(r.URL.Path, "/api/") {
-		case "auth.test":
-			fmt.Fprint(w, `{"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T1","team":"Bench","user":"pulse"}`)
-		case "users.info":
-			id := form.Get("user")
-			fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"T1","name":%q,"real_name":%q,"tz":"UTC"}}`, id, id, id)
-		case "chat.postMessage", "chat.postEphemeral":
-			n := replies.Add(1)
-			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000001.%06d","message_ts":"1700000001.%06d"}`, form.Get("channel"), n, n)
-		default:
-			fmt.Fprint(w, `{"ok":true}`)
-		}
-	})
+// startPulse runs serve with its log (warnings and up) going to logFile.
+func startPulse(bin, redisURL, prefix, slackURL string, logFile *os.File) (*pulseProc, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	p := &pulseProc{base: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1)}
+	p.cmd = exec.Command(bin, "serve")
+	p.cmd.Env = append(os.Environ(),
+		"REDIS_URL="+redisURL, "PULSE_REDIS_PREFIX="+prefix, "PULSE_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"PULSE_LOG_LEVEL=warn", "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
+		"SLACK_API_URL="+slackURL)
+	p.cmd.Stderr = logFile
+	start := time.Now()
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	if err := waitReady(p.base, 10*time.Second); err != nil {
+		p.kill()
+		return nil, err
+	}
+	p.ready = time.Since(start)
+	return p, nil
+}
+
+func (p *pulseProc) kill() {
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		p.done <- nil
+	}
+}
+
+func (p *pulseProc) wait(within time.Duration) error {
+	select {
+	case err := <-p.done:
+		p.done <- err
+		return err
+	case <-time.After(within):
+		return fmt.Errorf("still running after %s", within)
+	}
 }
 
 func waitReady(base string, within time.Duration) error {
@@ -237,18 +270,22 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// cleanup deletes the bench's keys.
-func cleanup(redisURL, prefix string) {
-	opts, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return
-	}
-	c := redis.NewClient(opts)
-	defer c.Close()
+// cleanup deletes the bench's keys, a page of SCAN per UNLINK.
+func cleanup(rdb *redis.Client, prefix string) {
 	ctx := context.Background()
-	iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		c.Unlink(ctx, iter.Val())
+	var cursor uint64
+	for {
+		keys, next, err := rdb.Scan(ctx, cursor, prefix+"*", 1000).Result()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "pulse-bench: clean up:", err)
+			return
+		}
+		if len(keys) > 0 {
+			rdb.Unlink(ctx, keys...)
+		}
+		if cursor = next; cursor == 0 {
+			return
+		}
 	}
 }
 

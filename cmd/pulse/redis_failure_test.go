@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,12 +68,30 @@ func (r *privateRedis) start() {
 	})
 }
 
+// pause stops the server without closing its sockets (SIGSTOP): clients'
+// connections stay open and nothing answers, as with a hung Redis.
+func (r *privateRedis) pause() {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		r.t.Fatalf("SIGSTOP redis-server: %v", err)
+	}
+}
+
+// resume lets a paused server go on (SIGCONT).
+func (r *privateRedis) resume() {
+	r.t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		r.t.Fatalf("SIGCONT redis-server: %v", err)
+	}
+}
+
 // stop kills the server as a crash would (SIGKILL) and waits for it to go.
 func (r *privateRedis) stop() {
 	if r.cmd == nil {
 		return
 	}
 	_ = r.cmd.Process.Kill()
+	_ = r.cmd.Process.Signal(syscall.SIGCONT) // a paused process dies only once continued
 	_ = r.cmd.Wait()
 	r.cmd = nil
 }

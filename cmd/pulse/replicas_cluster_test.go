@@ -147,7 +147,7 @@ func startReplica(t *testing.T, env map[string]string) *replica {
 		r.done <- run(ctx, []string{"pulse", "serve"}, getenv, strings.NewReader(""), io.Discard, r.stderr)
 	}()
 	t.Cleanup(func() { r.stop(t) })
-	eventually(t, 10*time.Second, "serve to listen", func() bool {
+	eventually(t, 30*time.Second, "serve to listen", func() bool {
 		m := listenRE.FindStringSubmatch(r.stderr.String())
 		if m == nil && strings.Contains(r.stderr.String(), "http listening") {
 			t.Logf("listen line not understood:\n%s", r.stderr.String())
@@ -157,7 +157,7 @@ func startReplica(t *testing.T, env map[string]string) *replica {
 		}
 		return m != nil
 	})
-	eventually(t, 10*time.Second, "serve to be ready", func() bool { return r.get(t, "/readyz") == http.StatusOK })
+	eventually(t, 30*time.Second, "serve to be ready", func() bool { return r.get(t, "/readyz") == http.StatusOK })
 	return r
 }
 

@@ -84,7 +84,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 
 	mux := http.NewServeMux()
 	addRoutes(mux, b.store, platforms, e.obs)
-	srv := &http.Server{Addr: e.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(e.cfg.HTTPAddr, mux, serveLimits)
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("PULSE_HTTP_ADDR: listen on %s: %w", e.cfg.HTTPAddr, err)

@@ -1,4 +1,4 @@
-package bot
+package parse
 
 import (
 	"strings"
@@ -12,8 +12,8 @@ func TestParseGoalSpec(t *testing.T) {
 	utc := time.UTC
 	now := time.Date(2026, 5, 14, 10, 0, 0, 0, utc)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, utc) }
-	alice := UserID("slack:T1:U1")
-	zhang := UserID("feishu:tk:ou_1")
+	alice := "slack:T1:U1"
+	zhang := "feishu:tk:ou_1"
 	tests := []struct {
 		name string
 		in   string

@@ -1,4 +1,4 @@
-package bot
+package parse
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 // KudosSpec is "@alice [@bob …] <message> [#value …]".
 type KudosSpec struct {
 	// To lists the recipients in the order named, each once.
-	To []UserID
+	To []string
 	// Message is the text after the recipients, as typed, tags included.
 	Message string
 	// Tags are the #tags in the message, lower-cased, without "#", each once.
@@ -35,7 +35,7 @@ func ParseKudos(args string) (KudosSpec, error) {
 		}
 	}
 	var spec KudosSpec
-	seen := map[UserID]bool{}
+	seen := map[string]bool{}
 	i := 0
 	for i < len(toks) {
 		tok := toks[i].text

@@ -1,4 +1,4 @@
-package bot
+package parse
 
 import (
 	"reflect"
@@ -7,26 +7,26 @@ import (
 )
 
 func TestParseKudos(t *testing.T) {
-	a, b := UserID("slack:T1:UA"), UserID("slack:T1:UB")
+	a, b := "slack:T1:UA", "slack:T1:UB"
 	ma, mb := Mention(a), Mention(b)
 	tests := []struct {
 		in   string
 		want KudosSpec
 		key  string
 	}{
-		{in: ma + " thanks for the launch #Ownership", want: KudosSpec{To: []UserID{a}, Message: "thanks for the launch #Ownership", Tags: []string{"ownership"}}},
-		{in: ma + " " + mb + " great job #ownership #speed", want: KudosSpec{To: []UserID{a, b}, Message: "great job #ownership #speed", Tags: []string{"ownership", "speed"}}},
-		{in: ma + mb + "great job", want: KudosSpec{To: []UserID{a, b}, Message: "great job"}},
-		{in: ma + " and " + mb + ": great job", want: KudosSpec{To: []UserID{a, b}, Message: "great job"}},
-		{in: ma + "、" + mb + " 辛苦了 #团队合作", want: KudosSpec{To: []UserID{a, b}, Message: "辛苦了 #团队合作", Tags: []string{"团队合作"}}},
-		{in: ma + " " + ma + " twice", want: KudosSpec{To: []UserID{a}, Message: "twice"}},
-		{in: "to " + ma + " for the demo", want: KudosSpec{To: []UserID{a}, Message: "for the demo"}},
-		{in: "给 " + ma + " 感谢支持 ＃担当 ＃担当", want: KudosSpec{To: []UserID{a}, Message: "感谢支持 ＃担当 ＃担当", Tags: []string{"担当"}}},
-		{in: ma + " thanks " + mb + " too", want: KudosSpec{To: []UserID{a}, Message: "thanks " + mb + " too"}},
-		{in: ma + " and that's it", want: KudosSpec{To: []UserID{a}, Message: "and that's it"}},
-		{in: ma + " 🎉🎉🎉", want: KudosSpec{To: []UserID{a}, Message: "🎉🎉🎉"}},
-		{in: ma + " fixed issue#12 in <#C123> #1 #-x #customer-first!", want: KudosSpec{To: []UserID{a}, Message: "fixed issue#12 in <#C123> #1 #-x #customer-first!", Tags: []string{"customer-first"}}},
-		{in: ma + " #Ｓｐｅｅｄ", want: KudosSpec{To: []UserID{a}, Message: "#Ｓｐｅｅｄ", Tags: []string{"speed"}}},
+		{in: ma + " thanks for the launch #Ownership", want: KudosSpec{To: []string{a}, Message: "thanks for the launch #Ownership", Tags: []string{"ownership"}}},
+		{in: ma + " " + mb + " great job #ownership #speed", want: KudosSpec{To: []string{a, b}, Message: "great job #ownership #speed", Tags: []string{"ownership", "speed"}}},
+		{in: ma + mb + "great job", want: KudosSpec{To: []string{a, b}, Message: "great job"}},
+		{in: ma + " and " + mb + ": great job", want: KudosSpec{To: []string{a, b}, Message: "great job"}},
+		{in: ma + "、" + mb + " 辛苦了 #团队合作", want: KudosSpec{To: []string{a, b}, Message: "辛苦了 #团队合作", Tags: []string{"团队合作"}}},
+		{in: ma + " " + ma + " twice", want: KudosSpec{To: []string{a}, Message: "twice"}},
+		{in: "to " + ma + " for the demo", want: KudosSpec{To: []string{a}, Message: "for the demo"}},
+		{in: "给 " + ma + " 感谢支持 ＃担当 ＃担当", want: KudosSpec{To: []string{a}, Message: "感谢支持 ＃担当 ＃担当", Tags: []string{"担当"}}},
+		{in: ma + " thanks " + mb + " too", want: KudosSpec{To: []string{a}, Message: "thanks " + mb + " too"}},
+		{in: ma + " and that's it", want: KudosSpec{To: []string{a}, Message: "and that's it"}},
+		{in: ma + " 🎉🎉🎉", want: KudosSpec{To: []string{a}, Message: "🎉🎉🎉"}},
+		{in: ma + " fixed issue#12 in <#C123> #1 #-x #customer-first!", want: KudosSpec{To: []string{a}, Message: "fixed issue#12 in <#C123> #1 #-x #customer-first!", Tags: []string{"customer-first"}}},
+		{in: ma + " #Ｓｐｅｅｄ", want: KudosSpec{To: []string{a}, Message: "#Ｓｐｅｅｄ", Tags: []string{"speed"}}},
 		{in: "", key: keyKudosRecipientMiss},
 		{in: "thanks everyone", key: keyKudosRecipientMiss},
 		{in: "@alice thanks", key: keyMentionUnknown},

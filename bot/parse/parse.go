@@ -1,22 +1,23 @@
-package bot
+package parse
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// ParseError is a mistake in what the user typed. Key names a message in
+// Error is a mistake in what the user typed. Key names a message in
 // bot/locales/parse.*.yaml that says in one sentence what was wrong and what
 // to type instead; Data fills its template. The service shows it as the
 // reply, so a parser never needs to know the user's language.
-type ParseError struct {
+type Error struct {
 	Key  string
 	Data map[string]any
 }
 
 // Error returns "parse: <key>", for logs; people see the translated message.
-func (e *ParseError) Error() string { return "parse: " + e.Key }
+func (e *Error) Error() string { return "parse: " + e.Key }
 
 // Message keys of parse errors. Every key is in parseErrorKeys, which the
 // tests check against both message files.
@@ -70,13 +71,13 @@ const (
 	parseQuoteMax = 40
 )
 
-func parseErr(key string, data map[string]any) *ParseError {
-	return &ParseError{Key: key, Data: data}
+func parseErr(key string, data map[string]any) *Error {
+	return &Error{Key: key, Data: data}
 }
 
 // quoteErr is an error that quotes what the user typed, cut short so the
 // reply stays one sentence.
-func quoteErr(key, text string) *ParseError {
+func quoteErr(key, text string) *Error {
 	return parseErr(key, map[string]any{"Text": clip(text, parseQuoteMax)})
 }
 
@@ -276,3 +277,7 @@ func mentionErr(tok string) error {
 	}
 	return nil
 }
+
+// ErrorKeys lists every message key a parser can return, so the core can
+// check each has a message in both languages.
+func ErrorKeys() []string { return slices.Clone(parseErrorKeys) }

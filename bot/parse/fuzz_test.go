@@ -1,4 +1,4 @@
-package bot
+package parse
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 )
 
 // The fuzzers check that no input makes a parser panic, that every error is
-// a *ParseError whose message exists and is fully filled, and that what a
+// a *Error whose message exists and is fully filled, and that what a
 // parser accepts is consistent. Run one for a while with
 //
 //	go test ./bot -run '^$' -fuzz FuzzParseGoalSpec -fuzztime 20s
@@ -99,7 +99,7 @@ func FuzzParseGoalSpec(f *testing.F) {
 				t.Fatalf("parent %q is not a normalised goal id", spec.Parent)
 			}
 		}
-		if spec.ForPerson != "" && !spec.ForPerson.Valid() {
+		if spec.ForPerson != "" && !ValidPersonID(spec.ForPerson) {
 			t.Fatalf("owner %q is not a valid user id", spec.ForPerson)
 		}
 		if spec.ForPerson != "" && spec.ForTeam != "" {
@@ -237,7 +237,7 @@ func FuzzParseKudos(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		k, err := ParseKudos(s)
 		if LooksLikeKudos("kudos " + s) {
-			var pe *ParseError
+			var pe *Error
 			if errors.As(err, &pe) && pe.Key == keyKudosRecipientMiss {
 				t.Fatalf("LooksLikeKudos sees a recipient in %q that ParseKudos does not", s)
 			}
@@ -249,9 +249,9 @@ func FuzzParseKudos(f *testing.F) {
 		if len(k.To) == 0 {
 			t.Fatal("no recipients")
 		}
-		seen := map[UserID]bool{}
+		seen := map[string]bool{}
 		for _, id := range k.To {
-			if !id.Valid() || seen[id] {
+			if !ValidPersonID(id) || seen[id] {
 				t.Fatalf("recipient %q invalid or repeated", id)
 			}
 			seen[id] = true

@@ -1,4 +1,4 @@
-package bot
+package parse
 
 import (
 	"strings"
@@ -19,7 +19,7 @@ type GoalSpec struct {
 	Due time.Time
 	// Parent is the normalised id of the goal this one aligns under.
 	Parent    string
-	ForPerson UserID
+	ForPerson string
 	ForTeam   string
 }
 
@@ -467,6 +467,17 @@ func isBareDate(tokens []string, now time.Time) bool {
 	_, _, err := ParseDate(tokens, now, time.UTC)
 	return err == nil
 }
+
+// Status is the health an author states in an update. Its values are the
+// core's goal statuses of the same name, so the core converts by type.
+type Status string
+
+// The statuses an update can state.
+const (
+	OnTrack  Status = "on_track"
+	AtRisk   Status = "at_risk"
+	OffTrack Status = "off_track"
+)
 
 // ProgressSpec is a progress update: "G7 <value> [on track|at risk|off
 // track] [note]".

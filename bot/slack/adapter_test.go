@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,11 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -683,44 +680,10 @@ func TestNewRejectsMissingConfig(t *testing.T) {
 	}
 }
 
-// silentInbox is the store's inbox on a Redis that accepts connections
-// and never answers (a stalled server): nothing can be queued.
-func silentInbox(t *testing.T) bot.Inbox {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String()})
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		_ = rdb.Close()
-	})
-	return store.New(rdb, store.Options{Prefix: "silent:"}).Inbox()
-}
-
 func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
 	rec := &recorder{}
 	h := newHarness(t, rec)
-	h.a.inbox = silentInbox(t)
+	h.a.inbox = storetest.Stalled(t).Inbox()
 	start := time.Now()
 	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
 	elapsed := time.Since(start)
@@ -739,7 +702,7 @@ func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
 func TestStalledRedisSlashCommandSaysNotSavedInTime(t *testing.T) {
 	rec := &recorder{}
 	h := newHarness(t, rec)
-	h.a.inbox = silentInbox(t)
+	h.a.inbox = storetest.Stalled(t).Inbox()
 	start := time.Now()
 	resp := h.postForm("/slack/commands", commandForm(t, h, "/goal", "list"))
 	if elapsed := time.Since(start); elapsed >= 2*time.Second {

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -53,7 +54,7 @@ func BenchmarkHandleKudos(b *testing.B) {
 func benchService(b *testing.B, st bot.Store) (*bot.Service, string) {
 	b.Helper()
 	ctx := context.Background()
-	svc, err := bot.NewService(bot.Config{Store: st, Messenger: &recordingMessenger{}, Clock: bot.NewManualClock(monday), Log: zerolog.Nop()})
+	svc, err := bot.NewService(bot.Config{Store: st, Messenger: &bottest.Messenger{}, Clock: bot.NewManualClock(monday), Log: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,25 +25,8 @@ const (
 	FeedbackReminderBefore = 48 * time.Hour
 )
 
-// feedbackSubs maps the subcommands SplitCommand leaves as typed.
-var feedbackSubs = map[string]string{
-	"answer": "answer", "reply": "answer", "回答": "answer", "回复": "answer",
-	"mine": "mine", "received": "mine", "我的": "mine", "收到": "mine",
-	"about": "about", "关于": "about", "查看": "about",
-	"visibility": "visibility", "可见": "visibility", "可见性": "visibility", "可见范围": "visibility",
-}
-
 func (s *Service) feedbackCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
-	sub := cmd.Sub
-	if canon, ok := feedbackSubs[sub]; ok {
-		sub = canon
-	}
-	if strings.HasPrefix(sub, "<@") {
-		// "/feedback @alice …" without "give": the mention was taken for a subcommand.
-		i := strings.Index(r.ev.Text, "<@")
-		return s.giveFeedback(ctx, r, r.ev.Text[i:])
-	}
-	switch sub {
+	switch cmd.Sub {
 	case "give":
 		return s.giveFeedback(ctx, r, cmd.Args)
 	case "request":

@@ -3,47 +3,13 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
-
-// fileMessenger is a Messenger that can also send files (a FileSender). It
-// records every call; err, when set, fails SendFile.
-type fileMessenger struct {
-	mu    sync.Mutex
-	sends []sent
-	files []sentFile
-	err   error
-}
-
-type sentFile struct {
-	to   bot.Address
-	file bot.File
-	key  string
-}
-
-func (m *fileMessenger) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sends = append(m.sends, sent{to: to, msg: msg, key: key})
-	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: "m1"}, nil
-}
-
-func (m *fileMessenger) SendFile(_ context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.err != nil {
-		return bot.MessageRef{}, m.err
-	}
-	m.files = append(m.files, sentFile{to: to, file: f, key: key})
-	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: "f1"}, nil
-}
-
-var _ bot.FileSender = (*fileMessenger)(nil)
 
 // stubChart draws a fixed "PNG" and remembers the locale it was asked for.
 type stubChart struct {
@@ -87,7 +53,7 @@ func planDigest(t *testing.T, svc *bot.Service) bot.Delivery {
 func TestDigestCarriesChartAndDeliverSendsItOnce(t *testing.T) {
 	h := newHarness(t)
 	seedGrowth(h)
-	out := &fileMessenger{}
+	out := &bottest.FileMessenger{}
 	chart := &stubChart{}
 	svc := serviceWith(t, h, out, chart)
 
@@ -103,15 +69,16 @@ func TestDigestCarriesChartAndDeliverSendsItOnce(t *testing.T) {
 	if err := svc.Deliver(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
-	if len(out.sends) != 1 || len(out.files) != 1 {
-		t.Fatalf("%d messages and %d files sent, want 1 and 1", len(out.sends), len(out.files))
+	sends, files := out.Sent(), out.Files()
+	if len(sends) != 1 || len(files) != 1 {
+		t.Fatalf("%d messages and %d files sent, want 1 and 1", len(sends), len(files))
 	}
-	f := out.files[0]
-	if f.key != "digest:growth:2026-W48:file" || f.key == out.sends[0].key {
-		t.Errorf("file key %q (message key %q)", f.key, out.sends[0].key)
+	f := files[0]
+	if f.Key != "digest:growth:2026-W48:file" || f.Key == sends[0].Key {
+		t.Errorf("file key %q (message key %q)", f.Key, sends[0].Key)
 	}
-	if f.to != out.sends[0].to || f.to.Channel == "" || f.file.Name != d.File.Name {
-		t.Errorf("file went to %+v as %q; the message went to %+v", f.to, f.file.Name, out.sends[0].to)
+	if f.To != sends[0].To || f.To.Channel == "" || f.File.Name != d.File.Name {
+		t.Errorf("file went to %+v as %q; the message went to %+v", f.To, f.File.Name, sends[0].To)
 	}
 }
 
@@ -120,14 +87,14 @@ func TestDigestCarriesChartAndDeliverSendsItOnce(t *testing.T) {
 func TestDigestWithoutChartRendererHasNoFile(t *testing.T) {
 	h := newHarness(t)
 	seedGrowth(h)
-	out := &fileMessenger{}
+	out := &bottest.FileMessenger{}
 	svc := serviceWith(t, h, out, nil)
 	d := planDigest(t, svc)
 	if d.File != nil {
 		t.Fatalf("file %+v without a chart renderer", d.File)
 	}
-	if err := svc.Deliver(context.Background(), d); err != nil || len(out.files) != 0 {
-		t.Fatalf("deliver: %v, %d files", err, len(out.files))
+	if err := svc.Deliver(context.Background(), d); err != nil || len(out.Files()) != 0 {
+		t.Fatalf("deliver: %v, %d files", err, len(out.Files()))
 	}
 }
 
@@ -136,7 +103,7 @@ func TestDigestWithoutChartRendererHasNoFile(t *testing.T) {
 func TestDigestChartFailureStillPostsText(t *testing.T) {
 	h := newHarness(t)
 	seedGrowth(h)
-	svc := serviceWith(t, h, &fileMessenger{}, &stubChart{err: errors.New("no font")})
+	svc := serviceWith(t, h, &bottest.FileMessenger{}, &stubChart{err: errors.New("no font")})
 	if d := planDigest(t, svc); d.File != nil || d.Msg.IsZero() {
 		t.Fatalf("digest %+v", d)
 	}
@@ -149,8 +116,8 @@ func TestDeliverSkipsFileWithoutFileSender(t *testing.T) {
 	h := newHarness(t)
 	seedGrowth(h)
 	for name, m := range map[string]bot.Messenger{
-		"plain":  &recordingMessenger{},
-		"router": bot.Router{bot.PlatformConsole: &recordingMessenger{}},
+		"plain":  &bottest.Messenger{},
+		"router": bot.Router{bot.PlatformConsole: &bottest.Messenger{}},
 	} {
 		svc := serviceWith(t, h, m, &stubChart{})
 		d := planDigest(t, svc)
@@ -165,10 +132,10 @@ func TestDeliverSkipsFileWithoutFileSender(t *testing.T) {
 func TestDeliverReturnsFailedUpload(t *testing.T) {
 	h := newHarness(t)
 	seedGrowth(h)
-	out := &fileMessenger{err: errors.New("upload refused")}
+	out := &bottest.FileMessenger{FileErr: errors.New("upload refused")}
 	svc := serviceWith(t, h, out, &stubChart{})
 	err := svc.Deliver(context.Background(), planDigest(t, svc))
-	if err == nil || !errors.Is(err, out.err) {
+	if err == nil || !errors.Is(err, out.FileErr) {
 		t.Fatalf("deliver error %v, want the upload's", err)
 	}
 }
@@ -176,11 +143,11 @@ func TestDeliverReturnsFailedUpload(t *testing.T) {
 // TestRouterSendFile checks the router forwards files to a platform's
 // messenger that can send them and says clearly when it cannot.
 func TestRouterSendFile(t *testing.T) {
-	files := &fileMessenger{}
-	r := bot.Router{bot.PlatformSlack: files, bot.PlatformConsole: &recordingMessenger{}}
+	files := &bottest.FileMessenger{}
+	r := bot.Router{bot.PlatformSlack: files, bot.PlatformConsole: &bottest.Messenger{}}
 	f := bot.File{Name: "a.png", MIME: "image/png", Data: stubPNG}
-	if _, err := r.SendFile(context.Background(), bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}, f, "k"); err != nil || len(files.files) != 1 {
-		t.Fatalf("slack: %v, %d files", err, len(files.files))
+	if _, err := r.SendFile(context.Background(), bot.Address{Platform: bot.PlatformSlack, Channel: "C1"}, f, "k"); err != nil || len(files.Files()) != 1 {
+		t.Fatalf("slack: %v, %d files", err, len(files.Files()))
 	}
 	var nf *bot.NoFileSenderError
 	if _, err := r.SendFile(context.Background(), bot.Address{Platform: bot.PlatformConsole, Channel: "team"}, f, "k"); !errors.As(err, &nf) {

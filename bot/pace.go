@@ -63,14 +63,7 @@ func (g Goal) ComputedStatus(now time.Time) Status {
 	if !ok {
 		return OnTrack
 	}
-	gap := expected - g.Progress()
-	switch {
-	case gap > OffTrackGap:
-		return OffTrack
-	case gap > AtRiskGap:
-		return AtRisk
-	}
-	return OnTrack
+	return statusFromGap(expected - g.Progress())
 }
 
 // IsSMART reports whether the goal has a measurable target and a due date.

@@ -36,23 +36,8 @@ const (
 // defaultReviewQuestionKeys are the written questions of the default template.
 var defaultReviewQuestionKeys = []string{"review_q_strengths", "review_q_improve", "review_q_impact"}
 
-// reviewSubs maps the subcommands SplitCommand leaves as typed.
-var reviewSubs = map[string]string{
-	"nominate": "nominate", "提名": "nominate",
-	"approve": "approve", "批准": "approve", "审批": "approve",
-	"write": "write", "form": "write", "填写": "write", "撰写": "write", "写": "write",
-	"answer": "answer", "回答": "answer",
-	"show": "show", "view": "show", "查看": "show",
-	"flag": "flag", "标记": "flag",
-	"questions": "questions", "问题": "questions",
-}
-
 func (s *Service) reviewCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
-	sub := cmd.Sub
-	if canon, ok := reviewSubs[sub]; ok {
-		sub = canon
-	}
-	switch sub {
+	switch cmd.Sub {
 	case "start":
 		return s.reviewStart(ctx, r, cmd.Args)
 	case "status":

@@ -147,9 +147,9 @@ func (h *rvHarness) submitForm(user bot.UserID, value string, answers ...string)
 // formValue is the value of the newest review button sent to user about subject.
 func (h *rvHarness) formValue(user, subject bot.UserID) string {
 	h.t.Helper()
-	list := h.out.to(user)
+	list := h.out.To(user)
 	for i := len(list) - 1; i >= 0; i-- {
-		for _, b := range list[i].msg.Blocks {
+		for _, b := range list[i].Msg.Blocks {
 			if row, ok := b.(bot.Buttons); ok && len(row) > 0 && row[0].ID == bot.ActionReviewSubmit &&
 				strings.Contains(row[0].Value, "|"+string(subject)+"|") {
 				return row[0].Value
@@ -185,7 +185,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	rvHas(t, h.say(rvMia, "/review start team Growth H2 review due 2026-12-15 peers 2"), "C1", "H2 review", "4")
 	h.refused(rvMia, "/review start team Growth again due 2026-12-20", "already")
 	for _, id := range []bot.UserID{rvAnn, rvBen, rvCat, rvDan} {
-		rvHas(t, h.out.last(t, id), "H2 review", "/review nominate")
+		rvHas(t, lastSent(t, h.out, id), "H2 review", "/review nominate")
 	}
 
 	// Ann writes her self-review in the form; a bad rating keeps it open.
@@ -208,7 +208,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	h.refused(rvAnn, "/review nominate @ben @cat @dan", "between 1 and 2")
 	h.refused(rvAnn, "/review nominate @ann", "self-review")
 	rvHas(t, h.say(rvAnn, "/review nominate @ben @cat"), "Ben, Cat")
-	rvHas(t, h.out.last(t, rvMia), "Ann nominated Ben, Cat")
+	rvHas(t, lastSent(t, h.out, rvMia), "Ann nominated Ben, Cat")
 	rvHas(t, h.say(rvBen, "/review nominate @ann @cat"), "Ann, Cat")
 	h.refused(rvBen, "/review approve @ann", "managers")
 	rvHas(t, h.say(rvMia, "/review approve @ann"), "Ben, Cat")
@@ -270,7 +270,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	h.submitForm(rvMia, mgrForm, "owns outcomes", "coach juniors", "hit the target", "5", "5")
 	h.refused(rvAnn, "/review show @ann", "aren't released")
 	rvHas(t, h.say(rvMia, "/review release @ann"), "Released")
-	results := h.out.last(t, rvAnn)
+	results := lastSent(t, h.out, rvAnn)
 	rvHas(t, results, "Review of Ann", "calm under pressure", "owns outcomes", "2 peer review(s) are held back", "What Pulse saw of Ann")
 	rvLacks(t, results, "great facilitator", "steady", "Ben", "Cat")
 	rvHas(t, h.say(rvAnn, "/review mine"), "owns outcomes", "held back")
@@ -289,7 +289,7 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 		h.say(rvMia, "/review answer @cat "+a)
 	}
 	h.say(rvMia, "/review release @cat")
-	cat := h.out.last(t, rvCat)
+	cat := lastSent(t, h.out, rvCat)
 	rvHas(t, cat, "Peer reviews (3, anonymous)", "kind to ann", "kind to dan", "4.0/5")
 	rvLacks(t, cat, "Ann", "Ben", "Dan")
 
@@ -355,7 +355,7 @@ func TestFeedbackGiveAndRequestFlows(t *testing.T) {
 	h := newRVHarness(t)
 	ctx := context.Background()
 	rvHas(t, h.say(rvAnn, "/feedback give @ben the demo was clear #candor #pace"), "Ben has it", "managers")
-	rvHas(t, h.out.last(t, rvBen), "Ann: the demo was clear")
+	rvHas(t, lastSent(t, h.out, rvBen), "Ann: the demo was clear")
 	rvHas(t, h.say(rvBen, "/feedback mine"), "Ann", "the demo was clear")
 	h.refused(rvAnn, "/feedback give @ann great", "other people")
 	h.refused(rvAnn, "/feedback give @ben", "Say who")
@@ -366,12 +366,12 @@ func TestFeedbackGiveAndRequestFlows(t *testing.T) {
 	// Anonymous requests need three colleagues and show answers from three on.
 	h.refused(rvAnn, "/feedback request @ben @cat about launch anonymous", "at least 3")
 	rvHas(t, h.say(rvAnn, "/feedback request @ben @cat @dan about the launch anonymous"), "FR", "2026-11-30")
-	dm := h.out.last(t, rvBen)
+	dm := lastSent(t, h.out, rvBen)
 	rvHas(t, dm, "Ann asks for your feedback", "the launch", "anonymous")
 	id := strings.Fields(dm[strings.Index(dm, "answer FR")+len("answer "):])[0]
 
 	rvHas(t, h.say(rvBen, "/feedback answer "+id+" crisp plan"), "anonymously")
-	rvHas(t, h.out.last(t, rvAnn), "1 answered", "2 more")
+	rvHas(t, lastSent(t, h.out, rvAnn), "1 answered", "2 more")
 	h.say(rvCat, "/feedback answer "+id+" good pacing")
 	h.refused(rvBen, "/feedback answer "+id+" again", "already answered")
 	h.refused(rvOtto, "/feedback answer "+id+" hi", "not sent to you")
@@ -398,7 +398,7 @@ func TestFeedbackGiveAndRequestFlows(t *testing.T) {
 	rvHas(t, bot.PlainText(first[0].Msg), "reminder", "the launch")
 
 	h.say(rvDan, "/feedback answer "+id+" bold call")
-	released := h.out.last(t, rvAnn)
+	released := lastSent(t, h.out, rvAnn)
 	rvHas(t, released, "3 people answered", "crisp plan", "good pacing", "bold call")
 	rvLacks(t, released, "Ben", "Cat", "Dan")
 	rvLacks(t, h.say(rvAnn, "/feedback mine"), "held back", "Ben:")
@@ -408,10 +408,10 @@ func TestFeedbackGiveAndRequestFlows(t *testing.T) {
 
 	// An attributed request passes each answer on with its author.
 	h.say(rvCat, "/feedback request @dan about onboarding")
-	dm = h.out.last(t, rvDan)
+	dm = lastSent(t, h.out, rvDan)
 	id2 := strings.Fields(dm[strings.Index(dm, "answer FR")+len("answer "):])[0]
 	rvHas(t, h.say(rvDan, "/feedback answer "+id2+" warm welcome"), "with your name")
-	rvHas(t, h.out.last(t, rvCat), "Dan answered", "warm welcome")
+	rvHas(t, lastSent(t, h.out, rvCat), "Dan answered", "warm welcome")
 	h.clock.Set(rvStart.Add(8 * 24 * time.Hour))
 	h.refused(rvDan, "/feedback answer "+id+" late", "closed")
 
@@ -455,7 +455,7 @@ func TestReviewMeetingAgendaAndActionNudges(t *testing.T) {
 	h.refused(rvBen, "/review action @ann read a book by 2026-12-01", "managers")
 	h.refused(rvMia, "/review action @ann read a book", "Type")
 	rvHas(t, h.say(rvMia, "/review action @ann run a customer workshop by 2026-12-01"), "A1", "2026-12-01")
-	rvHas(t, h.out.last(t, rvAnn), "Mia recorded", "run a customer workshop")
+	rvHas(t, lastSent(t, h.out, rvAnn), "Mia recorded", "run a customer workshop")
 
 	agenda := h.say(rvMia, "/review meeting @ann")
 	rvHas(t, agenda, "Raise activation", "waiting on legal", "2026-W48: closed two deals", "great week",
@@ -479,7 +479,7 @@ func TestReviewMeetingAgendaAndActionNudges(t *testing.T) {
 	if err := h.svc.Deliver(ctx, due[0]); err != nil {
 		t.Fatal(err)
 	}
-	rvHas(t, h.out.last(t, rvAnn), "A1 is due", "/review action done A1")
+	rvHas(t, lastSent(t, h.out, rvAnn), "A1 is due", "/review action done A1")
 	rvHas(t, h.say(rvAnn, "/review action done A1"), "A1 is done")
 	if n := len(nudges(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))); n != 0 {
 		t.Fatalf("nudges after done: %d", n)

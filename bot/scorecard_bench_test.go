@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -69,7 +70,7 @@ func BenchmarkScorecard(b *testing.B) {
 func seedBenchTeam(b *testing.B, st bot.Store, weeks int, now time.Time) (*bot.Service, bot.Team) {
 	b.Helper()
 	ctx := context.Background()
-	svc, err := bot.NewService(bot.Config{Store: st, Messenger: &recordingMessenger{}, Clock: bot.NewManualClock(now), Log: zerolog.Nop()})
+	svc, err := bot.NewService(bot.Config{Store: st, Messenger: &bottest.Messenger{}, Clock: bot.NewManualClock(now), Log: zerolog.Nop()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -308,8 +308,8 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 			return Response{}, fmt.Errorf("load conversation of %s: %w", r.actor.ID, err)
 		}
 	}
-	if parse.LooksLikeProgress(text) {
-		return s.goalUpdate(ctx, r, text)
+	if spec, ok := parse.MatchProgress(text); ok {
+		return s.recordProgress(ctx, r, spec)
 	}
 	if parse.LooksLikeKudos(text) {
 		return s.giveKudos(ctx, r, stripFirstWord(text))
@@ -327,8 +327,8 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 	if r.ev.Direct {
 		return s.handleFreeText(ctx, r, text)
 	}
-	if parse.LooksLikeProgress(text) {
-		resp, err := s.goalUpdate(ctx, r, text)
+	if spec, ok := parse.MatchProgress(text); ok {
+		resp, err := s.recordProgress(ctx, r, spec)
 		if err == nil {
 			// The reaction acknowledges it in the channel (SPEC); the
 			// private reply beside it tells the author the value their

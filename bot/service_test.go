@@ -12,50 +12,18 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// sent is one message the service sent through its messenger.
-type sent struct {
-	to  bot.Address
-	msg bot.Message
-	key string
-}
-
-// recordingMessenger keeps what the service sends, so tests can assert on
-// direct messages and channel posts.
-type recordingMessenger struct {
-	mu   sync.Mutex
-	sent []sent
-}
-
-func (m *recordingMessenger) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent = append(m.sent, sent{to: to, msg: msg, key: key})
-	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: fmt.Sprintf("m%d", len(m.sent))}, nil
-}
-
-func (m *recordingMessenger) to(id bot.UserID) []sent {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []sent
-	for _, s := range m.sent {
-		if s.to.User == id {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// last is the newest message sent to id, as plain text.
-func (m *recordingMessenger) last(t *testing.T, id bot.UserID) string {
+// lastSent is the newest message out sent to id, as plain text.
+func lastSent(t *testing.T, out *bottest.Messenger, id bot.UserID) string {
 	t.Helper()
-	list := m.to(id)
+	list := out.To(id)
 	if len(list) == 0 {
 		t.Fatalf("no message to %s", id)
 	}
-	return bot.PlainText(list[len(list)-1].msg)
+	return bot.PlainText(list[len(list)-1].Msg)
 }
 
 type harness struct {
@@ -63,7 +31,7 @@ type harness struct {
 	svc   *bot.Service
 	store bot.Store
 	clock *bot.ManualClock
-	out   *recordingMessenger
+	out   *bottest.Messenger
 	n     int
 }
 
@@ -102,7 +70,7 @@ func newTeamHarness(t *testing.T, start time.Time, admins, members, managers []b
 	locales map[bot.UserID]bot.Locale, people ...bot.UserID) *harness {
 	t.Helper()
 	st := storetest.MustOpen(t)
-	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &recordingMessenger{}}
+	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &bottest.Messenger{}}
 	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: admins})
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +267,7 @@ func TestKudosAllowanceSelfAndNotifications(t *testing.T) {
 	mustContain(t, text(r), "other people")
 	r = h.say(alice, "/kudos "+bot.Mention(bob)+" thanks for the review #ownership #coffee")
 	mustContain(t, text(r), "Bob", "#ownership", "1 more today")
-	if dms := h.out.to(bob); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].msg), "thanks for the review") {
+	if dms := h.out.To(bob); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].Msg), "thanks for the review") {
 		t.Fatalf("bob's DMs = %+v; want the kudos", dms)
 	}
 	r = h.say(alice, "/kudos "+bot.Mention(bob)+" "+bot.Mention(chen)+" launch")
@@ -307,7 +275,7 @@ func TestKudosAllowanceSelfAndNotifications(t *testing.T) {
 	r = h.say(alice, "/kudos "+bot.Mention(chen)+" launch")
 	mustContain(t, text(r), "0 more today")
 	// Chen reads Chinese.
-	if dms := h.out.to(chen); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].msg), "你收到了点赞") {
+	if dms := h.out.To(chen); len(dms) != 1 || !strings.Contains(bot.PlainText(dms[0].Msg), "你收到了点赞") {
 		t.Fatalf("chen's DMs = %+v; want Chinese kudos", dms)
 	}
 }

@@ -91,8 +91,8 @@ func TestTypedMentionIsNotAMention(t *testing.T) {
 			t.Errorf("%q echoed an internal token: %q", cmd, got)
 		}
 	}
-	if n := len(h.out.sent); n != 0 {
-		t.Fatalf("typed mentions sent %d messages: %+v", n, h.out.sent)
+	if n := len(h.out.Sent()); n != 0 {
+		t.Fatalf("typed mentions sent %d messages: %+v", n, h.out.Sent())
 	}
 	kudos, _ := h.store.TeamKudos(context.Background(), "growth", monday.AddDate(-1, 0, 0), monday.AddDate(1, 0, 0))
 	fb, _ := h.store.TeamFeedback(context.Background(), "growth", monday.AddDate(-1, 0, 0), monday.AddDate(1, 0, 0))
@@ -106,12 +106,12 @@ func TestTypedMentionIsNotAMention(t *testing.T) {
 func TestCrossWorkspaceMentionNeedsASharedTeam(t *testing.T) {
 	h := newHarness(t)
 	h.say(alice, "/kudos "+bot.Mention(otherTenant)+" hi")
-	if len(h.out.to(otherTenant)) != 0 {
+	if len(h.out.To(otherTenant)) != 0 {
 		t.Fatal("a mention of another tenant's user, in no shared team, reached them")
 	}
 	h.say(admin, "/pulse team add growth "+bot.Mention(otherTenant))
 	h.say(alice, "/kudos "+bot.Mention(otherTenant)+" welcome")
-	if len(h.out.to(otherTenant)) != 1 {
+	if len(h.out.To(otherTenant)) != 1 {
 		t.Fatal("a mention of a teammate on another platform did not reach them")
 	}
 }
@@ -178,8 +178,8 @@ func TestTextIsCleanedAndBroadcastsNeutralised(t *testing.T) {
 			t.Errorf("stored message %q contains %q", kudos[0].Message, bad)
 		}
 	}
-	for _, s := range h.out.sent {
-		if p := bot.PlainText(s.msg); strings.Contains(p, "@channel") || strings.Contains(p, "@here") || strings.Contains(p, "<@") {
+	for _, s := range h.out.Sent() {
+		if p := bot.PlainText(s.Msg); strings.Contains(p, "@channel") || strings.Contains(p, "@here") || strings.Contains(p, "<@") {
 			t.Errorf("post %q carries broadcast syntax or a token", p)
 		}
 	}

@@ -4,54 +4,34 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store"
 )
 
-// recorder is a messenger that keeps what it was asked to send.
-type recorder struct {
-	mu    sync.Mutex
-	sends []recorded
-}
-
-type recorded struct {
-	to  bot.Address
-	msg bot.Message
-	key string
-}
-
-func (r *recorder) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sends = append(r.sends, recorded{to: to, msg: msg, key: key})
-	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: key}, nil
-}
+// recorder is the shared recording messenger with the counts these tests read.
+type recorder struct{ bottest.Messenger }
 
 // prompts counts check-in prompts per person.
 func (r *recorder) prompts() map[bot.UserID]int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	out := map[bot.UserID]int{}
-	for _, s := range r.sends {
-		if s.to.User != "" && strings.HasPrefix(s.key, string(bot.JobCheckInPrompt)+":") {
-			out[s.to.User]++
+	for _, s := range r.Sent() {
+		if s.To.User != "" && strings.HasPrefix(s.Key, string(bot.JobCheckInPrompt)+":") {
+			out[s.To.User]++
 		}
 	}
 	return out
 }
 
 func (r *recorder) channelPosts(channel string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	n := 0
-	for _, s := range r.sends {
-		if s.to.Channel == channel && s.to.Thread == "" {
+	for _, s := range r.Sent() {
+		if s.To.Channel == channel && s.To.Thread == "" {
 			n++
 		}
 	}

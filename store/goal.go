@@ -277,37 +277,25 @@ func (s *Store) updatesIn(ctx context.Context, teamID, index string, from, to ti
 	if err != nil {
 		return nil, err
 	}
-	type idUpdate struct {
-		id string
-		u  bot.Update
-	}
-	ups := make([]idUpdate, 0, len(recs))
-	for _, r := range recs {
-		u, err := decodeUpdate(teamID, r.data)
-		if err != nil {
-			return nil, fmt.Errorf("update %s: %w", r.id, err)
-		}
-		if !u.At.Before(from) && u.At.Before(to) {
-			ups = append(ups, idUpdate{r.id, u})
-		}
-	}
-	// Within one millisecond the index orders ids as text ("U10" < "U9");
-	// the id's number is the order the updates were recorded in.
-	slices.SortStableFunc(ups, func(a, b idUpdate) int {
-		if c := a.u.At.Compare(b.u.At); c != 0 {
-			return c
-		}
-		return compareIDs(a.id, b.id)
-	})
-	out := make([]bot.Update, len(ups))
-	for i, x := range ups {
-		out[i] = x.u
-	}
-	return out, nil
+	return updatesWindow(teamID).keep(recs, from, to)
 }
 
-// windowRec is one record a time index pointed at.
-type windowRec struct{ id, data string }
+// updatesWindow decodes a team's updates; within one millisecond the index
+// orders ids as text ("U10" < "U9"), so the id's number is the order the
+// updates were recorded in.
+func updatesWindow(teamID string) recordsWindow[bot.Update] {
+	return recordsWindow[bot.Update]{
+		decode: func(r windowRec) (bot.Update, error) {
+			u, err := decodeUpdate(teamID, r.data)
+			if err != nil {
+				return bot.Update{}, fmt.Errorf("update %s: %w", r.id, err)
+			}
+			return u, nil
+		},
+		at:   func(u bot.Update) time.Time { return u.At },
+		byID: compareIDs,
+	}
+}
 
 // window reads the records an index holds for [from, to). Scores are unix
 // milliseconds; the range is widened to whole milliseconds and callers

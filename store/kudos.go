@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -152,21 +151,14 @@ func (s *Store) TeamKudos(ctx context.Context, teamID string, from, to time.Time
 	if err != nil {
 		return nil, fmt.Errorf("team kudos %s: %w", teamID, err)
 	}
-	out := make([]bot.Kudos, 0, len(recs))
-	for _, r := range recs {
-		k, err := decodeKudos(teamID, r.id, r.data)
-		if err != nil {
-			return nil, err
-		}
-		if !k.At.Before(from) && k.At.Before(to) {
-			out = append(out, k)
-		}
+	return kudosWindow(teamID).keep(recs, from, to)
+}
+
+// kudosWindow decodes a team's kudos; ids of one instant sort as text.
+func kudosWindow(teamID string) recordsWindow[bot.Kudos] {
+	return recordsWindow[bot.Kudos]{
+		decode: func(r windowRec) (bot.Kudos, error) { return decodeKudos(teamID, r.id, r.data) },
+		at:     func(k bot.Kudos) time.Time { return k.At },
+		byID:   strings.Compare,
 	}
-	slices.SortStableFunc(out, func(a, b bot.Kudos) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
 }

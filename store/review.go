@@ -213,23 +213,16 @@ func (s *Store) TeamFeedback(ctx context.Context, teamID string, from, to time.T
 	if err != nil {
 		return nil, fmt.Errorf("team feedback %s: %w", teamID, err)
 	}
-	out := make([]bot.Feedback, 0, len(recs))
-	for _, r := range recs {
-		var f bot.Feedback
-		if err := json.Unmarshal([]byte(r.data), &f); err != nil {
-			return nil, fmt.Errorf("decode feedback %s: %w", r.id, err)
-		}
-		if !f.At.Before(from) && f.At.Before(to) {
-			out = append(out, f)
-		}
+	return recordsWindow[bot.Feedback]{decode: decodeFeedback, at: func(f bot.Feedback) time.Time { return f.At }, byID: byNumber}.
+		keep(recs, from, to)
+}
+
+func decodeFeedback(r windowRec) (bot.Feedback, error) {
+	var f bot.Feedback
+	if err := json.Unmarshal([]byte(r.data), &f); err != nil {
+		return bot.Feedback{}, fmt.Errorf("decode feedback %s: %w", r.id, err)
 	}
-	slices.SortStableFunc(out, func(a, b bot.Feedback) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return byNumber(a.ID, b.ID)
-	})
-	return out, nil
+	return f, nil
 }
 
 // CreateFeedbackRequest stores a request under a new global id.

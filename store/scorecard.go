@@ -289,65 +289,26 @@ func valuesReply(cmd *redis.Cmd, n int) ([]string, error) {
 }
 
 func decodeWindowUpdates(teamID string, q bot.ScorecardQuery, ids []string, cmd *redis.SliceCmd) ([]bot.Update, error) {
-	if cmd == nil {
-		return nil, nil
-	}
-	type idUpdate struct {
-		id string
-		u  bot.Update
-	}
-	list := make([]idUpdate, 0, len(ids))
-	for i, v := range cmd.Val() {
-		data, ok := v.(string)
-		if !ok {
-			continue
-		}
-		u, err := decodeUpdate(teamID, data)
-		if err != nil {
-			return nil, fmt.Errorf("update %s: %w", ids[i], err)
-		}
-		if !u.At.Before(q.From) && u.At.Before(q.To) {
-			list = append(list, idUpdate{ids[i], u})
-		}
-	}
-	slices.SortStableFunc(list, func(a, b idUpdate) int {
-		if c := a.u.At.Compare(b.u.At); c != 0 {
-			return c
-		}
-		return compareIDs(a.id, b.id)
-	})
-	out := make([]bot.Update, len(list))
-	for i, x := range list {
-		out[i] = x.u
-	}
-	return out, nil
+	return updatesWindow(teamID).keep(pipelinedRecs(ids, cmd), q.From, q.To)
 }
 
 func decodeWindowKudos(teamID string, q bot.ScorecardQuery, ids []string, cmd *redis.SliceCmd) ([]bot.Kudos, error) {
+	return kudosWindow(teamID).keep(pipelinedRecs(ids, cmd), q.From, q.To)
+}
+
+// pipelinedRecs pairs the ids an index listed with the records a pipelined
+// read returned for them; a record deleted in between is left out.
+func pipelinedRecs(ids []string, cmd *redis.SliceCmd) []windowRec {
 	if cmd == nil {
-		return nil, nil
+		return nil
 	}
-	out := make([]bot.Kudos, 0, len(ids))
+	out := make([]windowRec, 0, len(ids))
 	for i, v := range cmd.Val() {
-		data, ok := v.(string)
-		if !ok {
-			continue
-		}
-		k, err := decodeKudos(teamID, ids[i], data)
-		if err != nil {
-			return nil, err
-		}
-		if !k.At.Before(q.From) && k.At.Before(q.To) {
-			out = append(out, k)
+		if data, ok := v.(string); ok {
+			out = append(out, windowRec{id: ids[i], data: data})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b bot.Kudos) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
+	return out
 }
 
 // addPerson decodes a profile read in a pipeline; a missing one is left out.

@@ -10,24 +10,14 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
-// recorder is a bot.Handler that keeps every event and answers from a script.
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-	answer func(ev bot.Event, n int) (bot.Response, error)
-}
-
-func (r *recorder) Handle(_ context.Context, ev bot.Event) (bot.Response, error) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	n := len(r.events)
-	r.mu.Unlock()
-	if r.answer == nil {
+// echo is a recording handler that answers "ok: <text>".
+func echo() *bottest.Handler {
+	return &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "ok: " + ev.Text}}}}, nil
-	}
-	return r.answer(ev, n)
+	}}
 }
 
 func newTestConsole(script string, h bot.Handler, mod func(*Config)) (*Console, *strings.Builder) {
@@ -47,7 +37,7 @@ func newTestConsole(script string, h bot.Handler, mod func(*Config)) (*Console, 
 }
 
 func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
-	rec := &recorder{}
+	rec := echo()
 	var jobs []string
 	script := strings.Join([]string{
 		"/goal list",
@@ -69,19 +59,19 @@ func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 
-	if len(rec.events) != 3 {
-		t.Fatalf("got %d events, want 3: %+v", len(rec.events), rec.events)
+	if len(rec.Events()) != 3 {
+		t.Fatalf("got %d events, want 3: %+v", len(rec.Events()), rec.Events())
 	}
 	alice := bot.NewUserID(bot.PlatformConsole, "demo", "alice")
 	bob := bot.NewUserID(bot.PlatformConsole, "demo", "bob")
 	maya := bot.NewUserID(bot.PlatformConsole, "demo", "maya")
 
-	first := rec.events[0]
+	first := rec.Events()[0]
 	if first.User != alice || first.Kind != bot.KindCommand || !first.Direct || first.Channel != "dm-alice" ||
 		first.Text != "/goal list" || first.Platform != bot.PlatformConsole || first.Profile.Name != "alice" {
 		t.Errorf("first event = %+v", first)
 	}
-	kudos := rec.events[1]
+	kudos := rec.Events()[1]
 	wantText := "/kudos " + bot.Mention(alice) + " " + bot.Mention(maya) + " thanks for the launch #ownership mail me at bob@example.com"
 	if kudos.User != bob || kudos.Text != wantText {
 		t.Errorf("kudos event user %s text %q, want %s %q", kudos.User, kudos.Text, bob, wantText)
@@ -89,7 +79,7 @@ func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
 	if kudos.Names[alice] != "alice" || kudos.Names[maya] != "maya" || len(kudos.Names) != 2 {
 		t.Errorf("kudos names = %v", kudos.Names)
 	}
-	post := rec.events[2]
+	post := rec.Events()[2]
 	if post.Kind != bot.KindMessage || post.Direct || post.Channel != "growth" || post.Text != "G7 2.6% shipped the payment page" {
 		t.Errorf("channel post = %+v", post)
 	}
@@ -97,7 +87,7 @@ func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
 		t.Errorf("channel post message ref = %+v", post.Message)
 	}
 	keys := map[string]bool{}
-	for _, ev := range rec.events {
+	for _, ev := range rec.Events() {
 		if ev.Key == "" || keys[ev.Key] {
 			t.Errorf("event key %q empty or repeated", ev.Key)
 		}
@@ -117,7 +107,7 @@ func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
 }
 
 func TestRunKeysDifferBetweenConsoles(t *testing.T) {
-	a, b := &recorder{}, &recorder{}
+	a, b := echo(), echo()
 	c1, _ := newTestConsole("hello", a, nil)
 	c2, _ := newTestConsole("hello", b, nil)
 	if err := c1.Run(context.Background()); err != nil {
@@ -126,30 +116,30 @@ func TestRunKeysDifferBetweenConsoles(t *testing.T) {
 	if err := c2.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if a.events[0].Key == b.events[0].Key {
-		t.Errorf("two console sessions used the same event key %q; a second `pulse try` on one Redis would be deduplicated", a.events[0].Key)
+	if a.Events()[0].Key == b.Events()[0].Key {
+		t.Errorf("two console sessions used the same event key %q; a second `pulse try` on one Redis would be deduplicated", a.Events()[0].Key)
 	}
 }
 
 func TestRunLeavesUnknownMentionsAlone(t *testing.T) {
-	rec := &recorder{}
+	rec := echo()
 	c, _ := newTestConsole("/kudos @zed thanks", rec, nil)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if got := rec.events[0].Text; got != "/kudos @zed thanks" {
+	if got := rec.Events()[0].Text; got != "/kudos @zed thanks" {
 		t.Errorf("text = %q", got)
 	}
 }
 
 func TestRunAsAddsNewPeopleAndRejectsBadNames(t *testing.T) {
-	rec := &recorder{}
+	rec := echo()
 	c, out := newTestConsole("/as dave\n/as bad name!\nhi @dave", rec, nil)
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	dave := bot.NewUserID(bot.PlatformConsole, "demo", "dave")
-	if ev := rec.events[0]; ev.User != dave || ev.Text != "hi "+bot.Mention(dave) {
+	if ev := rec.Events()[0]; ev.User != dave || ev.Text != "hi "+bot.Mention(dave) {
 		t.Errorf("event = %+v", ev)
 	}
 	if !strings.Contains(out.String(), "A name is letters") {
@@ -165,8 +155,9 @@ func TestRunAsksFormFieldsAndSubmitsAction(t *testing.T) {
 		bot.Input{ID: "mood", Label: "Mood", Initial: "3"},
 		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "Submit", Value: "growth/2026-W10"}},
 	}}
-	rec := &recorder{}
-	rec.answer = func(ev bot.Event, n int) (bot.Response, error) {
+	rec := &bottest.Handler{}
+	rec.Respond = func(ev bot.Event) (bot.Response, error) {
+		n := len(rec.Events())
 		switch {
 		case ev.Kind == bot.KindCommand:
 			return bot.Response{Reply: form}, nil
@@ -181,10 +172,10 @@ func TestRunAsksFormFieldsAndSubmitsAction(t *testing.T) {
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.events) != 3 {
-		t.Fatalf("got %d events, want 3:\n%s", len(rec.events), out.String())
+	if len(rec.Events()) != 3 {
+		t.Fatalf("got %d events, want 3:\n%s", len(rec.Events()), out.String())
 	}
-	first, second := rec.events[1], rec.events[2]
+	first, second := rec.Events()[1], rec.Events()[2]
 	if first.Kind != bot.KindAction || first.Action.ID != bot.ActionCheckInSubmit || first.Action.Value != "growth/2026-W10" {
 		t.Errorf("first submit = %+v", first)
 	}
@@ -205,7 +196,7 @@ func TestRunAsksFormFieldsAndSubmitsAction(t *testing.T) {
 }
 
 func TestRunFormCancelSendsNothing(t *testing.T) {
-	rec := &recorder{answer: func(bot.Event, int) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Blocks: []bot.Block{
 			bot.Input{ID: "x", Label: "X"}, bot.Buttons{{ID: "x.submit", Label: "Go"}},
 		}}}, nil
@@ -214,14 +205,16 @@ func TestRunFormCancelSendsNothing(t *testing.T) {
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.events) != 1 || !strings.Contains(out.String(), "Form cancelled") {
-		t.Errorf("events %d, output:\n%s", len(rec.events), out.String())
+	if len(rec.Events()) != 1 || !strings.Contains(out.String(), "Form cancelled") {
+		t.Errorf("events %d, output:\n%s", len(rec.Events()), out.String())
 	}
 }
 
 func TestRunPrintsReactionsAndHandlerErrors(t *testing.T) {
-	rec := &recorder{answer: func(ev bot.Event, n int) (bot.Response, error) {
-		if n == 1 {
+	first := true
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
+		if first {
+			first = false
 			return bot.Response{Reaction: "check"}, nil
 		}
 		return bot.Response{}, errors.New("store down")
@@ -238,7 +231,7 @@ func TestRunPrintsReactionsAndHandlerErrors(t *testing.T) {
 }
 
 func TestRunPrintsTextFiles(t *testing.T) {
-	rec := &recorder{answer: func(bot.Event, int) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{
 			Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "Here is the export."}}},
 			File:  &bot.File{Name: "growth.csv", MIME: "text/csv; charset=utf-8", Data: []byte("kind,id\ngoal,G1\n")},
@@ -254,7 +247,7 @@ func TestRunPrintsTextFiles(t *testing.T) {
 }
 
 func TestRunHelpInChinese(t *testing.T) {
-	c, out := newTestConsole("/help\n/as bob", &recorder{}, func(cfg *Config) { cfg.Locale = LocaleFromEnv("zh_CN.UTF-8") })
+	c, out := newTestConsole("/help\n/as bob", echo(), func(cfg *Config) { cfg.Locale = LocaleFromEnv("zh_CN.UTF-8") })
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +259,7 @@ func TestRunHelpInChinese(t *testing.T) {
 }
 
 func TestRunEchoesPipedLines(t *testing.T) {
-	c, out := newTestConsole("/goal list", &recorder{}, func(cfg *Config) { cfg.Echo = true })
+	c, out := newTestConsole("/goal list", echo(), func(cfg *Config) { cfg.Echo = true })
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -279,8 +272,8 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	rec := &recorder{}
-	rec.answer = func(bot.Event, int) (bot.Response, error) {
+	rec := &bottest.Handler{}
+	rec.Respond = func(bot.Event) (bot.Response, error) {
 		cancel()
 		return bot.Response{}, nil
 	}
@@ -303,7 +296,7 @@ func TestRunWithoutHandlerFails(t *testing.T) {
 }
 
 func TestSendPrintsDirectAndChannelMessagesOnce(t *testing.T) {
-	c, out := newTestConsole("", &recorder{}, nil)
+	c, out := newTestConsole("", echo(), nil)
 	ctx := context.Background()
 	bob := bot.NewUserID(bot.PlatformConsole, "demo", "bob")
 	msg := bot.Message{Title: "Check-in", Blocks: []bot.Block{bot.Text{Text: "What did you get done?"}}}
@@ -331,7 +324,7 @@ func TestSendPrintsDirectAndChannelMessagesOnce(t *testing.T) {
 }
 
 func TestSendIsSafeFromManyGoroutines(t *testing.T) {
-	c, out := newTestConsole("", &recorder{}, nil)
+	c, out := newTestConsole("", echo(), nil)
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)

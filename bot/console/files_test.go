@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 // chart is a binary attachment of 54 KB.
@@ -41,7 +42,7 @@ func savedPath(t *testing.T, out, dir string, f bot.File) string {
 func TestRunSavesBinaryFileAndPrintsPath(t *testing.T) {
 	dir := t.TempDir()
 	f := chart()
-	rec := &recorder{answer: func(bot.Event, int) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "Scorecard of Growth"}}}, File: &f}, nil
 	}}
 	c, out := newTestConsole("/scorecard team growth\n/scorecard team growth", rec, func(cfg *Config) { cfg.FileDir = dir })
@@ -62,7 +63,7 @@ func TestRunSavesBinaryFileAndPrintsPath(t *testing.T) {
 func TestLargeTextFileIsSavedNotPrinted(t *testing.T) {
 	dir := t.TempDir()
 	big := bot.File{Name: "growth 增长/2026.csv", MIME: "text/csv; charset=utf-8", Data: bytes.Repeat([]byte("goal,G1,提高转化率\n"), 2000)}
-	rec := &recorder{answer: func(bot.Event, int) (bot.Response, error) { return bot.Response{File: &big}, nil }}
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{File: &big}, nil }}
 	c, out := newTestConsole("/scorecard export csv", rec, func(cfg *Config) { cfg.FileDir = dir; cfg.Locale = bot.Chinese })
 	if err := c.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -81,7 +82,7 @@ func TestLargeTextFileIsSavedNotPrinted(t *testing.T) {
 
 func TestSendFileShowsDigestChartOncePerKey(t *testing.T) {
 	dir := t.TempDir()
-	c, out := newTestConsole("", &recorder{}, func(cfg *Config) { cfg.FileDir = dir })
+	c, out := newTestConsole("", echo(), func(cfg *Config) { cfg.FileDir = dir })
 	var fs bot.FileSender = c
 	to := bot.Address{Platform: bot.PlatformConsole, Channel: "growth"}
 	f := chart()
@@ -111,7 +112,7 @@ func TestSendFileShowsDigestChartOncePerKey(t *testing.T) {
 }
 
 func TestSaveFailureIsShown(t *testing.T) {
-	c, out := newTestConsole("", &recorder{}, func(cfg *Config) { cfg.FileDir = filepath.Join(t.TempDir(), "missing") })
+	c, out := newTestConsole("", echo(), func(cfg *Config) { cfg.FileDir = filepath.Join(t.TempDir(), "missing") })
 	c.printFile(chart())
 	if !strings.Contains(out.String(), "📎 scorecard-growth-2026-W48.png (54 KB) could not be saved: ") {
 		t.Fatalf("output:\n%s", out.String())

@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 func TestCardFormSubmitGivesFieldsAndUpdatesTheCard(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Locale: bot.Chinese, Reply: bot.Message{Title: "周报已保存", Blocks: []bot.Block{bot.Text{Text: "谢谢！"}}}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
@@ -22,7 +23,7 @@ func TestCardFormSubmitGivesFieldsAndUpdatesTheCard(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("callback answered %d %s", rec.Code, rec.Body)
 	}
-	evs := h.got()
+	evs := h.Events()
 	if len(evs) != 1 {
 		t.Fatalf("%d events", len(evs))
 	}
@@ -57,7 +58,7 @@ func TestCardFormErrorsKeepTheFormOpen(t *testing.T) {
 		bot.Input{ID: "mood", Label: "心情 1–5"},
 		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "提交"}},
 	}}
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Locale: bot.Chinese, Reply: form, FieldErrors: map[string]string{"mood": "请输入 1 到 5 之间的数字。"}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWS)
@@ -76,7 +77,7 @@ func TestCardFormErrorsKeepTheFormOpen(t *testing.T) {
 }
 
 func TestRepeatedCardCallbackGetsAnEmptyObject(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	plain := payload(t, "card_action_trigger.json", map[string]any{"header.token": testToken})
 	var last string
@@ -87,15 +88,15 @@ func TestRepeatedCardCallbackGetsAnEmptyObject(t *testing.T) {
 		settle(a)
 		last = rec.Body.String()
 	}
-	if last != "{}" || len(h.got()) != 1 {
-		t.Fatalf("repeat answered %q; %d events", last, len(h.got()))
+	if last != "{}" || len(h.Events()) != 1 {
+		t.Fatalf("repeat answered %q; %d events", last, len(h.Events()))
 	}
 }
 
 func TestSlowCardHandlerAnswersThenSendsTheReply(t *testing.T) {
 	f := newFakeFeishu(t)
 	release := make(chan struct{})
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		<-release
 		return bot.Response{Locale: bot.Chinese, Reply: bot.Message{Title: "记分卡"}}, nil
 	}}
@@ -120,7 +121,7 @@ func TestSlowCardHandlerAnswersThenSendsTheReply(t *testing.T) {
 
 func TestCardHandlerErrorGivesARetryToast(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) { return bot.Response{Locale: bot.English}, context.Canceled }}
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{Locale: bot.English}, context.Canceled }}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
 	settle(a)
@@ -136,7 +137,7 @@ func TestCardHandlerErrorGivesARetryToast(t *testing.T) {
 }
 
 func TestButtonWithoutValueFallsBackToItsName(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{}
+	f, h := newFakeFeishu(t), &bottest.Handler{}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	_, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", map[string]any{
 		"event.action.value": map[string]any{},
@@ -146,7 +147,7 @@ func TestButtonWithoutValueFallsBackToItsName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if evs := h.got(); len(evs) != 1 || evs[0].Action.ID != bot.ActionKudosSubmit {
+	if evs := h.Events(); len(evs) != 1 || evs[0].Action.ID != bot.ActionKudosSubmit {
 		t.Fatalf("events %+v", evs)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 type ctxT = context.Context
@@ -25,7 +26,7 @@ func zhReply(bot.Event) (bot.Response, error) {
 }
 
 func TestP2PTextCommandEndToEnd(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 
 	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
@@ -34,7 +35,7 @@ func TestP2PTextCommandEndToEnd(t *testing.T) {
 	}
 	settle(a)
 
-	evs := h.got()
+	evs := h.Events()
 	if len(evs) != 1 {
 		t.Fatalf("handler got %d events, want 1", len(evs))
 	}
@@ -101,14 +102,14 @@ func hasButtonValue(v any, id, value string) bool {
 
 func TestGroupMessageMentioningTheBotIsACommand(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Visibility: bot.Public, Locale: bot.Chinese, Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "已感谢 李四"}}}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_group.json", nil), testNow).send(t, a)
 	settle(a)
 
-	evs := h.got()
+	evs := h.Events()
 	if len(evs) != 1 {
 		t.Fatalf("handler got %d events", len(evs))
 	}
@@ -134,7 +135,7 @@ func TestGroupMessageMentioningTheBotIsACommand(t *testing.T) {
 
 func TestGroupMessageWithoutMentionIsAMessageAndGetsTheReaction(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) { return bot.Response{Reaction: "check"}, nil }}
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{Reaction: "check"}, nil }}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	plain := payload(t, "message_receive_group.json", map[string]any{
 		"event.message.content":  `{"text":"G7 2.6% shipped the new payment page"}`,
@@ -143,7 +144,7 @@ func TestGroupMessageWithoutMentionIsAMessageAndGetsTheReaction(t *testing.T) {
 	signedPush(t, plain, testNow).send(t, a)
 	settle(a)
 
-	evs := h.got()
+	evs := h.Events()
 	if len(evs) != 1 || evs[0].Kind != bot.KindMessage || evs[0].Text != "G7 2.6% shipped the new payment page" {
 		t.Fatalf("events %+v", evs)
 	}
@@ -158,7 +159,7 @@ func TestGroupMessageWithoutMentionIsAMessageAndGetsTheReaction(t *testing.T) {
 
 func TestPrivateReplyToGroupCommandGoesToTheDirectChat(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Visibility: bot.Private, Reply: bot.Message{Blocks: []bot.Block{bot.Text{Text: "只有你能看到"}}}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
@@ -171,7 +172,7 @@ func TestPrivateReplyToGroupCommandGoesToTheDirectChat(t *testing.T) {
 }
 
 func TestSamePushTwiceHasOneEffect(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	plain := payload(t, "message_receive_p2p.json", nil)
 	for i := 0; i < 2; i++ {
@@ -180,13 +181,13 @@ func TestSamePushTwiceHasOneEffect(t *testing.T) {
 		}
 	}
 	settle(a)
-	if len(h.got()) != 1 || len(f.sends()) != 1 {
-		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.got()), len(f.sends()))
+	if len(h.Events()) != 1 || len(f.sends()) != 1 {
+		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.Events()), len(f.sends()))
 	}
 }
 
 func TestSamePushConcurrentlyHasOneEffect(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	plain := payload(t, "message_receive_p2p.json", nil)
 	var wg sync.WaitGroup
@@ -199,25 +200,25 @@ func TestSamePushConcurrentlyHasOneEffect(t *testing.T) {
 	}
 	wg.Wait()
 	settle(a)
-	if len(h.got()) != 1 || len(f.sends()) != 1 {
-		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.got()), len(f.sends()))
+	if len(h.Events()) != 1 || len(f.sends()) != 1 {
+		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.Events()), len(f.sends()))
 	}
 }
 
 func TestSameMessageUnderANewEventIDHasOneEffect(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
 	signedPush(t, payload(t, "message_receive_p2p.json", map[string]any{"header.event_id": "another-event-id"}), testNow).send(t, a)
 	settle(a)
-	if len(h.got()) != 1 {
-		t.Fatalf("%d events; want 1", len(h.got()))
+	if len(h.Events()) != 1 {
+		t.Fatalf("%d events; want 1", len(h.Events()))
 	}
 }
 
 func TestHandlerErrorStillAcknowledges(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) { return bot.Response{}, context.DeadlineExceeded }}
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{}, context.DeadlineExceeded }}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
 	settle(a)
@@ -227,7 +228,7 @@ func TestHandlerErrorStillAcknowledges(t *testing.T) {
 }
 
 func TestLongConnectionPathThroughTheDispatcher(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	// The ws client hands each frame's payload to the dispatcher's Do, unencrypted.
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil))
@@ -235,28 +236,28 @@ func TestLongConnectionPathThroughTheDispatcher(t *testing.T) {
 		t.Fatalf("Do = %v, %v", resp, err)
 	}
 	settle(a)
-	if len(h.got()) != 1 || len(f.sends()) != 1 || !findText(cardOf(t, f.sends()[0]), "我的目标") {
-		t.Fatalf("%d events, %d sends", len(h.got()), len(f.sends()))
+	if len(h.Events()) != 1 || len(f.sends()) != 1 || !findText(cardOf(t, f.sends()[0]), "我的目标") {
+		t.Fatalf("%d events, %d sends", len(h.Events()), len(f.sends()))
 	}
 	// A re-push over the connection is dropped too.
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil)); err != nil {
 		t.Fatal(err)
 	}
 	settle(a)
-	if len(h.got()) != 1 {
+	if len(h.Events()) != 1 {
 		t.Fatal("a re-push over the long connection was handled twice")
 	}
 }
 
 func TestMenuEventTimestampAsStringOrNumber(t *testing.T) {
 	for _, ts := range []any{"1669364458", 1669364458} {
-		f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+		f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 		a, _ := testAdapter(t, f, h, ModeWS)
 		if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_menu.json", map[string]any{"event.timestamp": ts})); err != nil {
 			t.Fatalf("timestamp %v: %v", ts, err)
 		}
 		settle(a)
-		evs := h.got()
+		evs := h.Events()
 		if len(evs) != 1 || evs[0].Kind != bot.KindCommand || evs[0].Text != "goal list" || !evs[0].Direct {
 			t.Fatalf("timestamp %v: events %+v", ts, evs)
 		}
@@ -269,20 +270,20 @@ func TestMenuEventTimestampAsStringOrNumber(t *testing.T) {
 }
 
 func TestMenuEventKeyNamingAnActionIsAnAction(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{}
+	f, h := newFakeFeishu(t), &bottest.Handler{}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_menu.json", map[string]any{"event.event_key": "checkin.form"})); err != nil {
 		t.Fatal(err)
 	}
 	settle(a)
-	if evs := h.got(); len(evs) != 1 || evs[0].Kind != bot.KindAction || evs[0].Action.ID != bot.ActionCheckInForm {
+	if evs := h.Events(); len(evs) != 1 || evs[0].Kind != bot.KindAction || evs[0].Action.ID != bot.ActionCheckInForm {
 		t.Fatalf("events %+v", evs)
 	}
 }
 
 func TestWelcomeOnceADayWhenTheChatIsOpened(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Title: "欢迎使用 Pulse"}}, nil
 	}}
 	a, clock := testAdapter(t, f, h, ModeWS)
@@ -293,7 +294,7 @@ func TestWelcomeOnceADayWhenTheChatIsOpened(t *testing.T) {
 		}
 		settle(a)
 	}
-	evs := h.got()
+	evs := h.Events()
 	if len(evs) != 1 || evs[0].Kind != bot.KindAction || evs[0].Action.ID != bot.ActionHome || evs[0].Channel != "oc_413871e8ab3dc7e1f5e8e6e1e1c1a6a2" {
 		t.Fatalf("events %+v", evs)
 	}
@@ -306,7 +307,7 @@ func TestWelcomeOnceADayWhenTheChatIsOpened(t *testing.T) {
 		t.Fatal(err)
 	}
 	settle(a)
-	if len(h.got()) != 2 {
+	if len(h.Events()) != 2 {
 		t.Fatal("no welcome the next day")
 	}
 }

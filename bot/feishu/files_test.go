@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 const (
@@ -47,7 +48,7 @@ func contentOf(t *testing.T, c apiCall, msgType string) map[string]string {
 // image message in the same chat.
 func TestP2PScorecardSendsChartAsImage(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{respond: withFile(bot.Private, chartFile())}, ModeWebhook)
+	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
 	settle(a)
 
@@ -77,7 +78,7 @@ func TestP2PScorecardSendsChartAsImage(t *testing.T) {
 func TestExportSendsCSVAsFile(t *testing.T) {
 	f := newFakeFeishu(t)
 	csv := bot.File{Name: "growth-2026-W48.csv", MIME: "text/csv; charset=utf-8", Data: exportCSV}
-	a, _ := testAdapter(t, f, &recorder{respond: withFile(bot.Private, csv)}, ModeWebhook)
+	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, csv)}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
 	settle(a)
 
@@ -101,7 +102,7 @@ func TestExportSendsCSVAsFile(t *testing.T) {
 // command sends both the card and the chart to the person by open_id.
 func TestGroupPrivateChartGoesToP2PByOpenID(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{respond: withFile(bot.Private, chartFile())}, ModeWebhook)
+	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_group.json", nil), testNow).send(t, a)
 	settle(a)
 	sends := f.sends()
@@ -136,7 +137,7 @@ func testUserOpenIDGroup(t *testing.T) string {
 // file updates the card in the callback and sends the file as a message.
 func TestCardActionFileFollowsTheCard(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{respond: withFile(bot.Private, chartFile())}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
 	settle(a)
 	if err != nil {
@@ -157,7 +158,7 @@ func TestCardActionFileFollowsTheCard(t *testing.T) {
 // uuid so Feishu posts it once.
 func TestSendFileUploadsOncePerKey(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	var fs bot.FileSender = a
 	to := bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_team_growth"}
 	for i := 0; i < 2; i++ {

@@ -202,29 +202,6 @@ func (h handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, er
 	return h(ctx, ev)
 }
 
-// recorder records the events it gets and answers with respond.
-type recorder struct {
-	mu      sync.Mutex
-	events  []bot.Event
-	respond func(bot.Event) (bot.Response, error)
-}
-
-func (r *recorder) Handle(_ context.Context, ev bot.Event) (bot.Response, error) {
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-	if r.respond == nil {
-		return bot.Response{}, nil
-	}
-	return r.respond(ev)
-}
-
-func (r *recorder) got() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
-
 // testAdapter builds an adapter on the fake, real Redis and a manual clock.
 // Each test gets its own app id: the SDK's token cache is process-wide.
 func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adapter, *bot.ManualClock) {

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -44,7 +45,7 @@ func queued(t *testing.T, in bot.InboxQueue) []bot.InboxEntry {
 
 func TestWebhookPushIsQueuedBeforeItIsAcknowledged(t *testing.T) {
 	in := storetest.MustOpen(t).Inbox()
-	h := &recorder{}
+	h := &bottest.Handler{}
 	a := idleAdapter(t, in, h, ModeWebhook)
 	if rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a); rec.Code != http.StatusOK {
 		t.Fatalf("push answered %d", rec.Code)
@@ -56,14 +57,14 @@ func TestWebhookPushIsQueuedBeforeItIsAcknowledged(t *testing.T) {
 	if strings.Contains(string(got[0].Body), testToken) {
 		t.Error("the verification token was stored with the event")
 	}
-	if len(h.got()) != 0 {
+	if len(h.Events()) != 0 {
 		t.Error("the push was handled on the acknowledgement path")
 	}
 }
 
 func TestLongConnectionEventIsQueuedBeforeTheHandlerReturns(t *testing.T) {
 	in := storetest.MustOpen(t).Inbox()
-	a := idleAdapter(t, in, &recorder{}, ModeWS)
+	a := idleAdapter(t, in, &bottest.Handler{}, ModeWS)
 	// The SDK acknowledges the frame when the dispatcher returns nil.
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil)); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestLongConnectionEventIsQueuedBeforeTheHandlerReturns(t *testing.T) {
 }
 
 func TestPushThatCannotBeQueuedIsRefusedInTime(t *testing.T) {
-	h := &recorder{}
+	h := &bottest.Handler{}
 	a := idleAdapter(t, storetest.Stalled(t).Inbox(), h, ModeWebhook)
 	start := time.Now()
 	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
@@ -96,7 +97,7 @@ func TestPushThatCannotBeQueuedIsRefusedInTime(t *testing.T) {
 	if toast["type"] != "error" || !strings.Contains(toast["content"].(string), "未保存") || !strings.Contains(i18n["en_us"].(string), "Not saved") {
 		t.Errorf("toast %v: want the not-saved sentence in both languages", toast)
 	}
-	if len(h.got()) != 0 {
+	if len(h.Events()) != 0 {
 		t.Error("something that could not be stored was handled")
 	}
 }

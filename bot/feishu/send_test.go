@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 func mustJSON(t *testing.T, v any) map[string]any {
@@ -27,7 +28,7 @@ func mustJSON(t *testing.T, v any) map[string]any {
 func TestRateLimitedSendWaitsAndRetriesWithTheSameUUID(t *testing.T) {
 	f := newFakeFeishu(t)
 	f.rateLimit = 1
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	var waits []time.Duration
 	a.wait = func(_ context.Context, d time.Duration) error {
 		waits = append(waits, d)
@@ -56,7 +57,7 @@ func TestRateLimitedSendWaitsAndRetriesWithTheSameUUID(t *testing.T) {
 func TestRateLimitGivesUpAfterSomeAttempts(t *testing.T) {
 	f := newFakeFeishu(t)
 	f.rateLimit = 100
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	a.wait = func(context.Context, time.Duration) error { return nil }
 	_, err := a.Send(context.Background(), bot.Address{Channel: "oc_team"}, bot.Message{Title: "x"}, "k")
 	var retry interface{ RetryAfter() time.Duration }
@@ -70,7 +71,7 @@ func TestRateLimitGivesUpAfterSomeAttempts(t *testing.T) {
 
 func TestSendAddresses(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	ctx := context.Background()
 	user := bot.NewUserID(bot.PlatformFeishu, testTenant, "ou_person")
 	if _, err := a.Send(ctx, bot.Address{User: user}, bot.Message{Title: "提醒"}, "a"); err != nil {
@@ -101,7 +102,7 @@ func TestUUIDIsShortAndStable(t *testing.T) {
 
 func TestUploadImage(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	png := []byte("\x89PNG\r\n\x1a\nchart")
 	key, err := a.UploadImage(context.Background(), png)
 	if err != nil || key != "img_v2_041b28e3-5680-48c2-9af2-497ace79333g" {
@@ -115,7 +116,7 @@ func TestUploadImage(t *testing.T) {
 
 func TestProfileIsCached(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	user := bot.NewUserID(bot.PlatformFeishu, testTenant, "ou_cached")
 	for i := 0; i < 3; i++ {
 		if p := a.profile(context.Background(), user, ""); p.Name != "张三" || p.TimeZone != "Asia/Shanghai" || p.Locale != "" {
@@ -129,7 +130,7 @@ func TestProfileIsCached(t *testing.T) {
 
 func TestBotInfoMakesTheWebhookAdapterReadyAndRunStopsCleanly(t *testing.T) {
 	f := newFakeFeishu(t)
-	a, _ := testAdapter(t, f, &recorder{}, ModeWebhook)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWebhook)
 	if a.Ready() == nil {
 		t.Fatal("ready before the bot info was fetched")
 	}
@@ -152,7 +153,7 @@ func TestBotInfoMakesTheWebhookAdapterReadyAndRunStopsCleanly(t *testing.T) {
 func TestRunReportsRefusedCredentialsInOneLine(t *testing.T) {
 	f := newFakeFeishu(t)
 	f.tokenCode = 10014
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	err := a.Run(context.Background())
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "FEISHU_APP_SECRET") {
 		t.Fatalf("err = %v", err)
@@ -162,7 +163,7 @@ func TestRunReportsRefusedCredentialsInOneLine(t *testing.T) {
 func TestRunReportsTheConnectionLimit(t *testing.T) {
 	f := newFakeFeishu(t)
 	f.wsEndpoint = `{"code":1000040350,"msg":"exceed conn limit"}`
-	a, _ := testAdapter(t, f, &recorder{}, ModeWS)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
 	err := a.Run(context.Background())
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "50 connections") {
 		t.Fatalf("err = %v", err)

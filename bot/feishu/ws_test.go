@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 // TestLongConnectionCarriesAnEvent runs the SDK's real long-connection
@@ -22,7 +23,7 @@ import (
 // client's fields while its loops read them unlocked, which the race
 // detector reports inside the SDK.
 func TestLongConnectionCarriesAnEvent(t *testing.T) {
-	f, h := newFakeFeishu(t), &recorder{respond: zhReply}
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
 	conns := make(chan *websocket.Conn, 1)
 	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := (&websocket.Upgrader{}).Upgrade(w, r, nil)
@@ -83,7 +84,7 @@ func TestLongConnectionCarriesAnEvent(t *testing.T) {
 		t.Fatalf("not ready while connected: %v", err)
 	}
 	settle(a)
-	if evs := h.got(); len(evs) != 1 || evs[0].Kind != bot.KindCommand || len(f.sends()) != 1 {
+	if evs := h.Events(); len(evs) != 1 || evs[0].Kind != bot.KindCommand || len(f.sends()) != 1 {
 		t.Fatalf("%d events, %d sends", len(evs), len(f.sends()))
 	}
 }

@@ -86,6 +86,10 @@ var subWords = map[Verb]map[string]string{
 	VerbFeedback: {
 		"give": "give", "给": "give", "提供": "give",
 		"request": "request", "ask": "request", "请求": "request", "征求": "request", "索取": "request",
+		"answer": "answer", "reply": "answer", "回答": "answer", "回复": "answer",
+		"mine": "mine", "received": "mine", "我的": "mine", "收到": "mine",
+		"about": "about", "关于": "about", "查看": "about",
+		"visibility": "visibility", "可见": "visibility", "可见性": "visibility", "可见范围": "visibility",
 	},
 	VerbReview: {
 		"start": "start", "开始": "start", "发起": "start",
@@ -94,6 +98,13 @@ var subWords = map[Verb]map[string]string{
 		"mine": "mine", "我的": "mine",
 		"meeting": "meeting", "会议": "meeting", "面谈": "meeting",
 		"action": "action", "行动": "action", "改进": "action",
+		"nominate": "nominate", "提名": "nominate",
+		"approve": "approve", "批准": "approve", "审批": "approve",
+		"write": "write", "form": "write", "填写": "write", "撰写": "write", "写": "write",
+		"answer": "answer", "回答": "answer",
+		"show": "show", "view": "show", "查看": "show",
+		"flag": "flag", "标记": "flag",
+		"questions": "questions", "问题": "questions",
 	},
 }
 
@@ -229,6 +240,11 @@ func splitSub(verb Verb, text string, toks []token) (string, []token) {
 	case VerbScorecard:
 		if !known {
 			return "", toks
+		}
+	case VerbFeedback:
+		if !known && strings.HasPrefix(toks[0].text, "<@") {
+			// "/feedback @alice …": giving is the default.
+			return "give", toks
 		}
 	case VerbHelp:
 		if v, ok := verbWords[strings.TrimPrefix(word, "/")]; ok {

@@ -115,6 +115,17 @@ func TestSplitCommand(t *testing.T) {
 		{"反馈 请求 " + m + " about 演讲", Command{VerbFeedback, "request", m + " about 演讲"}, true},
 		{"/review start team growth H1 due 2026-07-01", Command{VerbReview, "start", "team growth H1 due 2026-07-01"}, true},
 		{"评估 我的", Command{VerbReview, "mine", ""}, true},
+		// The review and feedback subcommands live in the one table.
+		{"/feedback " + m + " great demo", Command{VerbFeedback, "give", m + " great demo"}, true},
+		{"/反馈 回复 FR3 很有帮助", Command{VerbFeedback, "answer", "FR3 很有帮助"}, true},
+		{"/feedback visibility team growth managers", Command{VerbFeedback, "visibility", "team growth managers"}, true},
+		{"反馈 收到", Command{VerbFeedback, "mine", ""}, true},
+		{"/review nominate " + m, Command{VerbReview, "nominate", m}, true},
+		{"评估 提名 " + m, Command{VerbReview, "nominate", m}, true},
+		{"/review form " + m, Command{VerbReview, "write", m}, true},
+		{"评估 批准 " + m, Command{VerbReview, "approve", m}, true},
+		{"/review questions default", Command{VerbReview, "questions", "default"}, true},
+		{"评估 标记 " + m, Command{VerbReview, "flag", m}, true},
 		// Not commands.
 		{"", Command{}, false},
 		{"   ", Command{}, false},

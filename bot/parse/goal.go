@@ -630,20 +630,27 @@ func leadingStatus(s string, toks []token) (Status, []token) {
 	return "", toks
 }
 
-// LooksLikeProgress reports whether a plain chat message is a progress
-// update: it starts with a goal id followed by a value ("G7 2.6% shipped
-// the new payment page"). Messages that do not start with a goal id are
-// left alone.
-func LooksLikeProgress(text string) bool {
+// MatchProgress reads a plain chat message as a progress update when it is
+// one: it starts with a goal id followed by a value ("G7 2.6% shipped the
+// new payment page"). ok is false for anything else, so a message is parsed
+// once: the caller records spec without reading the text again.
+func MatchProgress(text string) (ProgressSpec, bool) {
 	// Most chat messages are not updates: decide those from the first letter.
 	first, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(text, isSep))
 	if r := foldRune(first); r != 'g' {
-		return false
+		return ProgressSpec{}, false
 	}
 	toks := tokenize(text)
 	if len(toks) == 0 || !looksLikeGoalID(toks[0].text) {
-		return false
+		return ProgressSpec{}, false
 	}
-	_, err := ParseProgress(text)
-	return err == nil
+	spec, err := ParseProgress(text)
+	return spec, err == nil
+}
+
+// LooksLikeProgress reports whether MatchProgress would read text as a
+// progress update, for callers that only route on it.
+func LooksLikeProgress(text string) bool {
+	_, ok := MatchProgress(text)
+	return ok
 }

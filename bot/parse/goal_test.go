@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -225,6 +226,27 @@ func TestLooksLikeProgress(t *testing.T) {
 	for _, s := range no {
 		if LooksLikeProgress(s) {
 			t.Errorf("LooksLikeProgress(%q) = true, want false", s)
+		}
+	}
+}
+
+// TestMatchProgressReturnsTheSpec checks a chat message is read once: what
+// MatchProgress hands back is what ParseProgress reads, and a message that
+// is not an update gives nothing.
+func TestMatchProgressReturnsTheSpec(t *testing.T) {
+	for _, text := range []string{"G7 2.6% shipped the page", "g12 +3 at risk waiting on legal", "Ｇ７ 50% 进展顺利"} {
+		spec, ok := MatchProgress(text)
+		if !ok {
+			t.Fatalf("MatchProgress(%q) = false", text)
+		}
+		want, err := ParseProgress(text)
+		if err != nil || !reflect.DeepEqual(spec, want) {
+			t.Errorf("MatchProgress(%q) = %+v, ParseProgress gives %+v, %v", text, spec, want, err)
+		}
+	}
+	for _, text := range []string{"good morning", "G7 is blocked", "Great 5 stars"} {
+		if spec, ok := MatchProgress(text); ok {
+			t.Errorf("MatchProgress(%q) = %+v, want no update", text, spec)
 		}
 	}
 }

@@ -16,11 +16,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 func TestSignatureVerification(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
 	body := loadJSON(t, "event_message_channels.json", nil)
 	now := h.clock.Now()
@@ -79,7 +80,7 @@ func TestSignatureVerification(t *testing.T) {
 		t.Errorf("body swapped: status %d, want 401", resp.StatusCode)
 	}
 	h.settle()
-	if n := len(rec.got()); n != 1 {
+	if n := len(rec.Events()); n != 1 {
 		t.Errorf("handler saw %d events, want 1 (two good deliveries of one event)", n)
 	}
 }
@@ -89,7 +90,7 @@ func TestRejectedRequestLogLineHasNoBodyOrSecret(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	a, err := New(Config{BotToken: "xoxb-secret-token", SigningSecret: testSecret, APIURL: fs.apiURL(),
-		Handler: &recorder{}, Inbox: st.Inbox(), Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
+		Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestRejectedRequestLogLineHasNoBodyOrSecret(t *testing.T) {
 }
 
 func TestURLVerification(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	resp := h.postEvent(loadJSON(t, "url_verification.json", nil))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -131,7 +132,7 @@ func TestURLVerification(t *testing.T) {
 }
 
 func TestSlashCommandsReachHandlerAndReplyInBody(t *testing.T) {
-	rec := &recorder{respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		vis := bot.Private
 		if strings.HasPrefix(ev.Text, "/kudos") {
 			vis = bot.Public
@@ -165,7 +166,7 @@ func TestSlashCommandsReachHandlerAndReplyInBody(t *testing.T) {
 		if len(body.Blocks) != 2 || body.Blocks[0]["type"] != "header" || body.Blocks[1]["type"] != "section" {
 			t.Errorf("%s: blocks %v", c.command, body.Blocks)
 		}
-		ev := rec.got()[i]
+		ev := rec.Events()[i]
 		if ev.Kind != bot.KindCommand || ev.Text != c.wantText {
 			t.Errorf("%s: event kind %v text %q, want command %q", c.command, ev.Kind, ev.Text, c.wantText)
 		}
@@ -179,7 +180,7 @@ func TestSlashCommandsReachHandlerAndReplyInBody(t *testing.T) {
 			t.Errorf("%s: profile %+v", c.command, ev.Profile)
 		}
 	}
-	if names := rec.got()[1].Names; names[bot.UserID("slack:"+testTeam+":U061F7AUR")] != "李雷" {
+	if names := rec.Events()[1].Names; names[bot.UserID("slack:"+testTeam+":U061F7AUR")] != "李雷" {
 		t.Errorf("kudos names %v", names)
 	}
 	// users.info is asked once per person; the rest comes from the Redis cache.
@@ -193,7 +194,7 @@ func TestSlashCommandsReachHandlerAndReplyInBody(t *testing.T) {
 }
 
 func TestSlowSlashCommandAcksThenUsesResponseURL(t *testing.T) {
-	rec := &recorder{gate: make(chan struct{}), respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Gate: make(chan struct{}), Respond: func(ev bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: textReply("scorecard ready"), Visibility: bot.Private}, nil
 	}}
 	h := newHarness(t, rec)
@@ -204,10 +205,10 @@ func TestSlowSlashCommandAcksThenUsesResponseURL(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || readBody(t, resp) != "" {
 		t.Fatalf("want an empty 200 ack, got %d", resp.StatusCode)
 	}
-	if n := len(rec.got()); n != 0 {
+	if n := len(rec.Events()); n != 0 {
 		t.Fatalf("ack came after the handler finished (%d events)", n)
 	}
-	close(rec.gate)
+	close(rec.Gate)
 	call := h.slack.waitFor("response/scorecard")
 	if call.JSON["response_type"] != "ephemeral" || !strings.Contains(fmt.Sprint(call.JSON["blocks"]), "scorecard ready") {
 		t.Errorf("response_url got %v", call.JSON)
@@ -215,7 +216,7 @@ func TestSlowSlashCommandAcksThenUsesResponseURL(t *testing.T) {
 }
 
 func TestSlowStoreEventAckedAtOnce(t *testing.T) {
-	rec := &recorder{gate: make(chan struct{})}
+	rec := &bottest.Handler{Gate: make(chan struct{})}
 	h := newHarness(t, rec)
 	start := time.Now()
 	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
@@ -226,12 +227,12 @@ func TestSlowStoreEventAckedAtOnce(t *testing.T) {
 	if elapsed >= 3*time.Second {
 		t.Errorf("ack took %v", elapsed)
 	}
-	if n := len(rec.got()); n != 0 {
+	if n := len(rec.Events()); n != 0 {
 		t.Fatalf("the ack waited for the handler")
 	}
-	close(rec.gate)
+	close(rec.Gate)
 	h.settle()
-	if n := len(rec.got()); n != 1 {
+	if n := len(rec.Events()); n != 1 {
 		t.Errorf("handled %d times, want 1", n)
 	}
 }
@@ -239,7 +240,7 @@ func TestSlowStoreEventAckedAtOnce(t *testing.T) {
 func TestMessageDeliveredThreeTimesHandledOnce(t *testing.T) {
 	for _, concurrent := range []bool{false, true} {
 		t.Run(fmt.Sprintf("concurrent=%v", concurrent), func(t *testing.T) {
-			rec := &recorder{respond: func(bot.Event) (bot.Response, error) { return bot.Response{Reaction: "check"}, nil }}
+			rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{Reaction: "check"}, nil }}
 			h := newHarness(t, rec)
 			body := loadJSON(t, "event_message_channels.json", func(m map[string]any) {
 				eventOf(m)["text"] = "G7 2.6% shipped the new payment page"
@@ -261,7 +262,7 @@ func TestMessageDeliveredThreeTimesHandledOnce(t *testing.T) {
 			}
 			wg.Wait()
 			h.settle()
-			evs := rec.got()
+			evs := rec.Events()
 			if len(evs) != 1 {
 				t.Fatalf("handled %d times, want 1", len(evs))
 			}
@@ -284,7 +285,7 @@ func TestMessageDeliveredThreeTimesHandledOnce(t *testing.T) {
 }
 
 func TestRetryHeaderIsNotARejection(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
 	body := loadJSON(t, "event_message_channels.json", nil)
 	stamp := strconv.FormatInt(h.clock.Now().Unix(), 10)
@@ -299,7 +300,7 @@ func TestRetryHeaderIsNotARejection(t *testing.T) {
 	}
 	resp.Body.Close()
 	h.settle()
-	if len(rec.got()) != 1 {
+	if len(rec.Events()) != 1 {
 		t.Errorf("a retry that is the only delivery must be handled")
 	}
 }
@@ -307,7 +308,7 @@ func TestRetryHeaderIsNotARejection(t *testing.T) {
 func TestAppMentionAndMessageForOnePostActOnce(t *testing.T) {
 	for _, mentionFirst := range []bool{true, false} {
 		t.Run(fmt.Sprintf("mention first=%v", mentionFirst), func(t *testing.T) {
-			rec := &recorder{}
+			rec := &bottest.Handler{}
 			h := newHarness(t, rec)
 			text := "<@" + testBotUser + "> /goal list mine"
 			mention := loadJSON(t, "event_app_mention.json", func(m map[string]any) {
@@ -325,7 +326,7 @@ func TestAppMentionAndMessageForOnePostActOnce(t *testing.T) {
 			h.postEvent(first)
 			h.postEvent(second)
 			h.settle()
-			evs := rec.got()
+			evs := rec.Events()
 			if len(evs) != 1 {
 				t.Fatalf("acted %d times, want once", len(evs))
 			}
@@ -340,7 +341,7 @@ func TestAppMentionAndMessageForOnePostActOnce(t *testing.T) {
 }
 
 func TestBotAndSubtypeMessagesIgnored(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
 	h.postEvent(loadJSON(t, "event_bot_message.json", nil))
 	h.postEvent(loadJSON(t, "event_message_changed.json", nil))
@@ -353,7 +354,7 @@ func TestBotAndSubtypeMessagesIgnored(t *testing.T) {
 		eventOf(m)["subtype"] = "channel_join"
 	}))
 	h.settle()
-	if evs := rec.got(); len(evs) != 0 {
+	if evs := rec.Events(); len(evs) != 0 {
 		t.Errorf("handled %d ignorable messages: %+v", len(evs), evs)
 	}
 	// A message with a file attached is still a person posting.
@@ -363,13 +364,13 @@ func TestBotAndSubtypeMessagesIgnored(t *testing.T) {
 		eventOf(m)["ts"] = "1355517599.000001"
 	}))
 	h.settle()
-	if len(rec.got()) != 1 {
+	if len(rec.Events()) != 1 {
 		t.Errorf("file_share message not handled")
 	}
 }
 
 func TestDirectMessageIsCommandAndRepliesInDM(t *testing.T) {
-	rec := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: textReply("What are you focusing on next?"), Visibility: bot.Private}, nil
 	}}
 	h := newHarness(t, rec)
@@ -377,7 +378,7 @@ func TestDirectMessageIsCommandAndRepliesInDM(t *testing.T) {
 		eventOf(m)["text"] = "Shipped the payment page &amp; fixed &lt;3 bugs"
 	}))
 	h.settle()
-	ev := rec.got()[0]
+	ev := rec.Events()[0]
 	if ev.Kind != bot.KindCommand || !ev.Direct || ev.Text != "Shipped the payment page & fixed <3 bugs" {
 		t.Errorf("event %+v", ev)
 	}
@@ -388,7 +389,7 @@ func TestDirectMessageIsCommandAndRepliesInDM(t *testing.T) {
 }
 
 func TestPrivateReplyInChannelIsEphemeral(t *testing.T) {
-	rec := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: textReply("G7 is not yours"), Visibility: bot.Private}, nil
 	}}
 	h := newHarness(t, rec)
@@ -401,7 +402,7 @@ func TestPrivateReplyInChannelIsEphemeral(t *testing.T) {
 }
 
 func TestHandlerErrorGetsCatalogReply(t *testing.T) {
-	rec := &recorder{respond: func(bot.Event) (bot.Response, error) { return bot.Response{}, fmt.Errorf("redis down") }}
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{}, fmt.Errorf("redis down") }}
 	h := newHarness(t, rec)
 	resp := h.postForm("/slack/commands", commandForm(t, h, "/goal", "list"))
 	if body := readBody(t, resp); !strings.Contains(body, "Something went wrong") {
@@ -410,7 +411,7 @@ func TestHandlerErrorGetsCatalogReply(t *testing.T) {
 }
 
 func TestEscapingUserText(t *testing.T) {
-	rec := &recorder{respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Title: "<!here> title", Blocks: []bot.Block{
 			bot.Text{Text: "you said: <!channel> & <@U0LAN0Z89> <https://evil|x>"},
 			bot.Fields{{Label: "<!everyone>", Value: "a>b"}},
@@ -438,7 +439,7 @@ func TestEscapingUserText(t *testing.T) {
 }
 
 func TestRateLimitRetryAfterHonoured(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	h.slack.mu.Lock()
 	h.slack.limited["chat.postMessage"] = 2
 	h.slack.mu.Unlock()
@@ -474,7 +475,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 		bot.Input{ID: "mood", Label: "Mood 1–5", Placeholder: "3", Optional: true},
 		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "Send", Value: "growth:2026-W48"}},
 	}}
-	rec := &recorder{respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		switch ev.Action.ID {
 		case bot.ActionCheckInForm:
 			return bot.Response{Reply: form}, nil
@@ -499,7 +500,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
 	h.settle()
-	ev := rec.got()[0]
+	ev := rec.Events()[0]
 	if ev.Kind != bot.KindAction || ev.Action.ID != bot.ActionCheckInForm || ev.Action.Value != "growth" || ev.Channel != "CBR2V3XEX" {
 		t.Errorf("action event %+v", ev)
 	}
@@ -553,7 +554,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 	if errAck.ResponseAction != "errors" || errAck.Errors["mood"] != "Type a mood from 1 to 5 &lt;!here&gt;" {
 		t.Errorf("field errors ack %+v", errAck)
 	}
-	sub := rec.got()[1]
+	sub := rec.Events()[1]
 	want := bot.Action{ID: bot.ActionCheckInSubmit, Value: "growth:2026-W48", Fields: map[string]string{"done": "shipped it", "mood": "7"}}
 	if fmt.Sprint(sub.Action) != fmt.Sprint(want) || sub.Channel != "CBR2V3XEX" {
 		t.Errorf("submission event action %+v channel %q", sub.Action, sub.Channel)
@@ -570,7 +571,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 }
 
 func TestAppHomePublish(t *testing.T) {
-	rec := &recorder{respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Title: "Your goals", Blocks: []bot.Block{
 			bot.Progress{Label: "G7 Raise conversion", Percent: 40, Pace: 45, Detail: "pace 45% · at risk"},
 			bot.Buttons{{ID: bot.ActionKudosForm, Label: "Give kudos"}, {ID: bot.ActionGoalUpdateForm, Label: "Update goal"}},
@@ -579,7 +580,7 @@ func TestAppHomePublish(t *testing.T) {
 	h := newHarness(t, rec)
 	h.postEvent(loadJSON(t, "event_app_home_opened.json", nil))
 	h.settle()
-	ev := rec.got()[0]
+	ev := rec.Events()[0]
 	if ev.Kind != bot.KindAction || ev.Action.ID != bot.ActionHome || ev.User != bot.UserID("slack:"+testTeam+":U123ABC456") {
 		t.Errorf("home event %+v", ev)
 	}
@@ -595,7 +596,7 @@ func TestAppHomePublish(t *testing.T) {
 }
 
 func TestSendDirectMessageAndIdempotentKey(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	to := bot.Address{Platform: bot.PlatformSlack, User: bot.NewUserID(bot.PlatformSlack, testTeam, "U2147483697"), Thread: "1700000000.000001"}
 	ref, err := h.a.Send(context.Background(), to, textReply("How are you feeling this week, 1–5?"), "checkin:growth:2026-W48:U1")
 	if err != nil {
@@ -618,7 +619,7 @@ func TestSendDirectMessageAndIdempotentKey(t *testing.T) {
 }
 
 func TestUploadFileUsesExternalUploadFlow(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	if err := h.a.UploadFile(context.Background(), "C1", "scorecard.png", []byte("\x89PNG fake")); err != nil {
 		t.Fatal(err)
 	}
@@ -639,7 +640,7 @@ func TestRunStopsWithOneLineOnRefusedToken(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	fs.override["auth.test"] = `{"ok":false,"error":"invalid_auth"}`
-	a, err := New(Config{BotToken: "xoxb-bad", SigningSecret: testSecret, APIURL: fs.apiURL(), Handler: &recorder{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
+	a, err := New(Config{BotToken: "xoxb-bad", SigningSecret: testSecret, APIURL: fs.apiURL(), Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -653,7 +654,7 @@ func TestRunStopsWithOneLineOnRefusedToken(t *testing.T) {
 }
 
 func TestRunInHTTPModeIsReadyAfterAuth(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.a.Run(ctx) }()
@@ -670,8 +671,8 @@ func TestRunInHTTPModeIsReadyAfterAuth(t *testing.T) {
 func TestNewRejectsMissingConfig(t *testing.T) {
 	st := storetest.MustOpen(t)
 	for _, c := range []Config{
-		{SigningSecret: "s", Handler: &recorder{}, Inbox: st.Inbox(), Cache: st},
-		{BotToken: "xoxb", Handler: &recorder{}, Inbox: st.Inbox(), Cache: st},
+		{SigningSecret: "s", Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st},
+		{BotToken: "xoxb", Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st},
 		{BotToken: "xoxb", SigningSecret: "s", Inbox: st.Inbox(), Cache: st},
 	} {
 		if _, err := New(c); err == nil {
@@ -681,7 +682,7 @@ func TestNewRejectsMissingConfig(t *testing.T) {
 }
 
 func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
 	h.a.inbox = storetest.Stalled(t).Inbox()
 	start := time.Now()
@@ -694,13 +695,13 @@ func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
 		t.Errorf("refusal took %v; Slack waits 3 s", elapsed)
 	}
 	h.settle()
-	if len(rec.got()) != 0 {
+	if len(rec.Events()) != 0 {
 		t.Error("an event that was not stored was handled anyway")
 	}
 }
 
 func TestStalledRedisSlashCommandSaysNotSavedInTime(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
 	h.a.inbox = storetest.Stalled(t).Inbox()
 	start := time.Now()
@@ -714,13 +715,13 @@ func TestStalledRedisSlashCommandSaysNotSavedInTime(t *testing.T) {
 		t.Errorf("status %d body %s: want an ephemeral not-saved reply in both languages", resp.StatusCode, body)
 	}
 	h.settle()
-	if len(rec.got()) != 0 {
+	if len(rec.Events()) != 0 {
 		t.Error("a command that was not stored was handled anyway")
 	}
 }
 
 func TestExpiredTriggerFallsBackToMessage(t *testing.T) {
-	rec := &recorder{respond: func(bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: bot.Message{Title: "Check-in", Blocks: []bot.Block{
 			bot.Input{ID: "done", Label: "What did you get done?"},
 			bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "Send", Command: "/checkin"}},

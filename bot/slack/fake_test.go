@@ -202,39 +202,6 @@ func blocksOf(t testing.TB, c apiCall) []map[string]any {
 	return blocks
 }
 
-// recorder is a test double Handler: it records events and answers with a
-// canned Response chosen by respond.
-type recorder struct {
-	mu      sync.Mutex
-	events  []bot.Event
-	respond func(ev bot.Event) (bot.Response, error)
-	// gate, when set, blocks Handle until it is closed (a slow store).
-	gate chan struct{}
-}
-
-func (r *recorder) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
-	if r.gate != nil {
-		select {
-		case <-r.gate:
-		case <-ctx.Done():
-			return bot.Response{}, ctx.Err()
-		}
-	}
-	r.mu.Lock()
-	r.events = append(r.events, ev)
-	r.mu.Unlock()
-	if r.respond == nil {
-		return bot.Response{}, nil
-	}
-	return r.respond(ev)
-}
-
-func (r *recorder) got() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
-
 // harness is an adapter wired to the fake Slack, real Redis and a manual clock.
 type harness struct {
 	t     testing.TB

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 var chartPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR scorecard chart bytes")
 
 // chartReply answers every event with a scorecard and its chart.
-func chartReply(vis bot.Visibility) *recorder {
-	return &recorder{respond: func(bot.Event) (bot.Response, error) {
+func chartReply(vis bot.Visibility) *bottest.Handler {
+	return &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
 		return bot.Response{Reply: textReply("Scorecard of Growth, 2026-W48"), Visibility: vis,
 			File: &bot.File{Name: "scorecard-growth-2026-W48.png", MIME: "image/png", Data: chartPNG}}, nil
 	}}
@@ -131,7 +132,7 @@ func TestChartFallsBackToDMWhenBotNotInChannel(t *testing.T) {
 // TestSendFileIsKeyedAndThreads checks the Messenger side: to a person's
 // DM, in a thread, and once per key.
 func TestSendFileIsKeyedAndThreads(t *testing.T) {
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	var fs bot.FileSender = h.a
 	f := bot.File{Name: "scorecard-growth-2026-W48.png", MIME: "image/png", Data: chartPNG}
 	to := bot.Address{Platform: bot.PlatformSlack, User: bot.NewUserID(bot.PlatformSlack, testTeam, "U2147483697"), Thread: "1700000000.000001"}

@@ -10,6 +10,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 // dmEvent is a direct message from Steve (U2147483697) with its own ts.
@@ -23,7 +24,7 @@ func dmEvent(t *testing.T, text, ts string) []byte {
 }
 
 func TestEventIsInTheInboxWhenAcknowledged(t *testing.T) {
-	rec := &recorder{}
+	rec := &bottest.Handler{}
 	h := buildHarness(t, rec, false)
 	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
 	if resp.StatusCode != http.StatusOK {
@@ -40,7 +41,7 @@ func TestEventIsInTheInboxWhenAcknowledged(t *testing.T) {
 	if strings.Contains(string(entries[0].Body), "one-long-verification-token") {
 		t.Error("the verification token was stored with the event")
 	}
-	if len(rec.got()) != 0 {
+	if len(rec.Events()) != 0 {
 		t.Error("the event was handled on the acknowledgement path")
 	}
 }

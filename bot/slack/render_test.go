@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 func blockJSON(t *testing.T, blocks []slack.Block) []map[string]any {
@@ -146,7 +147,7 @@ func TestEscapeAndTranslateText(t *testing.T) {
 	if got := escape("<!channel> & <@U1>"); got != "&lt;!channel&gt; &amp; &lt;@U1&gt;" {
 		t.Errorf("escape %q", got)
 	}
-	h := newHarness(t, &recorder{})
+	h := newHarness(t, &bottest.Handler{})
 	text, names := h.a.translateText(t.Context(), testTeam,
 		"kudos <@U061F7AUR|lilei> <@U2147483697> see <https://example.com|the doc> in <#C1|general> <!here> &lt;3 &amp; more")
 	want := "kudos <@slack:" + testTeam + ":U061F7AUR> <@slack:" + testTeam + ":U2147483697> see https://example.com in #C1 @here <3 & more"

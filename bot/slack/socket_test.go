@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack/slacktest"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -70,7 +71,7 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Stop)
 
-	rec := &recorder{respond: func(ev bot.Event) (bot.Response, error) {
+	rec := &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
 		if ev.Kind == bot.KindMessage {
 			return bot.Response{Reaction: "check"}, nil
 		}
@@ -124,7 +125,7 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("run after cancel: %v", err)
 	}
-	evs := rec.got()
+	evs := rec.Events()
 	if len(evs) != 2 {
 		t.Fatalf("handled %d events", len(evs))
 	}
@@ -145,7 +146,7 @@ func TestSocketModeRefusedAppTokenStopsWithOneLine(t *testing.T) {
 	t.Cleanup(srv.Stop)
 	st := storetest.MustOpen(t)
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-revoked", APIURL: srv.GetAPIURL(),
-		Handler: &recorder{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
+		Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}

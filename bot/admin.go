@@ -38,6 +38,8 @@ func (s *Service) pulseCommand(ctx context.Context, r *request, cmd Command) (Re
 		return s.help(r), nil
 	case "audit":
 		return s.auditLog(ctx, r, cmd.Args)
+	case "web", "web signout":
+		return s.webCommand(ctx, r, cmd.Sub == "web signout")
 	}
 	return Response{}, refuse("pulse_usage", nil)
 }

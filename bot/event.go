@@ -41,7 +41,10 @@ type Event struct {
 	// as Mention(id) tokens: adapters translate their own mention syntax.
 	// A slash command's name is part of the text ("/goal list").
 	Text string
-	// Names gives display names for mentioned people the store may not know yet.
+	// Names holds every person the platform itself marked as mentioned (a
+	// Slack <@U…> in the raw event, an entry of Feishu's mentions array),
+	// with the display name it gave. A Mention token in Text whose id is not
+	// a key here was typed, and the core treats it as text.
 	Names map[UserID]string
 	// Action is set for KindAction.
 	Action Action
@@ -88,7 +91,10 @@ const (
 // understands: "<@slack:T1:U1>". Adapters rewrite their mentions to it.
 func Mention(id UserID) string { return parse.Mention(string(id)) }
 
-// ParseMention reads a Mention token; ok is false for anything else.
+// ParseMention reads a Mention token; ok is false for anything else. It is
+// syntax only: by the time a handler reads Event.Text, cleanEvent has turned
+// every token the platform did not mark as a real mention (Event.Names) into
+// plain text, so a typed "<@slack:T9:U1>" never reaches it as a token.
 func ParseMention(tok string) (UserID, bool) {
 	id, ok := parse.ParseMention(tok)
 	return UserID(id), ok

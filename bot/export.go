@@ -24,6 +24,11 @@ type ExportRequest struct {
 	TeamID string
 	// From and To bound updates, kudos and check-ins by time; zero means open.
 	From, To time.Time
+	// Viewer, when set, is who will read the export in chat: it then holds
+	// only what CanSee… lets them read. The CLI export (nil) holds
+	// everything stored, for backups — and anonymous answers are stored
+	// with no author, so it cannot name one either.
+	Viewer *Viewer
 }
 
 // Export is the JSON document of an export.
@@ -112,6 +117,9 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 		return Export{}, fmt.Errorf("export reviews: %w", err)
 	}
 	out.Reviews = reviews
+	if req.Viewer != nil {
+		out = filterExport(*req.Viewer, out, s.clock.Now())
+	}
 	return out, nil
 }
 
@@ -261,7 +269,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		}
 	}
 	var buf bytes.Buffer
-	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to}); err != nil {
+	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Viewer: &r.viewer}); err != nil {
 		return Response{}, err
 	}
 	mime := "text/csv; charset=utf-8"

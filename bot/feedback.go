@@ -295,7 +295,11 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 	if !r.now.Before(q.Due) {
 		return Response{}, refuse("feedback_request_closed", map[string]any{"ID": q.ID, "Due": dueDay(q.Due, personLocation(r.actor, team))})
 	}
-	f := Feedback{TeamID: q.TeamID, From: r.actor.ID, To: q.From, Text: text, RequestID: q.ID, Anonymous: q.Anonymous, At: r.now, Key: r.ev.Key}
+	text = s.mentionsAsNames(ctx, r, text)
+	if q.Anonymous {
+		return s.answerAnonymously(ctx, r, team, q, text)
+	}
+	f := Feedback{TeamID: q.TeamID, From: r.actor.ID, To: q.From, Text: text, RequestID: q.ID, At: r.now, Key: r.ev.Key}
 	f.Values, f.Tags = splitValues(parse.Hashtags(text), team.Values)
 	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.answered", q.ID, ""))
 	if errors.Is(err, ErrConflict) {
@@ -308,32 +312,35 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 	if err != nil {
 		return Response{}, err
 	}
-	if !q.Anonymous {
-		s.tellRequester(ctx, team, q, r.ev.Key, "feedback_answer_dm", map[string]any{"From": names[r.actor.ID], "ID": q.ID, "Text": f.Text}, nil)
-		return s.say(r, "feedback_answer_sent", map[string]any{"To": names[q.From]}), nil
-	}
-	answers, err := s.store.RequestAnswers(ctx, q.TeamID, q.ID)
-	if err != nil {
-		return Response{}, fmt.Errorf("answers to %s: %w", q.ID, err)
-	}
-	s.releaseAnonymous(ctx, team, q, r.ev.Key, f, answers)
-	return s.say(r, "feedback_answer_anonymous", map[string]any{"To": names[q.From], "Min": AnonymityFloor}), nil
+	s.tellRequester(ctx, team, q, r.ev.Key+":answer:"+q.ID, "feedback_answer_dm", map[string]any{"From": names[r.actor.ID], "ID": q.ID, "Text": f.Text}, nil)
+	return s.say(r, "feedback_answer_sent", map[string]any{"To": names[q.From]}), nil
 }
 
-// releaseAnonymous tells the requester about a new anonymous answer: how
-// many more are needed while under the floor, every answer so far when it
-// is reached, and each new one after.
-func (s *Service) releaseAnonymous(ctx context.Context, team Team, q FeedbackRequest, key string, f Feedback, answers []Feedback) {
-	n := len(answers)
-	data := map[string]any{"ID": q.ID, "Count": n, "Need": AnonymityFloor - n, "Min": AnonymityFloor}
-	switch {
-	case n < AnonymityFloor:
-		s.tellRequester(ctx, team, q, key, "feedback_anonymous_held", data, nil)
-	case n == AnonymityFloor:
-		s.tellRequester(ctx, team, q, key, "feedback_anonymous_released", data, anonymousLines(answers))
-	default:
-		s.tellRequester(ctx, team, q, key, "feedback_anonymous_more", data, anonymousLines([]Feedback{f}))
+// answerAnonymously stores an anonymous answer with no link to its author
+// (see AnonymousStore) and, when it completes a batch of AnonymityFloor new
+// answers, hands the whole batch to the requester in text order. The audit
+// entry says that someone answered, not who, and carries no event key.
+func (s *Service) answerAnonymously(ctx context.Context, r *request, team Team, q FeedbackRequest, text string) (Response, error) {
+	ans := AnonymousAnswer{Text: text}
+	ans.Values, ans.Tags = splitValues(parse.Hashtags(text), team.Values)
+	a := AuditEntry{At: r.now, Action: "feedback.answered", Subject: q.ID}
+	batch, err := s.store.AnswerAnonymously(ctx, q.TeamID, q.ID, r.actor.ID, ans, AnonymityFloor, a)
+	if errors.Is(err, ErrConflict) {
+		return Response{}, refuse("feedback_already_answered", map[string]any{"ID": q.ID})
 	}
+	if err != nil {
+		return Response{}, fmt.Errorf("answer %s: %w", q.ID, err)
+	}
+	if len(batch) > 0 {
+		lines := anonymousLinesOf(batch)
+		s.tellRequester(ctx, team, q, "feedback-release:"+q.ID+":"+shortHash(strings.Join(lines, "\n")),
+			"feedback_anonymous_batch", map[string]any{"ID": q.ID, "Count": len(batch)}, lines)
+	}
+	names, err := s.names(ctx, r, []UserID{q.From})
+	if err != nil {
+		return Response{}, err
+	}
+	return s.say(r, "feedback_answer_anonymous", map[string]any{"To": names[q.From], "Min": AnonymityFloor}), nil
 }
 
 // anonymousLines lists answers without names, in text order so the order
@@ -357,7 +364,7 @@ func (s *Service) tellRequester(ctx context.Context, team Team, q FeedbackReques
 	if len(lines) > 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
 	}
-	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, msg, key+":answer:"+q.ID)
+	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, msg, key)
 }
 
 // visibleFeedback splits feedback into what may be shown and, per request,
@@ -464,18 +471,23 @@ func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) 
 			if q.From != r.actor.ID || !r.now.Before(q.Due) {
 				continue
 			}
-			answers, err := s.store.RequestAnswers(ctx, t.ID, q.ID)
+			answerers, err := s.store.RequestAnswerers(ctx, t.ID, q.ID)
 			if err != nil {
 				return Response{}, fmt.Errorf("answers to %s: %w", q.ID, err)
 			}
 			msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "feedback_request_open", map[string]any{
-				"ID": q.ID, "Count": len(answers), "Asked": len(q.Asked), "Due": dueDay(q.Due, personLocation(r.actor, t))})})
+				"ID": q.ID, "Count": len(answerers), "Asked": len(q.Asked), "Due": dueDay(q.Due, personLocation(r.actor, t))})})
 		}
 	}
 	blocks, err := s.feedbackBlocks(ctx, r, list)
 	if err != nil {
 		return Response{}, err
 	}
+	anon, err := s.myAnonymousAnswers(ctx, r, teams)
+	if err != nil {
+		return Response{}, err
+	}
+	blocks = append(blocks, anon...)
 	if len(blocks) == 0 {
 		blocks = []Block{Text{Text: s.t(r, "feedback_none", nil)}}
 	}
@@ -604,16 +616,23 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 	}
 	var out []Delivery
 	for _, q := range reqs {
+		if q.Anonymous && !at.Before(q.Due) {
+			final, err := s.finalAnonymousDelivery(ctx, team, q, at)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, final...)
+		}
 		if !at.Before(q.Due) || q.Due.Sub(at) > FeedbackReminderBefore {
 			continue
 		}
-		answers, err := s.store.RequestAnswers(ctx, teamID, q.ID)
+		answerers, err := s.store.RequestAnswerers(ctx, teamID, q.ID)
 		if err != nil {
 			return nil, fmt.Errorf("answers to %s: %w", q.ID, err)
 		}
 		answered := map[UserID]bool{}
-		for _, f := range answers {
-			answered[f.From] = true
+		for _, id := range answerers {
+			answered[id] = true
 		}
 		people, err := s.store.People(ctx, append([]UserID{q.From}, q.Asked...))
 		if err != nil {

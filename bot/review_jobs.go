@@ -154,6 +154,16 @@ type ReviewExport struct {
 	Answers  []ReviewAnswers   `json:"review_answers"`
 	Actions  []DevAction       `json:"development_actions"`
 	Flags    []ReviewFlag      `json:"review_flags"`
+	// Answerers and Anonymous are what an anonymous request stores, kept
+	// apart as in the store: who has answered, and the answers with no author.
+	Answerers []RequestAnswerers `json:"feedback_answerers,omitempty"`
+	Anonymous []AnonymousAnswers `json:"feedback_anonymous,omitempty"`
+}
+
+// RequestAnswerers is who has answered an anonymous request, sorted by id.
+type RequestAnswerers struct {
+	RequestID string   `json:"request"`
+	People    []UserID `json:"people"`
 }
 
 // ExportReviews returns a team's (or, with teamID empty, every team's)
@@ -200,6 +210,9 @@ func (s *Service) exportTeamReviews(ctx context.Context, teamID string) (ReviewE
 		return x, err
 	}
 	x.Requests = append(x.Requests, reqs...)
+	if err := s.exportAnonymous(ctx, &x, reqs); err != nil {
+		return x, err
+	}
 	cycles, err := s.store.ReviewCycles(ctx, teamID)
 	if err != nil {
 		return x, err

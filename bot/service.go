@@ -52,6 +52,7 @@ type Service struct {
 	runStatus        func(context.Context, string) ([]string, error)
 	deadLetters      func(context.Context) (int64, error)
 	chart            ChartRenderer
+	web              WebSignIn
 }
 
 // NewService checks cfg and returns a ready Service.

@@ -35,6 +35,7 @@ type Store interface {
 	CheckInStore
 	ScorecardStore
 	ReviewStore
+	AnonymousStore
 	AuditStore
 	Deduper
 	Cache

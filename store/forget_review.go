@@ -267,7 +267,11 @@ func (s *Store) forgetReviews(ctx context.Context, p redis.Pipeliner, teamID str
 	}
 	for _, rid := range rt.ownRequests {
 		p.HDel(ctx, s.rvKey(teamID, "req"), rid)
-		p.Del(ctx, s.rvKey(teamID, "req", rid, "answers"))
+		p.Del(ctx, s.rvKey(teamID, "req", rid, "answers"), s.rvKey(teamID, "req", rid, "answered"),
+			s.rvKey(teamID, "req", rid, "held"), s.rvKey(teamID, "req", rid, "released"))
+	}
+	for rid := range rt.askedIn {
+		p.ZRem(ctx, s.rvKey(teamID, "req", rid, "answered"), string(id))
 	}
 	for rid, q := range rt.askedIn {
 		data, err := encode("feedback request", q)

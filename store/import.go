@@ -156,6 +156,9 @@ func (s *Store) ImportReviews(ctx context.Context, x bot.ReviewExport) error {
 		}
 		b.add("hset", s.rvKey(t, "req"), q.ID, data)
 	}
+	if err := s.importAnonymous(&b, t, x); err != nil {
+		return fmt.Errorf("import reviews of %s: %w", t, err)
+	}
 	for _, c := range x.Cycles {
 		n, ok := idNumber(c.ID, "C")
 		if !ok || c.TeamID != t {

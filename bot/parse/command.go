@@ -82,6 +82,7 @@ var subWords = map[Verb]map[string]string{
 		"status": "status", "状态": "status",
 		"help": "help", "帮助": "help",
 		"audit": "audit", "审计": "audit",
+		"web": "web", "网页": "web",
 	},
 	VerbFeedback: {
 		"give": "give", "给": "give", "提供": "give",
@@ -122,6 +123,9 @@ var pulseSecond = map[string]map[string]string{
 	"me": {
 		"timezone": "timezone", "tz": "timezone", "时区": "timezone",
 		"language": "language", "lang": "language", "语言": "language",
+	},
+	"web": {
+		"signout": "signout", "logout": "signout", "退出": "signout", "登出": "signout",
 	},
 	"forget": {
 		"me": "", "我": "",

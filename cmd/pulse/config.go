@@ -38,6 +38,10 @@ type config struct {
 	Teams []bot.Team
 	// ReviewQuestions are the file's review question templates by team id.
 	ReviewQuestions map[string][]string
+
+	// WebURL is where people reach the web view (PULSE_WEB_URL); empty
+	// means the address serve listens on.
+	WebURL string
 }
 
 type slackConfig struct {
@@ -90,6 +94,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		RedisURL:    env("REDIS_URL"),
 		RedisPrefix: env("PULSE_REDIS_PREFIX"),
 		HTTPAddr:    env("PULSE_HTTP_ADDR"),
+		WebURL:      env("PULSE_WEB_URL"),
 		ConfigFile:  env("PULSE_CONFIG"),
 		LogLevel:    strings.ToLower(env("PULSE_LOG_LEVEL")),
 		LogFormat:   strings.ToLower(env("PULSE_LOG_FORMAT")),
@@ -129,6 +134,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
 		p.add("PULSE_HTTP_ADDR", "%q is not host:port (for example :8080)", cfg.HTTPAddr)
 	}
+	checkWebURL(&p, cfg.WebURL)
 	cfg.Admins = parseAdmins(&p, env("PULSE_ADMINS"))
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":

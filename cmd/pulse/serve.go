@@ -89,6 +89,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("PULSE_HTTP_ADDR: listen on %s: %w", e.cfg.HTTPAddr, err)
 	}
+	if _, err := e.mountWeb(mux, b, c.svc, clock, ln.Addr()); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	e.log.Info().Str("addr", ln.Addr().String()).Msg("http listening")
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -73,6 +73,11 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	})
 	router[bot.PlatformConsole] = con
 	fmt.Fprintln(e.stdout, demoIntro(locale, b.inMemory, e.cfg.RedisURL, seeded))
+	stopWeb, err := e.tryWeb(ctx, b, c.svc, clock, locale)
+	if err != nil {
+		return err
+	}
+	defer stopWeb()
 	return con.Run(ctx)
 }
 

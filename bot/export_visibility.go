@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"slices"
+	"time"
+)
+
+// filterExport keeps what v may read of an export (see visibility.go):
+// a chat export is a way out like any other.
+func filterExport(v Viewer, x Export, now time.Time) Export {
+	goals := map[string]Goal{}
+	for _, g := range x.Goals {
+		goals[g.ID] = g
+	}
+	x.Goals = keep(x.Goals, func(g Goal) bool { return CanSeeGoal(v, g) })
+	x.Updates = keep(x.Updates, func(u Update) bool { return CanSeeUpdate(v, goals[u.GoalID]) })
+	x.Kudos = keep(x.Kudos, func(k Kudos) bool { return CanSeeKudos(v, k) })
+	x.CheckIns = keep(x.CheckIns, func(c CheckIn) bool { return CanSeeCheckIn(v, c) })
+	for i, c := range x.CheckIns {
+		if !CanSeeMood(v, c) {
+			x.CheckIns[i].Mood = 0
+		}
+	}
+	x.Teams = keep(x.Teams, func(t Team) bool { return CanSeeTeamRoster(v, t) })
+	for i := range x.Reviews {
+		x.Reviews[i] = filterReviewExport(v, x.Reviews[i], now)
+	}
+	return x
+}
+
+func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
+	x.Feedback = keep(x.Feedback, func(f Feedback) bool { return CanSeeFeedback(v, f, x.Settings) })
+	requests := map[string]FeedbackRequest{}
+	for _, q := range x.Requests {
+		requests[q.ID] = q
+	}
+	x.Requests = keep(x.Requests, func(q FeedbackRequest) bool { return CanSeeFeedbackRequest(v, q) })
+	sheets := map[string]ReviewSheet{}
+	for _, sh := range x.Sheets {
+		sheets[sh.CycleID+"|"+string(sh.Person)] = sh
+	}
+	x.Sheets = keep(x.Sheets, func(sh ReviewSheet) bool { return CanSeeReviewSheet(v, sh) })
+	x.Answers = keep(x.Answers, func(a ReviewAnswers) bool {
+		return CanSeeReviewAnswers(v, a, sheets[a.CycleID+"|"+string(a.Subject)])
+	})
+	x.Cycles = keep(x.Cycles, func(c ReviewCycle) bool { return v.ManagerOf(c.TeamID) })
+	x.Actions = keep(x.Actions, func(a DevAction) bool { return CanSeeDevAction(v, a) })
+	x.Flags = keep(x.Flags, func(f ReviewFlag) bool { return v.ManagerOf(f.TeamID) })
+	// Who answered an anonymous request is for reminders only.
+	x.Answerers = nil
+	var anon []AnonymousAnswers
+	for _, a := range x.Anonymous {
+		if shown := ReleasedAnonymous(v, requests[a.RequestID], a, now); len(shown) > 0 {
+			anon = append(anon, AnonymousAnswers{RequestID: a.RequestID, Released: shown})
+		}
+	}
+	x.Anonymous = anon
+	return x
+}
+
+// keep returns the items ok accepts, in order, never nil.
+func keep[T any](list []T, ok func(T) bool) []T {
+	out := make([]T, 0, len(list))
+	for _, item := range list {
+		if ok(item) {
+			out = append(out, item)
+		}
+	}
+	return slices.Clip(out)
+}

@@ -110,11 +110,9 @@ func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok 
 
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
 func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
-	toks := parse.Tokens(args)
-	if len(toks) >= 2 && isTeamWord(toks[0]) {
-		return s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
-	}
-	return s.resolveTeam(ctx, r, "")
+	// Anything but "team <name>" means the usual team.
+	name, _ := parse.TeamArg(args)
+	return s.resolveTeam(ctx, r, name)
 }
 
 func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id UserID) (CheckIn, error) {

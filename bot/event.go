@@ -19,6 +19,9 @@ const (
 	KindMessage
 	// KindAction is a button press or a submitted form.
 	KindAction
+	// KindNotText is a message with nothing Pulse can read (an image, a
+	// file, a sticker, audio), in a direct chat or a channel.
+	KindNotText
 )
 
 // Event is one thing a person did, in platform-neutral form. Adapters build

@@ -239,6 +239,7 @@ func (s *Service) recordProgress(ctx context.Context, r *request, spec parse.Pro
 	if err != nil {
 		return Response{}, err
 	}
+	spec = spec.WithUnit(g.Metric.Unit)
 	u, change, err := s.buildUpdate(r, g, spec)
 	if err != nil {
 		return Response{}, err

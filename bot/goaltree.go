@@ -12,23 +12,23 @@ import (
 // goalTree shows alignment: company → team → person, each goal with the
 // progress rolled up from the goals aligned under it.
 func (s *Service) goalTree(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
+	name, ok := parse.TeamArg(args)
 	var teams []Team
 	switch {
-	case len(toks) == 0:
+	case !ok:
+		return Response{}, refuse("goal_tree_usage", nil)
+	case name == "":
 		all, err := s.store.ListTeams(ctx)
 		if err != nil {
 			return Response{}, fmt.Errorf("list teams: %w", err)
 		}
 		teams = all
-	case len(toks) >= 2 && isTeamWord(toks[0]):
-		t, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
+	default:
+		t, err := s.resolveTeam(ctx, r, name)
 		if err != nil {
 			return Response{}, err
 		}
 		teams = []Team{t}
-	default:
-		return Response{}, refuse("goal_tree_usage", nil)
 	}
 	var goals []Goal
 	for _, t := range teams {

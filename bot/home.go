@@ -39,6 +39,8 @@ func (s *Service) home(ctx context.Context, r *request) (Response, error) {
 		{ID: ActionCheckInForm, Label: s.t(r, "button_checkin_form", nil), Command: "/checkin"},
 		{ID: ActionKudosForm, Label: s.t(r, "button_give_kudos", nil), Command: "/kudos @name <message>"},
 		{ID: ActionGoalUpdateForm, Label: s.t(r, "button_update_goal", nil), Command: "/goal G<n> <value>"},
+		{ID: ActionGoalNewForm, Label: s.t(r, "payloads_button_new_goal", nil), Command: "/goal new <title> to <target> by <date>"},
+		{ID: ActionFeedbackRequestForm, Label: s.t(r, "payloads_button_ask_feedback", nil), Command: "/feedback request @name about <topic>"},
 	})
 	return Response{Reply: msg, Visibility: Private}, nil
 }

@@ -69,10 +69,39 @@ type Input struct {
 	ID          string
 	Label       string
 	Placeholder string
-	Initial     string
-	Multiline   bool
-	Optional    bool
+	// Initial is the value shown at first; for a people field, Mention tokens.
+	Initial   string
+	Multiline bool
+	Optional  bool
+	// Kind says what the field asks for; the zero value is free text.
+	Kind InputKind
+	// People, for a people field, are the people to pick from. Slack's
+	// picker searches the whole workspace and ignores it; Feishu's offers
+	// only these (or, when empty, the members of the chat the form is in,
+	// which in a direct chat is nobody but the person).
+	People []UserID
 }
+
+// InputKind says what an Input asks for, so each platform can show its own
+// control: a text box, or its people picker.
+type InputKind int
+
+// Input kinds. A people field comes back in Action.Fields as Mention tokens
+// separated by spaces, written by the adapter from the picker's ids the same
+// way it writes mentions typed in chat, so the core reads a picked person
+// exactly like "@alice" in a message.
+const (
+	// InputText is free text (one line, or several with Multiline).
+	InputText InputKind = iota
+	// InputPeople picks one or more people: Slack multi_users_select,
+	// Feishu multi_select_person.
+	InputPeople
+	// InputPerson picks one person: Slack users_select, Feishu select_person.
+	InputPerson
+)
+
+// IsPeople reports whether the field is a people picker.
+func (in Input) IsPeople() bool { return in.Kind == InputPeople || in.Kind == InputPerson }
 
 // IsForm reports whether the message holds input fields.
 func (m Message) IsForm() bool {

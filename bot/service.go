@@ -260,6 +260,8 @@ func (s *Service) dispatch(ctx context.Context, r *request) (Response, error) {
 		return s.handleAction(ctx, r)
 	case KindMessage:
 		return s.handleChatMessage(ctx, r)
+	case KindNotText:
+		return s.notText(r), nil
 	}
 	text := strings.TrimSpace(r.ev.Text)
 	if text == "" {
@@ -310,12 +312,23 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 		}
 	}
 	if spec, ok := parse.MatchProgress(text); ok {
-		return s.recordProgress(ctx, r, spec)
+		return s.reactedUpdate(ctx, r, spec)
 	}
-	if parse.LooksLikeKudos(text) {
-		return s.giveKudos(ctx, r, stripFirstWord(text))
+	if args, ok := parse.MatchKudos(text); ok {
+		return s.giveKudos(ctx, r, args)
 	}
 	return Response{}, refuse("error_unknown_command", nil)
+}
+
+// reactedUpdate records progress; in a channel the source message also
+// gets a ✅, whether or not the bot was mentioned, so the group sees it
+// was taken.
+func (s *Service) reactedUpdate(ctx context.Context, r *request, spec parse.ProgressSpec) (Response, error) {
+	resp, err := s.recordProgress(ctx, r, spec)
+	if err == nil && !r.ev.Direct {
+		resp.Reaction = "check"
+	}
+	return resp, err
 }
 
 // handleChatMessage picks progress and kudos out of ordinary channel
@@ -329,28 +342,12 @@ func (s *Service) handleChatMessage(ctx context.Context, r *request) (Response, 
 		return s.handleFreeText(ctx, r, text)
 	}
 	if spec, ok := parse.MatchProgress(text); ok {
-		resp, err := s.recordProgress(ctx, r, spec)
-		if err == nil {
-			// The reaction acknowledges it in the channel (SPEC); the
-			// private reply beside it tells the author the value their
-			// update made, which a reaction cannot.
-			resp.Reaction = "check"
-		}
-		return resp, err
+		return s.reactedUpdate(ctx, r, spec)
 	}
-	if parse.LooksLikeKudos(text) {
-		return s.giveKudos(ctx, r, stripFirstWord(text))
+	if args, ok := parse.MatchKudos(text); ok {
+		return s.giveKudos(ctx, r, args)
 	}
 	return Response{}, nil
-}
-
-func stripFirstWord(text string) string {
-	toks := parse.Tokens(text)
-	if len(toks) == 0 {
-		return ""
-	}
-	rest := strings.TrimSpace(text)
-	return strings.TrimSpace(strings.TrimPrefix(rest, toks[0]))
 }
 
 func (s *Service) handleAction(ctx context.Context, r *request) (Response, error) {
@@ -359,18 +356,37 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.home(ctx, r)
 	case ActionCheckInForm:
 		return s.checkInForm(ctx, r)
-	case ActionCheckInSubmit:
-		return s.submitCheckInForm(ctx, r)
 	case ActionKudosForm:
-		return s.kudosForm(r), nil
-	case ActionKudosSubmit:
-		return s.submitKudosForm(ctx, r)
+		return s.kudosForm(ctx, r)
 	case ActionGoalUpdateForm:
 		return s.goalUpdateForm(r), nil
-	case ActionGoalUpdateSubmit:
-		return s.submitGoalUpdateForm(ctx, r)
+	case ActionGoalNewForm:
+		return s.goalNewForm(ctx, r)
+	case ActionFeedbackRequestForm:
+		return s.feedbackRequestForm(ctx, r)
 	case ActionForgetConfirm:
 		return s.forgetMe(ctx, r)
+	}
+	resp, err := s.submitForm(ctx, r)
+	if err != nil {
+		return resp, err
+	}
+	return s.withFormAgain(ctx, r, resp), nil
+}
+
+// submitForm handles a submitted form.
+func (s *Service) submitForm(ctx context.Context, r *request) (Response, error) {
+	switch r.ev.Action.ID {
+	case ActionCheckInSubmit:
+		return s.submitCheckInForm(ctx, r)
+	case ActionKudosSubmit:
+		return s.submitKudosForm(ctx, r)
+	case ActionGoalUpdateSubmit:
+		return s.submitGoalUpdateForm(ctx, r)
+	case ActionGoalNewSubmit:
+		return s.submitGoalNewForm(ctx, r)
+	case ActionFeedbackRequestSubmit:
+		return s.submitFeedbackRequestForm(ctx, r)
 	case ActionReviewSubmit:
 		return s.submitReviewForm(ctx, r)
 	}

@@ -283,7 +283,7 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 				return ferr
 			}
 			ev = c.event(bot.KindAction, "")
-			ev.Action = bot.Action{ID: btn.ID, Value: btn.Value, Fields: fields}
+			ev.Action = bot.Action{ID: btn.ID, Value: btn.Value, Fields: c.peopleFields(form, fields, &ev)}
 			resp, err = c.cfg.Handler.Handle(ctx, ev)
 			if err != nil || len(resp.FieldErrors) == 0 {
 				break
@@ -296,6 +296,29 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 		c.printResponse(ctx, ev, resp, err)
 	}
 	return nil
+}
+
+// peopleFields writes the "@name"s typed into a form's people fields as
+// mentions, as in a typed command; the console has no picker.
+func (c *Console) peopleFields(form bot.Message, fields map[string]string, ev *bot.Event) map[string]string {
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		out[k] = v
+	}
+	for _, in := range formInputs(form) {
+		if !in.IsPeople() {
+			continue
+		}
+		text, names := c.rewriteMentions(fields[in.ID])
+		out[in.ID] = text
+		for id, name := range names {
+			if ev.Names == nil {
+				ev.Names = map[bot.UserID]string{}
+			}
+			ev.Names[id] = name
+		}
+	}
+	return out
 }
 
 // printResponse prints a response by the core's delivery rule

@@ -50,8 +50,9 @@ func (a *Adapter) processCardAction(ctx context.Context, key string, ev *callbac
 	if ev.Event == nil || ev.Event.Operator == nil || ev.EventV2Base == nil || ev.EventV2Base.Header == nil {
 		return nil
 	}
-	e, to := cardActionToEvent(ev)
+	e, picked, to := cardActionToEvent(ev)
 	e.Profile = a.profile(ctx, e.User, "")
+	a.namePicked(ctx, &e, picked)
 	o, retry := a.handled(ctx, e, last)
 	if retry != nil {
 		return retry
@@ -75,6 +76,9 @@ func (a *Adapter) cardAnswer(e bot.Event, resp bot.Response, err error) *callbac
 		loc = bot.Chinese
 	}
 	out := &callback.CardActionTriggerResponse{}
+	if len(resp.FieldErrors) > 0 && resp.Reply.IsZero() {
+		resp.Reply = fieldErrorsMessage(resp.FieldErrors)
+	}
 	if !resp.Reply.IsZero() {
 		out.Card = &callback.Card{Type: "raw", Data: renderCard(resp.Reply, resp.FieldErrors, loc)}
 	}
@@ -94,7 +98,8 @@ func (a *Adapter) cardAnswer(e bot.Event, resp bot.Response, err error) *callbac
 
 // cardActionToEvent reads a button press or a form submission. Button values
 // are objects {"action": id, "value": v}; a form's values come in form_value.
-func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTarget) {
+// picked lists the people chosen in person pickers, whose names the caller looks up.
+func cardActionToEvent(ev *callback.CardActionTriggerEvent) (e bot.Event, picked []bot.UserID, to replyTarget) {
 	op := ev.Event.Operator
 	tenant := ev.EventV2Base.Header.TenantKey
 	if op.TenantKey != nil && *op.TenantKey != "" {
@@ -112,14 +117,8 @@ func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTar
 		if act.ID == "" {
 			act.ID = actionFromName(ev.Event.Action.Name)
 		}
-		if len(ev.Event.Action.FormValue) > 0 {
-			act.Fields = make(map[string]string, len(ev.Event.Action.FormValue))
-			for k, v := range ev.Event.Action.FormValue {
-				act.Fields[k] = valueString(v)
-			}
-		}
 	}
-	e := bot.Event{
+	e = bot.Event{
 		Key:      "feishu:" + ev.EventV2Base.Header.EventID,
 		Kind:     bot.KindAction,
 		Platform: bot.PlatformFeishu,
@@ -128,7 +127,10 @@ func cardActionToEvent(ev *callback.CardActionTriggerEvent) (bot.Event, replyTar
 		Action:   act,
 		Message:  bot.MessageRef{Platform: bot.PlatformFeishu, Channel: chat, ID: message},
 	}
-	return e, replyTarget{chat: chat, user: user}
+	if ev.Event.Action != nil && len(ev.Event.Action.FormValue) > 0 {
+		e.Action.Fields, picked = formFields(ev.Event.Action.FormValue, tenant)
+	}
+	return e, picked, replyTarget{chat: chat, user: user}
 }
 
 // valueString flattens a callback value: strings as they are, lists (a

@@ -44,7 +44,7 @@ func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) 
 			if formAt < 0 {
 				formAt = len(c.Body.Elements)
 			}
-			form = append(form, inputElement(v))
+			form = append(form, inputElements(v)...)
 			if msgErr := fieldErrors[v.ID]; msgErr != "" {
 				form = append(form, errorElement(msgErr))
 			}
@@ -223,6 +223,68 @@ func actionFromName(name string) string {
 		return ""
 	}
 	return strings.ReplaceAll(rest, "__", ".")
+}
+
+// inputElements draws a form field: a text input, or for people Feishu's
+// person picker under a label line (the picker has no label of its own).
+func inputElements(in bot.Input) []map[string]any {
+	if !in.IsPeople() {
+		return []map[string]any{inputElement(in)}
+	}
+	return []map[string]any{{"tag": "div", "text": plainText(in.Label)}, personPicker(in)}
+}
+
+// personPicker is select_person or multi_select_person
+// (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/interactive-components/multi-select-user-picker).
+// Its name carries peoplePrefix so the submitted open_ids are read as
+// people. Its options are the form's candidates on Feishu; without any the
+// client offers the chat's members.
+func personPicker(in bot.Input) map[string]any {
+	el := map[string]any{
+		"tag":      "multi_select_person",
+		"name":     peoplePrefix + in.ID,
+		"required": !in.Optional,
+		"width":    "fill",
+	}
+	if in.Placeholder != "" {
+		el["placeholder"] = plainText(in.Placeholder)
+	}
+	var options []map[string]any
+	for _, id := range in.People {
+		if id.Platform() == bot.PlatformFeishu {
+			options = append(options, map[string]any{"value": id.Local()})
+		}
+	}
+	if len(options) > 0 {
+		el["options"] = options
+	}
+	initial := pickedOpenIDs(in.Initial)
+	if in.Kind == bot.InputPerson {
+		el["tag"] = "select_person"
+		if len(initial) > 0 {
+			el["initial_option"] = initial[0]
+		}
+		return el
+	}
+	if len(initial) > 0 {
+		el["selected_values"] = initial
+	}
+	return el
+}
+
+// peoplePrefix starts the component name of a person picker, so the card
+// callback knows which form values are open_ids.
+const peoplePrefix = "people_"
+
+// pickedOpenIDs reads the open_ids out of a people field's Mention tokens.
+func pickedOpenIDs(text string) []string {
+	var out []string
+	for _, tok := range strings.Fields(text) {
+		if id, ok := bot.ParseMention(tok); ok && id.Platform() == bot.PlatformFeishu {
+			out = append(out, id.Local())
+		}
+	}
+	return out
 }
 
 func inputElement(in bot.Input) map[string]any {

@@ -139,7 +139,7 @@ func (a *Adapter) processMessage(ctx context.Context, ev messageEvent, last bool
 // messages Pulse does not read (images, files, stickers).
 func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 	msg := ev.Event.Message
-	text, ok := messageText(msg.MessageType, msg.Content)
+	content, ok := decodeContent(msg.MessageType, msg.Content)
 	if !ok {
 		return bot.Event{}, false
 	}
@@ -147,9 +147,12 @@ func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 	if tenant == "" {
 		tenant = ev.Event.Sender.TenantKey
 	}
-	text, names, atBot := resolveMentions(text, msg.Mentions, tenant, botOpenID)
+	text, names, atBot := resolveMentions(content.Text, append(msg.Mentions, content.Mentions...), tenant, botOpenID)
 	direct := msg.ChatType == "p2p"
 	kind := bot.MessageKind(direct, atBot)
+	if content.NotText {
+		kind = bot.KindNotText
+	}
 	return bot.Event{
 		Key:      "feishu:" + ev.Header.EventID,
 		Kind:     kind,
@@ -178,47 +181,6 @@ func clientLocale(userAgent string) bot.Locale {
 		return bot.English
 	}
 	return ""
-}
-
-// messageText reads the text of a text or post (rich text) message.
-func messageText(msgType, content string) (string, bool) {
-	switch msgType {
-	case "text":
-		var c struct {
-			Text string `json:"text"`
-		}
-		if err := json.Unmarshal([]byte(content), &c); err != nil {
-			return "", false
-		}
-		return c.Text, true
-	case "post":
-		var c struct {
-			Title   string `json:"title"`
-			Content [][]struct {
-				Tag    string `json:"tag"`
-				Text   string `json:"text"`
-				UserID string `json:"user_id"`
-			} `json:"content"`
-		}
-		if err := json.Unmarshal([]byte(content), &c); err != nil {
-			return "", false
-		}
-		var lines []string
-		for _, para := range c.Content {
-			var b strings.Builder
-			for _, el := range para {
-				switch el.Tag {
-				case "text", "a":
-					b.WriteString(el.Text)
-				case "at":
-					b.WriteString(el.UserID) // "@_user_N", resolved like text mentions
-				}
-			}
-			lines = append(lines, b.String())
-		}
-		return strings.Join(lines, "\n"), true
-	}
-	return "", false
 }
 
 // resolveMentions rewrites "@_user_N" placeholders: the bot's own mention is

@@ -324,12 +324,15 @@ func TestMentionKeysDoNotOverlap(t *testing.T) {
 }
 
 func TestPostMessagesAreReadAsText(t *testing.T) {
-	got, ok := messageText("post", `{"title":"","content":[[{"tag":"at","user_id":"@_user_1","user_name":"Pulse"},{"tag":"text","text":" goal list"}]]}`)
-	if !ok || strings.TrimSpace(got) != "@_user_1 goal list" {
-		t.Fatalf("%q %v", got, ok)
+	got, ok := decodeContent("post", `{"title":"","content":[[{"tag":"at","user_id":"@_user_1","user_name":"Pulse"},{"tag":"text","text":" goal list"}]]}`)
+	if !ok || strings.TrimSpace(got.Text) != "@_user_1 goal list" {
+		t.Fatalf("%q %v", got.Text, ok)
 	}
-	if _, ok := messageText("image", `{"image_key":"img_x"}`); ok {
-		t.Fatal("an image was read as text")
+	if d, ok := decodeContent("image", `{"image_key":"img_x"}`); !ok || !d.NotText || d.Text != "" {
+		t.Fatalf("an image was read as %+v", d)
+	}
+	if _, ok := decodeContent("interactive", `{"title":"x","elements":[]}`); ok {
+		t.Fatal("a card was read")
 	}
 }
 

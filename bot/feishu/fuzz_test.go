@@ -45,8 +45,10 @@ func FuzzMessageContent(f *testing.F) {
 	f.Add("text", `{"text":"@_user_1 goal list"}`, "@_user_1")
 	f.Add("post", `{"content":[[{"tag":"at","user_id":"@_user_1"},{"tag":"text","text":" 目标"}]]}`, "@_user_1")
 	f.Add("text", `not json`, "")
+	f.Add("post", `{"zh_cn":{"title":"周报","content":[[{"tag":"at","user_id":"ou_2a6c","user_name":"李四"},{"tag":"code_block","text":"G7 3%"}]]}}`, "@_pulse_at_1")
 	f.Fuzz(func(t *testing.T, msgType, content, key string) {
-		text, ok := messageText(msgType, content)
+		d, ok := decodeContent(msgType, content)
+		text := d.Text
 		if !ok || strings.IndexFunc(key, unicode.IsSpace) >= 0 {
 			return // spaces in a key could re-form it when whitespace is collapsed
 		}

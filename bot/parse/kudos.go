@@ -138,3 +138,14 @@ func clipBytes(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// MatchKudos reads a chat message that gives kudos (see LooksLikeKudos) and
+// returns what follows the keyword, for ParseKudos; ok is false for any
+// other message.
+func MatchKudos(text string) (string, bool) {
+	if !LooksLikeKudos(text) {
+		return "", false
+	}
+	toks := tokenize(text)
+	return strings.TrimSpace(text[toks[0].end:]), true
+}

@@ -33,12 +33,19 @@ type innerEvent struct {
 	TS          string `json:"ts"`
 	ThreadTS    string `json:"thread_ts"`
 	Tab         string `json:"tab"`
+	// Edited is set on an app_mention or message that was edited: an
+	// edit is not a new update (the original was acted on, or was not).
+	Edited *struct {
+		User string `json:"user"`
+		TS   string `json:"ts"`
+	} `json:"edited"`
 }
 
 // userSubtypes are message subtypes that are still a person posting text:
-// a message with a file attached, and a thread reply also sent to the
-// channel. Every other subtype (edits, deletions, joins, bot posts…) is ignored.
-var userSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true}
+// a message with a file attached, a thread reply also sent to the channel,
+// and a /me message (read like any other: "/me G7 2.6%" is an update).
+// Every other subtype (edits, deletions, joins, bot posts…) is ignored.
+var userSubtypes = map[string]bool{"file_share": true, "thread_broadcast": true, "me_message": true}
 
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)
@@ -119,7 +126,7 @@ func (a *Adapter) handleEnvelope(ctx context.Context, env envelope, last bool) e
 // (including message_changed: an edit is not a new update, see
 // deploy/slack/README.md), bots (ourselves included) and system messages without a user.
 func (a *Adapter) ignoredMessage(ev innerEvent) bool {
-	if ev.Subtype != "" && !userSubtypes[ev.Subtype] {
+	if (ev.Subtype != "" && !userSubtypes[ev.Subtype]) || ev.Edited != nil {
 		return true
 	}
 	if ev.BotID != "" || ev.User == "" || ev.TS == "" {

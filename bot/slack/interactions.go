@@ -48,10 +48,7 @@ type interaction struct {
 		CallbackID      string `json:"callback_id"`
 		PrivateMetadata string `json:"private_metadata"`
 		State           struct {
-			Values map[string]map[string]struct {
-				Type  string `json:"type"`
-				Value string `json:"value"`
-			} `json:"values"`
+			Values map[string]map[string]slack.BlockAction `json:"values"`
 		} `json:"state"`
 	} `json:"view"`
 }
@@ -211,12 +208,7 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 	team := a.team(p)
 	meta := decodeMeta(p.View.PrivateMetadata)
 	t := viewTarget(p)
-	fields := map[string]string{}
-	for blockID, byAction := range p.View.State.Values {
-		if v, ok := byAction[inputActionID]; ok {
-			fields[blockID] = v.Value
-		}
-	}
+	fields, names := a.formFields(ctx, team, p.View.State.Values)
 	ev := bot.Event{
 		Key:      t.key,
 		Kind:     bot.KindAction,
@@ -225,6 +217,7 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 		Channel:  meta.Channel,
 		Direct:   t.direct,
 		Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},
+		Names:    names,
 		Profile:  a.profile(ctx, team, p.User.ID),
 	}
 	o, retry := a.handled(ctx, ev, last)
@@ -235,7 +228,7 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 		return nil
 	}
 	resp := o.Response
-	if len(resp.FieldErrors) > 0 && resp.Reply.IsZero() {
+	if len(resp.FieldErrors) > 0 {
 		resp.Reply = fieldErrorsMessage(resp.FieldErrors)
 	}
 	a.deliver(ctx, t, resp, o.Err)

@@ -286,15 +286,48 @@ func (r *renderer) input(in bot.Input) {
 		r.add(slack.NewContextBlock("", mrkdwnEscaped(escapeLimit(in.Label+": "+in.Initial, maxContextChars))))
 		return
 	}
-	el := slack.NewPlainTextInputBlockElement(nil, inputActionID)
-	if in.Placeholder != "" {
-		el.Placeholder = plain(in.Placeholder, maxPlaceholder)
-	}
-	el.InitialValue = in.Initial
-	el.Multiline = in.Multiline
-	blk := slack.NewInputBlock(in.ID, plain(in.Label, maxLabelChars), nil, el)
+	blk := slack.NewInputBlock(in.ID, plain(in.Label, maxLabelChars), nil, inputElement(in))
 	blk.Optional = in.Optional
 	r.add(blk)
+}
+
+// inputElement is the control of a modal field: Slack's user pickers for
+// people (typing a name in a text box can never make a mention), a text
+// box for the rest. Its value comes back in view.state.values under the
+// field's block_id and inputActionID (see formFields).
+func inputElement(in bot.Input) slack.BlockElement {
+	var placeholder *slack.TextBlockObject
+	if in.Placeholder != "" {
+		placeholder = plain(in.Placeholder, maxPlaceholder)
+	}
+	switch in.Kind {
+	case bot.InputPeople:
+		el := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeUser, placeholder, inputActionID)
+		el.InitialUsers = mentionedLocalIDs(in.Initial)
+		return el
+	case bot.InputPerson:
+		el := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, placeholder, inputActionID)
+		if ids := mentionedLocalIDs(in.Initial); len(ids) > 0 {
+			el.InitialUser = ids[0]
+		}
+		return el
+	}
+	el := slack.NewPlainTextInputBlockElement(placeholder, inputActionID)
+	el.InitialValue = in.Initial
+	el.Multiline = in.Multiline
+	return el
+}
+
+// mentionedLocalIDs reads the Slack user ids out of a people field's
+// Mention tokens, for a picker's initial selection.
+func mentionedLocalIDs(text string) []string {
+	var out []string
+	for _, tok := range strings.Fields(text) {
+		if id, ok := bot.ParseMention(tok); ok && id.Platform() == bot.PlatformSlack {
+			out = append(out, id.Local())
+		}
+	}
+	return out
 }
 
 // trimBlocks keeps Slack's 50-block limit, replacing the overflow by a

@@ -475,7 +475,26 @@ func (s *Service) status(ctx context.Context, r *request) (Response, error) {
 			}
 		}
 	}
+	if line, ok := s.deadLetterLine(ctx, r); ok {
+		msg.Blocks = append(msg.Blocks, Context{Text: line})
+	}
 	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// deadLetterLine tells an admin how many inbox events failed for good.
+func (s *Service) deadLetterLine(ctx context.Context, r *request) (string, bool) {
+	if s.deadLetters == nil || !s.isAdmin(r.actor.ID) {
+		return "", false
+	}
+	n, err := s.deadLetters(ctx)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("count inbox dead letters")
+		return "", false
+	}
+	if n == 0 {
+		return "", false
+	}
+	return s.t(r, "inbox_dead_letters", map[string]any{"Count": n}), true
 }
 
 func (s *Service) checkInStatusLine(ctx context.Context, r *request, t Team) (string, bool) {

@@ -33,6 +33,9 @@ type Config struct {
 	// RunStatus, when set, describes the latest scheduled runs of a team for
 	// `/pulse status`, one line each.
 	RunStatus func(ctx context.Context, teamID string) ([]string, error)
+	// DeadLetters, when set, counts the inbox's dead letters (events that
+	// failed after every delivery), which `/pulse status` shows admins.
+	DeadLetters func(ctx context.Context) (int64, error)
 }
 
 // Service applies SPEC.md's rules to events. It is the one place where
@@ -47,6 +50,7 @@ type Service struct {
 	catalog          *Catalog
 	validateSchedule func(string) error
 	runStatus        func(context.Context, string) ([]string, error)
+	deadLetters      func(context.Context) (int64, error)
 	chart            ChartRenderer
 	web              WebSignIn
 }
@@ -87,6 +91,7 @@ func NewService(cfg Config) (*Service, error) {
 		catalog:          catalog,
 		validateSchedule: cfg.ValidateSchedule,
 		runStatus:        cfg.RunStatus,
+		deadLetters:      cfg.DeadLetters,
 	}, nil
 }
 

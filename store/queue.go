@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,10 +27,14 @@ const QueueGroup = "workers"
 type Queue struct {
 	s      *Store
 	stream string
+	group  streamGroup
 }
 
 // Queue returns the delivery queue.
-func (s *Store) Queue() *Queue { return &Queue{s: s, stream: s.Key("queue", "deliveries")} }
+func (s *Store) Queue() *Queue {
+	stream := s.Key("queue", "deliveries")
+	return &Queue{s: s, stream: stream, group: streamGroup{rdb: s.rdb, stream: stream, group: QueueGroup}}
+}
 
 // QueueEntry is one delivery on the stream.
 type QueueEntry struct {
@@ -44,13 +47,7 @@ type QueueEntry struct {
 }
 
 // Ensure creates the stream and its consumer group if they do not exist.
-func (q *Queue) Ensure(ctx context.Context) error {
-	err := q.s.rdb.XGroupCreateMkStream(ctx, q.stream, QueueGroup, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("create queue group: %w", err)
-	}
-	return nil
-}
+func (q *Queue) Ensure(ctx context.Context) error { return q.group.ensure(ctx) }
 
 // addChunk bounds one pipeline, so a 10,000-person run does not build one huge request.
 const addChunk = 1000
@@ -86,21 +83,13 @@ func (q *Queue) ReadPending(ctx context.Context, consumer, after string, count i
 }
 
 func (q *Queue) read(ctx context.Context, consumer, id string, count int, block time.Duration) ([]QueueEntry, error) {
-	res, err := q.s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: QueueGroup, Consumer: consumer, Streams: []string{q.stream, id},
-		Count: int64(count), Block: block,
-	}).Result()
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
-	}
+	msgs, err := q.group.read(ctx, consumer, id, count, block)
 	if err != nil {
-		return nil, fmt.Errorf("read queue as %s: %w", consumer, err)
+		return nil, err
 	}
-	var out []QueueEntry
-	for _, st := range res {
-		for _, m := range st.Messages {
-			out = append(out, entryOf(m))
-		}
+	out := make([]QueueEntry, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, entryOf(m))
 	}
 	return out, nil
 }
@@ -110,12 +99,9 @@ func (q *Queue) read(ctx context.Context, consumer, id string, count int, block 
 // start ("0-0" at first); it returns them and the cursor for the next call
 // ("0-0" when the scan wrapped).
 func (q *Queue) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]QueueEntry, string, error) {
-	msgs, next, err := q.s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-		Stream: q.stream, Group: QueueGroup, Consumer: consumer,
-		MinIdle: minIdle, Start: start, Count: int64(count),
-	}).Result()
+	msgs, next, err := q.group.reclaim(ctx, consumer, minIdle, start, count)
 	if err != nil {
-		return nil, start, fmt.Errorf("reclaim queue entries as %s: %w", consumer, err)
+		return nil, start, err
 	}
 	out := make([]QueueEntry, 0, len(msgs))
 	for _, m := range msgs {

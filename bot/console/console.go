@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rs/zerolog"
+
 	"github.com/pulse-bot/pulse/bot"
 )
 
@@ -173,9 +175,10 @@ func (c *Console) dispatch(ctx context.Context, lines <-chan string, line string
 		return false, nil
 	case strings.HasPrefix(trimmed, "#"):
 		body := strings.TrimSpace(strings.TrimPrefix(trimmed, "#"))
-		return false, c.send(ctx, lines, c.event(bot.KindMessage, body))
+		// "#…" is said in the team channel, anything else in the direct chat.
+		return false, c.send(ctx, lines, c.event(bot.MessageKind(false, false), body))
 	default:
-		return false, c.send(ctx, lines, c.event(bot.KindCommand, trimmed))
+		return false, c.send(ctx, lines, c.event(bot.MessageKind(true, false), trimmed))
 	}
 }
 
@@ -275,7 +278,7 @@ func (c *Console) rewriteMentions(s string) (string, map[bot.UserID]string) {
 // reports field errors.
 func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) error {
 	resp, err := c.cfg.Handler.Handle(ctx, ev)
-	c.printResponse(ev, resp, err)
+	c.printResponse(ctx, ev, resp, err)
 	for err == nil && resp.Reply.IsForm() {
 		form := resp.Reply
 		btn, ok := submitButton(form)
@@ -303,7 +306,7 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 			}
 			fields, ok, ferr = c.askFields(ctx, lines, formInputs(form), resp.FieldErrors, fields, reopen)
 		}
-		c.printResponse(ev, resp, err)
+		c.printResponse(ctx, ev, resp, err)
 	}
 	return nil
 }
@@ -331,23 +334,44 @@ func (c *Console) peopleFields(form bot.Message, fields map[string]string, ev *b
 	return out
 }
 
-func (c *Console) printResponse(ev bot.Event, resp bot.Response, err error) {
-	if resp.Reaction != "" {
-		c.println(text(c.cfg.Locale, "reaction", "reaction", reactionGlyph(resp.Reaction)))
-	}
+// printResponse prints a response by the core's delivery rule
+// (bot.Deliver: reaction, reply, file), then says so when there was
+// nothing to show.
+func (c *Console) printResponse(ctx context.Context, ev bot.Event, resp bot.Response, err error) {
+	bot.Deliver(ctx, responder{c}, resp, ev.Key, zerolog.Nop())
 	switch {
-	case resp.Reply.IsForm():
-		c.println(bot.PlainText(formIntro(resp.Reply)))
 	case !resp.Reply.IsZero():
-		c.println(bot.PlainText(resp.Reply))
 	case err != nil:
 		c.println(text(c.cfg.Locale, "failed", "error", err.Error()))
 	case ev.Kind != bot.KindMessage && resp.Reaction == "" && resp.File == nil:
 		c.println(text(c.cfg.Locale, "no_reply"))
 	}
-	if resp.File != nil {
-		c.printFile(*resp.File)
+}
+
+// responder is the console side of bot.Responder: everything is printed,
+// so no part can fail.
+type responder struct{ c *Console }
+
+// React prints the reaction's glyph.
+func (r responder) React(_ context.Context, name string) error {
+	r.c.println(text(r.c.cfg.Locale, "reaction", "reaction", reactionGlyph(name)))
+	return nil
+}
+
+// Reply prints the reply (a form's introduction for a form).
+func (r responder) Reply(_ context.Context, resp bot.Response) error {
+	if resp.Reply.IsForm() {
+		r.c.println(bot.PlainText(formIntro(resp.Reply)))
+		return nil
 	}
+	r.c.println(bot.PlainText(resp.Reply))
+	return nil
+}
+
+// SendFile prints the file.
+func (r responder) SendFile(_ context.Context, resp bot.Response) error {
+	r.c.printFile(*resp.File)
+	return nil
 }
 
 // printFieldErrors shows what is wrong beside each field's label and

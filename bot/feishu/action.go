@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
@@ -13,100 +12,59 @@ import (
 	"github.com/pulse-bot/pulse/bot"
 )
 
-// onCardAction answers card.action.trigger. Feishu shows the answer (a toast
-// and/or a replacement card) only if it comes within 3 s, so the handler
-// gets cardBudget; if it takes longer the person sees "working on it" and
-// the result arrives as a new message. The body is never null: a repeated
-// push gets an empty object.
+// onCardAction queues card.action.trigger and answers it. Feishu shows the
+// answer (a toast and/or a replacement card) only if it comes within 3 s,
+// so the callback waits cardBudget for this replica's worker; if that takes
+// longer the person sees "working on it" and the result arrives as a new
+// message. A press that cannot be stored gets a "not saved" toast; a
+// repeated push an empty object (the body is never null).
 func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTriggerEvent) (*callback.CardActionTriggerResponse, error) {
-	if ev.Event == nil || ev.Event.Operator == nil || ev.EventV2Base == nil || ev.EventV2Base.Header == nil {
+	if ev.Event == nil || ev.Event.Operator == nil || ev.EventV2Base == nil || ev.EventV2Base.Header == nil || ev.EventReq == nil {
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	fresh, err := a.firstSeen(ctx, "feishu:event:"+ev.EventV2Base.Header.EventID)
+	key := "feishu:event:" + ev.EventV2Base.Header.EventID
+	wait := a.waiters.Expect(key)
+	receipt, err := a.queue(ctx, key, kindCard, ev.EventReq.Body)
 	if err != nil {
-		return nil, err
+		wait.Cancel()
+		return &callback.CardActionTriggerResponse{Toast: a.notSavedToast()}, nil
 	}
-	if !fresh {
+	if receipt == bot.AlreadyQueued {
+		wait.Cancel()
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	e, picked, to := cardActionToEvent(ev)
-	call := &pendingCall{done: make(chan handled, 1)}
-	a.work.Add(1)
-	go func() {
-		defer a.work.Done()
-		// Detached from the callback: a slow handler finishes after the answer.
-		wctx, cancel := context.WithTimeout(context.Background(), workTimeout)
-		defer cancel()
-		e.Profile = a.profile(wctx, e.User, "")
-		a.namePicked(wctx, &e, picked)
-		resp, err := a.cfg.Handler.Handle(wctx, e)
-		if call.hand(handled{resp, err}) {
-			// The callback shows the reply in the card; a file cannot ride
-			// in a callback answer, so it follows as a message.
-			a.sendResponseFile(wctx, e.Key, to, resp)
-			return
-		}
-		// The callback was already answered with "working on it".
-		if err != nil {
-			a.log.Warn().Err(err).Str("key", e.Key).Msg("handler reported an error")
-		}
-		if !resp.Reply.IsZero() {
-			if _, err := a.deliver(wctx, replyAddress(to, resp.Visibility), resp.Reply, e.Key+":reply", false); err != nil {
-				a.log.Error().Err(err).Str("key", e.Key).Msg("late card reply not sent")
-			}
-		}
-		a.sendResponseFile(wctx, e.Key, to, resp)
-	}()
-
 	timer := time.NewTimer(a.cardBudget)
 	defer timer.Stop()
-	select {
-	case r := <-call.done:
-		return a.cardAnswer(e, r.resp, r.err), nil
-	case <-timer.C:
-		if r, ok := call.giveUp(); ok {
-			return a.cardAnswer(e, r.resp, r.err), nil
-		}
+	o, inTime := wait.Await(ctx, timer.C)
+	if !inTime {
 		return &callback.CardActionTriggerResponse{Toast: toast("info", bot.Chinese, textWorking)}, nil
 	}
+	return a.cardAnswer(o.Event, o.Response, o.Err), nil
 }
 
-// handled is what the handler answered.
-type handled struct {
-	resp bot.Response
-	err  error
-}
-
-// pendingCall hands the handler's answer to the waiting callback, unless the
-// callback stopped waiting; exactly one side then delivers the reply.
-type pendingCall struct {
-	mu       sync.Mutex
-	gaveUp   bool
-	done     chan handled
-	answered bool
-}
-
-// hand passes r to the callback and reports whether it will deliver it.
-func (p *pendingCall) hand(r handled) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.gaveUp {
-		return false
+// processCardAction handles a queued card callback. When the callback is
+// still waiting on this replica the outcome goes to it (the reply replaces
+// the card) and only a file follows as a message; otherwise the reply and
+// the file are sent as messages.
+func (a *Adapter) processCardAction(ctx context.Context, key string, ev *callback.CardActionTriggerEvent, last bool) error {
+	if ev.Event == nil || ev.Event.Operator == nil || ev.EventV2Base == nil || ev.EventV2Base.Header == nil {
+		return nil
 	}
-	p.answered = true
-	p.done <- r
-	return true
-}
-
-// giveUp stops waiting; when the answer came in the meantime it is returned.
-func (p *pendingCall) giveUp() (handled, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.answered {
-		return <-p.done, true
+	e, picked, to := cardActionToEvent(ev)
+	e.Profile = a.profile(ctx, e.User, "")
+	a.namePicked(ctx, &e, picked)
+	o, retry := a.handled(ctx, e, last)
+	if retry != nil {
+		return retry
 	}
-	p.gaveUp = true
-	return handled{}, false
+	r := responder{a: a, key: e.Key, to: to}
+	if a.waiters.Hand(key, o) {
+		// A file cannot ride in a callback answer, so it follows as a message.
+		bot.Deliver(ctx, r, bot.Response{File: o.Response.File}, e.Key, a.log)
+		return nil
+	}
+	bot.Deliver(ctx, r, o.Response, e.Key, a.log)
+	return nil
 }
 
 // cardAnswer turns the handler's response into the callback's answer: the

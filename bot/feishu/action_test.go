@@ -19,7 +19,7 @@ func TestCardFormSubmitGivesFieldsAndUpdatesTheCard(t *testing.T) {
 	p := signedPush(t, payload(t, "card_action_trigger.json", map[string]any{"header.token": testToken}), testNow)
 	p.path = "/feishu/cards"
 	rec := p.send(t, a)
-	a.work.Wait()
+	settle(a)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("callback answered %d %s", rec.Code, rec.Body)
 	}
@@ -63,7 +63,7 @@ func TestCardFormErrorsKeepTheFormOpen(t *testing.T) {
 	}}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
-	a.work.Wait()
+	settle(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestRepeatedCardCallbackGetsAnEmptyObject(t *testing.T) {
 		p := signedPush(t, plain, testNow)
 		p.path = "/feishu/cards"
 		rec := p.send(t, a)
-		a.work.Wait()
+		settle(a)
 		last = rec.Body.String()
 	}
 	if last != "{}" || len(h.Events()) != 1 {
@@ -107,7 +107,7 @@ func TestSlowCardHandlerAnswersThenSendsTheReply(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(release)
-	a.work.Wait()
+	settle(a)
 	b := mustJSON(t, resp)
 	if toast, _ := b["toast"].(map[string]any); toast["content"] != "正在处理…" || b["card"] != nil {
 		t.Fatalf("answer %v: want a working toast", b)
@@ -124,7 +124,7 @@ func TestCardHandlerErrorGivesARetryToast(t *testing.T) {
 	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{Locale: bot.English}, context.Canceled }}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
-	a.work.Wait()
+	settle(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestButtonWithoutValueFallsBackToItsName(t *testing.T) {
 		"event.action.value": map[string]any{},
 		"event.action.name":  buttonName(bot.ActionKudosSubmit),
 	}))
-	a.work.Wait()
+	settle(a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func (e *e2e) press(t *testing.T, openID, action, value string, form map[string]
 	p := signedPush(t, payload(t, "card_action_trigger.json", edits), testNow)
 	p.path = "/feishu/cards"
 	rec := p.send(t, e.a)
-	e.a.work.Wait()
+	settle(e.a)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("callback %s answered %d %s", action, rec.Code, rec.Body)
 	}
@@ -192,7 +192,7 @@ func TestConformanceEveryFormSubmitsOnFeishu(t *testing.T) {
 		"event.message.content": `{"text":"review start team 增长 H2 review due 2026-12-20"}`,
 	})
 	signedPush(t, start, testNow).send(t, e.a)
-	e.a.work.Wait()
+	settle(e.a)
 	cycles, err := e.store.ReviewCycles(ctx, "增长")
 	if err != nil || len(cycles) != 1 {
 		t.Fatalf("cycles %+v, %v", cycles, err)
@@ -237,7 +237,7 @@ func (e *e2e) message(t *testing.T, file, openID, msgType, content string, menti
 	if rec := signedPush(t, body, testNow).send(t, e.a); rec.Code != http.StatusOK {
 		t.Fatalf("push answered %d %s", rec.Code, rec.Body)
 	}
-	e.a.work.Wait()
+	settle(e.a)
 }
 
 // newGoal creates a goal for the test user by a direct message and returns its id.

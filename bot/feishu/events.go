@@ -105,59 +105,34 @@ func (a *Adapter) newDispatcher() *dispatcher.EventDispatcher {
 	return d
 }
 
-// firstSeen reports whether key is new, remembering it for dedupTTL.
-func (a *Adapter) firstSeen(ctx context.Context, key string) (bool, error) {
-	ok, err := a.cfg.Dedup.FirstSeen(ctx, key, dedupTTL)
-	if err != nil {
-		return false, fmt.Errorf("dedupe %s: %w", key, err)
-	}
-	return ok, nil
-}
-
-// later runs work after the push is acknowledged, detached from the push's
-// context, and tracked so Run can wait for it on shutdown. An error here is
-// only logged: Feishu must not push an event we already took.
-func (a *Adapter) later(eventID string, work func(ctx context.Context) error) {
-	a.work.Add(1)
-	go func() {
-		defer a.work.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)
-		defer cancel()
-		if err := work(ctx); err != nil {
-			a.log.Error().Err(err).Str("event_id", eventID).Msg("feishu event failed")
-		}
-	}()
-}
-
+// onMessage queues a received message. A re-push (even under a new
+// event_id) carries the same message id and finds it already queued.
 func (a *Adapter) onMessage(ctx context.Context, req *larkevent.EventReq) error {
 	var ev messageEvent
 	if err := json.Unmarshal(req.Body, &ev); err != nil {
 		return fmt.Errorf("parse %s: %w", eventMessageReceive, err)
 	}
-	msg := ev.Event.Message
 	if ev.Event.Sender.SenderType != "user" {
 		return nil // the bot's own messages and other apps' are not commands
 	}
-	if fresh, err := a.firstSeen(ctx, "feishu:event:"+ev.Header.EventID); err != nil || !fresh {
+	_, err := a.queue(ctx, "feishu:msg:"+ev.Event.Message.MessageID, eventMessageReceive, req.Body)
+	return err
+}
+
+// processMessage handles a queued message.
+func (a *Adapter) processMessage(ctx context.Context, ev messageEvent, last bool) error {
+	msg := ev.Event.Message
+	botID, err := a.ensureBotOpenID(ctx)
+	if err != nil {
 		return err
 	}
-	if fresh, err := a.firstSeen(ctx, "feishu:msg:"+msg.MessageID); err != nil || !fresh {
-		return err
+	e, ok := messageToEvent(ev, botID)
+	if !ok {
+		return nil
 	}
-	a.later(ev.Header.EventID, func(ctx context.Context) error {
-		botID, err := a.ensureBotOpenID(ctx)
-		if err != nil {
-			return err
-		}
-		e, ok := messageToEvent(ev, botID)
-		if !ok {
-			return nil
-		}
-		e.Profile = a.profile(ctx, e.User, "")
-		e.Profile.Locale = clientLocale(msg.UserAgent)
-		return a.handle(ctx, e, replyTarget{chat: msg.ChatID, message: msg.MessageID, user: e.User, direct: e.Direct})
-	})
-	return nil
+	e.Profile = a.profile(ctx, e.User, "")
+	e.Profile.Locale = clientLocale(msg.UserAgent)
+	return a.handle(ctx, e, replyTarget{chat: msg.ChatID, message: msg.MessageID, user: e.User, direct: e.Direct}, last)
 }
 
 // messageToEvent turns a received message into an Event. ok is false for
@@ -176,12 +151,9 @@ func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 	}
 	text, names, atBot := resolveMentions(content.Text, append(msg.Mentions, content.Mentions...), tenant, botOpenID)
 	direct := msg.ChatType == "p2p"
-	kind := bot.KindMessage
-	switch {
-	case content.NotText:
+	kind := bot.MessageKind(direct, atBot)
+	if content.NotText {
 		kind = bot.KindNotText
-	case direct || atBot:
-		kind = bot.KindCommand
 	}
 	return bot.Event{
 		Key:      "feishu:" + ev.Header.EventID,
@@ -253,17 +225,17 @@ func (a *Adapter) onMenu(ctx context.Context, req *larkevent.EventReq) error {
 	if err := json.Unmarshal(req.Body, &ev); err != nil {
 		return fmt.Errorf("parse %s: %w", eventBotMenu, err)
 	}
-	if fresh, err := a.firstSeen(ctx, "feishu:event:"+ev.Header.EventID); err != nil || !fresh {
-		return err
-	}
-	a.later(ev.Header.EventID, func(ctx context.Context) error {
-		user := bot.NewUserID(bot.PlatformFeishu, ev.Header.TenantKey, ev.Event.Operator.OperatorID.OpenID)
-		e := menuToEvent(ev, user)
-		e.Profile = a.profile(ctx, user, ev.Event.Operator.OperatorName)
-		// The menu event has no chat id: the reply goes to the person by open_id.
-		return a.handle(ctx, e, replyTarget{user: user, direct: true})
-	})
-	return nil
+	_, err := a.queue(ctx, "feishu:event:"+ev.Header.EventID, eventBotMenu, req.Body)
+	return err
+}
+
+// processMenu handles a queued menu press.
+func (a *Adapter) processMenu(ctx context.Context, ev menuEvent, last bool) error {
+	user := bot.NewUserID(bot.PlatformFeishu, ev.Header.TenantKey, ev.Event.Operator.OperatorID.OpenID)
+	e := menuToEvent(ev, user)
+	e.Profile = a.profile(ctx, user, ev.Event.Operator.OperatorName)
+	// The menu event has no chat id: the reply goes to the person by open_id.
+	return a.handle(ctx, e, replyTarget{user: user, direct: true}, last)
 }
 
 // menuActions are the menu event keys that name an action rather than a
@@ -300,29 +272,33 @@ func (a *Adapter) onChatEntered(ctx context.Context, req *larkevent.EventReq) er
 	if err := json.Unmarshal(req.Body, &ev); err != nil {
 		return fmt.Errorf("parse %s: %w", eventP2PChatEntered, err)
 	}
-	if fresh, err := a.firstSeen(ctx, "feishu:event:"+ev.Header.EventID); err != nil || !fresh {
-		return err
-	}
+	_, err := a.queue(ctx, "feishu:event:"+ev.Header.EventID, eventP2PChatEntered, req.Body)
+	return err
+}
+
+// processChatEntered sends the welcome card, at most once a day per person:
+// the event fires every time someone opens the chat.
+func (a *Adapter) processChatEntered(ctx context.Context, ev chatEnteredEvent, last bool) error {
 	user := bot.NewUserID(bot.PlatformFeishu, ev.Header.TenantKey, ev.Event.OperatorID.OpenID)
 	day := a.cfg.Clock.Now().UTC().Format("2006-01-02")
 	fresh, err := a.cfg.Dedup.FirstSeen(ctx, "feishu:welcome:"+string(user)+":"+day, welcomeTTL)
-	if err != nil || !fresh {
-		return err
+	if err != nil {
+		return fmt.Errorf("welcome of %s: %w", user, err)
 	}
-	a.later(ev.Header.EventID, func(ctx context.Context) error {
-		e := bot.Event{
-			Key:      "feishu:" + ev.Header.EventID,
-			Kind:     bot.KindAction,
-			Platform: bot.PlatformFeishu,
-			User:     user,
-			Channel:  ev.Event.ChatID,
-			Direct:   true,
-			Action:   bot.Action{ID: bot.ActionHome},
-		}
-		e.Profile = a.profile(ctx, user, "")
-		return a.handle(ctx, e, replyTarget{chat: ev.Event.ChatID, user: user, direct: true})
-	})
-	return nil
+	if !fresh {
+		return nil
+	}
+	e := bot.Event{
+		Key:      "feishu:" + ev.Header.EventID,
+		Kind:     bot.KindAction,
+		Platform: bot.PlatformFeishu,
+		User:     user,
+		Channel:  ev.Event.ChatID,
+		Direct:   true,
+		Action:   bot.Action{ID: bot.ActionHome},
+	}
+	e.Profile = a.profile(ctx, user, "")
+	return a.handle(ctx, e, replyTarget{chat: ev.Event.ChatID, user: user, direct: true}, last)
 }
 
 // replyTarget is where an event's answer goes.
@@ -333,27 +309,16 @@ type replyTarget struct {
 	direct  bool
 }
 
-// handle calls the core and delivers its response: the reaction on the
-// source message, the reply (in the direct chat, quoted under the message
-// in a group, or privately to the person), then its file, if any.
-func (a *Adapter) handle(ctx context.Context, e bot.Event, to replyTarget) error {
-	resp, herr := a.cfg.Handler.Handle(ctx, e)
-	if herr != nil {
-		a.log.Warn().Err(herr).Str("key", e.Key).Msg("handler reported an error")
+// handle calls the core and delivers its response by the core's delivery
+// rule (bot.Deliver): the reaction on the source message, the reply (in the
+// direct chat, quoted under the message in a group, or privately to the
+// person), then its file; a failed part is logged and the next one sent.
+func (a *Adapter) handle(ctx context.Context, e bot.Event, to replyTarget, last bool) error {
+	o, retry := a.handled(ctx, e, last)
+	if retry != nil {
+		return retry
 	}
-	if resp.Reaction != "" && to.message != "" {
-		if err := a.react(ctx, to.message, resp.Reaction); err != nil {
-			return err
-		}
-	}
-	if !resp.Reply.IsZero() {
-		addr := replyAddress(to, resp.Visibility)
-		// A reply to a group message quotes it rather than opening a thread.
-		if _, err := a.deliver(ctx, addr, resp.Reply, e.Key+":reply", false); err != nil {
-			return fmt.Errorf("send reply to %s: %w", e.Key, err)
-		}
-	}
-	a.sendResponseFile(ctx, e.Key, to, resp)
+	bot.Deliver(ctx, responder{a: a, key: e.Key, to: to}, o.Response, e.Key, a.log)
 	return nil
 }
 

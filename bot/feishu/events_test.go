@@ -33,7 +33,7 @@ func TestP2PTextCommandEndToEnd(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("push answered %d %s", rec.Code, rec.Body)
 	}
-	a.work.Wait()
+	settle(a)
 
 	evs := h.Events()
 	if len(evs) != 1 {
@@ -107,7 +107,7 @@ func TestGroupMessageMentioningTheBotIsACommand(t *testing.T) {
 	}}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_group.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 
 	evs := h.Events()
 	if len(evs) != 1 {
@@ -142,7 +142,7 @@ func TestGroupMessageWithoutMentionIsAMessageAndGetsTheReaction(t *testing.T) {
 		"event.message.mentions": []any{},
 	})
 	signedPush(t, plain, testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 
 	evs := h.Events()
 	if len(evs) != 1 || evs[0].Kind != bot.KindMessage || evs[0].Text != "G7 2.6% shipped the new payment page" {
@@ -164,7 +164,7 @@ func TestPrivateReplyToGroupCommandGoesToTheDirectChat(t *testing.T) {
 	}}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_group.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 	sends := f.sends()
 	if len(sends) != 1 || sends[0].Query["receive_id_type"] != "open_id" || sends[0].Body["receive_id"] != testUserOpenID {
 		t.Fatalf("sends %+v", sends)
@@ -180,7 +180,7 @@ func TestSamePushTwiceHasOneEffect(t *testing.T) {
 			t.Fatalf("push %d answered %d", i, rec.Code)
 		}
 	}
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 1 || len(f.sends()) != 1 {
 		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.Events()), len(f.sends()))
 	}
@@ -199,7 +199,7 @@ func TestSamePushConcurrentlyHasOneEffect(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 1 || len(f.sends()) != 1 {
 		t.Fatalf("%d events, %d sends; want 1 and 1", len(h.Events()), len(f.sends()))
 	}
@@ -210,7 +210,7 @@ func TestSameMessageUnderANewEventIDHasOneEffect(t *testing.T) {
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
 	signedPush(t, payload(t, "message_receive_p2p.json", map[string]any{"header.event_id": "another-event-id"}), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 1 {
 		t.Fatalf("%d events; want 1", len(h.Events()))
 	}
@@ -221,7 +221,7 @@ func TestHandlerErrorStillAcknowledges(t *testing.T) {
 	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{}, context.DeadlineExceeded }}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("a handler error made the push fail (%d): Feishu would push it again", rec.Code)
 	}
@@ -235,7 +235,7 @@ func TestLongConnectionPathThroughTheDispatcher(t *testing.T) {
 	if err != nil || resp != nil {
 		t.Fatalf("Do = %v, %v", resp, err)
 	}
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 1 || len(f.sends()) != 1 || !findText(cardOf(t, f.sends()[0]), "我的目标") {
 		t.Fatalf("%d events, %d sends", len(h.Events()), len(f.sends()))
 	}
@@ -243,7 +243,7 @@ func TestLongConnectionPathThroughTheDispatcher(t *testing.T) {
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil)); err != nil {
 		t.Fatal(err)
 	}
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 1 {
 		t.Fatal("a re-push over the long connection was handled twice")
 	}
@@ -256,7 +256,7 @@ func TestMenuEventTimestampAsStringOrNumber(t *testing.T) {
 		if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_menu.json", map[string]any{"event.timestamp": ts})); err != nil {
 			t.Fatalf("timestamp %v: %v", ts, err)
 		}
-		a.work.Wait()
+		settle(a)
 		evs := h.Events()
 		if len(evs) != 1 || evs[0].Kind != bot.KindCommand || evs[0].Text != "goal list" || !evs[0].Direct {
 			t.Fatalf("timestamp %v: events %+v", ts, evs)
@@ -275,7 +275,7 @@ func TestMenuEventKeyNamingAnActionIsAnAction(t *testing.T) {
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_menu.json", map[string]any{"event.event_key": "checkin.form"})); err != nil {
 		t.Fatal(err)
 	}
-	a.work.Wait()
+	settle(a)
 	if evs := h.Events(); len(evs) != 1 || evs[0].Kind != bot.KindAction || evs[0].Action.ID != bot.ActionCheckInForm {
 		t.Fatalf("events %+v", evs)
 	}
@@ -292,7 +292,7 @@ func TestWelcomeOnceADayWhenTheChatIsOpened(t *testing.T) {
 		if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_p2p_chat_entered.json", map[string]any{"header.event_id": id})); err != nil {
 			t.Fatal(err)
 		}
-		a.work.Wait()
+		settle(a)
 	}
 	evs := h.Events()
 	if len(evs) != 1 || evs[0].Kind != bot.KindAction || evs[0].Action.ID != bot.ActionHome || evs[0].Channel != "oc_413871e8ab3dc7e1f5e8e6e1e1c1a6a2" {
@@ -306,7 +306,7 @@ func TestWelcomeOnceADayWhenTheChatIsOpened(t *testing.T) {
 	if _, err := a.dispatcher.Do(context.Background(), payload(t, "bot_p2p_chat_entered.json", map[string]any{"header.event_id": "ev-open-3"})); err != nil {
 		t.Fatal(err)
 	}
-	a.work.Wait()
+	settle(a)
 	if len(h.Events()) != 2 {
 		t.Fatal("no welcome the next day")
 	}

@@ -31,8 +31,9 @@ const (
 const DefaultBaseURL = "https://open.feishu.cn"
 
 const (
-	// dedupTTL outlives Feishu's re-push window (about 7 hours).
-	dedupTTL = 9 * time.Hour
+	// claimTTL keeps a push's inbox claim past Feishu's re-push window
+	// (about 7 hours).
+	claimTTL = 9 * time.Hour
 	// profileTTL keeps contact lookups off the hot path; names change rarely.
 	profileTTL = 6 * time.Hour
 	// welcomeTTL limits the welcome card to once a day per person: the
@@ -41,8 +42,6 @@ const (
 	// cardBudget is how long a card callback may wait for the handler;
 	// Feishu gives up on the callback after 3 s.
 	cardBudget = 2500 * time.Millisecond
-	// workTimeout bounds the work done after a push was acknowledged.
-	workTimeout = 2 * time.Minute
 	// maxSendAttempts bounds retries of a rate-limited send.
 	maxSendAttempts = 5
 )
@@ -58,7 +57,10 @@ type Config struct {
 	// BaseURL is FEISHU_BASE_URL, default https://open.feishu.cn (Lark: https://open.larksuite.com).
 	BaseURL string
 	Handler bot.Handler
-	// Dedup drops Feishu's re-pushes by event_id and message_id.
+	// Inbox stores every push before it is acknowledged; Feishu's re-pushes
+	// (by event_id, or a message's by message_id) find it already queued.
+	Inbox bot.Inbox
+	// Dedup keeps the welcome card to once a day per person.
 	Dedup bot.Deduper
 	// Cache keeps contact API answers for a while.
 	Cache bot.Cache
@@ -85,8 +87,9 @@ type Adapter struct {
 	botOpenID string
 	connected bool
 
-	// work tracks handlers still running after their push was acknowledged.
-	work sync.WaitGroup
+	// waiters hands a worker's outcome to the card callback still waiting for it.
+	waiters bot.Waiters
+	catalog *bot.Catalog
 }
 
 // New checks cfg and builds the adapter. Nothing is contacted until Run.
@@ -94,8 +97,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.AppID == "" || cfg.AppSecret == "" {
 		return nil, errors.New("feishu: FEISHU_APP_ID and FEISHU_APP_SECRET are required")
 	}
-	if cfg.Handler == nil || cfg.Dedup == nil || cfg.Cache == nil {
-		return nil, errors.New("feishu: a handler, a deduper and a cache are required")
+	if cfg.Handler == nil || cfg.Inbox == nil || cfg.Dedup == nil || cfg.Cache == nil {
+		return nil, errors.New("feishu: a handler, an inbox, a deduper and a cache are required")
 	}
 	if cfg.Mode == "" {
 		cfg.Mode = ModeWS
@@ -132,8 +135,13 @@ func New(cfg Config) (*Adapter, error) {
 	larkcore.NewSerialization(sdk)
 	larkcore.NewHttpClient(sdk)
 
+	catalog, err := bot.LoadCatalog()
+	if err != nil {
+		return nil, fmt.Errorf("feishu: load messages: %w", err)
+	}
 	a := &Adapter{
 		cfg:        cfg,
+		catalog:    catalog,
 		log:        cfg.Log,
 		sdk:        sdk,
 		im:         larkim.New(sdk),
@@ -158,10 +166,9 @@ func (a *Adapter) Routes(mux *http.ServeMux) {
 // Run fetches the bot's own identity and, in ws mode, holds the long
 // connection until ctx is done. It returns nil on a clean stop and an error
 // with one clear line when Feishu refuses the app (bad credentials, the
-// 50-connection limit). Work still running for acknowledged events is
-// waited for before it returns.
+// 50-connection limit). Acknowledged events are in the inbox; the inbox
+// workers, not Run, handle them.
 func (a *Adapter) Run(ctx context.Context) error {
-	defer a.work.Wait()
 	if _, err := a.ensureBotOpenID(ctx); err != nil {
 		return err
 	}

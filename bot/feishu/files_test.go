@@ -50,7 +50,7 @@ func TestP2PScorecardSendsChartAsImage(t *testing.T) {
 	f := newFakeFeishu(t)
 	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 
 	ups := f.callsTo("/open-apis/im/v1/images")
 	if len(ups) != 1 || ups[0].Body["image_type"] != "message" || ups[0].Body["image"] != string(chartPNG) {
@@ -80,7 +80,7 @@ func TestExportSendsCSVAsFile(t *testing.T) {
 	csv := bot.File{Name: "growth-2026-W48.csv", MIME: "text/csv; charset=utf-8", Data: exportCSV}
 	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, csv)}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 
 	if n := len(f.callsTo("/open-apis/im/v1/images")); n != 0 {
 		t.Fatalf("a CSV went up as an image (%d)", n)
@@ -104,7 +104,7 @@ func TestGroupPrivateChartGoesToP2PByOpenID(t *testing.T) {
 	f := newFakeFeishu(t)
 	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWebhook)
 	signedPush(t, payload(t, "message_receive_group.json", nil), testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 	sends := f.sends()
 	if len(sends) != 2 {
 		t.Fatalf("%d sends", len(sends))
@@ -139,7 +139,7 @@ func TestCardActionFileFollowsTheCard(t *testing.T) {
 	f := newFakeFeishu(t)
 	a, _ := testAdapter(t, f, &bottest.Handler{Respond: withFile(bot.Private, chartFile())}, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
-	a.work.Wait()
+	settle(a)
 	if err != nil {
 		t.Fatal(err)
 	}

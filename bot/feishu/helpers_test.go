@@ -207,6 +207,7 @@ func (h handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, er
 func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adapter, *bot.ManualClock) {
 	t.Helper()
 	s := storetest.MustOpen(t)
+	inbox := storetest.NewInbox(s)
 	clock := bot.NewManualClock(testNow)
 	a, err := New(Config{
 		AppID:             "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()),
@@ -216,6 +217,7 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 		EncryptKey:        testEncryptKey,
 		BaseURL:           f.srv.URL,
 		Handler:           h,
+		Inbox:             inbox,
 		Dedup:             s,
 		Cache:             s,
 		Clock:             clock,
@@ -228,7 +230,18 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 		t.Fatal("unexpected rate-limit wait")
 		return nil
 	}
+	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformFeishu: a})
+	inboxes.Store(a, inbox)
 	return a, clock
+}
+
+// inboxes finds each test adapter's inbox, for settle.
+var inboxes sync.Map
+
+// settle waits until the inbox workers finished every push queued so far.
+func settle(a *Adapter) {
+	in, _ := inboxes.Load(a)
+	in.(*storetest.Inbox).Settle()
 }
 
 // payload loads a testdata event and applies edits ("event.message.content" → value).

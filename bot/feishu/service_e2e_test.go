@@ -33,10 +33,11 @@ func newE2E(t *testing.T, mode string) *e2e {
 	// the service as its handler: a forwarding handler breaks the cycle.
 	var svc *bot.Service
 	h := handlerFunc(func(ctx context.Context, ev bot.Event) (bot.Response, error) { return svc.Handle(ctx, ev) })
+	inbox := storetest.NewInbox(s)
 	a, err := New(Config{
 		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret",
 		Mode: mode, VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: f.srv.URL,
-		Handler: h, Dedup: s, Cache: s, Clock: clock, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: clock, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +52,8 @@ func newE2E(t *testing.T, mode string) *e2e {
 		t.Fatal(err)
 	}
 	e.a = a
+	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformFeishu: a})
+	inboxes.Store(a, inbox)
 	return e
 }
 
@@ -63,7 +66,7 @@ func TestE2EChineseGoalCommandInADirectChat(t *testing.T) {
 	if rec := signedPush(t, plain, testNow).send(t, e.a); rec.Code != http.StatusOK {
 		t.Fatalf("push answered %d", rec.Code)
 	}
-	e.a.work.Wait()
+	settle(e.a)
 
 	sends := e.f.sends()
 	if len(sends) != 1 || sends[0].Body["receive_id"] != "oc_5ce6d572455d361153b7xx51da133945" {
@@ -79,7 +82,7 @@ func TestE2EChineseGoalCommandInADirectChat(t *testing.T) {
 	}
 	// The same push again records nothing more.
 	signedPush(t, plain, testNow).send(t, e.a)
-	e.a.work.Wait()
+	settle(e.a)
 	if goals, _ := e.store.TeamGoals(context.Background(), "增长"); len(goals) != 1 {
 		t.Fatalf("a re-push created %d goals", len(goals))
 	}
@@ -95,7 +98,7 @@ func TestE2ECheckInCardFormIsSavedAndTheCardUpdated(t *testing.T) {
 		"event.action.value":      map[string]any{"action": bot.ActionCheckInForm, "value": ""},
 		"event.action.form_value": map[string]any{},
 	}))
-	e.a.work.Wait()
+	settle(e.a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +120,7 @@ func TestE2ECheckInCardFormIsSavedAndTheCardUpdated(t *testing.T) {
 		"event.action.value":      map[string]any{"action": bot.ActionCheckInSubmit, "value": ""},
 		"event.action.form_value": fields,
 	}))
-	e.a.work.Wait()
+	settle(e.a)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ func TestChallengeWithWrongTokenIsRefused(t *testing.T) {
 func rejected(t *testing.T, f *fakeFeishu, h *bottest.Handler, a *Adapter, p push) {
 	t.Helper()
 	rec := p.send(t, a)
-	a.work.Wait()
+	settle(a)
 	if rec.Code != http.StatusUnauthorized {
 		t.Fatalf("got %d %s, want 401", rec.Code, rec.Body)
 	}
@@ -96,18 +96,18 @@ func TestRecentTimestampIsAccepted(t *testing.T) {
 	f, h := newFakeFeishu(t), &bottest.Handler{}
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow.Add(-4*time.Minute)).send(t, a)
-	a.work.Wait()
+	settle(a)
 	if rec.Code != http.StatusOK || len(h.Events()) != 1 {
 		t.Fatalf("got %d and %d events", rec.Code, len(h.Events()))
 	}
 }
 
 func TestWebhookModeNeedsTokenAndKey(t *testing.T) {
-	_, err := New(Config{AppID: "cli_x", AppSecret: "s", Mode: ModeWebhook, Handler: &bottest.Handler{}, Dedup: nopStore{}, Cache: nopStore{}})
+	_, err := New(Config{AppID: "cli_x", AppSecret: "s", Mode: ModeWebhook, Handler: &bottest.Handler{}, Inbox: nopStore{}, Dedup: nopStore{}, Cache: nopStore{}})
 	if err == nil {
 		t.Fatal("webhook mode without token and key was accepted")
 	}
-	if _, err := New(Config{AppID: "cli_x", AppSecret: "s", Mode: "poll", Handler: &bottest.Handler{}, Dedup: nopStore{}, Cache: nopStore{}}); err == nil {
+	if _, err := New(Config{AppID: "cli_x", AppSecret: "s", Mode: "poll", Handler: &bottest.Handler{}, Inbox: nopStore{}, Dedup: nopStore{}, Cache: nopStore{}}); err == nil {
 		t.Fatal("an unknown mode was accepted")
 	}
 }
@@ -126,6 +126,9 @@ type nopStore struct{}
 func (nopStore) FirstSeen(ctx ctxT, key string, ttl time.Duration) (bool, error) { return true, nil }
 func (nopStore) CacheGet(ctx ctxT, key string) (string, bool, error)             { return "", false, nil }
 func (nopStore) CacheSet(ctx ctxT, key, value string, ttl time.Duration) error   { return nil }
+func (nopStore) Enqueue(ctx ctxT, e bot.InboxEntry, ttl time.Duration) (bool, error) {
+	return true, nil
+}
 
 var _ bot.Deduper = nopStore{}
 
@@ -134,7 +137,7 @@ func TestUnsubscribedEventTypeIsAcknowledged(t *testing.T) {
 	a, _ := testAdapter(t, f, h, ModeWebhook)
 	plain := payload(t, "message_receive_p2p.json", map[string]any{"header.event_type": "im.message.message_read_v1"})
 	rec := signedPush(t, plain, testNow).send(t, a)
-	a.work.Wait()
+	settle(a)
 	if rec.Code != http.StatusOK || len(h.Events()) != 0 {
 		t.Fatalf("got %d and %d events", rec.Code, len(h.Events()))
 	}

@@ -83,7 +83,7 @@ func TestLongConnectionCarriesAnEvent(t *testing.T) {
 	if err := a.Ready(); err != nil {
 		t.Fatalf("not ready while connected: %v", err)
 	}
-	a.work.Wait()
+	settle(a)
 	if evs := h.Events(); len(evs) != 1 || evs[0].Kind != bot.KindCommand || len(f.sends()) != 1 {
 		t.Fatalf("%d events, %d sends", len(evs), len(f.sends()))
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,31 +24,21 @@ import (
 const DefaultAPIURL = "https://slack.com/api/"
 
 const (
-	// dedupTTL covers Slack's retry window (three retries over about an hour)
-	// with a wide margin.
-	dedupTTL = 48 * time.Hour
+	// claimTTL keeps an event's inbox claim past Slack's retry window
+	// (three retries over about an hour) with a wide margin.
+	claimTTL = 48 * time.Hour
 	// profileTTL bounds how stale a cached users.info answer may be.
 	profileTTL = time.Hour
 	// dmChannelTTL keeps conversations.open answers; a DM channel id never changes.
 	dmChannelTTL = 30 * 24 * time.Hour
 	// sentTTL remembers keyed sends so a retried job does not post twice.
 	sentTTL = 48 * time.Hour
-	// replyDeadline is how long a slash command or modal submission waits for
-	// the handler before acknowledging; Slack gives up after 3 s.
-	replyDeadline = 2500 * time.Millisecond
-	// workTimeout bounds the background work for one event.
+	// replyDeadline is how long a slash command or modal submission waits
+	// for its worker before acknowledging; Slack gives up after 3 s.
+	replyDeadline = bot.ReplyWait
+	// workTimeout bounds follow-up work after an acknowledgement (a reply
+	// that rides after a modal closed, a file upload).
 	workTimeout = 60 * time.Second
-	// inFlightPerCPU bounds concurrent event work (per CPU, at least
-	// minInFlight). Event work is mostly waiting on Redis and the Web API;
-	// more concurrency than this only adds contention for Redis
-	// connections (measured: 512 in flight halved throughput on 2 cores).
-	// Beyond the bound, acks wait up to saturationWait, then get a 503 that
-	// Slack retries.
-	inFlightPerCPU = 16
-	minInFlight    = 32
-	// saturationWait is how long an HTTP request waits for room when
-	// the in-flight bound is reached, well inside Slack's 3 s.
-	saturationWait = time.Second
 	// maxRateLimitRetries and maxRateLimitWait bound how long a Web API call
 	// waits out 429 answers.
 	maxRateLimitRetries = 3
@@ -65,8 +54,9 @@ type Config struct {
 	// APIURL is the Web API base (SLACK_API_URL); tests point it at a fake.
 	APIURL  string
 	Handler bot.Handler
-	// Dedup drops Slack's retries and the app_mention/message twins.
-	Dedup bot.Deduper
+	// Inbox stores every delivery before it is acknowledged; Slack's
+	// retries and the app_mention/message twins find it already queued.
+	Inbox bot.Inbox
 	// Cache keeps users.info answers and DM channel ids.
 	Cache bot.Cache
 	Clock bot.Clock
@@ -86,7 +76,7 @@ type Adapter struct {
 	secret  string
 	appTok  string
 	handler bot.Handler
-	dedup   bot.Deduper
+	inbox   bot.Inbox
 	cache   bot.Cache
 	clock   bot.Clock
 	log     zerolog.Logger
@@ -99,7 +89,8 @@ type Adapter struct {
 	me        atomic.Pointer[identity]
 	connected atomic.Bool
 
-	sem      chan struct{}
+	// waiters hands a worker's outcome to the request still waiting to answer it.
+	waiters  bot.Waiters
 	inflight sync.WaitGroup
 
 	// wait sleeps for a rate limit's Retry-After; tests replace it to record
@@ -119,8 +110,8 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, errors.New("set SLACK_SIGNING_SECRET for HTTP mode or SLACK_APP_TOKEN for Socket Mode")
 	case cfg.Handler == nil:
 		return nil, errors.New("a handler is required")
-	case cfg.Dedup == nil || cfg.Cache == nil:
-		return nil, errors.New("a deduper and a cache are required")
+	case cfg.Inbox == nil || cfg.Cache == nil:
+		return nil, errors.New("an inbox and a cache are required")
 	}
 	if cfg.APIURL == "" {
 		cfg.APIURL = DefaultAPIURL
@@ -144,12 +135,11 @@ func New(cfg Config) (*Adapter, error) {
 		secret:   cfg.SigningSecret,
 		appTok:   cfg.AppToken,
 		handler:  cfg.Handler,
-		dedup:    cfg.Dedup,
+		inbox:    cfg.Inbox,
 		cache:    cfg.Cache,
 		clock:    cfg.Clock,
 		log:      cfg.Log.With().Str("platform", "slack").Logger(),
 		catalog:  catalog,
-		sem:      make(chan struct{}, max(minInFlight, inFlightPerCPU*runtime.GOMAXPROCS(0))),
 		wait:     sleepCtx,
 		deadline: realDeadline,
 	}, nil
@@ -258,57 +248,15 @@ func (a *Adapter) self() identity {
 	return identity{}
 }
 
-// tryGo runs work in the background so HTTP handlers can acknowledge at
-// once; false means the adapter stayed saturated (see acquire).
-func (a *Adapter) tryGo(work func(ctx context.Context)) bool {
-	if !a.acquire() {
-		return false
-	}
-	a.goHeld(work)
-	return true
-}
-
-// acquire takes a slot for background work. When the in-flight bound is
-// reached it waits up to saturationWait for room, slowing the acks down to
-// the pace the work allows; false means Slack should retry later.
-func (a *Adapter) acquire() bool {
-	select {
-	case a.sem <- struct{}{}:
-		return true
-	default:
-	}
-	t := time.NewTimer(saturationWait)
-	defer t.Stop()
-	select {
-	case a.sem <- struct{}{}:
-		return true
-	case <-t.C:
-		return false
-	}
-}
-
-func (a *Adapter) releaseSlot() { <-a.sem }
-
-// goBlocking waits for room (Socket Mode applies back-pressure instead of a 503).
-func (a *Adapter) goBlocking(ctx context.Context, work func(ctx context.Context)) bool {
-	select {
-	case a.sem <- struct{}{}:
-	case <-ctx.Done():
-		return false
-	}
-	a.goHeld(work)
-	return true
-}
-
-// goHeld runs work on a slot already taken and gives the slot back after.
-func (a *Adapter) goHeld(work func(ctx context.Context)) {
+// goHeldNoSem runs short follow-up work (posting a reply, uploading a
+// file) in the background, tracked so Run waits for it on shutdown.
+func (a *Adapter) goHeldNoSem(work func(ctx context.Context)) {
 	a.inflight.Add(1)
 	go func() {
 		defer a.inflight.Done()
-		defer a.releaseSlot()
 		defer func() {
 			if r := recover(); r != nil {
-				a.log.Error().Interface("panic", r).Msg("slack event work panicked")
+				a.log.Error().Interface("panic", r).Msg("slack follow-up work panicked")
 			}
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)

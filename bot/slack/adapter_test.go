@@ -90,7 +90,7 @@ func TestRejectedRequestLogLineHasNoBodyOrSecret(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	a, err := New(Config{BotToken: "xoxb-secret-token", SigningSecret: testSecret, APIURL: fs.apiURL(),
-		Handler: &bottest.Handler{}, Dedup: st, Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
+		Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -640,7 +640,7 @@ func TestRunStopsWithOneLineOnRefusedToken(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	fs.override["auth.test"] = `{"ok":false,"error":"invalid_auth"}`
-	a, err := New(Config{BotToken: "xoxb-bad", SigningSecret: testSecret, APIURL: fs.apiURL(), Handler: &bottest.Handler{}, Dedup: st, Cache: st, Log: zerolog.Nop()})
+	a, err := New(Config{BotToken: "xoxb-bad", SigningSecret: testSecret, APIURL: fs.apiURL(), Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -671,9 +671,9 @@ func TestRunInHTTPModeIsReadyAfterAuth(t *testing.T) {
 func TestNewRejectsMissingConfig(t *testing.T) {
 	st := storetest.MustOpen(t)
 	for _, c := range []Config{
-		{SigningSecret: "s", Handler: &bottest.Handler{}, Dedup: st, Cache: st},
-		{BotToken: "xoxb", Handler: &bottest.Handler{}, Dedup: st, Cache: st},
-		{BotToken: "xoxb", SigningSecret: "s", Dedup: st, Cache: st},
+		{SigningSecret: "s", Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st},
+		{BotToken: "xoxb", Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st},
+		{BotToken: "xoxb", SigningSecret: "s", Inbox: st.Inbox(), Cache: st},
 	} {
 		if _, err := New(c); err == nil {
 			t.Errorf("New(%+v) accepted", c)
@@ -681,26 +681,42 @@ func TestNewRejectsMissingConfig(t *testing.T) {
 	}
 }
 
-// stuckDeduper is a store that does not answer: FirstSeen waits for its context.
-type stuckDeduper struct{}
-
-func (stuckDeduper) FirstSeen(ctx context.Context, _ string, _ time.Duration) (bool, error) {
-	<-ctx.Done()
-	return false, ctx.Err()
-}
-
-func TestStuckDedupeStoreStillAckedInTime(t *testing.T) {
+func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
 	rec := &bottest.Handler{}
 	h := newHarness(t, rec)
-	h.a.dedup = stuckDeduper{}
+	h.a.inbox = storetest.Stalled(t).Inbox()
 	start := time.Now()
 	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
-	if elapsed := time.Since(start); resp.StatusCode != http.StatusOK || elapsed >= 3*time.Second {
-		t.Fatalf("status %d after %v", resp.StatusCode, elapsed)
+	elapsed := time.Since(start)
+	if resp.StatusCode < 500 {
+		t.Errorf("status %d: an event that could not be stored must be refused so Slack retries it", resp.StatusCode)
+	}
+	if elapsed >= 2*time.Second {
+		t.Errorf("refusal took %v; Slack waits 3 s", elapsed)
 	}
 	h.settle()
-	if len(rec.Events()) != 1 {
-		t.Error("an event whose dedupe timed out must still be handled (the core's keys keep it once)")
+	if len(rec.Events()) != 0 {
+		t.Error("an event that was not stored was handled anyway")
+	}
+}
+
+func TestStalledRedisSlashCommandSaysNotSavedInTime(t *testing.T) {
+	rec := &bottest.Handler{}
+	h := newHarness(t, rec)
+	h.a.inbox = storetest.Stalled(t).Inbox()
+	start := time.Now()
+	resp := h.postForm("/slack/commands", commandForm(t, h, "/goal", "list"))
+	if elapsed := time.Since(start); elapsed >= 2*time.Second {
+		t.Errorf("answer took %v; Slack waits 3 s", elapsed)
+	}
+	body := readBody(t, resp)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Not saved") || !strings.Contains(body, "未保存") ||
+		!strings.Contains(body, `"response_type":"ephemeral"`) {
+		t.Errorf("status %d body %s: want an ephemeral not-saved reply in both languages", resp.StatusCode, body)
+	}
+	h.settle()
+	if len(rec.Events()) != 0 {
+		t.Error("a command that was not stored was handled anyway")
 	}
 }
 

@@ -21,7 +21,7 @@ import (
 )
 
 // counter is a handler that only counts: the benchmark measures the
-// adapter's intake (verify, parse, ack, dedupe, profile, hand-off), not the core.
+// adapter's intake (verify, parse, queue, ack, then the inbox workers: profile, hand-off), not the core.
 type counter struct{ n atomic.Int64 }
 
 func (c *counter) Handle(context.Context, bot.Event) (bot.Response, error) {
@@ -31,7 +31,7 @@ func (c *counter) Handle(context.Context, bot.Event) (bot.Response, error) {
 
 // BenchmarkSlackEvents posts signed message events to /slack/events over
 // loopback HTTP and reports events/s and ack latency percentiles, for the
-// adapter (with real Redis dedupe) and for a bare handler that only verifies
+// adapter (queueing in the real Redis inbox, workers draining it) and for a bare handler that only verifies
 // the signature and does one Redis SET NX. "max" drives 32 concurrent
 // clients as fast as answers come; "1000rps" paces one client at 1,000
 // events/s. Run: go test -run '^$' -bench SlackEvents -benchtime 20000x ./bot/slack/
@@ -69,7 +69,7 @@ func benchTarget(b *testing.B, target string) (string, func()) {
 		}
 		// The event id sits at a fixed place in the benchmark's bodies.
 		id := string(body[strings.Index(string(body), `"event_id":"`)+12:][:16])
-		if _, err := st.FirstSeen(r.Context(), "bare:"+id, dedupTTL); err != nil {
+		if _, err := st.FirstSeen(r.Context(), "bare:"+id, claimTTL); err != nil {
 			http.Error(w, "redis", http.StatusInternalServerError)
 			return
 		}

@@ -3,79 +3,14 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/slack-go/slack"
 
 	"github.com/pulse-bot/pulse/bot"
 )
-
-// outcome is what the handler made of one event.
-type outcome struct {
-	ev   bot.Event
-	resp bot.Response
-	err  error
-	// skip is set when the event was a duplicate and nothing should be said.
-	skip bool
-}
-
-// race runs work in the background and waits for it until the reply
-// deadline. In time, it returns the outcome so the caller can answer in the
-// acknowledgement itself; too late, it returns ok=false at once (the caller
-// acknowledges empty) and late gets the outcome when work finishes.
-func (a *Adapter) race(work func(ctx context.Context) outcome, late func(ctx context.Context, o outcome)) (outcome, bool) {
-	res := make(chan outcome, 1)
-	var mu sync.Mutex
-	timedOut := false
-	a.inflight.Add(1)
-	go func() {
-		defer a.inflight.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)
-		defer cancel()
-		o := a.safely(ctx, work)
-		mu.Lock()
-		if !timedOut {
-			res <- o
-			mu.Unlock()
-			return
-		}
-		mu.Unlock()
-		late(ctx, o)
-	}()
-	timer, stop := a.deadline()
-	defer stop()
-	select {
-	case o := <-res:
-		return o, true
-	case <-timer:
-		mu.Lock()
-		defer mu.Unlock()
-		select {
-		case o := <-res:
-			return o, true
-		default:
-			timedOut = true
-			return outcome{}, false
-		}
-	}
-}
-
-// safely turns a panic in the handler into an error outcome.
-func (a *Adapter) safely(ctx context.Context, work func(ctx context.Context) outcome) (o outcome) {
-	defer func() {
-		if r := recover(); r != nil {
-			a.log.Error().Interface("panic", r).Msg("slack handler panicked")
-			o = outcome{err: errPanic}
-		}
-	}()
-	return work(ctx)
-}
-
-var errPanic = errors.New("handler panicked")
 
 func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.readVerified(w, r)
@@ -87,18 +22,7 @@ func (a *Adapter) serveCommands(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	sc := slack.SlashCommand{
-		TeamID:      form.Get("team_id"),
-		ChannelID:   form.Get("channel_id"),
-		ChannelName: form.Get("channel_name"),
-		UserID:      form.Get("user_id"),
-		UserName:    form.Get("user_name"),
-		Command:     form.Get("command"),
-		Text:        form.Get("text"),
-		ResponseURL: form.Get("response_url"),
-		TriggerID:   form.Get("trigger_id"),
-	}
-	writeAck(w, a.slashCommand(r.Context(), sc))
+	writeAck(w, a.slashCommand(r.Context(), slashCommandOf(form)))
 }
 
 // writeAck answers an HTTP request with a JSON body, or an empty 200.
@@ -119,47 +43,80 @@ type commandReply struct {
 	Blocks       []slack.Block `json:"blocks,omitempty"`
 }
 
-// slashCommand handles /goal, /kudos, /checkin, /scorecard and /pulse. It
-// returns the acknowledgement body: the reply itself when the handler is
-// quick, nothing when it is not (the reply then goes to response_url).
+// slashCommand queues /goal, /kudos, /checkin, /scorecard or /pulse and
+// returns the acknowledgement body: the reply itself when this replica's
+// worker answers within the reply deadline, nothing when it does not (the
+// reply then goes to response_url), and "not saved" when it could not be
+// queued.
 func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
-	key := "slack:cmd:" + sc.TriggerID
-	t := target{
-		channel: sc.ChannelID, user: sc.UserID, direct: isDirect(sc.ChannelID, sc.ChannelName),
-		responseURL: sc.ResponseURL, triggerID: sc.TriggerID, key: key,
+	key := commandKey(sc)
+	wait := a.waiters.Expect(key)
+	receipt, err := a.queue(ctx, key, kindCommand, []byte(slashForm(sc).Encode()))
+	if err != nil {
+		wait.Cancel()
+		a.refused(err, key)
+		return a.notSavedReply()
 	}
-	work := func(ctx context.Context) outcome {
-		if !a.firstSeen(ctx, key, sc.TriggerID) {
-			return outcome{skip: true}
-		}
-		team := a.teamOf(sc.TeamID)
-		text := strings.TrimSpace(sc.Command + " " + strings.TrimSpace(sc.Text))
-		ev := bot.Event{
-			Key:      key,
-			Kind:     bot.KindCommand,
-			Platform: bot.PlatformSlack,
-			User:     bot.NewUserID(bot.PlatformSlack, team, sc.UserID),
-			Channel:  sc.ChannelID,
-			Direct:   t.direct,
-			Profile:  a.profile(ctx, team, sc.UserID),
-		}
-		ev.Text, ev.Names = a.translateText(ctx, team, text)
-		resp, err := a.handler.Handle(ctx, ev)
-		return outcome{ev: ev, resp: resp, err: err}
-	}
-	late := func(ctx context.Context, o outcome) {
-		if !o.skip {
-			a.deliver(ctx, t, o.resp, o.err)
-		}
-	}
-	o, inTime := a.race(work, late)
-	if !inTime || o.skip {
+	if receipt == bot.AlreadyQueued {
+		wait.Cancel()
 		return nil
 	}
-	resp := a.withErrorReply(o.resp, o.err, key)
+	timer, stop := a.deadline()
+	defer stop()
+	o, inTime := wait.Await(ctx, timer)
+	if !inTime {
+		return nil
+	}
+	return a.commandAnswer(ctx, commandTarget(sc), o)
+}
+
+func commandKey(sc slack.SlashCommand) string { return "slack:cmd:" + sc.TriggerID }
+
+func commandTarget(sc slack.SlashCommand) target {
+	return target{
+		channel: sc.ChannelID, user: sc.UserID, direct: isDirect(sc.ChannelID, sc.ChannelName),
+		responseURL: sc.ResponseURL, triggerID: sc.TriggerID, key: commandKey(sc),
+	}
+}
+
+// processCommand handles a queued slash command. When the request that
+// queued it is still waiting on this replica, the outcome goes to it (the
+// reply rides in the acknowledgement); otherwise it goes by response_url.
+func (a *Adapter) processCommand(ctx context.Context, sc slack.SlashCommand, last bool) error {
+	t := commandTarget(sc)
+	team := a.teamOf(sc.TeamID)
+	text := strings.TrimSpace(sc.Command + " " + strings.TrimSpace(sc.Text))
+	ev := bot.Event{
+		Key:      t.key,
+		Kind:     bot.KindCommand,
+		Platform: bot.PlatformSlack,
+		User:     bot.NewUserID(bot.PlatformSlack, team, sc.UserID),
+		Channel:  sc.ChannelID,
+		Direct:   t.direct,
+		Profile:  a.profile(ctx, team, sc.UserID),
+	}
+	ev.Text, ev.Names = a.translateText(ctx, team, text)
+	o, retry := a.handled(ctx, ev, last)
+	if retry != nil {
+		return retry
+	}
+	if a.waiters.Hand(t.key, o) {
+		return nil
+	}
+	a.deliver(ctx, t, o.Response, o.Err)
+	return nil
+}
+
+// commandAnswer turns an outcome that came in time into the acknowledgement body.
+func (a *Adapter) commandAnswer(ctx context.Context, t target, o bot.Outcome) any {
+	resp := a.withErrorReply(o.Response, o.Err, t.key)
 	if resp.File != nil {
 		// An upload takes several Web API calls: after the acknowledgement.
-		a.goHeldNoSem(func(ctx context.Context) { a.sendResponseFile(ctx, t, resp) })
+		a.goHeldNoSem(func(ctx context.Context) {
+			if err := a.sendResponseFile(ctx, t, resp); err != nil {
+				a.log.Error().Err(err).Str("event_key", t.key).Str("file", resp.File.Name).Msg("file not sent")
+			}
+		})
 	}
 	if resp.Reply.IsZero() {
 		return nil
@@ -167,7 +124,7 @@ func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
 	if resp.Reply.IsForm() {
 		// The trigger is still fresh: open the modal now, answer empty.
 		if err := a.reply(ctx, t, resp); err != nil {
-			a.log.Error().Err(err).Str("event_key", key).Msg("slack modal failed")
+			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack modal failed")
 		}
 		return nil
 	}

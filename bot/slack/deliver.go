@@ -63,25 +63,52 @@ func (a *Adapter) withErrorReply(resp bot.Response, err error, key string) bot.R
 	return resp
 }
 
-// deliver acts on a Response after the event was acknowledged: the
-// reaction, then the reply (a modal for a form, ephemeral for private
-// replies in a channel, a post otherwise), then the file. Failures are
-// logged with the event key and never escape.
+// deliver sends a Response by the core's delivery rule (bot.Deliver: the
+// reaction, the reply, the file, each failure logged and the next part
+// still sent), with the catalogue's error reply when the handler failed
+// without one.
 func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response, err error) {
-	resp = a.withErrorReply(resp, err, t.key)
-	if resp.Reaction == "check" && t.sourceTS != "" {
-		if err := a.react(ctx, t.channel, t.sourceTS, "white_check_mark"); err != nil {
-			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reaction failed")
-		}
+	bot.Deliver(ctx, responder{a: a, t: t}, a.withErrorReply(resp, err, t.key), t.key, a.log)
+}
+
+// responder is the Slack side of bot.Responder for one event.
+type responder struct {
+	a *Adapter
+	t target
+}
+
+// React puts the reaction on the source message, when there is one.
+func (r responder) React(ctx context.Context, name string) error {
+	if name != "check" || r.t.sourceTS == "" {
+		return nil
 	}
-	if !resp.Reply.IsZero() {
-		if err := a.reply(ctx, t, resp); err != nil {
-			a.log.Error().Err(err).Str("event_key", t.key).Msg("slack reply failed")
-		}
+	return r.a.react(ctx, r.t.channel, r.t.sourceTS, "white_check_mark")
+}
+
+// Reply sends the reply once per event: a redelivered event (a worker
+// that stopped after replying) finds the sent-marker and posts nothing.
+func (r responder) Reply(ctx context.Context, resp bot.Response) error {
+	return r.a.once(ctx, r.t.key+":reply", func(ctx context.Context) error { return r.a.reply(ctx, r.t, resp) })
+}
+
+// SendFile uploads the file (keyed by the event, so once).
+func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
+	return r.a.sendResponseFile(ctx, r.t, resp)
+}
+
+// once runs send unless a send under key is already recorded, and records
+// it after it succeeded.
+func (a *Adapter) once(ctx context.Context, key string, send func(ctx context.Context) error) error {
+	if _, ok, err := a.cache.CacheGet(ctx, "slack:sent:"+key); err == nil && ok {
+		return nil
 	}
-	if resp.File != nil {
-		a.sendResponseFile(ctx, t, resp)
+	if err := send(ctx); err != nil {
+		return err
 	}
+	if err := a.cache.CacheSet(ctx, "slack:sent:"+key, "1", sentTTL); err != nil {
+		a.log.Warn().Err(err).Str("event_key", key).Msg("slack sent-marker not written")
+	}
+	return nil
 }
 
 func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error {

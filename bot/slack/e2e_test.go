@@ -32,8 +32,14 @@ var (
 // Slack and real Redis, with a team "Growth" in channel C2147483705.
 func newServiceHarness(t *testing.T) *harness {
 	t.Helper()
+	return buildServiceHarness(t, true)
+}
+
+// buildServiceHarness is newServiceHarness, with or without inbox workers.
+func buildServiceHarness(t *testing.T, workers bool) *harness {
+	t.Helper()
 	fwd := &serviceHandler{}
-	h := newHarness(t, fwd)
+	h := buildHarness(t, fwd, workers)
 	svc, err := bot.NewService(bot.Config{Store: h.store, Messenger: h.a, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{steve}})
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/pulse-bot/pulse/bot"
 )
@@ -72,43 +71,33 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	// Verify, claim, acknowledge; the work runs after, on a bounded pool.
-	// The claim (one SET NX, at most dedupWait) sits on the ack path like
-	// Bolt's: measured on 2 cores, claiming in the background instead cost
-	// a fifth of the throughput, because every duplicate then also took a
-	// work slot. The slot is taken before the claim, so an event refused
-	// for saturation is not marked seen and Slack's retry of it is handled.
-	// X-Slack-Retry-Num is deliberately not looked at: a retry may be the
-	// only delivery that ever arrives.
+	// Verify, queue, acknowledge: the event is stored in the inbox (one
+	// atomic claim-and-append) before Slack hears 200, and the inbox workers
+	// do the work. A delivery that cannot be queued in time gets a 5xx, so
+	// Slack retries it. X-Slack-Retry-Num is deliberately not looked at: a
+	// retry may be the only delivery that ever arrives.
 	key := a.eventKey(env)
 	if key == "" {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if !a.acquire() {
-		a.log.Warn().Str("event_id", env.EventID).Msg("slack adapter saturated; asking Slack to retry")
-		w.Header().Set("Retry-After", "1")
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+	stored, err := json.Marshal(env)
+	if err != nil {
+		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	if !a.claim(r.Context(), key, env.EventID) {
-		a.releaseSlot()
-		w.WriteHeader(http.StatusOK)
+	if _, err := a.queue(r.Context(), key, kindEvent, stored); err != nil {
+		a.refused(err, key)
+		http.Error(w, "not queued", http.StatusServiceUnavailable)
 		return
 	}
-	a.goHeld(func(ctx context.Context) { a.handleEnvelope(ctx, env) })
 	w.WriteHeader(http.StatusOK)
 }
 
-// dedupWait bounds the dedupe round trip on the acknowledgement path; a
-// store slower than that does not delay the ack (the event is handled, and
-// the core's keyed writes still record once).
-const dedupWait = 500 * time.Millisecond
-
-// eventKey is the dedupe key of an event Pulse acts on, "" for one it
+// eventKey is the inbox key of an event Pulse acts on, "" for one it
 // ignores. A post that mentions the bot arrives twice (as app_mention and
 // as message, with different event_ids); both are keyed on channel+ts, so
-// whichever comes first acts and the other is dropped.
+// whichever comes first is queued and the other is a repeat.
 func (a *Adapter) eventKey(env envelope) string {
 	switch ev := env.Event; ev.Type {
 	case "message", "app_mention":
@@ -125,28 +114,15 @@ func (a *Adapter) eventKey(env envelope) string {
 	return ""
 }
 
-// claimEvent reports whether this delivery should be handled: the event is
-// one Pulse acts on and no earlier delivery claimed it.
-func (a *Adapter) claimEvent(ctx context.Context, env envelope) bool {
-	key := a.eventKey(env)
-	return key != "" && a.claim(ctx, key, env.EventID)
-}
-
-// claim is firstSeen bounded by dedupWait.
-func (a *Adapter) claim(ctx context.Context, key, eventID string) bool {
-	ctx, cancel := context.WithTimeout(ctx, dedupWait)
-	defer cancel()
-	return a.firstSeen(ctx, key, eventID)
-}
-
-// handleEnvelope does the work for one claimed event, after it was acknowledged.
-func (a *Adapter) handleEnvelope(ctx context.Context, env envelope) {
+// handleEnvelope does the work for one queued event.
+func (a *Adapter) handleEnvelope(ctx context.Context, env envelope, last bool) error {
 	switch env.Event.Type {
 	case "message", "app_mention":
-		a.handleMessage(ctx, env)
+		return a.handleMessage(ctx, env, last)
 	case "app_home_opened":
-		a.handleHomeOpened(ctx, env)
+		return a.handleHomeOpened(ctx, env, last)
 	}
+	return nil
 }
 
 // ignoredMessage reports messages Pulse must not act on: other subtypes
@@ -165,16 +141,13 @@ func (a *Adapter) ignoredMessage(ev innerEvent) bool {
 
 // handleMessage serves message and app_mention. Both build the same Event
 // for one post, so it does not matter which of the twins claimed it.
-func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
+func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) error {
 	ev := env.Event
 	team := a.teamOf(env.TeamID)
 	me := a.self()
 	text, mentioned := stripBotMention(ev.Text, me.UserID)
 	direct := ev.ChannelType == "im"
-	kind := bot.KindMessage
-	if direct || mentioned || ev.Type == "app_mention" {
-		kind = bot.KindCommand
-	}
+	kind := bot.MessageKind(direct, mentioned || ev.Type == "app_mention")
 	bev := bot.Event{
 		Key:      "slack:" + ev.Channel + ":" + ev.TS,
 		Kind:     kind,
@@ -186,16 +159,19 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
 	}
 	bev.Text, bev.Names = a.translateText(ctx, team, text)
 	bev.Profile = a.profile(ctx, team, ev.User)
-	resp, err := a.handler.Handle(ctx, bev)
-	thread := ev.ThreadTS
+	o, retry := a.handled(ctx, bev, last)
+	if retry != nil {
+		return retry
+	}
 	a.deliver(ctx, target{
-		channel: ev.Channel, user: ev.User, thread: thread, direct: direct,
+		channel: ev.Channel, user: ev.User, thread: ev.ThreadTS, direct: direct,
 		sourceTS: ev.TS, key: bev.Key,
-	}, resp, err)
+	}, o.Response, o.Err)
+	return nil
 }
 
 // handleHomeOpened asks the core for the person's home view and publishes it.
-func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope) {
+func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool) error {
 	ev := env.Event
 	team := a.teamOf(env.TeamID)
 	bev := bot.Event{
@@ -208,28 +184,20 @@ func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope) {
 		Action:   bot.Action{ID: bot.ActionHome},
 		Profile:  a.profile(ctx, team, ev.User),
 	}
-	resp, err := a.handler.Handle(ctx, bev)
-	if err != nil {
-		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home view failed")
+	o, retry := a.handled(ctx, bev, last)
+	if retry != nil {
+		return retry
 	}
-	if resp.Reply.IsZero() {
-		return
+	if o.Err != nil {
+		a.log.Error().Err(o.Err).Str("event_id", env.EventID).Msg("slack home view failed")
 	}
-	if err := a.publishHome(ctx, ev.User, resp.Reply, resp.Locale); err != nil {
+	if o.Response.Reply.IsZero() {
+		return nil
+	}
+	if err := a.publishHome(ctx, ev.User, o.Response.Reply, o.Response.Locale); err != nil {
 		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home publish failed")
 	}
-}
-
-// firstSeen reports whether key is new. When Redis cannot answer it lets the
-// event through: the core's keyed writes still record once, and dropping a
-// command because of a cache outage would lose it for good.
-func (a *Adapter) firstSeen(ctx context.Context, key, eventID string) bool {
-	first, err := a.dedup.FirstSeen(ctx, key, dedupTTL)
-	if err != nil {
-		a.log.Error().Err(err).Str("event_id", eventID).Msg("slack dedupe unavailable; handling anyway")
-		return true
-	}
-	return first
+	return nil
 }
 
 // senderTeam is the workspace a person belongs to: their own user_team,

@@ -210,6 +210,7 @@ type harness struct {
 	http  *httptest.Server
 	clock *bot.ManualClock
 	store *store.Store
+	inbox *storetest.Inbox
 	// waits records every rate-limit wait the adapter asked for.
 	mu    sync.Mutex
 	waits []time.Duration
@@ -219,17 +220,26 @@ var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
 func newHarness(t testing.TB, h bot.Handler) *harness {
 	t.Helper()
+	return buildHarness(t, h, true)
+}
+
+// buildHarness is newHarness; with workers false nothing takes the queued
+// entries, so a test can play the inbox workers itself.
+func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
+	t.Helper()
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	fs.addUser("U2147483697", "Steve", "Europe/Berlin", "en-US")
 	fs.addUser("U061F7AUR", "李雷", "Asia/Shanghai", "zh-CN")
 	clock := bot.NewManualClock(testNow)
+	hs := &harness{t: t, slack: fs, clock: clock, store: st}
+	hs.inbox = storetest.NewInbox(st)
 	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fs.apiURL(),
-		Handler: h, Dedup: st, Cache: st, Clock: clock, Log: zerolog.Nop()})
+		Handler: h, Inbox: hs.inbox, Cache: st, Clock: clock, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
 	}
-	hs := &harness{t: t, a: a, slack: fs, clock: clock, store: st}
+	hs.a = a
 	a.wait = func(ctx context.Context, d time.Duration) error {
 		hs.mu.Lock()
 		hs.waits = append(hs.waits, d)
@@ -238,6 +248,9 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 	}
 	if err := a.authenticate(context.Background()); err != nil {
 		t.Fatalf("authenticate: %v", err)
+	}
+	if workers {
+		hs.inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
 	}
 	mux := http.NewServeMux()
 	a.Routes(mux)
@@ -276,8 +289,12 @@ func (h *harness) postForm(path string, form url.Values) *http.Response {
 	return h.postAt(path, "application/x-www-form-urlencoded", []byte(form.Encode()), h.clock.Now())
 }
 
-// settle waits until all background work has finished.
-func (h *harness) settle() { h.a.inflight.Wait() }
+// settle waits until the workers finished every queued entry and the
+// follow-up work after them.
+func (h *harness) settle() {
+	h.inbox.Settle()
+	h.a.inflight.Wait()
+}
 
 func readBody(t testing.TB, resp *http.Response) string {
 	t.Helper()

@@ -90,7 +90,7 @@ func (a *Adapter) upload(ctx context.Context, channel, thread, filename string, 
 // one). When the bot may not post in the channel (a slash command works in
 // channels the bot was never invited to), the file goes to the DM instead.
 // Failures are logged with the event key, as replies' are.
-func (a *Adapter) sendResponseFile(ctx context.Context, t target, resp bot.Response) {
+func (a *Adapter) sendResponseFile(ctx context.Context, t target, resp bot.Response) error {
 	dm := bot.Address{Platform: bot.PlatformSlack, User: bot.NewUserID(bot.PlatformSlack, a.self().TeamID, t.user)}
 	to := dm
 	if t.channel != "" && (t.direct || resp.Visibility == bot.Public) {
@@ -102,9 +102,7 @@ func (a *Adapter) sendResponseFile(ctx context.Context, t target, resp bot.Respo
 		a.log.Warn().Err(err).Str("event_key", t.key).Msg("slack file cannot go to the channel; sending it to the DM")
 		_, err = a.SendFile(ctx, dm, *resp.File, key)
 	}
-	if err != nil {
-		a.log.Error().Err(err).Str("event_key", t.key).Str("file", resp.File.Name).Msg("slack file upload failed")
-	}
+	return err
 }
 
 // notInChannel reports whether Slack refused a share because the bot is

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -75,28 +76,80 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
-	ack, ok := a.interact(r.Context(), p, a.tryGo)
-	if !ok {
-		http.Error(w, "busy", http.StatusServiceUnavailable)
+	ack, err := a.interact(r.Context(), p)
+	if err != nil {
+		http.Error(w, "not queued", http.StatusServiceUnavailable)
 		return
 	}
 	writeAck(w, ack)
 }
 
-// interact handles one interaction and returns the acknowledgement body.
-// spawn runs background work (HTTP: or 503 when saturated; Socket Mode: waits).
-func (a *Adapter) interact(ctx context.Context, p interaction, spawn func(func(context.Context)) bool) (any, bool) {
+// interact queues one interaction and returns the acknowledgement body.
+// An error means it could not be queued: the caller refuses it (Slack
+// shows the person that it failed, and they can press or submit again).
+func (a *Adapter) interact(ctx context.Context, p interaction) (any, error) {
+	key := interactionKey(p)
+	if key == "" {
+		return nil, nil
+	}
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode interaction %s: %w", key, err)
+	}
+	var wait *bot.Waiter
+	if p.Type == "view_submission" {
+		wait = a.waiters.Expect(key)
+	}
+	receipt, err := a.queue(ctx, key, kindInteraction, body)
+	if err != nil || receipt == bot.AlreadyQueued || wait == nil {
+		if wait != nil {
+			wait.Cancel()
+		}
+		if err != nil {
+			a.refused(err, key)
+		}
+		return nil, err
+	}
+	timer, stop := a.deadline()
+	defer stop()
+	o, inTime := wait.Await(ctx, timer)
+	if !inTime {
+		return nil, nil
+	}
+	return a.viewAnswer(p, o), nil
+}
+
+// interactionKey is the inbox key of an interaction Pulse acts on, "" for
+// one it ignores. A press is keyed by its trigger and time, a submission
+// by its view and trigger.
+func interactionKey(p interaction) string {
 	switch p.Type {
 	case "block_actions":
-		return nil, spawn(func(ctx context.Context) { a.blockActions(ctx, p) })
+		if len(p.Actions) == 0 {
+			return ""
+		}
+		return "slack:action:" + p.TriggerID + ":" + p.Actions[0].ActionTS
 	case "view_submission":
-		return a.viewSubmission(ctx, p), true
+		return viewKey(p)
 	}
-	return nil, true
+	return ""
+}
+
+func viewKey(p interaction) string { return "slack:view:" + p.View.ID + ":" + p.TriggerID }
+
+// processInteraction handles a queued interaction.
+func (a *Adapter) processInteraction(ctx context.Context, p interaction, last bool) error {
+	switch p.Type {
+	case "block_actions":
+		return a.blockActions(ctx, p, last)
+	case "view_submission":
+		return a.processView(ctx, p, last)
+	}
+	return nil
 }
 
 // blockActions handles button presses: in a message, on the Home tab or in a modal.
-func (a *Adapter) blockActions(ctx context.Context, p interaction) {
+func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) error {
 	team := a.team(p)
 	channel := p.Container.ChannelID
 	if channel == "" {
@@ -107,9 +160,6 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction) {
 	}
 	for _, act := range p.Actions {
 		key := "slack:action:" + p.TriggerID + ":" + act.ActionTS
-		if !a.firstSeen(ctx, key, p.TriggerID) {
-			continue
-		}
 		ev := bot.Event{
 			Key:      key,
 			Kind:     bot.KindAction,
@@ -123,12 +173,16 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction) {
 		if p.Container.MessageTS != "" {
 			ev.Message = bot.MessageRef{Platform: bot.PlatformSlack, Channel: channel, ID: p.Container.MessageTS}
 		}
-		resp, err := a.handler.Handle(ctx, ev)
+		o, retry := a.handled(ctx, ev, last)
+		if retry != nil {
+			return retry
+		}
 		a.deliver(ctx, target{
 			channel: channel, user: p.User.ID, thread: p.Container.ThreadTS, direct: ev.Direct,
 			responseURL: p.ResponseURL, triggerID: p.TriggerID, key: key,
-		}, resp, err)
+		}, o.Response, o.Err)
 	}
+	return nil
 }
 
 func (a *Adapter) team(p interaction) string { return a.teamOf(p.team()) }
@@ -141,56 +195,61 @@ type viewResponse struct {
 	View           *slack.ModalViewRequest `json:"view,omitempty"`
 }
 
-// viewSubmission handles a submitted modal. The answer must come within 3 s:
-// field errors keep the modal open, a new form replaces it, anything else
-// closes it and the reply is posted where the form was opened.
-func (a *Adapter) viewSubmission(ctx context.Context, p interaction) any {
+func viewTarget(p interaction) target {
+	meta := decodeMeta(p.View.PrivateMetadata)
+	return target{channel: meta.Channel, user: p.User.ID, thread: meta.Thread, key: viewKey(p), direct: isDirect(meta.Channel, "")}
+}
+
+// processView handles a submitted modal. The outcome goes to the request
+// still waiting on this replica (field errors keep the modal open, a new
+// form replaces it); when nobody waits, the reply is posted where the form
+// was opened.
+func (a *Adapter) processView(ctx context.Context, p interaction, last bool) error {
 	team := a.team(p)
 	meta := decodeMeta(p.View.PrivateMetadata)
-	key := "slack:view:" + p.View.ID + ":" + p.TriggerID
-	t := target{channel: meta.Channel, user: p.User.ID, thread: meta.Thread, key: key, direct: isDirect(meta.Channel, "")}
-	work := func(ctx context.Context) outcome {
-		if !a.firstSeen(ctx, key, p.TriggerID) {
-			return outcome{skip: true}
-		}
-		fields, names := a.formFields(ctx, team, p.View.State.Values)
-		ev := bot.Event{
-			Key:      key,
-			Kind:     bot.KindAction,
-			Platform: bot.PlatformSlack,
-			User:     bot.NewUserID(bot.PlatformSlack, team, p.User.ID),
-			Channel:  meta.Channel,
-			Direct:   t.direct,
-			Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},
-			Names:    names,
-			Profile:  a.profile(ctx, team, p.User.ID),
-		}
-		resp, err := a.handler.Handle(ctx, ev)
-		return outcome{ev: ev, resp: resp, err: err}
+	t := viewTarget(p)
+	fields, names := a.formFields(ctx, team, p.View.State.Values)
+	ev := bot.Event{
+		Key:      t.key,
+		Kind:     bot.KindAction,
+		Platform: bot.PlatformSlack,
+		User:     bot.NewUserID(bot.PlatformSlack, team, p.User.ID),
+		Channel:  meta.Channel,
+		Direct:   t.direct,
+		Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},
+		Names:    names,
+		Profile:  a.profile(ctx, team, p.User.ID),
 	}
-	late := func(ctx context.Context, o outcome) {
-		if o.skip {
-			return
-		}
-		resp := o.resp
-		if len(resp.FieldErrors) > 0 {
-			resp.Reply = fieldErrorsMessage(resp.FieldErrors)
-		}
-		a.deliver(ctx, t, resp, o.err)
+	o, retry := a.handled(ctx, ev, last)
+	if retry != nil {
+		return retry
 	}
-	o, inTime := a.race(work, late)
-	if !inTime || o.skip {
+	if a.waiters.Hand(t.key, o) {
 		return nil
 	}
-	if len(o.resp.FieldErrors) > 0 {
-		errs := make(map[string]string, len(o.resp.FieldErrors))
-		for id, msg := range o.resp.FieldErrors {
+	resp := o.Response
+	if len(resp.FieldErrors) > 0 {
+		resp.Reply = fieldErrorsMessage(resp.FieldErrors)
+	}
+	a.deliver(ctx, t, resp, o.Err)
+	return nil
+}
+
+// viewAnswer turns an outcome that came in time into the view_submission
+// acknowledgement: field errors keep the modal open, a new form replaces
+// it, anything else closes it and the reply is posted where the form was opened.
+func (a *Adapter) viewAnswer(p interaction, o bot.Outcome) any {
+	if len(o.Response.FieldErrors) > 0 {
+		errs := make(map[string]string, len(o.Response.FieldErrors))
+		for id, msg := range o.Response.FieldErrors {
 			errs[id] = escapeLimit(msg, maxLabelChars)
 		}
 		return viewResponse{ResponseAction: "errors", Errors: errs}
 	}
-	resp := a.withErrorReply(o.resp, o.err, key)
+	t := viewTarget(p)
+	resp := a.withErrorReply(o.Response, o.Err, t.key)
 	if resp.Reply.IsForm() {
+		meta := decodeMeta(p.View.PrivateMetadata)
 		meta.Value = ""
 		if b, ok := submitButton(resp.Reply); ok {
 			meta.Value = b.Value
@@ -217,16 +276,4 @@ func fieldErrorsMessage(errs map[string]string) bot.Message {
 		blocks = append(blocks, bot.Text{Text: errs[id]})
 	}
 	return bot.Message{Blocks: blocks}
-}
-
-// goHeldNoSem runs short follow-up work (posting a reply) in the background,
-// tracked for shutdown but not counted against the event bound.
-func (a *Adapter) goHeldNoSem(work func(ctx context.Context)) {
-	a.inflight.Add(1)
-	go func() {
-		defer a.inflight.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), workTimeout)
-		defer cancel()
-		work(ctx)
-	}()
 }

@@ -11,9 +11,9 @@ import (
 )
 
 // runSocketMode holds a Socket Mode connection until ctx ends. slack-go
-// reconnects on its own; every envelope is acknowledged (events at once,
-// slash commands and modal submissions with their answer) and the work is
-// done as over HTTP. A refused app token ends it with one clear line.
+// reconnects on its own; every envelope is queued in the inbox, then
+// acknowledged (slash commands and modal submissions with their answer
+// when it comes in time), exactly as over HTTP. A refused app token ends it with one clear line.
 func (a *Adapter) runSocketMode(ctx context.Context) error {
 	client := socketmode.New(a.api)
 	ctx, cancel := context.WithCancel(ctx)
@@ -70,17 +70,26 @@ func (a *Adapter) socketEventsAPI(ctx context.Context, client *socketmode.Client
 		a.ack(client, req, nil)
 		return
 	}
-	// Back-pressure: wait for room before acknowledging, so an unacknowledged
-	// envelope is redelivered by Slack rather than lost. The claim happens
-	// in the background so one slow Redis answer does not hold up the socket.
-	if !a.goBlocking(ctx, func(ctx context.Context) {
-		if a.claimEvent(ctx, env) {
-			a.handleEnvelope(ctx, env)
-		}
-	}) {
+	// Queue, then acknowledge: an envelope that could not be queued is
+	// left unacknowledged, so Slack delivers it again. Each runs on its own
+	// goroutine (bounded by bot.EnqueueWait) so the socket keeps reading.
+	key := a.eventKey(env)
+	if key == "" {
+		a.ack(client, req, nil)
 		return
 	}
-	a.ack(client, req, nil)
+	stored, err := json.Marshal(env)
+	if err != nil {
+		a.ack(client, req, nil)
+		return
+	}
+	a.goHeldNoSem(func(context.Context) {
+		if _, err := a.queue(ctx, key, kindEvent, stored); err != nil {
+			a.refused(err, key)
+			return
+		}
+		a.ack(client, req, nil)
+	})
 }
 
 func (a *Adapter) socketCommand(ctx context.Context, client *socketmode.Client, req *socketmode.Request) {
@@ -109,8 +118,10 @@ func (a *Adapter) socketInteraction(ctx context.Context, client *socketmode.Clie
 		return
 	}
 	a.goHeldNoSem(func(context.Context) {
-		spawn := func(work func(context.Context)) bool { return a.goBlocking(ctx, work) }
-		ack, _ := a.interact(ctx, p, spawn)
+		ack, err := a.interact(ctx, p)
+		if err != nil {
+			return // not queued: left unacknowledged, Slack tells the person it failed
+		}
 		a.ack(client, req, ack)
 	})
 }

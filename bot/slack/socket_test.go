@@ -78,11 +78,13 @@ func TestSocketModeRoundTrip(t *testing.T) {
 		return bot.Response{Reply: textReply("Your goals: G7"), Visibility: bot.Private}, nil
 	}}
 	st := storetest.MustOpen(t)
+	inbox := storetest.NewInbox(st)
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: srv.GetAPIURL(),
-		Handler: rec, Dedup: st, Cache: st, Log: zerolog.Nop()})
+		Handler: rec, Inbox: inbox, Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: a})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -118,6 +120,7 @@ func TestSocketModeRoundTrip(t *testing.T) {
 	case <-timeout:
 		t.Fatal("no reaction for the captured update")
 	}
+	inbox.Settle()
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run after cancel: %v", err)
@@ -143,7 +146,7 @@ func TestSocketModeRefusedAppTokenStopsWithOneLine(t *testing.T) {
 	t.Cleanup(srv.Stop)
 	st := storetest.MustOpen(t)
 	a, err := New(Config{BotToken: "xoxb-test", AppToken: "xapp-revoked", APIURL: srv.GetAPIURL(),
-		Handler: &bottest.Handler{}, Dedup: st, Cache: st, Log: zerolog.Nop()})
+		Handler: &bottest.Handler{}, Inbox: st.Inbox(), Cache: st, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}

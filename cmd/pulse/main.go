@@ -39,6 +39,8 @@ const usage = `usage: pulse <command>
                             write goals, updates, kudos and check-ins to stdout
   import [--file F] [--team T]
                             restore a JSON export (from stdin or a file) into REDIS_URL
+  inbox dead list|retry <id>|drop <id>
+                            show, queue again or delete events that failed after every retry
   config check              validate the configuration and show each team's next runs
 
 Configuration comes from the environment (REDIS_URL, PULSE_CONFIG, SLACK_*, FEISHU_*, ...); see README.md.`
@@ -75,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: pulse jobs run <job> [--team T] [--at RFC3339]")
 		}
 		return env.jobsRun(ctx, rest[1:])
+	case "inbox":
+		return env.inboxDead(ctx, rest)
 	case "export":
 		return env.export(ctx, rest)
 	case "import":

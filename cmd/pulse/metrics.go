@@ -32,6 +32,7 @@ type metrics struct {
 	schedDeliver   *prometheus.CounterVec // job, outcome
 	redisCommands  prometheus.Counter
 	redisErrors    *prometheus.CounterVec // command
+	inboxDead      *prometheus.CounterVec // platform
 }
 
 // latencyBuckets span a cached reply (~1 ms) to a slow Web API call (10 s).
@@ -73,6 +74,9 @@ func newMetrics() *metrics {
 	m.schedDeliver = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pulse_scheduler_deliveries_total", Help: "Job deliveries (prompts, reminders, digests) sent by this replica, by job and outcome.",
 	}, []string{"job", "outcome"})
+	m.inboxDead = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "pulse_inbox_dead_lettered_total", Help: "Events this replica moved to the dead-letter stream after their last delivery failed, by platform.",
+	}, []string{"platform"})
 	m.redisCommands = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pulse_redis_commands_total", Help: "Redis commands sent (a pipeline counts each command).",
 	})
@@ -81,7 +85,7 @@ func newMetrics() *metrics {
 	}, []string{"command"})
 	for _, c := range []prometheus.Collector{m.httpRequests, m.eventsReceived, m.eventsRejected, m.eventsDup,
 		m.eventsHandled, m.handleSeconds, m.apiCalls, m.apiSeconds, m.schedRuns, m.schedDeliver,
-		m.redisCommands, m.redisErrors,
+		m.redisCommands, m.redisErrors, m.inboxDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}

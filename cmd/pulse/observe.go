@@ -70,24 +70,6 @@ func (h *observedHandler) Handle(ctx context.Context, ev bot.Event) (bot.Respons
 	return resp, err
 }
 
-// observedDeduper counts deliveries dropped as duplicates; the adapters'
-// claims go through it.
-type observedDeduper struct {
-	next bot.Deduper
-	m    *metrics
-}
-
-// FirstSeen passes the claim on and counts a refused one by platform (the
-// key's first segment, "slack:" or "feishu:").
-func (d *observedDeduper) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	first, err := d.next.FirstSeen(ctx, key, ttl)
-	if err == nil && !first {
-		platform, _, _ := strings.Cut(key, ":")
-		d.m.eventsDup.WithLabelValues(platform).Inc()
-	}
-	return first, err
-}
-
 // observedMessenger counts and times every platform send.
 type observedMessenger struct {
 	next bot.Messenger

@@ -77,6 +77,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	for p, adapter := range platforms {
 		router[p] = adapter
 	}
+	inboxWorker, err := e.newInboxWorker(b, platforms, clock)
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	addRoutes(mux, b.store, platforms, e.obs)
@@ -111,6 +115,9 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		start(string(p), adapter.Run)
 	}
 	start("scheduler", c.sched.Run)
+	if inboxWorker != nil {
+		start("inbox", inboxWorker.Run)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -137,11 +144,6 @@ func (e *environment) observe(h bot.Handler) bot.Handler {
 	return &observedHandler{next: h, m: e.obs, log: e.log.With().Str("component", "events").Logger(), now: time.Now}
 }
 
-// dedup wraps the store's claims so duplicates are counted.
-func (e *environment) dedup(b *backend) bot.Deduper {
-	return &observedDeduper{next: b.store, m: e.obs}
-}
-
 // newPlatforms builds an adapter for every platform with credentials.
 func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock) (map[bot.Platform]platform, error) {
 	out := map[bot.Platform]platform{}
@@ -152,7 +154,7 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			AppToken:      e.cfg.Slack.AppToken,
 			APIURL:        e.cfg.Slack.APIURL,
 			Handler:       e.observe(svc),
-			Dedup:         e.dedup(b),
+			Inbox:         e.inbox(b),
 			Cache:         b.store,
 			Clock:         clock,
 			Log:           e.log.With().Str("component", "slack").Logger(),
@@ -171,7 +173,8 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			EncryptKey:        e.cfg.Feishu.EncryptKey,
 			BaseURL:           e.cfg.Feishu.BaseURL,
 			Handler:           e.observe(svc),
-			Dedup:             e.dedup(b),
+			Inbox:             e.inbox(b),
+			Dedup:             b.store,
 			Cache:             b.store,
 			Clock:             clock,
 			Log:               e.log.With().Str("component", "feishu").Logger(),

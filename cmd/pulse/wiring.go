@@ -84,6 +84,7 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 		Organisation:     e.cfg.Organisation,
 		ValidateSchedule: validateSchedule,
 		RunStatus:        c.runStatus,
+		DeadLetters:      b.store.Inbox().DeadCount,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the core: %w", err)

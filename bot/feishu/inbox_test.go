@@ -1,0 +1,103 @@
+package feishu
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// idleAdapter is an adapter whose inbox nobody reads: what a push leaves
+// behind is exactly what was queued before the acknowledgement.
+func idleAdapter(t *testing.T, inbox bot.Inbox, h bot.Handler, mode string) *Adapter {
+	t.Helper()
+	s := storetest.MustOpen(t)
+	a, err := New(Config{
+		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret", Mode: mode,
+		VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: newFakeFeishu(t).srv.URL,
+		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: bot.NewManualClock(testNow), Log: zerolog.Nop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func queued(t *testing.T, in bot.InboxQueue) []bot.InboxEntry {
+	t.Helper()
+	ctx := context.Background()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := in.Read(ctx, "test", 10, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func TestWebhookPushIsQueuedBeforeItIsAcknowledged(t *testing.T) {
+	in := storetest.MustOpen(t).Inbox()
+	h := &bottest.Handler{}
+	a := idleAdapter(t, in, h, ModeWebhook)
+	if rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a); rec.Code != http.StatusOK {
+		t.Fatalf("push answered %d", rec.Code)
+	}
+	got := queued(t, in)
+	if len(got) != 1 || got[0].Key != "feishu:msg:om_5ce6d572455d361153b7cb51da133945" || got[0].Kind != eventMessageReceive {
+		t.Fatalf("inbox after the ack: %+v", got)
+	}
+	if strings.Contains(string(got[0].Body), testToken) {
+		t.Error("the verification token was stored with the event")
+	}
+	if len(h.Events()) != 0 {
+		t.Error("the push was handled on the acknowledgement path")
+	}
+}
+
+func TestLongConnectionEventIsQueuedBeforeTheHandlerReturns(t *testing.T) {
+	in := storetest.MustOpen(t).Inbox()
+	a := idleAdapter(t, in, &bottest.Handler{}, ModeWS)
+	// The SDK acknowledges the frame when the dispatcher returns nil.
+	if _, err := a.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := queued(t, in); len(got) != 1 {
+		t.Fatalf("inbox when the long-connection handler returned: %+v, want the event", got)
+	}
+}
+
+func TestPushThatCannotBeQueuedIsRefusedInTime(t *testing.T) {
+	h := &bottest.Handler{}
+	a := idleAdapter(t, storetest.Stalled(t).Inbox(), h, ModeWebhook)
+	start := time.Now()
+	rec := signedPush(t, payload(t, "message_receive_p2p.json", nil), testNow).send(t, a)
+	if took := time.Since(start); rec.Code < 500 || took >= 2*time.Second {
+		t.Errorf("push answered %d after %v; want a 5xx well inside Feishu's 3 s, so it is pushed again", rec.Code, took)
+	}
+	// Over the long connection the handler's error keeps the SDK from acknowledging it.
+	ws := idleAdapter(t, storetest.Stalled(t).Inbox(), h, ModeWS)
+	if _, err := ws.dispatcher.Do(context.Background(), payload(t, "message_receive_p2p.json", nil)); err == nil {
+		t.Error("the long-connection handler returned nil for an event it could not queue")
+	}
+	// A card press gets a toast that says it was not saved.
+	resp, err := ws.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toast, _ := mustJSON(t, resp)["toast"].(map[string]any)
+	i18n, _ := toast["i18n"].(map[string]any)
+	if toast["type"] != "error" || !strings.Contains(toast["content"].(string), "未保存") || !strings.Contains(i18n["en_us"].(string), "Not saved") {
+		t.Errorf("toast %v: want the not-saved sentence in both languages", toast)
+	}
+	if len(h.Events()) != 0 {
+		t.Error("something that could not be stored was handled")
+	}
+}

@@ -1,0 +1,238 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// serviceProcessor is an adapter reduced to its inbox side: the body is
+// the command text of a direct message, handled by the real core.
+type serviceProcessor struct {
+	svc  *bot.Service
+	user bot.UserID
+	// poison makes an entry with this body fail every time.
+	poison string
+	mu     sync.Mutex
+	calls  map[string]int
+}
+
+func (p *serviceProcessor) ProcessInbox(ctx context.Context, e bot.InboxEntry, last bool) error {
+	p.mu.Lock()
+	p.calls[e.Key]++
+	p.mu.Unlock()
+	if p.poison != "" && string(e.Body) == p.poison {
+		panic("poisoned event")
+	}
+	_, err := p.svc.Handle(ctx, bot.Event{Key: e.Key, Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: p.user, Direct: true, Channel: "dm", Text: string(e.Body)})
+	return err
+}
+
+func newWorker(t *testing.T, q bot.InboxQueue, p bot.InboxProcessor, consumer string, maxDeliveries int, onDead func(bot.InboxEntry)) *bot.InboxWorker {
+	t.Helper()
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{
+		Queue: q, Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: p}, Consumer: consumer,
+		ClaimIdle: -1, MaxDeliveries: maxDeliveries, OnDead: onDead, Log: zerolog.Nop(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func queueText(t *testing.T, q bot.Inbox, key, text string) {
+	t.Helper()
+	fresh, err := bot.Receive(context.Background(), q, bot.InboxEntry{Key: key, Platform: bot.PlatformConsole, Kind: "text", Body: []byte(text)}, time.Hour)
+	if err != nil || fresh != bot.Queued {
+		t.Fatalf("queue %s: %v %v", key, fresh, err)
+	}
+}
+
+var goalIDRE = regexp.MustCompile(`G\d+`)
+
+func TestInboxWorkerTakesOverADeadReplicasEntriesAndEachHasOneEffect(t *testing.T) {
+	h := newHarness(t)
+	st := h.store.(*store.Store)
+	ctx := context.Background()
+	id := goalIDRE.FindString(text(h.say(alice, "/goal new Ship features from 0 to 10 by 2026-12-31")))
+	if id == "" {
+		t.Fatal("no goal created")
+	}
+	in := st.Inbox()
+	for i := range 3 {
+		queueText(t, in, fmt.Sprintf("test:update:%d", i), "/goal "+id+" +1")
+	}
+	proc := &serviceProcessor{svc: h.svc, user: alice, calls: map[string]int{}}
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The dead replica took all three; it recorded the first and was killed
+	// before acknowledging anything.
+	taken, err := in.Read(ctx, "dead-replica", 10, -1)
+	if err != nil || len(taken) != 3 {
+		t.Fatalf("dead replica read %d entries (%v)", len(taken), err)
+	}
+	if err := proc.ProcessInbox(ctx, taken[0], false); err != nil {
+		t.Fatal(err)
+	}
+	survivor := newWorker(t, in, proc, "survivor", 5, nil)
+	n, err := survivor.RunOnce(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("survivor handled %d entries (%v), want the dead replica's 3", n, err)
+	}
+	if n, _ := survivor.RunOnce(ctx); n != 0 {
+		t.Errorf("a second round found %d entries; every one was acknowledged", n)
+	}
+	g, err := st.GetGoal(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(g.Current-3) > 1e-9 {
+		t.Errorf("goal at %v after three +1 updates, one of them delivered twice; want 3", g.Current)
+	}
+	if proc.calls["test:update:0"] != 2 {
+		t.Errorf("the interrupted entry was delivered %d times, want 2 (at least once)", proc.calls["test:update:0"])
+	}
+}
+
+func TestInboxPoisonEventGoesToDeadLettersShownInStatusAndCanBeRetriedOrDropped(t *testing.T) {
+	st := storetest.MustOpen(t)
+	ctx := context.Background()
+	in := st.Inbox()
+	clock := bot.NewManualClock(monday)
+	admin := bot.NewUserID(bot.PlatformConsole, "demo", "admin")
+	svc, err := bot.NewService(bot.Config{Store: st, Clock: clock, Log: zerolog.Nop(), Admins: []bot.UserID{admin},
+		DeadLetters: in.DeadCount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc := &serviceProcessor{svc: svc, user: admin, poison: "/goal list", calls: map[string]int{}}
+	var buried []string
+	w := newWorker(t, in, proc, "replica", 2, func(e bot.InboxEntry) { buried = append(buried, e.Key) })
+	queueText(t, in, "test:poison", "/goal list")
+	queueText(t, in, "test:fine", "/pulse status")
+
+	if _, err := w.RunOnce(ctx); err != nil { // first delivery: fails, stays pending
+		t.Fatal(err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 0 {
+		t.Fatalf("dead letters after the first failure: %d, want 0 (it gets another delivery)", n)
+	}
+	if _, err := w.RunOnce(ctx); err != nil { // second and last delivery: fails, buried
+		t.Fatal(err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 1 || len(buried) != 1 || buried[0] != "test:poison" {
+		t.Fatalf("dead letters %d, reported %v; want the poison event once", n, buried)
+	}
+	if n, _ := in.Backlog(ctx); n != 0 {
+		t.Errorf("backlog %d: the good event and the buried one should both be settled", n)
+	}
+	dead, err := in.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 || !strings.Contains(dead[0].Reason, "panicked") || dead[0].Entry.Deliveries != 2 {
+		t.Fatalf("dead letters %+v (%v)", dead, err)
+	}
+	resp, err := svc.Handle(ctx, bot.Event{Key: "test:status", Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: admin, Direct: true, Channel: "dm", Text: "/pulse status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, text(resp), "1 event(s) failed", "pulse inbox dead list")
+
+	// Fixed: retry queues it again and it is handled.
+	proc.poison = ""
+	if err := in.RetryDead(ctx, dead[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("after retry handled %d (%v), want 1", n, err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 0 {
+		t.Errorf("dead letters %d after a successful retry", n)
+	}
+	if proc.calls["test:poison"] != 3 {
+		t.Errorf("poison event delivered %d times, want 2 failures and 1 retry", proc.calls["test:poison"])
+	}
+	// Drop: another failure, dropped by the operator.
+	proc.poison = "/goal list"
+	queueText(t, in, "test:poison2", "/goal list")
+	for range 2 {
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dead, _ = in.DeadLetters(ctx, 10)
+	if len(dead) != 1 {
+		t.Fatalf("dead letters %+v, want the second poison event", dead)
+	}
+	if err := in.DropDead(ctx, dead[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.DropDead(ctx, dead[0].ID); !errors.Is(err, bot.ErrNoDeadLetter) {
+		t.Errorf("second drop: %v", err)
+	}
+	resp, _ = svc.Handle(ctx, bot.Event{Key: "test:status2", Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: admin, Direct: true, Channel: "dm", Text: "/pulse status"})
+	if strings.Contains(text(resp), "failed after every retry") {
+		t.Errorf("status still shows dead letters after the drop: %q", text(resp))
+	}
+}
+
+func TestWaitersHandToTheWaitingRequestOrToTheWorkerNeverBoth(t *testing.T) {
+	var ws bot.Waiters
+	// In time: the request takes the outcome.
+	w := ws.Expect("k1")
+	if !ws.Hand("k1", bot.Outcome{Event: bot.Event{Key: "k1"}}) {
+		t.Fatal("a waiting request did not take the outcome")
+	}
+	never := make(chan time.Time)
+	if o, ok := w.Await(context.Background(), never); !ok || o.Event.Key != "k1" {
+		t.Fatalf("await: %+v %v", o, ok)
+	}
+	// Too late: the request gave up, the worker delivers.
+	w = ws.Expect("k2")
+	expired := make(chan time.Time)
+	close(expired)
+	if _, ok := w.Await(context.Background(), expired); ok {
+		t.Fatal("await returned an outcome nobody handed")
+	}
+	if ws.Hand("k2", bot.Outcome{}) {
+		t.Error("the worker handed an outcome to a request that stopped waiting")
+	}
+	// Cancelled (not queued by this request): nobody takes it.
+	w = ws.Expect("k3")
+	w.Cancel()
+	if ws.Hand("k3", bot.Outcome{}) {
+		t.Error("a cancelled waiter took an outcome")
+	}
+	// Racing: whatever the order, exactly one side delivers.
+	for i := range 200 {
+		key := fmt.Sprintf("race%d", i)
+		w := ws.Expect(key)
+		deadline := make(chan time.Time)
+		var handed bool
+		done := make(chan struct{})
+		go func() {
+			handed = ws.Hand(key, bot.Outcome{})
+			close(done)
+		}()
+		close(deadline)
+		_, got := w.Await(context.Background(), deadline)
+		<-done
+		if got != handed {
+			t.Fatalf("round %d: request got=%v, worker handed=%v; exactly one must deliver", i, got, handed)
+		}
+	}
+}

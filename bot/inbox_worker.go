@@ -1,0 +1,287 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// InboxProcessor handles the inbox entries of one platform: its adapter,
+// which knows how to read the Body it stored.
+type InboxProcessor interface {
+	// ProcessInbox handles one entry: builds the Event, calls the handler,
+	// delivers the response. An error leaves the entry for another
+	// delivery; last is set on the final delivery the worker allows, when
+	// the adapter should tell the person that handling failed instead of
+	// waiting for a retry.
+	ProcessInbox(ctx context.Context, e InboxEntry, last bool) error
+}
+
+// InboxWorkerConfig configures the inbox workers of one replica.
+type InboxWorkerConfig struct {
+	Queue      InboxQueue
+	Processors map[Platform]InboxProcessor
+	// Consumer names this replica in the consumer group; unique per process.
+	Consumer string
+	// Concurrency bounds the events handled at once (default 64).
+	Concurrency int
+	// ClaimIdle is how long (Redis time) an entry may sit unacknowledged
+	// with a consumer before another takes it over (default 60 s; negative:
+	// at once, for tests that stand in for a dead replica).
+	ClaimIdle time.Duration
+	// MaxDeliveries is how many deliveries an entry gets before it goes to
+	// the dead-letter stream (default 5).
+	MaxDeliveries int
+	// ReadBlock is how long one read waits for new entries (default 2 s).
+	ReadBlock time.Duration
+	// Reclaim is how often a busy worker still looks for entries to take
+	// over (default 10 s); an idle one looks after every empty read.
+	Reclaim time.Duration
+	// WorkTimeout bounds the handling of one entry (default 50 s, and at
+	// most four fifths of ClaimIdle, so a slow entry is not taken over by
+	// another worker while this one still works on it).
+	WorkTimeout time.Duration
+	// OnDead, when set, is told about every entry moved to the dead-letter
+	// stream (cmd/pulse counts them).
+	OnDead func(e InboxEntry)
+	Clock  Clock
+	Log    zerolog.Logger
+}
+
+// InboxWorker consumes the inbox stream through its one consumer group:
+// at-least-once delivery, bounded concurrency, acknowledgement after the
+// work, takeover of a dead replica's entries, and a dead-letter stream for
+// entries that keep failing. The effects are exactly once because every
+// write an event causes is keyed by Event.Key.
+type InboxWorker struct {
+	cfg InboxWorkerConfig
+	sem chan struct{}
+	wg  sync.WaitGroup
+}
+
+// NewInboxWorker checks cfg and fills in defaults.
+func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
+	switch {
+	case cfg.Queue == nil:
+		return nil, errors.New("inbox worker: a queue is required")
+	case cfg.Consumer == "":
+		return nil, errors.New("inbox worker: a consumer name is required")
+	case len(cfg.Processors) == 0:
+		return nil, errors.New("inbox worker: at least one processor is required")
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 64
+	}
+	switch {
+	case cfg.ClaimIdle < 0:
+		cfg.ClaimIdle = 0
+	case cfg.ClaimIdle == 0:
+		cfg.ClaimIdle = time.Minute
+	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = 5
+	}
+	if cfg.ReadBlock <= 0 {
+		cfg.ReadBlock = 2 * time.Second
+	}
+	if cfg.Reclaim <= 0 {
+		cfg.Reclaim = 10 * time.Second
+	}
+	if cfg.WorkTimeout <= 0 {
+		cfg.WorkTimeout = 50 * time.Second
+	}
+	if cfg.ClaimIdle > 0 {
+		cfg.WorkTimeout = min(cfg.WorkTimeout, cfg.ClaimIdle*4/5)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = SystemClock{}
+	}
+	return &InboxWorker{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency)}, nil
+}
+
+// Run consumes the inbox until ctx ends, then waits for the entries in
+// hand (each bounded by WorkTimeout).
+func (w *InboxWorker) Run(ctx context.Context) error {
+	defer w.wg.Wait()
+	log := w.cfg.Log.With().Str("consumer", w.cfg.Consumer).Logger()
+	for {
+		err := w.cfg.Queue.EnsureGroup(ctx)
+		if err == nil {
+			break
+		}
+		log.Error().Err(err).Msg("inbox group not ready; retrying")
+		if !sleep(ctx, time.Second) {
+			return nil
+		}
+	}
+	cursor := "0-0"
+	var lastReclaim time.Time
+	for ctx.Err() == nil {
+		n := w.takeSlots(ctx)
+		if n == 0 {
+			return nil
+		}
+		entries, err := w.cfg.Queue.Read(ctx, w.cfg.Consumer, n, w.cfg.ReadBlock)
+		if err != nil && ctx.Err() == nil {
+			log.Error().Err(err).Msg("read inbox")
+			sleep(ctx, time.Second)
+		}
+		if now := w.cfg.Clock.Now(); len(entries) < n && (len(entries) == 0 || now.Sub(lastReclaim) >= w.cfg.Reclaim) {
+			lastReclaim = now
+			more, next, err := w.cfg.Queue.Reclaim(ctx, w.cfg.Consumer, w.cfg.ClaimIdle, cursor, n-len(entries))
+			if err != nil && ctx.Err() == nil {
+				log.Error().Err(err).Msg("reclaim inbox entries")
+			}
+			cursor = next
+			entries = append(entries, more...)
+		}
+		w.giveSlots(n - len(entries))
+		for _, e := range entries {
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer w.giveSlots(1)
+				w.process(ctx, e, log)
+			}()
+		}
+	}
+	return nil
+}
+
+// RunOnce takes over idle entries and reads new ones without waiting, and
+// handles them all before it returns; tests and tools drive it by hand.
+// It returns how many entries it handled.
+func (w *InboxWorker) RunOnce(ctx context.Context) (int, error) {
+	if err := w.cfg.Queue.EnsureGroup(ctx); err != nil {
+		return 0, err
+	}
+	reclaimed, _, err := w.cfg.Queue.Reclaim(ctx, w.cfg.Consumer, w.cfg.ClaimIdle, "0-0", w.cfg.Concurrency)
+	if err != nil {
+		return 0, err
+	}
+	fresh, err := w.cfg.Queue.Read(ctx, w.cfg.Consumer, w.cfg.Concurrency, -1)
+	if err != nil {
+		return 0, err
+	}
+	entries := append(reclaimed, fresh...)
+	var wg sync.WaitGroup
+	for _, e := range entries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.process(ctx, e, w.cfg.Log)
+		}()
+	}
+	wg.Wait()
+	return len(entries), nil
+}
+
+// takeSlots waits for one free slot, then takes every other free one;
+// 0 means ctx ended.
+func (w *InboxWorker) takeSlots(ctx context.Context) int {
+	select {
+	case w.sem <- struct{}{}:
+	case <-ctx.Done():
+		return 0
+	}
+	n := 1
+	for n < cap(w.sem) {
+		select {
+		case w.sem <- struct{}{}:
+			n++
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func (w *InboxWorker) giveSlots(n int) {
+	for range n {
+		<-w.sem
+	}
+}
+
+// process handles one entry: acknowledged after the work; left pending
+// after a failure (another delivery follows after ClaimIdle); moved to the
+// dead-letter stream when its last delivery fails too.
+func (w *InboxWorker) process(ctx context.Context, e InboxEntry, log zerolog.Logger) {
+	bg := context.WithoutCancel(ctx)
+	log = log.With().Str("entry", e.ID).Str("event_key", e.Key).Str("platform", string(e.Platform)).Str("kind", e.Kind).Logger()
+	if e.Key == "" {
+		// Deleted while pending (already settled): only the bookkeeping is left.
+		w.ack(bg, e, log)
+		return
+	}
+	if e.Deliveries > int64(w.cfg.MaxDeliveries) {
+		w.bury(bg, e, fmt.Sprintf("gave up after %d deliveries (a worker stopped while holding it)", e.Deliveries-1), log)
+		return
+	}
+	last := e.Deliveries >= int64(w.cfg.MaxDeliveries)
+	workCtx, cancel := context.WithTimeout(bg, w.cfg.WorkTimeout)
+	err := w.run(workCtx, e, last)
+	cancel()
+	if err == nil {
+		w.ack(bg, e, log)
+		return
+	}
+	if last {
+		w.bury(bg, e, err.Error(), log)
+		return
+	}
+	log.Warn().Err(err).Int64("deliveries", e.Deliveries).Msg("inbox entry failed; it will be delivered again")
+}
+
+// run calls the entry's processor, turning a panic into an error.
+func (w *InboxWorker) run(ctx context.Context, e InboxEntry, last bool) (err error) {
+	p, ok := w.cfg.Processors[e.Platform]
+	if !ok {
+		return fmt.Errorf("no adapter for platform %q on this replica", e.Platform)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("handling panicked: %v", r)
+		}
+	}()
+	return p.ProcessInbox(ctx, e, last)
+}
+
+func (w *InboxWorker) ack(ctx context.Context, e InboxEntry, log zerolog.Logger) {
+	if err := w.cfg.Queue.Ack(ctx, e.ID); err != nil {
+		// Left pending: another delivery follows, and the keyed effects record once.
+		log.Error().Err(err).Msg("acknowledge inbox entry")
+	}
+}
+
+// maxReasonLen keeps a dead letter's reason to one readable line.
+const maxReasonLen = 300
+
+func (w *InboxWorker) bury(ctx context.Context, e InboxEntry, reason string, log zerolog.Logger) {
+	if len(reason) > maxReasonLen {
+		reason = reason[:maxReasonLen]
+	}
+	if err := w.cfg.Queue.Bury(ctx, e, reason); err != nil {
+		log.Error().Err(err).Msg("move inbox entry to the dead-letter stream; it stays pending")
+		return
+	}
+	log.Error().Int64("deliveries", e.Deliveries).Str("reason", reason).Msg("inbox entry moved to the dead-letter stream")
+	if w.cfg.OnDead != nil {
+		w.cfg.OnDead(e)
+	}
+}
+
+// sleep waits d unless ctx ends first; false when it did.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

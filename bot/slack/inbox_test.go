@@ -1,0 +1,103 @@
+package slack
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
+)
+
+// dmEvent is a direct message from Steve (U2147483697) with its own ts.
+func dmEvent(t *testing.T, text, ts string) []byte {
+	return loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		m["event_id"] = "Ev" + strings.ReplaceAll(ts, ".", "")
+		ev := eventOf(m)
+		ev["channel"], ev["channel_type"], ev["text"], ev["ts"] = "D024BE91L", "im", text, ts
+	})
+}
+
+func TestEventIsInTheInboxWhenAcknowledged(t *testing.T) {
+	rec := &bottest.Handler{}
+	h := buildHarness(t, rec, false)
+	resp := h.postEvent(loadJSON(t, "event_message_channels.json", nil))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	in := h.store.Inbox()
+	if err := in.EnsureGroup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := in.Read(context.Background(), "test", 10, -1)
+	if err != nil || len(entries) != 1 || entries[0].Key != "slack:msg:C024BE91L:1355517523.000005" || entries[0].Kind != kindEvent {
+		t.Fatalf("inbox after the ack: %+v (%v), want the event", entries, err)
+	}
+	if strings.Contains(string(entries[0].Body), "one-long-verification-token") {
+		t.Error("the verification token was stored with the event")
+	}
+	if len(rec.Events()) != 0 {
+		t.Error("the event was handled on the acknowledgement path")
+	}
+}
+
+func TestWorkerKilledAfterTheWorkIsTakenOverWithOneEffectAndOneReplyEach(t *testing.T) {
+	h := buildServiceHarness(t, false)
+	ctx := context.Background()
+	created, err := h.a.handler.Handle(ctx, bot.Event{Key: "test:create", Kind: bot.KindCommand, Platform: bot.PlatformSlack,
+		User: steve, Direct: true, Channel: "D024BE91L", Text: "/goal new Ship orders from 0 to 100 orders by 2026-12-31"})
+	goals, _ := h.store.TeamGoals(ctx, "growth")
+	if err != nil || len(goals) != 1 {
+		t.Fatalf("goal not created: %v %v %q", goals, err, bot.PlainText(created.Reply))
+	}
+	id := goals[0].ID
+	// An update (a keyed write) and a read (which would answer again): each
+	// must have one effect and one reply, though each is worked twice.
+	for _, e := range [][]byte{dmEvent(t, id+" +5 orders", "1700000001.000100"), dmEvent(t, "/goal list", "1700000001.000200")} {
+		if resp := h.postEvent(e); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	in := h.store.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, err := in.Read(ctx, "killed-replica", 10, -1)
+	if err != nil || len(held) != 2 {
+		t.Fatalf("the replica took %d entries (%v), want 2", len(held), err)
+	}
+	// It did the whole work of both, then was killed before acknowledging.
+	for _, e := range held {
+		if err := h.a.ProcessInbox(ctx, e, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	survivor, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "survivor", ClaimIdle: -1,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := survivor.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("the survivor took over %d entries (%v), want 2", n, err)
+	}
+	h.a.inflight.Wait()
+	g, err := h.store.GetGoal(ctx, id)
+	if err != nil || g.Current != 5 {
+		t.Fatalf("goal at %v (%v) after one +5 worked twice, want 5", g.Current, err)
+	}
+	ups, _ := h.store.GoalUpdates(ctx, id, time.Time{}, h.clock.Now().Add(time.Hour))
+	if len(ups) != 1 {
+		t.Errorf("%d updates recorded, want 1", len(ups))
+	}
+	if posts := h.slack.callsTo("chat.postMessage"); len(posts) != 2 {
+		t.Errorf("%d replies posted for 2 events each worked twice, want 2", len(posts))
+	}
+	if n, _ := in.Backlog(ctx); n != 0 {
+		t.Errorf("backlog %d after the takeover, want 0", n)
+	}
+}

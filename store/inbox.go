@@ -1,0 +1,251 @@
+package store
+
+// The event inbox. Keys (I = P{inbox}, one hash slot, so the scripts stay
+// legal on a Redis Cluster):
+//
+//	I:events        stream  one entry per queued event: k (event key), p (platform),
+//	                        t (kind), b (body), r (received, unix ms); consumer group
+//	                        "inbox"; entries are deleted once acknowledged
+//	I:claim:<key>   string  the stream id that queued the event; TTL the caller's
+//	                        (the platform's retry window)
+//	I:dead          stream  dead letters: the entry's fields plus id (its inbox id),
+//	                        n (deliveries), why (reason), at (buried, unix ms);
+//	                        kept until `pulse inbox dead drop` or retry
+//
+// Queueing costs one script (EXISTS, XADD, SET); handling one entry a
+// share of one XREADGROUP and one MULTI (XACK, XDEL).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+)
+
+// InboxGroup is the consumer group every inbox worker of every replica joins.
+const InboxGroup = "inbox"
+
+// Inbox is the durable event inbox: it implements bot.InboxQueue.
+type Inbox struct {
+	s     *Store
+	group streamGroup
+	dead  string
+}
+
+var _ bot.InboxQueue = (*Inbox)(nil)
+
+// Inbox returns the event inbox.
+func (s *Store) Inbox() *Inbox {
+	stream := s.inboxKey("events")
+	return &Inbox{s: s, group: streamGroup{rdb: s.rdb, stream: stream, group: InboxGroup}, dead: s.inboxKey("dead")}
+}
+
+func (s *Store) inboxKey(parts ...string) string {
+	return s.Key(append([]string{"{inbox}"}, parts...)...)
+}
+
+// enqueueLua claims an event key and queues the event, unless the key is
+// claimed already. The XADD comes before the SET, so a failing write leaves
+// nothing behind.
+// KEYS: claim, stream. ARGV: claim ttl (ms), key, platform, kind, body, received (ms).
+// Returns 1 when queued now, 0 when the key was claimed before.
+const enqueueLua = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local id = redis.call('XADD', KEYS[2], '*', 'k', ARGV[2], 'p', ARGV[3], 't', ARGV[4], 'b', ARGV[5], 'r', ARGV[6])
+redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
+return 1
+`
+
+var enqueueScript = redis.NewScript(enqueueLua)
+
+// Enqueue claims e.Key for claimTTL and appends e to the inbox in one
+// script. Running it again (a client retry after a timeout, a platform
+// retry, a twin) finds the claim and reports fresh=false: the event is
+// queued once.
+func (in *Inbox) Enqueue(ctx context.Context, e bot.InboxEntry, claimTTL time.Duration) (bool, error) {
+	if e.Key == "" {
+		return false, errors.New("enqueue: empty event key")
+	}
+	if claimTTL <= 0 {
+		return false, fmt.Errorf("enqueue %s: claim ttl must be positive", e.Key)
+	}
+	n, err := enqueueScript.Run(ctx, in.s.rdb, []string{in.s.inboxKey("claim", e.Key), in.group.stream},
+		claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()).Int64()
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", e.Key, err)
+	}
+	return n == 1, nil
+}
+
+// EnsureGroup creates the inbox stream and its consumer group if needed.
+func (in *Inbox) EnsureGroup(ctx context.Context) error { return in.group.ensure(ctx) }
+
+// Read takes up to count new entries for consumer, each delivered once so far.
+func (in *Inbox) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]bot.InboxEntry, error) {
+	msgs, err := in.group.read(ctx, consumer, ">", count, block)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.InboxEntry, 0, len(msgs))
+	for _, m := range msgs {
+		e := inboxEntryOf(m.ID, m.Values)
+		e.Deliveries = 1
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Reclaim takes over entries idle for minIdle with any consumer and reads
+// how often each was delivered (XAUTOCLAIM counts this one).
+func (in *Inbox) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]bot.InboxEntry, string, error) {
+	msgs, next, err := in.group.reclaim(ctx, consumer, minIdle, start, count)
+	if err != nil || len(msgs) == 0 {
+		return nil, next, err
+	}
+	counts, err := in.group.deliveries(ctx, consumer, msgs[0].ID, msgs[len(msgs)-1].ID, len(msgs))
+	if err != nil {
+		return nil, next, err
+	}
+	out := make([]bot.InboxEntry, 0, len(msgs))
+	for _, m := range msgs {
+		e := inboxEntryOf(m.ID, m.Values)
+		e.Deliveries = max(counts[m.ID], 1)
+		out = append(out, e)
+	}
+	return out, next, nil
+}
+
+// Ack acknowledges an entry and deletes it, in one MULTI.
+func (in *Inbox) Ack(ctx context.Context, id string) error {
+	_, err := in.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, in.group.stream, InboxGroup, id)
+		p.XDel(ctx, in.group.stream, id)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("ack inbox entry %s: %w", id, err)
+	}
+	return nil
+}
+
+// buryLua moves a pending entry to the dead-letter stream, unless another
+// worker settled it meanwhile.
+// KEYS: stream, dead. ARGV: group, id, key, platform, kind, body, received, deliveries, reason, now (ms).
+const buryLua = `
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'k', ARGV[3], 'p', ARGV[4], 't', ARGV[5], 'b', ARGV[6],
+  'r', ARGV[7], 'n', ARGV[8], 'why', ARGV[9], 'at', ARGV[10])
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+`
+
+var buryScript = redis.NewScript(buryLua)
+
+// Bury moves e to the dead-letter stream and settles it, atomically.
+func (in *Inbox) Bury(ctx context.Context, e bot.InboxEntry, reason string) error {
+	err := buryScript.Run(ctx, in.s.rdb, []string{in.group.stream, in.dead},
+		InboxGroup, e.ID, e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli(),
+		e.Deliveries, reason, time.Now().UnixMilli()).Err()
+	if err != nil {
+		return fmt.Errorf("bury inbox entry %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DeadLetters lists up to count dead letters, oldest first.
+func (in *Inbox) DeadLetters(ctx context.Context, count int) ([]bot.DeadLetter, error) {
+	msgs, err := in.s.rdb.XRangeN(ctx, in.dead, "-", "+", int64(count)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	out := make([]bot.DeadLetter, 0, len(msgs))
+	for _, m := range msgs {
+		out = append(out, deadLetterOf(m))
+	}
+	return out, nil
+}
+
+// DeadCount counts the dead letters.
+func (in *Inbox) DeadCount(ctx context.Context) (int64, error) {
+	n, err := in.s.rdb.XLen(ctx, in.dead).Result()
+	if err != nil {
+		return 0, fmt.Errorf("count dead letters: %w", err)
+	}
+	return n, nil
+}
+
+// Backlog counts the entries queued and not yet settled.
+func (in *Inbox) Backlog(ctx context.Context) (int64, error) {
+	n, err := in.s.rdb.XLen(ctx, in.group.stream).Result()
+	if err != nil {
+		return 0, fmt.Errorf("inbox backlog: %w", err)
+	}
+	return n, nil
+}
+
+// retryDeadLua queues a dead letter again and removes it from the dead-letter stream.
+// KEYS: dead, stream. ARGV: dead-letter id. Returns 0 when there is no such dead letter.
+const retryDeadLua = `
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return 0 end
+local f = {}
+local raw = found[1][2]
+for i = 1, #raw, 2 do f[raw[i]] = raw[i + 1] end
+redis.call('XADD', KEYS[2], '*', 'k', f['k'], 'p', f['p'], 't', f['t'], 'b', f['b'], 'r', f['r'])
+redis.call('XDEL', KEYS[1], ARGV[1])
+return 1
+`
+
+var retryDeadScript = redis.NewScript(retryDeadLua)
+
+// RetryDead moves a dead letter back to the inbox; the workers take it as
+// a new entry with a fresh delivery count.
+func (in *Inbox) RetryDead(ctx context.Context, id string) error {
+	n, err := retryDeadScript.Run(ctx, in.s.rdb, []string{in.dead, in.group.stream}, id).Int64()
+	if err != nil {
+		return fmt.Errorf("retry dead letter %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("retry dead letter %s: %w", id, bot.ErrNoDeadLetter)
+	}
+	return nil
+}
+
+// DropDead deletes a dead letter for good.
+func (in *Inbox) DropDead(ctx context.Context, id string) error {
+	n, err := in.s.rdb.XDel(ctx, in.dead, id).Result()
+	if err != nil {
+		return fmt.Errorf("drop dead letter %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("drop dead letter %s: %w", id, bot.ErrNoDeadLetter)
+	}
+	return nil
+}
+
+func inboxEntryOf(id string, v map[string]any) bot.InboxEntry {
+	str := func(k string) string { s, _ := v[k].(string); return s }
+	e := bot.InboxEntry{ID: id, Key: str("k"), Platform: bot.Platform(str("p")), Kind: str("t")}
+	if b := str("b"); b != "" {
+		e.Body = []byte(b)
+	}
+	if ms, err := strconv.ParseInt(str("r"), 10, 64); err == nil {
+		e.ReceivedAt = time.UnixMilli(ms).UTC()
+	}
+	return e
+}
+
+func deadLetterOf(m redis.XMessage) bot.DeadLetter {
+	str := func(k string) string { s, _ := m.Values[k].(string); return s }
+	d := bot.DeadLetter{ID: m.ID, Entry: inboxEntryOf(str("id"), m.Values), Reason: str("why")}
+	d.Entry.Deliveries, _ = strconv.ParseInt(str("n"), 10, 64)
+	if ms, err := strconv.ParseInt(str("at"), 10, 64); err == nil {
+		d.BuriedAt = time.UnixMilli(ms).UTC()
+	}
+	return d
+}

@@ -1,0 +1,149 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+func inboxEntry(key string) bot.InboxEntry {
+	return bot.InboxEntry{Key: key, Platform: bot.PlatformSlack, Kind: "event", Body: []byte(`{"k":"` + key + `"}`),
+		ReceivedAt: time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)}
+}
+
+func TestInboxEnqueueQueuesEachKeyOnceAndARepeatFindsItQueued(t *testing.T) {
+	t.Run("redis", func(t *testing.T) { testInboxEnqueue(t, storetest.MustOpen(t)) })
+	t.Run("embedded", func(t *testing.T) { testInboxEnqueue(t, storetest.MustOpenEmbedded(t)) })
+}
+
+func testInboxEnqueue(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	in := st.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// 20 concurrent deliveries of one event (platform retries, twins, a
+	// go-redis retry of the script after a timeout): one queues it.
+	var fresh atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := in.Enqueue(ctx, inboxEntry("slack:msg:C1:1.0"), time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				fresh.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if fresh.Load() != 1 {
+		t.Fatalf("%d deliveries queued the event, want exactly 1", fresh.Load())
+	}
+	// The repeat answered "already queued": the event is there to be handled.
+	got, err := in.Read(ctx, "c1", 10, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Key != "slack:msg:C1:1.0" || string(got[0].Body) != `{"k":"slack:msg:C1:1.0"}` ||
+		got[0].Platform != bot.PlatformSlack || got[0].Kind != "event" || got[0].Deliveries != 1 ||
+		!got[0].ReceivedAt.Equal(time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)) {
+		t.Fatalf("read %+v, want the one queued entry", got)
+	}
+	if err := in.Ack(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.Backlog(ctx); n != 0 {
+		t.Errorf("backlog %d after ack, want 0", n)
+	}
+	// The claim outlives the entry: a retry after handling is still a repeat.
+	if ok, err := in.Enqueue(ctx, inboxEntry("slack:msg:C1:1.0"), time.Hour); ok || err != nil {
+		t.Errorf("enqueue after handling: fresh=%v err=%v, want a repeat", ok, err)
+	}
+}
+
+func TestInboxReclaimCountsDeliveriesAndDeadLettersRetryAndDrop(t *testing.T) {
+	t.Run("redis", func(t *testing.T) { testInboxDead(t, storetest.MustOpen(t)) })
+	t.Run("embedded", func(t *testing.T) { testInboxDead(t, storetest.MustOpenEmbedded(t)) })
+}
+
+func testInboxDead(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	in := st.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Enqueue(ctx, inboxEntry("k1"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	first, err := in.Read(ctx, "dead-replica", 10, -1)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("read: %v %v", first, err)
+	}
+	// The reader died holding it: another consumer takes it over, second delivery.
+	taken, _, err := in.Reclaim(ctx, "survivor", 0, "0-0", 10)
+	if err != nil || len(taken) != 1 || taken[0].ID != first[0].ID || taken[0].Deliveries != 2 {
+		t.Fatalf("reclaim: %+v %v, want the entry on its second delivery", taken, err)
+	}
+	if err := in.Bury(ctx, taken[0], "handling panicked"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.Backlog(ctx); n != 0 {
+		t.Errorf("backlog %d after burying, want 0", n)
+	}
+	if n, _ := in.DeadCount(ctx); n != 1 {
+		t.Fatalf("dead count %d, want 1", n)
+	}
+	// A second bury of the same, already settled entry changes nothing.
+	if err := in.Bury(ctx, taken[0], "again"); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := in.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters: %+v %v", dead, err)
+	}
+	d := dead[0]
+	if d.Entry.Key != "k1" || d.Entry.ID != first[0].ID || d.Entry.Deliveries != 2 || d.Reason != "handling panicked" ||
+		string(d.Entry.Body) != `{"k":"k1"}` || d.BuriedAt.IsZero() {
+		t.Errorf("dead letter %+v", d)
+	}
+	if err := in.RetryDead(ctx, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 0 {
+		t.Errorf("dead count %d after retry, want 0", n)
+	}
+	again, err := in.Read(ctx, "survivor", 10, -1)
+	if err != nil || len(again) != 1 || again[0].Key != "k1" || again[0].Deliveries != 1 {
+		t.Fatalf("read after retry: %+v %v", again, err)
+	}
+	if err := in.Bury(ctx, again[0], "still failing"); err != nil {
+		t.Fatal(err)
+	}
+	dead, _ = in.DeadLetters(ctx, 10)
+	if len(dead) != 1 {
+		t.Fatalf("dead letters %+v, want 1", dead)
+	}
+	if err := in.DropDead(ctx, dead[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 0 {
+		t.Errorf("dead count %d after drop, want 0", n)
+	}
+	if err := in.DropDead(ctx, dead[0].ID); !errors.Is(err, bot.ErrNoDeadLetter) {
+		t.Errorf("drop of a gone dead letter: %v, want ErrNoDeadLetter", err)
+	}
+	if err := in.RetryDead(ctx, dead[0].ID); !errors.Is(err, bot.ErrNoDeadLetter) {
+		t.Errorf("retry of a gone dead letter: %v, want ErrNoDeadLetter", err)
+	}
+}

@@ -1,0 +1,46 @@
+package storetest
+
+import (
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/store"
+)
+
+// Stalled returns a store on a Redis that accepts connections and never
+// answers, as a stopped (SIGSTOPped) server does, for tests of what Pulse
+// does when Redis cannot answer in time.
+func Stalled(t testing.TB) *store.Store {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String()})
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		_ = rdb.Close()
+	})
+	return store.New(rdb, store.Options{Prefix: "stalled:"})
+}

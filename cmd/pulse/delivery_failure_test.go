@@ -398,7 +398,7 @@ func TestReplicaKilledWithQueuedEventsSecondTakesOver(t *testing.T) {
 	t.Parallel()
 	bin := buildPulse(t)
 	w := newFaultWorld(t, true)
-	w.slack.delay = 100 * time.Millisecond // replies take a while, so a burst queues up
+	w.slack.delay = 300 * time.Millisecond // replies take a while, so a burst queues up
 	env := copyEnv(w.env)
 	env["PULSE_HTTP_ADDR"] = "127.0.0.1:0"
 	env["PULSE_SCHEDULER_RECLAIM_AFTER"] = "2s"

@@ -112,7 +112,7 @@ func (r *result) print(name string) {
 		ms(r.pulsePaced.p(0.99)), ms(r.barePaced.p(0.99)), ms(r.pulsePaced.p(0.5)), ms(r.barePaced.p(0.5)), targetP99)
 	fmt.Printf("  processed:         %7.0f/s (recorded and reacted, first send to last processed; backlog drained %s after the last ack; target >= %.0f/s)\n",
 		r.processedRate, r.drainAfterAck.Round(time.Millisecond), targetProcessed)
-	fmt.Printf("  events: %d acked, %d processed, lost %d, doubled %d, refused %d (pulse) / %d (bare), reacted twice %d\n",
+	fmt.Printf("  events: %d acked, %d processed, lost %d (acked, not processed by the end of the drain), doubled %d, refused %d (pulse) / %d (bare), reacted twice %d\n",
 		r.acked, r.processed, r.lost, r.doubled, r.pulseFlat.refused+r.pulsePaced.refused, r.bareFlat.refused+r.barePaced.refused, r.reaction)
 }
 

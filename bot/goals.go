@@ -641,6 +641,12 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 			return refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
 		}
 		g.Due = d
+	case "private", "私密":
+		on, ok := parseOnOff(value)
+		if !ok {
+			return refuse("error_on_off", map[string]any{"Key": field})
+		}
+		g.Private = on
 	case "parent", "上级":
 		pid, ok := parse.GoalID(value)
 		if !ok {

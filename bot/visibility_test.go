@@ -190,3 +190,64 @@ func TestCleanTextKeepsNewlineAndTab(t *testing.T) {
 		t.Fatalf("CleanText = %q", got)
 	}
 }
+
+// A permission matrix over roles and read commands: every cell says whether
+// the marker of the record shows in the reply.
+func TestWhoSeesWhatMatrix(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	sam := bot.NewUserID(bot.PlatformConsole, "demo", "sam")
+	sal := bot.NewUserID(bot.PlatformConsole, "demo", "sal")
+	h.inChannel(admin, "sales-room", "/pulse team create Sales")
+	h.say(admin, "/pulse team add sales "+bot.Mention(sam))
+	h.say(admin, "/pulse team managers sales "+bot.Mention(sal))
+	h.say(alice, "/goal new Open goal marker")
+	h.say(alice, "/goal new Secret goal marker")
+	goals, err := h.store.TeamGoals(ctx, "growth")
+	if err != nil || len(goals) != 2 {
+		t.Fatalf("goals = %v, %v", goals, err)
+	}
+	open, secret := goals[0], goals[1]
+	if open.Title != "Open goal marker" {
+		open, secret = secret, open
+	}
+	h.say(alice, "/goal edit "+secret.ID+" private on")
+	h.say(bob, "/feedback give "+bot.Mention(alice)+" feedback marker")
+
+	roles := []struct {
+		name string
+		id   bot.UserID
+	}{
+		{"member", bob}, {"owner", alice}, {"member of another team", sam}, {"manager", maya},
+		{"manager of another team", sal}, {"admin", admin}, {"user of another workspace", otherWorkspace},
+		{"user of another tenant", otherTenant},
+	}
+	cells := []struct {
+		cmd, marker string
+		sees        map[string]bool
+	}{
+		{"/goal show " + open.ID, "Open goal marker", map[string]bool{"member": true, "owner": true, "member of another team": true,
+			"manager": true, "manager of another team": true, "admin": true}},
+		{"/goal show " + secret.ID, "Secret goal marker", map[string]bool{"owner": true, "manager": true, "admin": true}},
+		{"/goal list team growth", "Secret goal marker", map[string]bool{"owner": true, "manager": true, "admin": true}},
+		{"/goal tree", "Secret goal marker", map[string]bool{"owner": true, "manager": true, "admin": true}},
+		{"/goal tree", "Open goal marker", map[string]bool{"member": true, "owner": true, "member of another team": true,
+			"manager": true, "manager of another team": true, "admin": true}},
+		{"/pulse team show growth", "Maya", map[string]bool{"member": true, "owner": true, "manager": true, "admin": true}},
+		{"/pulse team list", "Growth", map[string]bool{"member": true, "owner": true, "member of another team": true,
+			"manager": true, "manager of another team": true, "admin": true}},
+		{"/pulse audit team growth", "goal.created", map[string]bool{"admin": true}},
+		{"/feedback about " + bot.Mention(alice), "feedback marker", map[string]bool{"owner": true, "manager": true, "admin": true}},
+	}
+	for _, c := range cells {
+		for _, role := range roles {
+			h.n++
+			resp := h.event(bot.Event{Key: fmt.Sprintf("m:%d", h.n), Kind: bot.KindCommand, Platform: role.id.Platform(),
+				User: role.id, Direct: true, Channel: "dm", Text: c.cmd})
+			got := text(resp)
+			if saw := strings.Contains(got, c.marker); saw != c.sees[role.name] {
+				t.Errorf("%s %q: sees %q = %v, want %v (reply %q)", role.name, c.cmd, c.marker, saw, c.sees[role.name], got)
+			}
+		}
+	}
+}

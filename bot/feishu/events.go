@@ -168,9 +168,11 @@ func messageToEvent(ev messageEvent, botOpenID string) (bot.Event, bool) {
 	if !ok {
 		return bot.Event{}, false
 	}
-	tenant := ev.Header.TenantKey
+	// The sender's own tenant, not the header's (the app's tenant): a
+	// person of another tenant in an external chat stays an outsider.
+	tenant := ev.Event.Sender.TenantKey
 	if tenant == "" {
-		tenant = ev.Event.Sender.TenantKey
+		tenant = ev.Header.TenantKey
 	}
 	text, names, atBot := resolveMentions(content.Text, append(msg.Mentions, content.Mentions...), tenant, botOpenID)
 	direct := msg.ChatType == "p2p"

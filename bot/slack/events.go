@@ -34,6 +34,9 @@ type innerEvent struct {
 	TS          string `json:"ts"`
 	ThreadTS    string `json:"thread_ts"`
 	Tab         string `json:"tab"`
+	// UserTeam is the sender's own workspace; in a Slack Connect channel it
+	// differs from the envelope's team_id, which is the host's.
+	UserTeam string `json:"user_team"`
 	// Edited is set on an app_mention or message that was edited: an
 	// edit is not a new update (the original was acted on, or was not).
 	Edited *struct {
@@ -176,7 +179,7 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope) {
 		Key:      "slack:" + ev.Channel + ":" + ev.TS,
 		Kind:     kind,
 		Platform: bot.PlatformSlack,
-		User:     bot.NewUserID(bot.PlatformSlack, team, ev.User),
+		User:     bot.NewUserID(bot.PlatformSlack, senderTeam(ev, team), ev.User),
 		Channel:  ev.Channel,
 		Direct:   direct,
 		Message:  bot.MessageRef{Platform: bot.PlatformSlack, Channel: ev.Channel, ID: ev.TS},
@@ -227,6 +230,15 @@ func (a *Adapter) firstSeen(ctx context.Context, key, eventID string) bool {
 		return true
 	}
 	return first
+}
+
+// senderTeam is the workspace a person belongs to: their own user_team,
+// never the envelope's (the host of a shared channel) when Slack gives it.
+func senderTeam(ev innerEvent, envelopeTeam string) string {
+	if ev.UserTeam != "" {
+		return ev.UserTeam
+	}
+	return envelopeTeam
 }
 
 func (a *Adapter) teamOf(payloadTeam string) string {

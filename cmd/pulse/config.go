@@ -25,10 +25,12 @@ type config struct {
 	HTTPAddr    string
 	ConfigFile  string
 	Admins      []bot.UserID
-	LogLevel    string
-	LogFormat   string
-	Slack       slackConfig
-	Feishu      feishuConfig
+	// Organisation is PULSE_ORGANISATION: the workspaces Pulse runs for.
+	Organisation []string
+	LogLevel     string
+	LogFormat    string
+	Slack        slackConfig
+	Feishu       feishuConfig
 	// ReclaimAfter is how long the work a dead replica held (queued
 	// deliveries, a delivery it was sending, a run it was planning) waits
 	// before another replica takes it over; zero keeps the scheduler's
@@ -136,6 +138,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	checkWebURL(&p, cfg.WebURL)
 	cfg.Admins = parseAdmins(&p, env("PULSE_ADMINS"))
+	cfg.Organisation = parseOrganisation(&p, env("PULSE_ORGANISATION"))
 	switch cfg.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -456,4 +459,24 @@ func checkHolidays(p *problems, field, v string) {
 	if _, err := scheduler.LoadCalendar(v); err != nil {
 		p.add(field, "%q is not none, cn or a readable holiday file: %v", v, unwrapPathError(err))
 	}
+}
+
+// parseOrganisation reads "slack:T0123,feishu:<tenant_key>": each entry a
+// platform and a workspace.
+func parseOrganisation(p *problems, raw string) []string {
+	var out []string
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		platform, workspace, ok := strings.Cut(part, ":")
+		if !ok || workspace == "" || strings.Contains(workspace, ":") ||
+			(platform != string(bot.PlatformSlack) && platform != string(bot.PlatformFeishu) && platform != string(bot.PlatformConsole)) {
+			p.add("PULSE_ORGANISATION", "%q is not a workspace such as slack:T0123 or feishu:<tenant_key>", part)
+			continue
+		}
+		out = append(out, part)
+	}
+	return out
 }

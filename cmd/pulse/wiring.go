@@ -81,6 +81,7 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 		Clock:            clock,
 		Log:              e.log.With().Str("component", "core").Logger(),
 		Admins:           e.cfg.Admins,
+		Organisation:     e.cfg.Organisation,
 		ValidateSchedule: validateSchedule,
 		RunStatus:        c.runStatus,
 	})

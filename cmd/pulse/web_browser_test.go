@@ -259,7 +259,7 @@ func seedWebData(t *testing.T, st *store.Store) {
 	for _, u := range []string{"U2", "U3", "UM"} {
 		say(u, "/feedback answer FR1 secret words from "+strings.ToLower(u))
 	}
-	say("UADMIN", "/review start team Growth H2 review due 2027-01-15 peers 1")
+	say("UADMIN", "/review start team Growth H2 review due 2027-01-15 peers 1 named")
 }
 
 func TestWebViewInABrowser(t *testing.T) {

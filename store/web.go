@@ -75,17 +75,22 @@ func (w *WebSessions) TakeLink(ctx context.Context, hash string) (bot.UserID, ti
 	return decodeGrant(data)
 }
 
-// SaveSession stores a session's hash for person and adds it to the
-// person's list, so SignOut can end them all.
+// SaveSession stores a session's hash for person and then adds it to the
+// person's list, so SignOut can end them all. The two steps are sent one
+// after the other, not pipelined: on a Cluster the session and the list live
+// on different nodes, and a pipeline may land the list entry first, letting a
+// racing sign-out read and drop the hash before the session exists.
 func (w *WebSessions) SaveSession(ctx context.Context, hash string, person bot.UserID, issued time.Time, ttl time.Duration) error {
-	_, err := w.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, w.sessionKey(hash), encodeGrant(person, issued), ttl)
+	if err := w.s.rdb.Set(ctx, w.sessionKey(hash), encodeGrant(person, issued), ttl).Err(); err != nil {
+		return fmt.Errorf("save web session: %w", err)
+	}
+	_, err := w.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, w.listKey(person), hash)
 		p.Expire(ctx, w.listKey(person), ttl)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("save web session: %w", err)
+		return fmt.Errorf("list web session of %s: %w", person, err)
 	}
 	return nil
 }

@@ -89,7 +89,7 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 		if len(k.Values) > 0 {
 			msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 		}
-		s.notify(ctx, Address{Platform: to.Platform(), User: to}, msg, r.ev.Key+":dm:"+string(to))
+		s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, msg, r.ev.Key+":dm:"+string(to))
 	}
 	if !team.AnnounceKudos || team.Channel == "" || team.Platform != r.ev.Platform {
 		return
@@ -100,7 +100,7 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 	if len(k.Values) > 0 {
 		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(team.Locale, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 	}
-	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, msg, r.ev.Key+":channel")
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, team.Locale, msg, r.ev.Key+":channel")
 }
 
 // splitValues separates tags naming a company value from plain tags.

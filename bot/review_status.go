@@ -14,7 +14,7 @@ func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	if !s.canManage(team, r.actor.ID) {
+	if !CanSeeReviewCycle(r.viewer, ReviewCycle{TeamID: team.ID}) {
 		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
 	}
 	c, ok, err := s.activeCycle(ctx, team.ID)

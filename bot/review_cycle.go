@@ -363,19 +363,9 @@ func (s *Service) SetReviewQuestions(ctx context.Context, teamID string, questio
 // with the managers), cancel only while no result is out. The members
 // still waiting are told, so nobody keeps writing into a finished cycle.
 func (s *Service) reviewEndCycle(ctx context.Context, r *request, args string, act CycleAction) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, c, err := s.managedActiveCycle(ctx, r, args)
 	if err != nil {
 		return Response{}, err
-	}
-	if !s.canManage(team, r.actor.ID) {
-		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
-	}
-	c, ok, err := s.activeCycle(ctx, team.ID)
-	if err != nil {
-		return Response{}, err
-	}
-	if !ok {
-		return Response{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
 	}
 	sheets, err := s.store.ReviewSheets(ctx, team.ID, c.ID)
 	if err != nil {

@@ -103,6 +103,8 @@ func (s *Service) Catalog() *Catalog { return s.catalog }
 type userError struct {
 	Key  string
 	Data map[string]any
+	// Kind is how the API answers it (ProblemInvalid unless set).
+	Kind ProblemKind
 }
 
 func (e *userError) Error() string { return "user error: " + e.Key }

@@ -145,6 +145,11 @@ func CanSeeGoal(v Viewer, g Goal) bool {
 	return g.OwnerTeam != "" && v.InTeam(g.OwnerTeam)
 }
 
+// CanFeederSeeGoal: an API token or a metric source reads and feeds
+// exactly the goals of its own team, private ones included (a manager of
+// the team made it); the operator's CLI (a feeder without a team) every goal.
+func CanFeederSeeGoal(f Feeder, g Goal) bool { return f.Team == "" || f.Team == g.TeamID }
+
 // CanSeeUpdate: whoever may see the goal the update was posted on.
 func CanSeeUpdate(v Viewer, g Goal) bool { return CanSeeGoal(v, g) }
 

@@ -123,7 +123,11 @@ func (s *Service) finalAnonymousDelivery(ctx context.Context, team Team, q Feedb
 	if err != nil {
 		return nil, err
 	}
-	if len(all.Held) == 0 || len(all.Released)+len(all.Held) < AnonymityFloor {
+	requester, err := s.ViewerOf(ctx, q.From)
+	if err != nil {
+		return nil, err
+	}
+	if len(all.Held) == 0 || len(ReleasedAnonymous(requester, q, all, at)) == len(all.Released) {
 		return nil, nil
 	}
 	people, err := s.store.People(ctx, []UserID{q.From})

@@ -480,7 +480,7 @@ func (s *Service) goalsOfPerson(ctx context.Context, r *request, id UserID) ([]G
 			return nil, fmt.Errorf("list goals of %s: %w", t.ID, err)
 		}
 		for _, g := range goals {
-			if g.Owner == id && g.State == GoalOpen {
+			if g.Owner == id && g.State == GoalOpen && CanSeeGoal(r.viewer, g) {
 				out = append(out, g)
 			}
 		}

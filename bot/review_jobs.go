@@ -53,10 +53,20 @@ func (s *Service) PlanReviewReminders(ctx context.Context, teamID string, at tim
 	}
 	var out []Delivery
 	for _, id := range sortedUsers(tasks) {
+		v, err := s.ViewerOf(ctx, id)
+		if err != nil {
+			return nil, err
+		}
 		l := localeOf(people[id], team)
 		var lines []string
 		for _, t := range tasks[id] {
+			if !reviewTaskVisible(v, c, t) {
+				continue
+			}
 			lines = append(lines, "• "+s.catalog.T(l, t.key, map[string]any{"Name": name(t.about), "Mention": "@" + name(t.about), "Count": t.count}))
+		}
+		if len(lines) == 0 {
+			continue
 		}
 		intro := s.catalog.T(l, "review_reminder_"+stage, map[string]any{"Title": c.Title, "Due": dueDay(c.Due, team.Location())})
 		out = append(out, Delivery{Key: "review-remind:" + teamID + ":" + c.ID + ":" + stage + ":" + string(id), Job: JobReviewRemind,
@@ -131,6 +141,12 @@ func (s *Service) PlanActionNudges(ctx context.Context, teamID string, at time.T
 	var out []Delivery
 	for _, x := range actions {
 		if !x.Done.IsZero() || at.Before(x.Due) {
+			continue
+		}
+		if ok, err := s.mayRead(ctx, x.Person, func(v Viewer) bool { return CanSeeDevAction(v, x) }); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
 			continue
 		}
 		l := localeOf(people[x.Person], team)

@@ -47,6 +47,7 @@ func (h *harness) openModal(t *testing.T, user, actionID, value string) modal {
 	before := len(h.slack.callsTo("views.open"))
 	press := loadJSON(t, "block_actions.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = user
 		m["container"] = map[string]any{"type": "view", "view_id": "VHOME" + strconv.Itoa(pressCount)}
 		m["trigger_id"] = "press-" + strconv.Itoa(pressCount)
@@ -92,6 +93,7 @@ func (h *harness) submitModal(t *testing.T, user string, m modal, answers map[st
 	}
 	body := loadJSON(t, "view_submission.json", func(p map[string]any) {
 		p["team"].(map[string]any)["id"] = testTeam
+		p["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		p["user"].(map[string]any)["id"] = user
 		p["trigger_id"] = "submit-" + strconv.Itoa(pressCount)
 		v := p["view"].(map[string]any)

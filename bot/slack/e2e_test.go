@@ -158,6 +158,7 @@ func TestEndToEndKudosModalFromHomeButton(t *testing.T) {
 	h := newServiceHarness(t)
 	press := loadJSON(t, "block_actions.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = "U2147483697"
 		m["container"] = map[string]any{"type": "view", "view_id": "V1"}
 		delete(m, "response_url")
@@ -186,6 +187,7 @@ func TestEndToEndKudosModalFromHomeButton(t *testing.T) {
 	}
 	submit := loadJSON(t, "view_submission.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = "U2147483697"
 		v := m["view"].(map[string]any)
 		v["callback_id"], v["private_metadata"] = bot.ActionKudosSubmit, view["private_metadata"]

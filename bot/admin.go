@@ -41,6 +41,9 @@ func (s *Service) pulseCommand(ctx context.Context, r *request, cmd Command) (Re
 	case "web", "web signout":
 		return s.webCommand(ctx, r, cmd.Sub == "web signout")
 	}
+	if cmd.Sub == "token" || strings.HasPrefix(cmd.Sub, "token ") {
+		return s.tokenCommand(ctx, r, cmd.Sub, cmd.Args)
+	}
 	return Response{}, refuse("pulse_usage", nil)
 }
 

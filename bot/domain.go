@@ -240,6 +240,9 @@ type Goal struct {
 	// Private goals are seen only by their owner, the managers of their
 	// team and admins (and, for a team goal, the team); see CanSeeGoal.
 	Private bool
+	// Source names the metric source (declared in the team file) whose
+	// scheduled pull feeds the goal; empty when nothing pulls it.
+	Source string
 	// Stated is the status the owner last stated in an update, if any.
 	Stated    Status
 	CloseNote string
@@ -269,6 +272,9 @@ type Update struct {
 	Source MessageRef
 	// Key is the idempotency key of the event that produced it.
 	Key string
+	// Via names the system a fed update came from (an API token's or a
+	// metric source's name, or one the caller gave); empty when typed.
+	Via string
 }
 
 // Kudos is recognition from one person to others.

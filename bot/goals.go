@@ -481,7 +481,7 @@ func (s *Service) goalsOfPerson(ctx context.Context, r *request, id UserID) ([]G
 			return nil, fmt.Errorf("list goals of %s: %w", t.ID, err)
 		}
 		for _, g := range goals {
-			if g.Owner == id && g.State == GoalOpen {
+			if g.Owner == id && g.State == GoalOpen && CanSeeGoal(r.viewer, g) {
 				out = append(out, g)
 			}
 		}
@@ -538,6 +538,9 @@ func (s *Service) historyBlock(ctx context.Context, r *request, g Goal, updates 
 		unit := g.MetricAt(u.At).Unit
 		line := fmt.Sprintf("%s  %s → %s  %s", u.At.In(personLocation(r.actor, Team{})).Format("2006-01-02"),
 			FormatValue(u.Previous, unit), FormatValue(u.Value, unit), names[u.Author])
+		if u.Via != "" {
+			line += " " + s.t(r, "goal_history_via", map[string]any{"Source": u.Via})
+		}
 		if u.Note != "" {
 			line += " — " + u.Note
 		}

@@ -129,12 +129,12 @@ func (s *Service) announceCycle(ctx context.Context, r *request, team Team, c Re
 			Text{Text: s.catalog.T(l, "review_started_dm", data)},
 			s.writeButton(l, team, c, id, RoleSelf, "/review write"),
 		}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review:"+string(id))
 	}
 	for _, id := range team.Managers {
 		l := localeOf(people[id], team)
 		msg := Message{Title: s.catalog.T(l, "review_started_title", data), Blocks: []Block{Text{Text: s.catalog.T(l, "review_started_manager_dm", data)}}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review:"+string(id))
 	}
 }
 
@@ -219,7 +219,7 @@ func (s *Service) tellManagers(ctx context.Context, team Team, key, msgKey strin
 	}
 	for _, id := range team.Managers {
 		l := localeOf(people[id], team)
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
 	}
 }
 
@@ -305,7 +305,7 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 			Text{Text: s.catalog.T(l, "review_peer_dm", data)},
 			s.writeButton(l, p.team, p.cycle, p.sheet.Person, RolePeer, "/review write @"+names[p.sheet.Person]),
 		}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":peer:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":peer:"+string(id))
 	}
 	return s.say(r, "review_approved", map[string]any{"Name": names[p.sheet.Person], "Peers": joinNames(names, peers)}), nil
 }
@@ -363,19 +363,9 @@ func (s *Service) SetReviewQuestions(ctx context.Context, teamID string, questio
 // with the managers), cancel only while no result is out. The members
 // still waiting are told, so nobody keeps writing into a finished cycle.
 func (s *Service) reviewEndCycle(ctx context.Context, r *request, args string, act CycleAction) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, c, err := s.managedActiveCycle(ctx, r, args)
 	if err != nil {
 		return Response{}, err
-	}
-	if !s.canManage(team, r.actor.ID) {
-		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
-	}
-	c, ok, err := s.activeCycle(ctx, team.ID)
-	if err != nil {
-		return Response{}, err
-	}
-	if !ok {
-		return Response{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
 	}
 	sheets, err := s.store.ReviewSheets(ctx, team.ID, c.ID)
 	if err != nil {
@@ -407,7 +397,7 @@ func (s *Service) reviewEndCycle(ctx context.Context, r *request, args string, a
 	for _, id := range waiting {
 		l := localeOf(people[id], team)
 		msg := Message{Blocks: []Block{Text{Text: s.catalog.T(l, "review_"+string(act)+"_dm", data)}}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review-end:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review-end:"+string(id))
 	}
 	names, err := s.names(ctx, r, waiting)
 	if err != nil {

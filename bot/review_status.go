@@ -9,20 +9,34 @@ import (
 // A cycle's progress: who still owes which step (/review status and the
 // reminders).
 
-func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Response, error) {
+// managedActiveCycle resolves the team named in args (or the caller's own)
+// and its open cycle, refusing a caller who does not manage the team and a
+// team with no open cycle: what every manager-only cycle command needs first.
+func (s *Service) managedActiveCycle(ctx context.Context, r *request, args string) (Team, ReviewCycle, error) {
 	team, err := s.resolveCheckInTeam(ctx, r, args)
 	if err != nil {
-		return Response{}, err
+		return Team{}, ReviewCycle{}, err
 	}
 	if !s.canManage(team, r.actor.ID) {
-		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
+		return Team{}, ReviewCycle{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
 	}
 	c, ok, err := s.activeCycle(ctx, team.ID)
 	if err != nil {
-		return Response{}, err
+		return Team{}, ReviewCycle{}, err
 	}
 	if !ok {
-		return Response{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
+		return Team{}, ReviewCycle{}, refuse("review_no_cycle_team", map[string]any{"Team": team.Name})
+	}
+	return team, c, nil
+}
+
+func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Response, error) {
+	team, c, err := s.managedActiveCycle(ctx, r, args)
+	if err != nil {
+		return Response{}, err
+	}
+	if !CanSeeReviewCycle(r.viewer, c) {
+		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
 	}
 	st, err := s.cycleStatus(ctx, team, c)
 	if err != nil {

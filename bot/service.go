@@ -103,6 +103,8 @@ func (s *Service) Catalog() *Catalog { return s.catalog }
 type userError struct {
 	Key  string
 	Data map[string]any
+	// Kind is how the API answers it (ProblemInvalid unless set).
+	Kind ProblemKind
 }
 
 func (e *userError) Error() string { return "user error: " + e.Key }
@@ -129,8 +131,15 @@ type request struct {
 var errOutsider = errors.New("sender is outside the organisation")
 
 // Handle answers one event. The error is for logging: the Response already
-// holds a reply in the user's language that says what to do.
+// holds a reply in the user's language that says what to do, and the reply
+// carries that language.
 func (s *Service) Handle(ctx context.Context, ev Event) (Response, error) {
+	resp, err := s.handle(ctx, ev)
+	resp.Reply = resp.Reply.In(resp.Locale)
+	return resp, err
+}
+
+func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 	ev = s.cleanEvent(ctx, ev)
 	r, err := s.begin(ctx, ev)
 	if errors.Is(err, errOutsider) {
@@ -524,10 +533,10 @@ func personLocation(p Person, t Team) *time.Location {
 	return t.Location()
 }
 
-// notify sends a message to someone else; a failure is logged, never fatal,
-// because what it reports is already saved.
-func (s *Service) notify(ctx context.Context, to Address, msg Message, key string) {
-	if _, err := s.messenger.Send(ctx, to, msg, key); err != nil {
+// notify sends a message, written in l, to someone else; a failure is
+// logged, never fatal, because what it reports is already saved.
+func (s *Service) notify(ctx context.Context, to Address, l Locale, msg Message, key string) {
+	if _, err := s.messenger.Send(ctx, to, msg.In(l), key); err != nil {
 		s.log.Warn().Err(err).Str("platform", string(to.Platform)).Str("key", key).Msg("send notification")
 	}
 }

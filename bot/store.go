@@ -37,6 +37,7 @@ type Store interface {
 	ReviewStore
 	AnonymousStore
 	AuditStore
+	APITokenStore
 	Deduper
 	Cache
 }

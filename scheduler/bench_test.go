@@ -100,7 +100,7 @@ func benchPrompt(b *testing.B, n int, rate float64, kill bool) {
 	const burst = 50
 	platform := newPaced(rate, burst)
 	limiter, err := NewLimiter(LimiterConfig{
-		Client: st.Client(), Prefix: st.Key(""), Clock: clock, Log: zerolog.Nop(), MaxRetries: 50,
+		Pace: st.RateLimiter(), Clock: clock, Log: zerolog.Nop(), MaxRetries: 50,
 		Backoff: time.Millisecond,
 		Limits:  map[bot.Platform]Limit{bot.PlatformSlack: {PerSecond: rate, Burst: burst}},
 	})
@@ -113,7 +113,7 @@ func benchPrompt(b *testing.B, n int, rate float64, kill bool) {
 	replica := func(name string) *Scheduler {
 		s, err := New(Config{
 			Teams: st, People: st, Planner: planner, Clock: clock, Log: zerolog.Nop(),
-			Client: st.Client(), Prefix: st.Key(""), Consumer: name, Workers: 4, Timing: timing,
+			Runs: st.Runs(), Queue: st.Queue(), Consumer: name, Workers: 4, Timing: timing,
 		})
 		if err != nil {
 			b.Fatal(err)

@@ -40,7 +40,7 @@
 //
 // Every replica runs the loop (Run), waking every 30 s at most on the
 // injected clock. A fire is named by (job, team, zone, fire time) (RunID)
-// and claimed by one atomic Redis write (store.Runs.Claim) that is kept
+// and claimed by one atomic Redis write (RunLog.Claim, which the store implements) that is kept
 // for days, so two replicas never both run it and a restart does not run it
 // again. Each wake also looks back Timing.Lookback for fires missed while
 // every process was down: they run if still within their grace window

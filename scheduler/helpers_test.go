@@ -70,7 +70,7 @@ func (e *env) scheduler(consumer string, edit func(*Config)) *Scheduler {
 	e.t.Helper()
 	cfg := Config{
 		Teams: e.st, People: e.st, Planner: e.planner, Clock: e.clock,
-		Log: zerolog.Nop(), Client: e.st.Client(), Prefix: e.st.Key(""),
+		Log: zerolog.Nop(), Runs: e.st.Runs(), Queue: e.st.Queue(),
 		Consumer: consumer, Workers: 2, After: instantAfter(e.clock), Timing: testTiming,
 	}
 	if edit != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/bot/bottest"
-	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 )
 
 // recorder is the shared recording messenger with the counts these tests read.
@@ -93,7 +93,7 @@ func TestServicePromptsEveryMemberOnceThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.Status != store.RunDone || first.Sent != 1 || second.ID != first.ID {
+	if first.Status != jobrun.Done || first.Sent != 1 || second.ID != first.ID {
 		t.Errorf("digest runs %+v then %+v, want one run with one post", first, second)
 	}
 	e.tick(restarted)

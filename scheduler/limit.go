@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 )
 
 // RetryAfterError is implemented by errors that mean "rate limited, retry
@@ -51,10 +50,20 @@ func DefaultLimits() map[bot.Platform]Limit {
 	}
 }
 
-// LimiterConfig is what a Limiter needs. Client is required.
+// SendPace is the shared, cross-replica pacing a Limiter takes its slots
+// from; the store implements it on Redis.
+type SendPace interface {
+	// Take grants one send under scope if every rule allows it, or says how
+	// long to wait before asking again.
+	Take(ctx context.Context, scope string, now time.Time, rules ...jobrun.RateRule) (time.Duration, error)
+	// Hold stops every send under scope until until (after a platform said
+	// to slow down).
+	Hold(ctx context.Context, scope string, now, until time.Time) error
+}
+
+// LimiterConfig is what a Limiter needs. Pace is required.
 type LimiterConfig struct {
-	Client redis.UniversalClient
-	Prefix string
+	Pace SendPace
 	// Limits per platform; nil means DefaultLimits. A platform not listed is unlimited.
 	Limits map[bot.Platform]Limit
 	Clock  bot.Clock
@@ -72,7 +81,7 @@ type LimiterConfig struct {
 // sends with, so every message — prompts, digests, thread replies,
 // notices — goes through it.
 type Limiter struct {
-	rl  *store.RateLimiter
+	rl  SendPace
 	cfg LimiterConfig
 	// turn lets one goroutine per platform at a time wait for the shared
 	// pace, so a process's workers queue here instead of all polling Redis
@@ -82,8 +91,8 @@ type Limiter struct {
 
 // NewLimiter returns a Limiter.
 func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
-	if cfg.Client == nil {
-		return nil, errors.New("new limiter: a Redis client is required")
+	if cfg.Pace == nil {
+		return nil, errors.New("new limiter: a shared send pace is required")
 	}
 	if cfg.Limits == nil {
 		cfg.Limits = DefaultLimits()
@@ -100,12 +109,11 @@ func NewLimiter(cfg LimiterConfig) (*Limiter, error) {
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = time.Second
 	}
-	st := store.New(cfg.Client, store.Options{Prefix: cfg.Prefix})
 	turn := make(map[bot.Platform]chan struct{}, len(cfg.Limits))
 	for p := range cfg.Limits {
 		turn[p] = make(chan struct{}, 1)
 	}
-	return &Limiter{rl: st.RateLimiter(), cfg: cfg, turn: turn}, nil
+	return &Limiter{rl: cfg.Pace, cfg: cfg, turn: turn}, nil
 }
 
 // shortWait is the longest wait for the shared pace during which a worker
@@ -119,7 +127,7 @@ func (l *Limiter) Wait(ctx context.Context, to bot.Address) error {
 	if !ok {
 		return nil
 	}
-	rules := []store.RateRule{
+	rules := []jobrun.RateRule{
 		{Name: "app", Interval: interval(limit.PerSecond), Burst: limit.Burst},
 		{Name: "to:" + conversation(to), Interval: interval(limit.ConversationPerSecond), Burst: limit.ConversationBurst},
 	}

@@ -71,7 +71,7 @@ func (p *strictPlatform) Send(_ context.Context, to bot.Address, _ bot.Message, 
 func (e *env) limiter(limits map[bot.Platform]Limit) *Limiter {
 	e.t.Helper()
 	l, err := NewLimiter(LimiterConfig{
-		Client: e.st.Client(), Prefix: e.st.Key(""), Limits: limits, Clock: e.clock,
+		Pace: e.st.RateLimiter(), Limits: limits, Clock: e.clock,
 		After: instantAfter(e.clock), Log: zerolog.Nop(), MaxRetries: 20,
 	})
 	if err != nil {

@@ -12,11 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 )
 
 // Planner is what the scheduler needs from the core (*bot.Service): what a
@@ -30,20 +29,49 @@ type Planner interface {
 }
 
 // RunRecord is one fire of one job for one team and zone, with its outcome.
-type RunRecord = store.RunRecord
+type RunRecord = jobrun.Record
 
-// Config is what a Scheduler needs. Teams, People, Planner and Client are
-// required; every other field has a default.
+// RunLog keeps run claims and records: the first claim of a fire wins, so
+// two replicas (or a restarted process) never both run it. The store
+// implements it on Redis.
+type RunLog interface {
+	Claim(ctx context.Context, rec RunRecord, now time.Time, ttl time.Duration, mode jobrun.ClaimMode) (won bool, stored RunRecord, err error)
+	Release(ctx context.Context, teamID, runID string, now time.Time, cause string) error
+	Fail(ctx context.Context, teamID, runID string, now time.Time, cause string) error
+	Enqueued(ctx context.Context, teamID, runID string, planned int, now time.Time) (finished bool, err error)
+	Get(ctx context.Context, teamID, runID string) (RunRecord, error)
+	Recent(ctx context.Context, teamID string, n int) ([]RunRecord, error)
+}
+
+// DeliveryQueue is the durable stream of deliveries that every replica's
+// workers share, with the per-delivery markers that make each send happen
+// once. The store implements it on Redis.
+type DeliveryQueue interface {
+	Ensure(ctx context.Context) error
+	Add(ctx context.Context, runID string, deliveries [][]byte) error
+	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]jobrun.Entry, error)
+	ReadPending(ctx context.Context, consumer, after string, count int) ([]jobrun.Entry, error)
+	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) (entries []jobrun.Entry, next string, err error)
+	Ack(ctx context.Context, id string) error
+	RemoveConsumer(ctx context.Context, consumer string) error
+	PruneConsumers(ctx context.Context, idle time.Duration) (int, error)
+	Reserve(ctx context.Context, a jobrun.MarkerArgs, lease time.Duration, maxAttempts int) (jobrun.Reservation, error)
+	Release(ctx context.Context, a jobrun.MarkerArgs, attempt int) error
+	Complete(ctx context.Context, a jobrun.MarkerArgs, outcome jobrun.Outcome) (finished bool, err error)
+}
+
+// Config is what a Scheduler needs. Teams, People, Planner, Runs and Queue
+// are required; every other field has a default.
 type Config struct {
 	Teams   bot.TeamStore
 	People  bot.PersonStore
 	Planner Planner
 	Clock   bot.Clock
 	Log     zerolog.Logger
-	// Client and Prefix name the Redis (and key prefix) of the store; the
-	// scheduler keeps its claims, runs and queue next to the store's keys.
-	Client redis.UniversalClient
-	Prefix string
+	// Runs and Queue keep the scheduler's claims, run records and
+	// deliveries, next to the store's keys.
+	Runs  RunLog
+	Queue DeliveryQueue
 	// Workers is how many queue workers Run starts in this process
 	// (default DefaultWorkers). Every replica runs some.
 	Workers int
@@ -135,8 +163,8 @@ type Scheduler struct {
 	cfg    Config
 	timing Timing
 	log    zerolog.Logger
-	queue  *store.Queue
-	runs   *store.Runs
+	queue  DeliveryQueue
+	runs   RunLog
 	cals   calendars
 
 	ensureMu sync.Mutex
@@ -197,8 +225,10 @@ func New(cfg Config) (*Scheduler, error) {
 		return nil, errors.New("new scheduler: a person store is required")
 	case cfg.Planner == nil:
 		return nil, errors.New("new scheduler: a planner is required")
-	case cfg.Client == nil:
-		return nil, errors.New("new scheduler: a Redis client is required")
+	case cfg.Runs == nil:
+		return nil, errors.New("new scheduler: a run log is required")
+	case cfg.Queue == nil:
+		return nil, errors.New("new scheduler: a delivery queue is required")
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = bot.SystemClock{}
@@ -216,13 +246,12 @@ func New(cfg Config) (*Scheduler, error) {
 		}
 		cfg.Consumer = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	st := store.New(cfg.Client, store.Options{Prefix: cfg.Prefix})
 	return &Scheduler{
 		cfg:     cfg,
 		timing:  cfg.Timing.withDefaults(),
 		log:     cfg.Log,
-		queue:   st.Queue(),
-		runs:    st.Runs(),
+		queue:   cfg.Queue,
+		runs:    cfg.Runs,
 		settled: map[string]time.Time{},
 		groups:  map[string]cachedGroups{},
 	}, nil
@@ -473,24 +502,24 @@ func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Ti
 		Period: bot.ISOWeek(f.At, t.Location()), Manual: manual,
 		Owner: s.cfg.Consumer, StartedAt: now,
 	}
-	mode := store.ClaimNew
+	mode := jobrun.ClaimNew
 	switch {
 	case manual:
-		mode = store.ClaimManual
-		rec.Status, rec.Lease = store.RunPlanning, now.Add(s.timing.PlanLease)
+		mode = jobrun.ClaimManual
+		rec.Status, rec.Lease = jobrun.Planning, now.Add(s.timing.PlanLease)
 	case f.DayOff:
-		rec.Status, rec.FinishedAt = store.RunDayOff, now
+		rec.Status, rec.FinishedAt = jobrun.DayOff, now
 	case !withinGrace(f.job, f.At, now):
-		rec.Status, rec.FinishedAt = store.RunMissed, now
+		rec.Status, rec.FinishedAt = jobrun.Missed, now
 	default:
-		rec.Status, rec.Lease = store.RunPlanning, now.Add(s.timing.PlanLease)
+		rec.Status, rec.Lease = jobrun.Planning, now.Add(s.timing.PlanLease)
 	}
 	won, stored, err := s.runs.Claim(ctx, rec, now, s.timing.ClaimTTL, mode)
 	if err != nil {
 		return RunRecord{}, err
 	}
 	if !won {
-		if stored.Status != store.RunPlanning {
+		if stored.Status != jobrun.Planning {
 			s.settle(f.id, f.At)
 		}
 		return stored, nil
@@ -498,11 +527,11 @@ func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Ti
 	log := s.log.With().Str("run", f.id).Str("job", string(f.job)).Str("team", t.ID).Str("zone", f.zone).
 		Time("fire", f.At).Logger()
 	switch stored.Status {
-	case store.RunMissed:
+	case jobrun.Missed:
 		log.Warn().Dur("late", now.Sub(f.At)).Msg("run missed: every process was down past its grace window; nothing sent")
 		s.settle(f.id, f.At)
 		return stored, nil
-	case store.RunDayOff:
+	case jobrun.DayOff:
 		log.Info().Msg("run skipped: day off in the team's calendar")
 		s.settle(f.id, f.At)
 		return stored, nil
@@ -573,7 +602,7 @@ func (s *Scheduler) logFinished(ctx context.Context, teamID, runID string) {
 		return
 	}
 	ev := s.log.Info()
-	if rec.Status != store.RunDone {
+	if rec.Status != jobrun.Done {
 		ev = s.log.Warn()
 	}
 	ev.Str("run", rec.ID).Str("job", string(rec.Job)).Str("team", rec.TeamID).Str("zone", rec.Zone).
@@ -685,7 +714,7 @@ func (s *Scheduler) drain(ctx context.Context, t bot.Team, fires []dueFire) ([]R
 			if err != nil {
 				return nil, err
 			}
-			if now := s.cfg.Clock.Now(); rec.Status == store.RunPlanning && rec.Lease.Before(now) {
+			if now := s.cfg.Clock.Now(); rec.Status == jobrun.Planning && rec.Lease.Before(now) {
 				if rec, err = s.fire(ctx, t, f, now, true); err != nil {
 					return nil, err
 				}
@@ -731,8 +760,8 @@ func combine(recs []RunRecord) RunRecord {
 }
 
 // rank orders statuses by how much an operator needs to see them.
-func rank(s store.RunStatus) int {
-	return slices.Index([]store.RunStatus{store.RunDayOff, store.RunDone, store.RunMissed, store.RunDoneWithErrors, store.RunFailed}, s)
+func rank(s jobrun.Status) int {
+	return slices.Index([]jobrun.Status{jobrun.DayOff, jobrun.Done, jobrun.Missed, jobrun.DoneWithErrors, jobrun.Failed}, s)
 }
 
 func latestTime(a, b time.Time) time.Time {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/pulse-bot/pulse/store"
 )
 
@@ -220,7 +221,7 @@ func TestSpringFestivalSkippedAndMakeUpSaturdayPrompted(t *testing.T) {
 	}
 	var off []string
 	for _, r := range runs {
-		if r.Job == bot.JobCheckInPrompt && r.Status == store.RunDayOff {
+		if r.Job == bot.JobCheckInPrompt && r.Status == jobrun.DayOff {
 			off = append(off, r.FireAt.In(mustLoc(t, "Asia/Shanghai")).Format("01-02"))
 		}
 	}
@@ -239,7 +240,7 @@ func mustLoc(t *testing.T, zone string) *time.Location {
 	return loc
 }
 
-func statusOf(t *testing.T, s *Scheduler, teamID string, job bot.Job, fire time.Time) store.RunStatus {
+func statusOf(t *testing.T, s *Scheduler, teamID string, job bot.Job, fire time.Time) jobrun.Status {
 	t.Helper()
 	runs, err := s.RecentRuns(context.Background(), teamID, store.RunsCap)
 	if err != nil {
@@ -259,7 +260,7 @@ func TestFiresMissedWhileDownRunWithinGraceElseRecordedMissed(t *testing.T) {
 	team := e.team("eng", "Europe/Berlin", 2, func(tm *bot.Team) { tm.CreatedAt = prompt.Add(-time.Hour) })
 	e.tick(e.scheduler("a", nil))
 	e.drain(e.scheduler("a", nil), "a")
-	if got := statusOf(t, e.scheduler("a", nil), team.ID, bot.JobCheckInPrompt, prompt); got != store.RunDone {
+	if got := statusOf(t, e.scheduler("a", nil), team.ID, bot.JobCheckInPrompt, prompt); got != jobrun.Done {
 		t.Errorf("prompt 5 h late: %s, want done", got)
 	}
 	assertOnce(t, e.planner, append(promptKeys(team, bot.JobCheckInPrompt, "2026-W13"),
@@ -270,7 +271,7 @@ func TestFiresMissedWhileDownRunWithinGraceElseRecordedMissed(t *testing.T) {
 	s := e.scheduler("b", nil)
 	e.tick(s)
 	summary := local(t, "Europe/Berlin", 2026, 3, 23, 17, 0)
-	if got := statusOf(t, s, team.ID, bot.JobCheckInSummary, summary); got != store.RunMissed {
+	if got := statusOf(t, s, team.ID, bot.JobCheckInSummary, summary); got != jobrun.Missed {
 		t.Errorf("summary the next day: %s, want missed", got)
 	}
 	if n := len(e.planner.planned(bot.JobCheckInSummary)); n != 0 {
@@ -281,13 +282,13 @@ func TestFiresMissedWhileDownRunWithinGraceElseRecordedMissed(t *testing.T) {
 	digest := local(t, "Europe/Berlin", 2026, 3, 27, 16, 0)
 	e.clock.Set(digest.Add(23 * time.Hour))
 	e.tick(s)
-	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, digest); got != store.RunSending {
+	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, digest); got != jobrun.Sending {
 		t.Errorf("digest 23 h late: %s, want sending", got)
 	}
 	nextDigest := digest.AddDate(0, 0, 7)
 	e.clock.Set(nextDigest.Add(25 * time.Hour))
 	e.tick(s)
-	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, nextDigest); got != store.RunMissed {
+	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, nextDigest); got != jobrun.Missed {
 		t.Errorf("digest 25 h late: %s, want missed", got)
 	}
 }
@@ -337,7 +338,7 @@ func TestCrashBetweenEnqueueAndSend(t *testing.T) {
 			})
 			assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
 			run := runOf(t, restarted, team.ID, bot.JobCheckInPrompt)
-			if run.Status != store.RunDone || run.Planned != 6 || run.Sent != 6 {
+			if run.Status != jobrun.Done || run.Planned != 6 || run.Sent != 6 {
 				t.Errorf("run %+v, want done with 6 of 6 sent", run)
 			}
 		})
@@ -364,7 +365,7 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 				if err := drainErr(restarted, restartAs); err != nil {
 					t.Fatal(err)
 				}
-				backlog, err := restarted.queue.Backlog(context.Background())
+				backlog, err := e.st.Queue().Backlog(context.Background())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -372,7 +373,7 @@ func TestCrashBetweenSendAndAck(t *testing.T) {
 			})
 			assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
 			run := runOf(t, restarted, team.ID, bot.JobCheckInPrompt)
-			if run.Status != store.RunDone || run.Sent != 6 || run.Deduped != 1 {
+			if run.Status != jobrun.Done || run.Sent != 6 || run.Deduped != 1 {
 				t.Errorf("run %+v, want done, 6 sent, 1 found already sent", run)
 			}
 		})
@@ -386,7 +387,7 @@ func runOf(t *testing.T, s *Scheduler, teamID string, job bot.Job) RunRecord {
 		t.Fatal(err)
 	}
 	for _, r := range runs {
-		if r.Job == job && r.Status != store.RunMissed && r.Status != store.RunDayOff {
+		if r.Job == job && r.Status != jobrun.Missed && r.Status != jobrun.DayOff {
 			return r
 		}
 	}
@@ -430,7 +431,7 @@ func TestFailedSendsAreRetriedAndFinallyRecorded(t *testing.T) {
 		t.Errorf("flaky delivery sent at %v, want a minute after the rate-limit error at %v", sent, retryWaits)
 	}
 	run := runOf(t, s, team.ID, bot.JobCheckInPrompt)
-	if run.Status != store.RunDoneWithErrors || run.Sent != 3 || run.Failed != 1 {
+	if run.Status != jobrun.DoneWithErrors || run.Sent != 3 || run.Failed != 1 {
 		t.Errorf("run %+v, want done-with-errors, 3 sent, 1 failed", run)
 	}
 }
@@ -448,7 +449,7 @@ func TestRunNowIsIdempotentPerTeamAndPeriod(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rec.Manual || rec.Status != store.RunDone || rec.Planned != 3 || rec.Sent != 3 {
+	if !rec.Manual || rec.Status != jobrun.Done || rec.Planned != 3 || rec.Sent != 3 {
 		t.Errorf("first run: %+v, want a manual run with 3 of 3 sent", rec)
 	}
 	if want := local(t, "Asia/Shanghai", 2026, 3, 23, 10, 0); !rec.FireAt.Equal(want) {
@@ -472,14 +473,14 @@ func TestRunNowIsIdempotentPerTeamAndPeriod(t *testing.T) {
 	e.clock.Set(local(t, "Asia/Shanghai", 2026, 3, 28, 18, 0))
 	e.tick(s)
 	digest := local(t, "Asia/Shanghai", 2026, 3, 27, 16, 0)
-	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, digest); got != store.RunMissed {
+	if got := statusOf(t, s, team.ID, bot.JobScorecardDigest, digest); got != jobrun.Missed {
 		t.Fatalf("digest 26 h late: %s, want missed", got)
 	}
 	rec, err = s.RunNow(ctx, bot.JobScorecardDigest, team.ID, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != store.RunDone || rec.Sent != 1 || !rec.FireAt.Equal(digest) {
+	if rec.Status != jobrun.Done || rec.Sent != 1 || !rec.FireAt.Equal(digest) {
 		t.Errorf("manual digest: %+v", rec)
 	}
 	if _, err := s.RunNow(ctx, bot.Job("reboot"), team.ID, time.Time{}); err == nil {
@@ -497,9 +498,9 @@ func TestRunStuckInPlanningIsTakenOver(t *testing.T) {
 	runs := e.st.Runs()
 	won, _, err := runs.Claim(context.Background(), RunRecord{
 		ID: RunID(bot.JobCheckInPrompt, team.ID, "Europe/Berlin", fire), Job: bot.JobCheckInPrompt, TeamID: team.ID,
-		Zone: "Europe/Berlin", FireAt: fire, Status: store.RunPlanning, Owner: "dead",
+		Zone: "Europe/Berlin", FireAt: fire, Status: jobrun.Planning, Owner: "dead",
 		Lease: monday.Add(DefaultTiming.PlanLease), StartedAt: monday,
-	}, monday, time.Hour, store.ClaimNew)
+	}, monday, time.Hour, jobrun.ClaimNew)
 	if err != nil || !won {
 		t.Fatalf("claim as the dead process: %v %v", won, err)
 	}
@@ -526,9 +527,9 @@ func TestRunNowTakesOverARunWhosePlannerDied(t *testing.T) {
 	fire := local(t, "Europe/Berlin", 2026, 3, 23, 10, 0)
 	if _, _, err := e.st.Runs().Claim(context.Background(), RunRecord{
 		ID: RunID(bot.JobCheckInPrompt, team.ID, "Europe/Berlin", fire), Job: bot.JobCheckInPrompt, TeamID: team.ID,
-		Zone: "Europe/Berlin", FireAt: fire, Status: store.RunPlanning, Owner: "dead",
+		Zone: "Europe/Berlin", FireAt: fire, Status: jobrun.Planning, Owner: "dead",
 		Lease: monday.Add(DefaultTiming.PlanLease), StartedAt: monday,
-	}, monday, time.Hour, store.ClaimNew); err != nil {
+	}, monday, time.Hour, jobrun.ClaimNew); err != nil {
 		t.Fatal(err)
 	}
 	s := e.scheduler("cli", func(c *Config) { c.Timing.DrainPoll = 10 * time.Second })
@@ -536,7 +537,7 @@ func TestRunNowTakesOverARunWhosePlannerDied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != store.RunDone || rec.Sent != 2 || rec.Owner != "cli" {
+	if rec.Status != jobrun.Done || rec.Sent != 2 || rec.Owner != "cli" {
 		t.Errorf("run %+v, want done by cli with 2 sent", rec)
 	}
 	if waited := e.clock.Now().Sub(monday); waited < DefaultTiming.PlanLease {
@@ -564,7 +565,7 @@ func TestRunNowPromptsEveryZoneForTheSamePeriod(t *testing.T) {
 		t.Errorf("run %+v, want 3 prompts for 2026-W13", rec)
 	}
 	nyRun := RunID(bot.JobCheckInPrompt, team.ID, "America/New_York", time.Date(2026, 3, 23, 14, 0, 0, 0, time.UTC))
-	if got, err := e.st.Runs().Get(context.Background(), team.ID, nyRun); err != nil || got.Status != store.RunDone {
+	if got, err := e.st.Runs().Get(context.Background(), team.ID, nyRun); err != nil || got.Status != jobrun.Done {
 		t.Errorf("New York run %s: %+v %v", nyRun, got, err)
 	}
 	e.walk(mondayMorning.Add(24*time.Hour), 30*time.Minute, s)

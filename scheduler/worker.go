@@ -8,7 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 )
 
 // readBatch is how many entries a worker takes per read.
@@ -116,7 +116,7 @@ func (s *Scheduler) workOnce(ctx context.Context, consumer string) (int, error) 
 // backoff up to MaxAttempts. It reports whether the entry was settled
 // (acknowledged); an entry left pending is looked at again later. The only
 // error is an injected crash or a stop, after which the worker must exit.
-func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog.Logger) (bool, error) {
+func (s *Scheduler) process(ctx context.Context, e jobrun.Entry, log zerolog.Logger) (bool, error) {
 	bg := context.WithoutCancel(ctx)
 	if len(e.Delivery) == 0 {
 		return s.ack(bg, e, log), nil
@@ -127,7 +127,7 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 		return s.ack(bg, e, log), nil
 	}
 	log = log.With().Str("run", e.RunID).Str("delivery", d.Key).Logger()
-	args := store.MarkerArgs{TeamID: d.TeamID, Key: d.Key, RunID: e.RunID, TTL: s.timing.ClaimTTL}
+	args := jobrun.MarkerArgs{TeamID: d.TeamID, Key: d.Key, RunID: e.RunID, TTL: s.timing.ClaimTTL}
 	for {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
@@ -139,11 +139,11 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 			return false, nil
 		}
 		switch r.State {
-		case store.AlreadySent, store.AlreadyFailed:
+		case jobrun.AlreadySent, jobrun.AlreadyFailed:
 			return s.ack(bg, e, log), nil
-		case store.Busy:
+		case jobrun.Busy:
 			return false, nil
-		case store.Exhausted:
+		case jobrun.Exhausted:
 			log.Error().Int("attempts", r.Attempt).Msg("delivery failed for good")
 			s.logIfFinished(bg, d.TeamID, e.RunID)
 			return s.ack(bg, e, log), nil
@@ -154,7 +154,7 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 		sendErr := s.send(ctx, d)
 		args.Now = s.cfg.Clock.Now()
 		if sendErr == nil {
-			return s.completed(bg, e, d, args, store.OutcomeSent, log)
+			return s.completed(bg, e, d, args, jobrun.OutcomeSent, log)
 		}
 		if ctx.Err() != nil {
 			// Stopping: give the delivery back so the next worker sends it at once.
@@ -165,7 +165,7 @@ func (s *Scheduler) process(ctx context.Context, e store.QueueEntry, log zerolog
 		}
 		if r.Attempt >= s.timing.MaxAttempts {
 			log.Error().Err(sendErr).Int("attempts", r.Attempt).Msg("delivery failed for good")
-			return s.completed(bg, e, d, args, store.OutcomeFailed, log)
+			return s.completed(bg, e, d, args, jobrun.OutcomeFailed, log)
 		}
 		wait := s.backoff(r.Attempt)
 		var ra RetryAfterError
@@ -197,7 +197,7 @@ func (s *Scheduler) send(ctx context.Context, d bot.Delivery) error {
 }
 
 // completed settles a delivery after its last attempt and acknowledges it.
-func (s *Scheduler) completed(ctx context.Context, e store.QueueEntry, d bot.Delivery, args store.MarkerArgs, outcome store.Outcome, log zerolog.Logger) (bool, error) {
+func (s *Scheduler) completed(ctx context.Context, e jobrun.Entry, d bot.Delivery, args jobrun.MarkerArgs, outcome jobrun.Outcome, log zerolog.Logger) (bool, error) {
 	var finished bool
 	var err error
 	for try := 1; try <= completeTries; try++ {
@@ -230,7 +230,7 @@ func (s *Scheduler) logIfFinished(ctx context.Context, teamID, runID string) {
 	}
 }
 
-func (s *Scheduler) ack(ctx context.Context, e store.QueueEntry, log zerolog.Logger) bool {
+func (s *Scheduler) ack(ctx context.Context, e jobrun.Entry, log zerolog.Logger) bool {
 	if err := s.queue.Ack(ctx, e.ID); err != nil {
 		log.Error().Err(err).Str("entry", e.ID).Msg("acknowledge queue entry")
 		return false

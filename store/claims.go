@@ -21,77 +21,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 )
 
 // RunsCap is how many run ids a team's recent-runs list keeps.
 const RunsCap = 200
-
-// RunStatus is where a run is in its life.
-type RunStatus string
-
-// Run statuses.
-const (
-	// RunPlanning: claimed; the owner is asking the service for the
-	// deliveries. Another replica may take the run over once Lease passes.
-	RunPlanning RunStatus = "planning"
-	// RunSending: deliveries are on the queue.
-	RunSending RunStatus = "sending"
-	// RunDone: every delivery was sent (or found already sent).
-	RunDone RunStatus = "done"
-	// RunDoneWithErrors: every delivery was settled, some failed for good.
-	RunDoneWithErrors RunStatus = "done-with-errors"
-	// RunFailed: planning failed for good.
-	RunFailed RunStatus = "failed"
-	// RunMissed: every process was down past the job's grace window; nothing was sent.
-	RunMissed RunStatus = "missed"
-	// RunDayOff: the fire fell on a day off in the team's calendar; nothing was sent.
-	RunDayOff RunStatus = "day-off"
-)
-
-// Final reports whether the run will not change any more.
-func (s RunStatus) Final() bool {
-	switch s {
-	case RunDone, RunDoneWithErrors, RunFailed, RunMissed, RunDayOff:
-		return true
-	}
-	return false
-}
-
-// RunRecord is one fire of one job for one team (and, for per-person jobs,
-// one time zone): its claim and its outcome, kept for `/pulse status`.
-type RunRecord struct {
-	ID     string
-	Job    bot.Job
-	TeamID string
-	// Zone is the IANA zone the fire was computed in.
-	Zone   string
-	FireAt time.Time
-	// Period is the ISO week of the fire in the team's zone.
-	Period string
-	// Manual is set for runs started by `pulse jobs run` or `/run`.
-	Manual bool
-	Status RunStatus
-	// Owner is the process that planned the run.
-	Owner string
-	// Lease is when another process may take over a run stuck in planning.
-	Lease time.Time
-	// Attempts counts claims of the fire: 1, plus one per takeover.
-	Attempts int
-	// Planned, Sent and Failed count deliveries; Deduped counts queue
-	// entries found already sent (a retry after a crash).
-	Planned, Sent, Failed, Deduped int
-	Error                          string
-	StartedAt, FinishedAt          time.Time
-}
-
-// Duration is how long the run took from claim to its last delivery; zero
-// while it is not finished.
-func (r RunRecord) Duration() time.Duration {
-	if r.FinishedAt.IsZero() || r.StartedAt.IsZero() {
-		return 0
-	}
-	return r.FinishedAt.Sub(r.StartedAt)
-}
 
 // Runs keeps run claims and records. It shares the Store's client and prefix.
 type Runs struct{ s *Store }
@@ -101,19 +35,6 @@ func (s *Store) Runs() *Runs { return &Runs{s: s} }
 
 func (r *Runs) runKey(teamID, runID string) string { return r.s.teamKey(teamID, "run", runID) }
 func (r *Runs) listKey(teamID string) string       { return r.s.teamKey(teamID, "runs") }
-
-// ClaimMode says which existing records a claim may replace.
-type ClaimMode int
-
-// Claim modes.
-const (
-	// ClaimNew takes only a fire nobody claimed, or a run stuck in planning
-	// whose lease has passed (its owner died).
-	ClaimNew ClaimMode = iota
-	// ClaimManual also takes a fire that was recorded missed or day-off:
-	// nothing was sent for it, and an operator asked for it explicitly.
-	ClaimManual
-)
 
 // claimLua writes the run hash if the fire is unclaimed (or may be taken
 // over) and indexes it in the team's list.
@@ -152,17 +73,17 @@ var claimScript = redis.NewScript(claimLua)
 // (or mode allows replacing what is there), in one atomic step. It reports
 // whether this call won, and returns the record as stored afterwards: the
 // caller's when it won, the earlier claimant's when it lost.
-func (r *Runs) Claim(ctx context.Context, rec RunRecord, now time.Time, ttl time.Duration, mode ClaimMode) (bool, RunRecord, error) {
+func (r *Runs) Claim(ctx context.Context, rec jobrun.Record, now time.Time, ttl time.Duration, mode jobrun.ClaimMode) (bool, jobrun.Record, error) {
 	args := []any{now.UnixMilli(), ttl.Milliseconds(), RunsCap, int(mode)}
 	args = append(args, encodeRun(rec)...)
 	res, err := claimScript.Run(ctx, r.s.rdb, []string{r.runKey(rec.TeamID, rec.ID), r.listKey(rec.TeamID)}, args...).Slice()
 	if err != nil {
-		return false, RunRecord{}, fmt.Errorf("claim run %s: %w", rec.ID, err)
+		return false, jobrun.Record{}, fmt.Errorf("claim run %s: %w", rec.ID, err)
 	}
 	won, _ := res[0].(int64)
 	stored, err := decodeRunReply(res[1])
 	if err != nil {
-		return false, RunRecord{}, fmt.Errorf("claim run %s: %w", rec.ID, err)
+		return false, jobrun.Record{}, fmt.Errorf("claim run %s: %w", rec.ID, err)
 	}
 	return won == 1, stored, nil
 }
@@ -179,7 +100,7 @@ func (r *Runs) Release(ctx context.Context, teamID, runID string, now time.Time,
 
 // Fail ends a run that cannot be planned.
 func (r *Runs) Fail(ctx context.Context, teamID, runID string, now time.Time, cause string) error {
-	err := r.s.rdb.HSet(ctx, r.runKey(teamID, runID), "status", string(RunFailed), "error", cause,
+	err := r.s.rdb.HSet(ctx, r.runKey(teamID, runID), "status", string(jobrun.Failed), "error", cause,
 		"finished", now.UnixMilli()).Err()
 	if err != nil {
 		return fmt.Errorf("fail run %s: %w", runID, err)
@@ -227,31 +148,21 @@ func (r *Runs) Enqueued(ctx context.Context, teamID, runID string, planned int, 
 	return n == 1, nil
 }
 
-// Outcome is what became of one delivery.
-type Outcome string
-
-// Delivery outcomes.
-const (
-	OutcomeSent    Outcome = "sent"
-	OutcomeFailed  Outcome = "failed"
-	OutcomeDeduped Outcome = "deduped"
-)
-
 // Get returns one run.
-func (r *Runs) Get(ctx context.Context, teamID, runID string) (RunRecord, error) {
+func (r *Runs) Get(ctx context.Context, teamID, runID string) (jobrun.Record, error) {
 	m, err := r.s.rdb.HGetAll(ctx, r.runKey(teamID, runID)).Result()
 	if err != nil {
-		return RunRecord{}, fmt.Errorf("get run %s: %w", runID, err)
+		return jobrun.Record{}, fmt.Errorf("get run %s: %w", runID, err)
 	}
 	if len(m) == 0 {
-		return RunRecord{}, fmt.Errorf("get run %s: %w", runID, bot.ErrNotFound)
+		return jobrun.Record{}, fmt.Errorf("get run %s: %w", runID, bot.ErrNotFound)
 	}
 	return decodeRun(m)
 }
 
 // Recent returns the team's newest n runs, newest first. Runs whose record
 // expired are left out.
-func (r *Runs) Recent(ctx context.Context, teamID string, n int) ([]RunRecord, error) {
+func (r *Runs) Recent(ctx context.Context, teamID string, n int) ([]jobrun.Record, error) {
 	if n <= 0 {
 		return nil, nil
 	}
@@ -269,7 +180,7 @@ func (r *Runs) Recent(ctx context.Context, teamID string, n int) ([]RunRecord, e
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("recent runs of %s: %w", teamID, err)
 	}
-	out := make([]RunRecord, 0, len(keys))
+	out := make([]jobrun.Record, 0, len(keys))
 	for _, c := range cmds {
 		m := c.Val()
 		if len(m) == 0 {
@@ -284,7 +195,7 @@ func (r *Runs) Recent(ctx context.Context, teamID string, n int) ([]RunRecord, e
 	return out, nil
 }
 
-func encodeRun(r RunRecord) []any {
+func encodeRun(r jobrun.Record) []any {
 	f := []any{
 		"id", r.ID, "job", string(r.Job), "team", r.TeamID, "zone", r.Zone,
 		"fire", r.FireAt.UnixMilli(), "period", r.Period, "status", string(r.Status),
@@ -300,10 +211,10 @@ func encodeRun(r RunRecord) []any {
 	return f
 }
 
-func decodeRunReply(v any) (RunRecord, error) {
+func decodeRunReply(v any) (jobrun.Record, error) {
 	list, ok := v.([]any)
 	if !ok {
-		return RunRecord{}, fmt.Errorf("decode run: unexpected reply %T", v)
+		return jobrun.Record{}, fmt.Errorf("decode run: unexpected reply %T", v)
 	}
 	m := make(map[string]string, len(list)/2)
 	for i := 0; i+1 < len(list); i += 2 {
@@ -314,7 +225,7 @@ func decodeRunReply(v any) (RunRecord, error) {
 	return decodeRun(m)
 }
 
-func decodeRun(m map[string]string) (RunRecord, error) {
+func decodeRun(m map[string]string) (jobrun.Record, error) {
 	num := func(k string) int64 {
 		n, _ := strconv.ParseInt(m[k], 10, 64)
 		return n
@@ -327,12 +238,12 @@ func decodeRun(m map[string]string) (RunRecord, error) {
 		return time.UnixMilli(n).UTC()
 	}
 	if m["id"] == "" {
-		return RunRecord{}, errors.New("decode run: record has no id")
+		return jobrun.Record{}, errors.New("decode run: record has no id")
 	}
-	return RunRecord{
+	return jobrun.Record{
 		ID: m["id"], Job: bot.Job(m["job"]), TeamID: m["team"], Zone: m["zone"],
 		FireAt: ms("fire"), Period: m["period"], Manual: m["manual"] == "1",
-		Status: RunStatus(m["status"]), Owner: m["owner"], Lease: ms("lease"),
+		Status: jobrun.Status(m["status"]), Owner: m["owner"], Lease: ms("lease"),
 		Attempts: int(num("attempts")),
 		Planned:  int(num("planned")), Sent: int(num("sent")), Failed: int(num("failed")),
 		Deduped: int(num("deduped")), Error: m["error"],

@@ -7,14 +7,14 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-func planningRun(id string, now time.Time, owner string) store.RunRecord {
-	return store.RunRecord{
+func planningRun(id string, now time.Time, owner string) jobrun.Record {
+	return jobrun.Record{
 		ID: id, Job: bot.JobCheckInPrompt, TeamID: "eng", Zone: "Europe/Berlin", FireAt: now,
-		Period: "2026-W13", Status: store.RunPlanning, Owner: owner, Lease: now.Add(time.Minute), StartedAt: now,
+		Period: "2026-W13", Status: jobrun.Planning, Owner: owner, Lease: now.Add(time.Minute), StartedAt: now,
 	}
 }
 
@@ -26,12 +26,12 @@ func TestClaimRunIsWonByExactlyOneOfManyClaimants(t *testing.T) {
 	winners := 0
 	for i := range 20 {
 		wg.Go(func() {
-			won, stored, err := runs.Claim(context.Background(), planningRun("r1", now, string(rune('a'+i))), now, time.Hour, store.ClaimNew)
+			won, stored, err := runs.Claim(context.Background(), planningRun("r1", now, string(rune('a'+i))), now, time.Hour, jobrun.ClaimNew)
 			if err != nil {
 				t.Error(err)
 				return
 			}
-			if stored.ID != "r1" || stored.Status != store.RunPlanning {
+			if stored.ID != "r1" || stored.Status != jobrun.Planning {
 				t.Errorf("stored %+v", stored)
 			}
 			if won {
@@ -55,29 +55,29 @@ func TestClaimTakesOverOnlyWhatModeAllows(t *testing.T) {
 	ctx := context.Background()
 	runs := storetest.MustOpen(t).Runs()
 	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
-	if won, _, err := runs.Claim(ctx, planningRun("r1", now, "dead"), now, time.Hour, store.ClaimNew); err != nil || !won {
+	if won, _, err := runs.Claim(ctx, planningRun("r1", now, "dead"), now, time.Hour, jobrun.ClaimNew); err != nil || !won {
 		t.Fatalf("first claim: %v %v", won, err)
 	}
-	if won, _, _ := runs.Claim(ctx, planningRun("r1", now, "b"), now.Add(30*time.Second), time.Hour, store.ClaimNew); won {
+	if won, _, _ := runs.Claim(ctx, planningRun("r1", now, "b"), now.Add(30*time.Second), time.Hour, jobrun.ClaimNew); won {
 		t.Error("took over a run whose lease holds")
 	}
-	won, stored, err := runs.Claim(ctx, planningRun("r1", now, "b"), now.Add(2*time.Minute), time.Hour, store.ClaimNew)
+	won, stored, err := runs.Claim(ctx, planningRun("r1", now, "b"), now.Add(2*time.Minute), time.Hour, jobrun.ClaimNew)
 	if err != nil || !won || stored.Owner != "b" || stored.Attempts != 2 {
 		t.Errorf("takeover after the lease: won %v, %+v, %v", won, stored, err)
 	}
 
 	missed := planningRun("r2", now, "a")
-	missed.Status, missed.FinishedAt = store.RunMissed, now
-	if won, _, _ := runs.Claim(ctx, missed, now, time.Hour, store.ClaimNew); !won {
+	missed.Status, missed.FinishedAt = jobrun.Missed, now
+	if won, _, _ := runs.Claim(ctx, missed, now, time.Hour, jobrun.ClaimNew); !won {
 		t.Fatal("could not record a missed run")
 	}
-	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "b"), now, time.Hour, store.ClaimNew); won {
+	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "b"), now, time.Hour, jobrun.ClaimNew); won {
 		t.Error("the loop re-ran a missed run")
 	}
-	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "cli"), now, time.Hour, store.ClaimManual); !won {
+	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "cli"), now, time.Hour, jobrun.ClaimManual); !won {
 		t.Error("a manual run could not take a missed run")
 	}
-	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "cli2"), now.Add(30*time.Second), time.Hour, store.ClaimManual); won {
+	if won, _, _ := runs.Claim(ctx, planningRun("r2", now, "cli2"), now.Add(30*time.Second), time.Hour, jobrun.ClaimManual); won {
 		t.Error("a manual run took a run that is planning under a live lease")
 	}
 	recent, err := runs.Recent(ctx, "eng", 10)
@@ -91,33 +91,33 @@ func TestRunFinishesWhenEveryDeliveryIsSettled(t *testing.T) {
 	st := storetest.MustOpen(t)
 	runs, q := st.Runs(), st.Queue()
 	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
-	if _, _, err := runs.Claim(ctx, planningRun("r1", now, "a"), now, time.Hour, store.ClaimNew); err != nil {
+	if _, _, err := runs.Claim(ctx, planningRun("r1", now, "a"), now, time.Hour, jobrun.ClaimNew); err != nil {
 		t.Fatal(err)
 	}
-	args := func(key string) store.MarkerArgs {
-		return store.MarkerArgs{TeamID: "eng", Key: key, RunID: "r1", Now: now.Add(time.Minute), TTL: time.Hour}
+	args := func(key string) jobrun.MarkerArgs {
+		return jobrun.MarkerArgs{TeamID: "eng", Key: key, RunID: "r1", Now: now.Add(time.Minute), TTL: time.Hour}
 	}
 	// A fast worker settles one delivery before the planner records the count.
 	if _, err := q.Reserve(ctx, args("k1"), time.Minute, 3); err != nil {
 		t.Fatal(err)
 	}
-	if fin, err := q.Complete(ctx, args("k1"), store.OutcomeSent); err != nil || fin {
+	if fin, err := q.Complete(ctx, args("k1"), jobrun.OutcomeSent); err != nil || fin {
 		t.Fatalf("complete k1: finished %v, %v", fin, err)
 	}
 	if fin, err := runs.Enqueued(ctx, "eng", "r1", 2, now); err != nil || fin {
 		t.Fatalf("enqueued: finished %v, %v", fin, err)
 	}
-	if fin, err := q.Complete(ctx, args("k2"), store.OutcomeFailed); err != nil || !fin {
+	if fin, err := q.Complete(ctx, args("k2"), jobrun.OutcomeFailed); err != nil || !fin {
 		t.Fatalf("complete k2: finished %v, %v; want the run finished", fin, err)
 	}
-	if fin, err := q.Complete(ctx, args("k2"), store.OutcomeSent); err != nil || fin {
+	if fin, err := q.Complete(ctx, args("k2"), jobrun.OutcomeSent); err != nil || fin {
 		t.Errorf("completing twice counted again: %v %v", fin, err)
 	}
 	rec, err := runs.Get(ctx, "eng", "r1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.Status != store.RunDoneWithErrors || rec.Planned != 2 || rec.Sent != 1 || rec.Failed != 1 || rec.FinishedAt.IsZero() {
+	if rec.Status != jobrun.DoneWithErrors || rec.Planned != 2 || rec.Sent != 1 || rec.Failed != 1 || rec.FinishedAt.IsZero() {
 		t.Errorf("run %+v", rec)
 	}
 	if fin, err := runs.Enqueued(ctx, "eng", "gone", 1, now); err == nil || fin {

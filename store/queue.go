@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -34,16 +35,6 @@ type Queue struct {
 func (s *Store) Queue() *Queue {
 	stream := s.Key("queue", "deliveries")
 	return &Queue{s: s, stream: stream, group: streamGroup{rdb: s.rdb, stream: stream, group: QueueGroup}}
-}
-
-// QueueEntry is one delivery on the stream.
-type QueueEntry struct {
-	// ID is the stream entry id.
-	ID    string
-	RunID string
-	// Delivery is the JSON of a bot.Delivery; empty when the entry was
-	// deleted while still pending (it was settled by another worker).
-	Delivery []byte
 }
 
 // Ensure creates the stream and its consumer group if they do not exist.
@@ -71,23 +62,23 @@ func (q *Queue) Add(ctx context.Context, runID string, deliveries [][]byte) erro
 
 // Read takes up to count new entries for consumer, waiting up to block for
 // one to arrive (block < 0: do not wait).
-func (q *Queue) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]QueueEntry, error) {
+func (q *Queue) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]jobrun.Entry, error) {
 	return q.read(ctx, consumer, ">", count, block)
 }
 
 // ReadPending returns up to count entries that consumer was given and has
 // not acknowledged, with ids after after ("0" from the start). A restarted
 // worker that keeps its name finishes these first.
-func (q *Queue) ReadPending(ctx context.Context, consumer, after string, count int) ([]QueueEntry, error) {
+func (q *Queue) ReadPending(ctx context.Context, consumer, after string, count int) ([]jobrun.Entry, error) {
 	return q.read(ctx, consumer, after, count, -1)
 }
 
-func (q *Queue) read(ctx context.Context, consumer, id string, count int, block time.Duration) ([]QueueEntry, error) {
+func (q *Queue) read(ctx context.Context, consumer, id string, count int, block time.Duration) ([]jobrun.Entry, error) {
 	msgs, err := q.group.read(ctx, consumer, id, count, block)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]QueueEntry, 0, len(msgs))
+	out := make([]jobrun.Entry, 0, len(msgs))
 	for _, m := range msgs {
 		out = append(out, entryOf(m))
 	}
@@ -98,12 +89,12 @@ func (q *Queue) read(ctx context.Context, consumer, id string, count int, block 
 // with any consumer for at least minIdle (a dead worker's), scanning from
 // start ("0-0" at first); it returns them and the cursor for the next call
 // ("0-0" when the scan wrapped).
-func (q *Queue) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]QueueEntry, string, error) {
+func (q *Queue) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]jobrun.Entry, string, error) {
 	msgs, next, err := q.group.reclaim(ctx, consumer, minIdle, start, count)
 	if err != nil {
 		return nil, start, err
 	}
-	out := make([]QueueEntry, 0, len(msgs))
+	out := make([]jobrun.Entry, 0, len(msgs))
 	for _, m := range msgs {
 		out = append(out, entryOf(m))
 	}
@@ -161,8 +152,8 @@ func (q *Queue) RemoveConsumer(ctx context.Context, consumer string) error {
 	return nil
 }
 
-func entryOf(m redis.XMessage) QueueEntry {
-	e := QueueEntry{ID: m.ID}
+func entryOf(m redis.XMessage) jobrun.Entry {
+	e := jobrun.Entry{ID: m.ID}
 	if v, ok := m.Values["run"].(string); ok {
 		e.RunID = v
 	}
@@ -170,51 +161,6 @@ func entryOf(m redis.XMessage) QueueEntry {
 		e.Delivery = []byte(v)
 	}
 	return e
-}
-
-// ReserveState is what Reserve found.
-type ReserveState int
-
-// Reserve states.
-const (
-	// Reserved: the caller holds the delivery until its lease deadline and should send it.
-	Reserved ReserveState = iota
-	// AlreadySent: the delivery was sent before (a duplicate entry or a
-	// crash after sending); the caller acknowledges without sending.
-	AlreadySent
-	// AlreadyFailed: the delivery failed for good before.
-	AlreadyFailed
-	// Busy: another worker holds the delivery and its lease has not passed;
-	// the caller leaves the entry pending and looks again later.
-	Busy
-	// Exhausted: the delivery used up its attempts; Reserve marked it
-	// failed and counted it in its run.
-	Exhausted
-)
-
-func (s ReserveState) String() string {
-	return [...]string{"reserved", "already-sent", "already-failed", "busy", "exhausted"}[s]
-}
-
-// Reservation is Reserve's answer.
-type Reservation struct {
-	State ReserveState
-	// Attempt is the number of this attempt (1 for the first) when Reserved.
-	Attempt int
-	// Until is when a Busy holder's lease passes.
-	Until time.Time
-}
-
-// MarkerArgs say which delivery a marker call is about and how long markers live.
-type MarkerArgs struct {
-	TeamID string
-	// Key is bot.Delivery.Key.
-	Key   string
-	RunID string
-	Now   time.Time
-	// TTL is how long a settled marker is kept; a repeat of the delivery
-	// within it is not sent again.
-	TTL time.Duration
 }
 
 func (q *Queue) markerKey(teamID, key string) string { return q.s.teamKey(teamID, "delivery", key) }
@@ -253,17 +199,17 @@ var reserveScript = redis.NewScript(reserveLua)
 
 // Reserve takes the delivery for sending for lease, counting the attempt,
 // or says why not. Time is the caller's clock, so tests move leases by hand.
-func (q *Queue) Reserve(ctx context.Context, a MarkerArgs, lease time.Duration, maxAttempts int) (Reservation, error) {
+func (q *Queue) Reserve(ctx context.Context, a jobrun.MarkerArgs, lease time.Duration, maxAttempts int) (jobrun.Reservation, error) {
 	res, err := reserveScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key), q.s.Runs().runKey(a.TeamID, a.RunID)},
 		a.Now.UnixMilli(), lease.Milliseconds(), maxAttempts, a.TTL.Milliseconds()).Int64Slice()
 	if err != nil {
-		return Reservation{}, fmt.Errorf("reserve delivery %s: %w", a.Key, err)
+		return jobrun.Reservation{}, fmt.Errorf("reserve delivery %s: %w", a.Key, err)
 	}
-	r := Reservation{State: ReserveState(res[0])}
+	r := jobrun.Reservation{State: jobrun.ReserveState(res[0])}
 	switch r.State {
-	case Reserved, Exhausted:
+	case jobrun.Reserved, jobrun.Exhausted:
 		r.Attempt = int(res[1])
-	case Busy:
+	case jobrun.Busy:
 		r.Until = time.UnixMilli(res[1]).UTC()
 	}
 	return r, nil
@@ -282,7 +228,7 @@ var releaseScript = redis.NewScript(releaseLua)
 
 // Release gives the delivery back after attempt failed, so the next
 // attempt (by any worker) may take it at once.
-func (q *Queue) Release(ctx context.Context, a MarkerArgs, attempt int) error {
+func (q *Queue) Release(ctx context.Context, a jobrun.MarkerArgs, attempt int) error {
 	err := releaseScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key)}, attempt, a.TTL.Milliseconds()).Err()
 	if err != nil {
 		return fmt.Errorf("release delivery %s: %w", a.Key, err)
@@ -307,8 +253,8 @@ var completeScript = redis.NewScript(completeLua)
 // Complete settles the delivery as sent or failed and counts it in its run
 // (once, however many entries carry it). finished reports that this was
 // the run's last delivery.
-func (q *Queue) Complete(ctx context.Context, a MarkerArgs, outcome Outcome) (finished bool, err error) {
-	if outcome != OutcomeSent && outcome != OutcomeFailed {
+func (q *Queue) Complete(ctx context.Context, a jobrun.MarkerArgs, outcome jobrun.Outcome) (finished bool, err error) {
+	if outcome != jobrun.OutcomeSent && outcome != jobrun.OutcomeFailed {
 		return false, fmt.Errorf("complete delivery %s: outcome %q is not sent or failed", a.Key, outcome)
 	}
 	res, err := completeScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key), q.s.Runs().runKey(a.TeamID, a.RunID)},

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
@@ -18,28 +19,28 @@ func testReserve(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	q := st.Queue()
 	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
-	a := store.MarkerArgs{TeamID: "eng", Key: "prompt:ana", RunID: "r1", Now: now, TTL: time.Hour}
+	a := jobrun.MarkerArgs{TeamID: "eng", Key: "prompt:ana", RunID: "r1", Now: now, TTL: time.Hour}
 
 	r, err := q.Reserve(ctx, a, time.Minute, 2)
-	if err != nil || r.State != store.Reserved || r.Attempt != 1 {
+	if err != nil || r.State != jobrun.Reserved || r.Attempt != 1 {
 		t.Fatalf("first reserve: %+v %v", r, err)
 	}
-	if r, _ := q.Reserve(ctx, a, time.Minute, 2); r.State != store.Busy || !r.Until.Equal(now.Add(time.Minute)) {
+	if r, _ := q.Reserve(ctx, a, time.Minute, 2); r.State != jobrun.Busy || !r.Until.Equal(now.Add(time.Minute)) {
 		t.Errorf("second reserve while held: %+v, want busy until the lease", r)
 	}
 	if err := q.Release(ctx, a, 1); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := q.Reserve(ctx, a, time.Minute, 2); r.State != store.Reserved || r.Attempt != 2 {
+	if r, _ := q.Reserve(ctx, a, time.Minute, 2); r.State != jobrun.Reserved || r.Attempt != 2 {
 		t.Errorf("reserve after release: %+v, want attempt 2", r)
 	}
 	// The holder died: once the lease passes, the next attempt would be the third.
 	late := a
 	late.Now = now.Add(2 * time.Minute)
-	if r, _ := q.Reserve(ctx, late, time.Minute, 2); r.State != store.Exhausted {
+	if r, _ := q.Reserve(ctx, late, time.Minute, 2); r.State != jobrun.Exhausted {
 		t.Errorf("reserve past max attempts: %+v, want exhausted", r)
 	}
-	if r, _ := q.Reserve(ctx, late, time.Minute, 2); r.State != store.AlreadyFailed {
+	if r, _ := q.Reserve(ctx, late, time.Minute, 2); r.State != jobrun.AlreadyFailed {
 		t.Errorf("reserve after exhaustion: %+v, want already failed", r)
 	}
 
@@ -48,10 +49,10 @@ func testReserve(t *testing.T, st *store.Store) {
 	if _, err := q.Reserve(ctx, b, time.Minute, 3); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := q.Complete(ctx, b, store.OutcomeSent); err != nil {
+	if _, err := q.Complete(ctx, b, jobrun.OutcomeSent); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := q.Reserve(ctx, b, time.Minute, 3); r.State != store.AlreadySent {
+	if r, _ := q.Reserve(ctx, b, time.Minute, 3); r.State != jobrun.AlreadySent {
 		t.Errorf("reserve after sent: %+v", r)
 	}
 	if m, _ := q.Marker(ctx, "eng", "prompt:bo"); m != "sent" {
@@ -88,7 +89,7 @@ func testQueue(t *testing.T, st *store.Store) {
 	if pending, err := q.ReadPending(ctx, "dead", "0", 10); err != nil || len(pending) != 2 {
 		t.Errorf("dead consumer's pending: %d (%v), want 2", len(pending), err)
 	}
-	var reclaimed []store.QueueEntry
+	var reclaimed []jobrun.Entry
 	for len(reclaimed) < 2 { // entries become idle within a millisecond
 		more, _, err := q.Reclaim(ctx, "live", time.Millisecond, "0-0", 10)
 		if err != nil {

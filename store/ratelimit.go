@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -28,15 +29,6 @@ type RateLimiter struct{ s *Store }
 
 // RateLimiter returns the shared send limiter.
 func (s *Store) RateLimiter() *RateLimiter { return &RateLimiter{s: s} }
-
-// RateRule is one limit: at most one send per Interval on average, with up
-// to Burst sends at once after a quiet spell.
-type RateRule struct {
-	// Name tells rules of one scope apart: "app", or "to:<conversation>".
-	Name     string
-	Interval time.Duration
-	Burst    int
-}
 
 func (l *RateLimiter) key(scope, name string) string {
 	return l.s.prefix + "{rate:" + scope + "}:" + name
@@ -72,7 +64,7 @@ var takeScript = redis.NewScript(takeLua)
 // Take grants one send under every rule of scope at now, or returns how
 // long to wait before asking again (nothing is taken then). Rules with a
 // zero Interval are unlimited and skipped.
-func (l *RateLimiter) Take(ctx context.Context, scope string, now time.Time, rules ...RateRule) (time.Duration, error) {
+func (l *RateLimiter) Take(ctx context.Context, scope string, now time.Time, rules ...jobrun.RateRule) (time.Duration, error) {
 	keys := []string{l.key(scope, "hold")}
 	args := []any{now.UnixMicro()}
 	for _, r := range rules {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulse-bot/pulse/scheduler/jobrun"
 	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
@@ -18,11 +19,11 @@ func testRateLimiter(t *testing.T, st *store.Store) {
 	ctx := context.Background()
 	rl := st.RateLimiter()
 	t0 := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
-	app := store.RateRule{Name: "app", Interval: 100 * time.Millisecond, Burst: 2}
-	chat := func(id string) store.RateRule {
-		return store.RateRule{Name: "to:" + id, Interval: time.Second, Burst: 1}
+	app := jobrun.RateRule{Name: "app", Interval: 100 * time.Millisecond, Burst: 2}
+	chat := func(id string) jobrun.RateRule {
+		return jobrun.RateRule{Name: "to:" + id, Interval: time.Second, Burst: 1}
 	}
-	take := func(at time.Time, rules ...store.RateRule) time.Duration {
+	take := func(at time.Time, rules ...jobrun.RateRule) time.Duration {
 		t.Helper()
 		w, err := rl.Take(ctx, "slack", at, rules...)
 		if err != nil {
@@ -45,7 +46,7 @@ func testRateLimiter(t *testing.T, st *store.Store) {
 	if w := take(t0.Add(100*time.Millisecond), app, chat("c")); w != 0 {
 		t.Errorf("a refused send must not use up tokens; waits %v", w)
 	}
-	if w := take(t0, store.RateRule{Name: "x"}); w != 0 {
+	if w := take(t0, jobrun.RateRule{Name: "x"}); w != 0 {
 		t.Errorf("unlimited rule waits %v", w)
 	}
 	if err := rl.Hold(ctx, "slack", t0, t0.Add(5*time.Second)); err != nil {

@@ -114,6 +114,7 @@ type goalRec struct {
 	CloseNote string        `json:"cn,omitzero"`
 	Measures  []measureRec  `json:"pm,omitzero"`
 	Private   bool          `json:"pv,omitzero"`
+	Source    string        `json:"src,omitzero"`
 }
 
 // measureRec is one of a goal's earlier measures.
@@ -155,7 +156,7 @@ func goalFields(g bot.Goal) ([]any, error) {
 		Title: g.Title, Owner: g.Owner, OwnerTeam: g.OwnerTeam, CreatedBy: g.CreatedBy,
 		Milestone: g.Metric.Milestone, Baseline: g.Metric.Baseline, Target: g.Metric.Target,
 		Unit: g.Metric.Unit, Start: g.Start, Due: g.Due, Parent: g.Parent, State: g.State,
-		CloseNote: g.CloseNote, Private: g.Private, Measures: toMeasureRecs(g.Measures),
+		CloseNote: g.CloseNote, Private: g.Private, Measures: toMeasureRecs(g.Measures), Source: g.Source,
 	})
 	if err != nil {
 		return nil, err
@@ -181,7 +182,7 @@ func decodeGoal(teamID, id string, h map[string]string) (bot.Goal, error) {
 		CreatedBy: r.CreatedBy,
 		Metric:    bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit},
 		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, Measures: fromMeasureRecs(r.Measures), State: r.State,
-		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private,
+		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private, Source: r.Source,
 	}, nil
 }
 
@@ -195,12 +196,13 @@ type updateRec struct {
 	At       time.Time  `json:"at,omitzero"`
 	Source   refRec     `json:"src,omitzero"`
 	Key      string     `json:"k,omitzero"`
+	Via      string     `json:"via,omitzero"`
 }
 
 func encodeUpdate(u bot.Update) (string, error) {
 	return encode("update of goal "+u.GoalID, updateRec{
 		GoalID: u.GoalID, Value: u.Value, Previous: u.Previous, Stated: u.Stated, Note: u.Note,
-		Author: u.Author, At: u.At, Source: toRef(u.Source), Key: u.Key,
+		Author: u.Author, At: u.At, Source: toRef(u.Source), Key: u.Key, Via: u.Via,
 	})
 }
 
@@ -211,7 +213,7 @@ func decodeUpdate(teamID, data string) (bot.Update, error) {
 	}
 	return bot.Update{
 		GoalID: r.GoalID, TeamID: teamID, Value: r.Value, Previous: r.Previous, Stated: r.Stated,
-		Note: r.Note, Author: r.Author, At: r.At, Source: r.Source.ref(), Key: r.Key,
+		Note: r.Note, Author: r.Author, At: r.At, Source: r.Source.ref(), Key: r.Key, Via: r.Via,
 	}, nil
 }
 

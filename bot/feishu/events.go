@@ -20,6 +20,11 @@ const (
 	eventMessageReceive = "im.message.receive_v1"
 	eventBotMenu        = "application.bot.menu_v6"
 	eventP2PChatEntered = "im.chat.access_event.bot_p2p_chat_entered_v1"
+	// eventMessageUpdated is an edit of a sent message. It is acknowledged
+	// and never acted on, like Slack's message_changed: an edit is not a new
+	// update, and acting on it would record a second value for one message
+	// (or, when the original was never seen, a value nobody posted as such).
+	eventMessageUpdated = "im.message.updated_v1"
 )
 
 // header is the schema 2.0 event header.
@@ -47,8 +52,13 @@ type messageEvent struct {
 			TenantKey  string  `json:"tenant_key"`
 		} `json:"sender"`
 		Message struct {
-			MessageID   string `json:"message_id"`
+			MessageID string `json:"message_id"`
+			// RootID and ParentID name the first message and the one
+			// replied to when this is a reply; ThreadID is set when the
+			// message was posted in a thread (a topic), where the answer goes too.
 			RootID      string `json:"root_id"`
+			ParentID    string `json:"parent_id"`
+			ThreadID    string `json:"thread_id"`
 			ChatID      string `json:"chat_id"`
 			ChatType    string `json:"chat_type"`
 			MessageType string `json:"message_type"`
@@ -101,6 +111,7 @@ func (a *Adapter) newDispatcher() *dispatcher.EventDispatcher {
 	d.OnCustomizedEvent(eventMessageReceive, a.onMessage)
 	d.OnCustomizedEvent(eventBotMenu, a.onMenu)
 	d.OnCustomizedEvent(eventP2PChatEntered, a.onChatEntered)
+	d.OnCustomizedEvent(eventMessageUpdated, a.onMessageUpdated)
 	d.OnP2CardActionTrigger(a.onCardAction)
 	return d
 }
@@ -119,7 +130,21 @@ func (a *Adapter) onMessage(ctx context.Context, req *larkevent.EventReq) error 
 	return err
 }
 
-// processMessage handles a queued message.
+// onMessageUpdated acknowledges an edit and acts on nothing: see
+// eventMessageUpdated. The log line names the message, so an operator can
+// tell an ignored edit from a lost update.
+func (a *Adapter) onMessageUpdated(_ context.Context, req *larkevent.EventReq) error {
+	var ev messageEvent
+	if err := json.Unmarshal(req.Body, &ev); err != nil {
+		return fmt.Errorf("parse %s: %w", eventMessageUpdated, err)
+	}
+	a.log.Info().Str("event_type", eventMessageUpdated).Str("event_id", ev.Header.EventID).
+		Str("message_id", ev.Event.Message.MessageID).Msg("feishu message edit ignored: an edit is not a new update")
+	return nil
+}
+
+// processMessage handles a queued message. A message posted in a thread
+// is answered in that thread.
 func (a *Adapter) processMessage(ctx context.Context, ev messageEvent, last bool) error {
 	msg := ev.Event.Message
 	botID, err := a.ensureBotOpenID(ctx)
@@ -128,11 +153,14 @@ func (a *Adapter) processMessage(ctx context.Context, ev messageEvent, last bool
 	}
 	e, ok := messageToEvent(ev, botID)
 	if !ok {
+		// Cards (interactive), shared chats, system messages…: nothing to read.
+		a.log.Info().Str("event_type", eventMessageReceive).Str("message_type", msg.MessageType).
+			Str("message_id", msg.MessageID).Str("chat_type", msg.ChatType).Msg("feishu message of a type Pulse does not read; ignored")
 		return nil
 	}
 	e.Profile = a.profile(ctx, e.User, "")
 	e.Profile.Locale = clientLocale(msg.UserAgent)
-	return a.handle(ctx, e, replyTarget{chat: msg.ChatID, message: msg.MessageID, user: e.User, direct: e.Direct}, last)
+	return a.handle(ctx, e, replyTarget{chat: msg.ChatID, message: msg.MessageID, user: e.User, direct: e.Direct, thread: msg.ThreadID != ""}, last)
 }
 
 // messageToEvent turns a received message into an Event. ok is false for
@@ -307,6 +335,9 @@ type replyTarget struct {
 	message string
 	user    bot.UserID
 	direct  bool
+	// thread is set when the message was posted in a thread: the answer
+	// goes into it (reply_in_thread) rather than quoting it in the chat.
+	thread bool
 }
 
 // handle calls the core and delivers its response by the core's delivery
@@ -324,6 +355,9 @@ func (a *Adapter) handle(ctx context.Context, e bot.Event, to replyTarget, last 
 
 func replyAddress(to replyTarget, v bot.Visibility) bot.Address {
 	switch {
+	case to.thread && to.message != "" && (to.direct || v != bot.Private):
+		// In the thread the message came from (a direct chat's thread is as private as the chat).
+		return bot.Address{Platform: bot.PlatformFeishu, Channel: to.chat, Thread: to.message}
 	case to.direct && to.chat != "":
 		return bot.Address{Platform: bot.PlatformFeishu, Channel: to.chat}
 	case to.direct || v == bot.Private || to.chat == "":

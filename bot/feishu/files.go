@@ -129,16 +129,3 @@ func (a *Adapter) UploadFile(ctx context.Context, name string, data []byte) (str
 	}
 	return deref(resp.Data.FileKey), nil
 }
-
-// sendResponseFile sends a Response's file where its reply went: the
-// direct chat the command came from, the person's direct chat by open_id
-// for a private answer (Feishu has nothing ephemeral), or the group,
-// quoting the command, for a public one. Failures are logged.
-func (a *Adapter) sendResponseFile(ctx context.Context, eventKey string, to replyTarget, resp bot.Response) {
-	if resp.File == nil {
-		return
-	}
-	if _, err := a.sendFile(ctx, replyAddress(to, resp.Visibility), *resp.File, eventKey+":file", false); err != nil {
-		a.log.Error().Err(err).Str("key", eventKey).Str("file", resp.File.Name).Msg("feishu file not sent")
-	}
-}

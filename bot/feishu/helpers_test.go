@@ -3,12 +3,6 @@ package feishu
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -206,6 +201,49 @@ func (h handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, er
 // Each test gets its own app id: the SDK's token cache is process-wide.
 func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adapter, *bot.ManualClock) {
 	t.Helper()
+	return testAdapterLogged(t, f, h, mode, nil)
+}
+
+// logBuffer collects an adapter's log lines (the webhook and the inbox
+// workers write at once).
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// line returns the first log line that contains every part, or "".
+func (l *logBuffer) line(parts ...string) string {
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all && line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+// testAdapterLogged is testAdapter whose log lines, down to debug, also go to logs.
+func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *logBuffer) (*Adapter, *bot.ManualClock) {
+	t.Helper()
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	if logs != nil {
+		log = zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.DebugLevel)
+	}
 	s := storetest.MustOpen(t)
 	inbox := storetest.NewInbox(s)
 	clock := bot.NewManualClock(testNow)
@@ -221,7 +259,7 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 		Dedup:             s,
 		Cache:             s,
 		Clock:             clock,
-		Log:               zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Log:               log,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -270,24 +308,6 @@ func payload(t *testing.T, name string, edits map[string]any) []byte {
 	return out
 }
 
-// encrypt seals plain the way Feishu does: base64(iv ‖ AES-256-CBC(PKCS#7)), key sha256(encrypt key).
-func encrypt(t testing.TB, key string, plain []byte) string {
-	t.Helper()
-	k := sha256.Sum256([]byte(key))
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	out := make([]byte, aes.BlockSize+len(buf))
-	if _, err := rand.Read(out[:aes.BlockSize]); err != nil {
-		t.Fatal(err)
-	}
-	cipher.NewCBCEncrypter(block, out[:aes.BlockSize]).CryptBlocks(out[aes.BlockSize:], buf)
-	return base64.StdEncoding.EncodeToString(out)
-}
-
 // push is one webhook request as Feishu would send it.
 type push struct {
 	body      []byte
@@ -299,7 +319,7 @@ type push struct {
 // signedPush encrypts plain and signs it at ts.
 func signedPush(t testing.TB, plain []byte, ts time.Time) push {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"encrypt": encrypt(t, testEncryptKey, plain)})
+	body, _ := json.Marshal(map[string]string{"encrypt": bottest.SealFeishu(testEncryptKey, plain)})
 	return push{body: body, timestamp: ts, path: "/feishu/events"}
 }
 
@@ -323,8 +343,7 @@ func (p push) request() *http.Request {
 	if !p.timestamp.IsZero() {
 		ts := strconv.FormatInt(p.timestamp.Unix(), 10)
 		nonce := "d3b6f1a2c4e5"
-		sum := sha256.Sum256([]byte(ts + nonce + testEncryptKey + string(p.body)))
-		sig := hex.EncodeToString(sum[:])
+		sig := bottest.SignFeishu(ts, nonce, testEncryptKey, p.body)
 		if p.signature != "" {
 			sig = p.signature
 		}

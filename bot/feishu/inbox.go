@@ -23,9 +23,11 @@ func (a *Adapter) queue(ctx context.Context, key, kind string, body []byte) (bot
 		Key: key, Platform: bot.PlatformFeishu, Kind: kind, Body: withoutToken(body), ReceivedAt: a.cfg.Clock.Now(),
 	}, claimTTL)
 	if err != nil {
-		a.log.Error().Err(err).Str("event_key", key).Msg("feishu push not queued; refusing it so Feishu pushes it again")
+		a.log.Error().Err(err).Str("event_type", kind).Str("event_key", key).Msg("feishu push not queued; refusing it so Feishu pushes it again")
+		return r, err
 	}
-	return r, err
+	a.log.Debug().Str("event_type", kind).Str("event_key", key).Bool("repeat", r == bot.AlreadyQueued).Msg("feishu push queued")
+	return r, nil
 }
 
 // withoutToken drops the verification token from a push (top level, and
@@ -112,17 +114,17 @@ func (r responder) React(ctx context.Context, name string) error {
 	return r.a.react(ctx, r.to.message, name)
 }
 
-// Reply sends the reply: in the direct chat, quoted under the message in a
-// group, or privately to the person. Its uuid is derived from the event
+// Reply sends the reply: in the thread the message was posted in, in the
+// direct chat, quoted under the message in a group, or privately to the person. Its uuid is derived from the event
 // key, so Feishu itself drops a second send of the same reply.
 func (r responder) Reply(ctx context.Context, resp bot.Response) error {
-	_, err := r.a.deliver(ctx, replyAddress(r.to, resp.Visibility), resp.Reply, r.key+":reply", false)
+	_, err := r.a.deliver(ctx, replyAddress(r.to, resp.Visibility), resp.Reply, r.key+":reply", r.to.thread)
 	return err
 }
 
 // SendFile sends the file where the reply went, once per event.
 func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
-	_, err := r.a.sendFile(ctx, replyAddress(r.to, resp.Visibility), *resp.File, r.key+":file", false)
+	_, err := r.a.sendFile(ctx, replyAddress(r.to, resp.Visibility), *resp.File, r.key+":file", r.to.thread)
 	return err
 }
 

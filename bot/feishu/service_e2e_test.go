@@ -21,6 +21,8 @@ type e2e struct {
 	f     *fakeFeishu
 	store *store.Store
 	user  bot.UserID
+	// logs holds the adapter's log lines from info up.
+	logs *logBuffer
 }
 
 func newE2E(t *testing.T, mode string) *e2e {
@@ -28,7 +30,7 @@ func newE2E(t *testing.T, mode string) *e2e {
 	f := newFakeFeishu(t)
 	s := storetest.MustOpen(t)
 	clock := bot.NewManualClock(testNow)
-	e := &e2e{f: f, store: s, user: bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID)}
+	e := &e2e{f: f, store: s, user: bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID), logs: &logBuffer{}}
 	// The service needs the adapter as its messenger and the adapter needs
 	// the service as its handler: a forwarding handler breaks the cycle.
 	var svc *bot.Service
@@ -37,7 +39,7 @@ func newE2E(t *testing.T, mode string) *e2e {
 	a, err := New(Config{
 		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret",
 		Mode: mode, VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: f.srv.URL,
-		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: clock, Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel),
+		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: clock, Log: zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), e.logs)).Level(zerolog.InfoLevel),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -27,7 +28,10 @@ const maxSkew = 5 * time.Minute
 const maxBody = 1 << 20
 
 // envelope is the part of a push that says what it is and who sent it: a
-// url_verification (schema 1 shape) or an event/callback (schema 2.0).
+// url_verification, an event or callback in schema 2.0 (with a header), an
+// event in the old v1 schema ("type":"event_callback", a uuid and the type
+// inside event), or an old-format card callback (no header, no event: the
+// operator's ids, the message and the action at the top level).
 type envelope struct {
 	Encrypt   string `json:"encrypt"`
 	Type      string `json:"type"`
@@ -40,14 +44,47 @@ type envelope struct {
 		Token     string `json:"token"`
 		TenantKey string `json:"tenant_key"`
 	} `json:"header"`
+	// UUID and Event.Type are the v1 schema's event id and type.
+	UUID  string `json:"uuid"`
+	Event *struct {
+		Type string `json:"type"`
+	} `json:"event"`
+	// OpenMessageID and Action are set on an old-format card callback.
+	OpenMessageID string          `json:"open_message_id"`
+	Action        json.RawMessage `json:"action"`
 }
 
+// oldCardType names old-format card callbacks in the logs; they carry no
+// type of their own.
+const oldCardType = "card.action (old format)"
+
+// eventType is the push's type for the logs, whatever its schema.
 func (e envelope) eventType() string {
-	if e.Header != nil {
+	switch {
+	case e.Header != nil:
 		return e.Header.EventType
+	case e.Event != nil:
+		return e.Event.Type
+	case e.oldCard():
+		return oldCardType
 	}
-	return ""
+	return e.Type
 }
+
+// eventID is the push's id for the logs: the header's event_id, or a v1 uuid.
+func (e envelope) eventID() string {
+	if e.Header != nil {
+		return e.Header.EventID
+	}
+	return e.UUID
+}
+
+// v1 reports an event in the old v1 schema.
+func (e envelope) v1() bool { return e.Header == nil && e.Type == "event_callback" }
+
+// oldCard reports a card callback in the old format (the "message card
+// request URL" before card.action.trigger).
+func (e envelope) oldCard() bool { return e.Header == nil && e.Event == nil && len(e.Action) > 0 }
 
 func (e envelope) token() string {
 	if e.Header != nil {
@@ -79,7 +116,7 @@ func (a *Adapter) webhook() http.Handler {
 			return
 		}
 		if !a.tokenOK(env.token()) {
-			a.log.Warn().Msg("feishu push rejected: wrong verification token")
+			a.log.Warn().Str("event_type", env.eventType()).Msg("feishu push rejected: wrong verification token")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
@@ -90,28 +127,40 @@ func (a *Adapter) webhook() http.Handler {
 			writeJSON(w, map[string]string{"challenge": env.Challenge})
 			return
 		}
+		if env.oldCard() {
+			a.oldCardCallback(w, r.Header, body, env)
+			return
+		}
 		if !encrypted {
-			a.log.Warn().Msg("feishu push rejected: not encrypted although an Encrypt Key is set")
+			a.log.Warn().Str("event_type", env.eventType()).Msg("feishu push rejected: not encrypted although an Encrypt Key is set")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		if err := a.verifyRequest(r.Header, body); err != nil {
-			a.log.Warn().Err(err).Msg("feishu push rejected")
+			a.log.Warn().Err(err).Str("event_type", env.eventType()).Msg("feishu push rejected")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if env.v1() {
+			// Answered 200, so Feishu does not push it again; the app's event
+			// format is a console setting, which the log line names.
+			a.log.Warn().Str("event_type", env.eventType()).Str("event_id", env.eventID()).
+				Msg("feishu push in the old v1 event format is not supported; ignored (set the app's events to the 2.0 format in the developer console)")
+			writeJSON(w, map[string]string{"msg": "ignored"})
 			return
 		}
 		resp, err := a.dispatcher.Do(r.Context(), plain)
 		var unknown *dispatcher.NotFoundEventHandlerErr
 		if errors.As(err, &unknown) {
 			// An event type nobody subscribed Pulse to: acknowledged, so it is not pushed again.
-			a.log.Warn().Str("event_type", env.eventType()).Msg("feishu push of an unhandled event type")
+			a.log.Warn().Str("event_type", env.eventType()).Str("event_id", env.eventID()).Msg("feishu push of an unhandled event type")
 			writeJSON(w, map[string]string{"msg": "ignored"})
 			return
 		}
 		if err != nil {
 			// Only failures before the ack land here (a bad payload, Redis
 			// down while deduplicating): Feishu may push again.
-			a.log.Error().Err(err).Msg("feishu push not handled")
+			a.log.Error().Err(err).Str("event_type", env.eventType()).Str("event_id", env.eventID()).Msg("feishu push not handled")
 			http.Error(w, "not handled", http.StatusInternalServerError)
 			return
 		}
@@ -156,18 +205,50 @@ func (a *Adapter) open(body []byte) ([]byte, bool, error) {
 	return plain, true, nil
 }
 
+// oldCardCallback answers a card callback in the old format: Pulse's
+// cards call back as card.action.trigger, so a press arriving this way
+// means the app still has an old "message card request URL" set. It is
+// checked like the old format is signed (sha1 with the verification token,
+// plain or encrypted), answered 200 with an empty object (the card stays
+// as it was) and logged with what to change.
+func (a *Adapter) oldCardCallback(w http.ResponseWriter, h http.Header, body []byte, env envelope) {
+	if err := a.checkSignature(h, oldCardSignature(h, body, a.cfg.VerificationToken)); err != nil {
+		a.log.Warn().Err(err).Str("event_type", oldCardType).Msg("feishu push rejected")
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	a.log.Warn().Str("event_type", oldCardType).Str("open_message_id", env.OpenMessageID).
+		Msg("feishu card callback in the old format is not supported; ignored (subscribe to card.action.trigger, the 2.0 card callback, in the developer console)")
+	writeJSON(w, map[string]string{})
+}
+
 // verifyRequest checks X-Lark-Signature, sha256(timestamp + nonce + encrypt
 // key + body) in hex, and that the timestamp is within five minutes of now,
 // so a captured push cannot be replayed later.
 func (a *Adapter) verifyRequest(h http.Header, body []byte) error {
-	ts, nonce, sig := h.Get("X-Lark-Request-Timestamp"), h.Get("X-Lark-Request-Nonce"), h.Get("X-Lark-Signature")
-	if ts == "" || sig == "" {
-		return errors.New("unsigned push")
-	}
+	ts, nonce := h.Get("X-Lark-Request-Timestamp"), h.Get("X-Lark-Request-Nonce")
 	mac := sha256.New()
 	mac.Write([]byte(ts + nonce + a.cfg.EncryptKey))
 	mac.Write(body)
-	want := hex.EncodeToString(mac.Sum(nil))
+	return a.checkSignature(h, hex.EncodeToString(mac.Sum(nil)))
+}
+
+// oldCardSignature is the old card callback's X-Lark-Signature:
+// sha1(timestamp + nonce + verification token + body) in hex.
+func oldCardSignature(h http.Header, body []byte, token string) string {
+	mac := sha1.New()
+	mac.Write([]byte(h.Get("X-Lark-Request-Timestamp") + h.Get("X-Lark-Request-Nonce") + token))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// checkSignature compares X-Lark-Signature with want and checks that
+// X-Lark-Request-Timestamp is within maxSkew of now.
+func (a *Adapter) checkSignature(h http.Header, want string) error {
+	ts, sig := h.Get("X-Lark-Request-Timestamp"), h.Get("X-Lark-Signature")
+	if ts == "" || sig == "" {
+		return errors.New("unsigned push")
+	}
 	if !hmac.Equal([]byte(want), []byte(sig)) {
 		return errors.New("signature does not match")
 	}

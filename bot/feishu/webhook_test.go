@@ -35,7 +35,7 @@ func TestPlainChallengeIsAnswered(t *testing.T) {
 func TestEncryptedChallengeIsAnswered(t *testing.T) {
 	a, _ := testAdapter(t, newFakeFeishu(t), &bottest.Handler{}, ModeWebhook)
 	plain := payload(t, "url_verification.json", map[string]any{"token": testToken})
-	body, _ := json.Marshal(map[string]string{"encrypt": encrypt(t, testEncryptKey, plain)})
+	body, _ := json.Marshal(map[string]string{"encrypt": bottest.SealFeishu(testEncryptKey, plain)})
 	rec := push{body: body}.send(t, a)
 	if rec.Code != http.StatusOK || jsonBody(t, rec)["challenge"] != "ajls384kdjx98XX" {
 		t.Fatalf("got %d %s", rec.Code, rec.Body)

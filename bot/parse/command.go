@@ -83,6 +83,7 @@ var subWords = map[Verb]map[string]string{
 		"help": "help", "帮助": "help",
 		"audit": "audit", "审计": "audit",
 		"web": "web", "网页": "web",
+		"token": "token", "tokens": "token", "令牌": "token", "密钥": "token",
 	},
 	VerbFeedback: {
 		"give": "give", "给": "give", "提供": "give",
@@ -125,6 +126,11 @@ var pulseSecond = map[string]map[string]string{
 	"me": {
 		"timezone": "timezone", "tz": "timezone", "时区": "timezone",
 		"language": "language", "lang": "language", "语言": "language",
+	},
+	"token": {
+		"create": "create", "new": "create", "创建": "create", "新建": "create",
+		"list": "list", "ls": "list", "列表": "list", "列出": "list",
+		"revoke": "revoke", "delete": "revoke", "撤销": "revoke", "吊销": "revoke", "删除": "revoke",
 	},
 	"web": {
 		"signout": "signout", "logout": "signout", "退出": "signout", "登出": "signout",

@@ -30,13 +30,9 @@ func TestEventIsInTheInboxWhenAcknowledged(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	in := h.store.Inbox()
-	if err := in.EnsureGroup(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	entries, err := in.Read(context.Background(), "test", 10, -1)
-	if err != nil || len(entries) != 1 || entries[0].Key != "slack:msg:C024BE91L:1355517523.000005" || entries[0].Kind != kindEvent {
-		t.Fatalf("inbox after the ack: %+v (%v), want the event", entries, err)
+	entries := bottest.Queued(t, h.store.Inbox())
+	if len(entries) != 1 || entries[0].Key != "slack:msg:C024BE91L:1355517523.000005" || entries[0].Kind != kindEvent {
+		t.Fatalf("inbox after the ack: %+v, want the event", entries)
 	}
 	if strings.Contains(string(entries[0].Body), "one-long-verification-token") {
 		t.Error("the verification token was stored with the event")

@@ -20,20 +20,6 @@ import (
 	"github.com/pulse-bot/pulse/bot"
 )
 
-func (h *harness) post(path string, form url.Values, origin string, c *http.Cookie) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if origin != "" {
-		req.Header.Set("Origin", origin)
-	}
-	if c != nil {
-		req.AddCookie(c)
-	}
-	rec := httptest.NewRecorder()
-	h.mux.ServeHTTP(rec, req)
-	return rec
-}
-
 func TestAttackOneLinkRedeemedConcurrentlySignsInOnce(t *testing.T) {
 	h := newHarness(t)
 	token := h.token(alice)
@@ -245,12 +231,7 @@ func TestAttackAPlantedCookieIsNotKeptAtSignIn(t *testing.T) {
 	planted := make([]byte, 32)
 	_, _ = rand.Read(planted)
 	fixed := &http.Cookie{Name: "pulse_session", Value: base64.RawURLEncoding.EncodeToString(planted)}
-	req := httptest.NewRequest(http.MethodPost, "/app/signin", strings.NewReader(url.Values{"t": {h.token(alice)}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", "http://example.com")
-	req.AddCookie(fixed)
-	rec := httptest.NewRecorder()
-	h.mux.ServeHTTP(rec, req)
+	rec := h.post("/app/signin", url.Values{"t": {h.token(alice)}}, "http://example.com", fixed)
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("redeem: %d", rec.Code)
 	}

@@ -109,9 +109,20 @@ func (h *harness) token(id bot.UserID) string {
 }
 
 func (h *harness) redeem(token, origin string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(http.MethodPost, "/app/signin", strings.NewReader(url.Values{"t": {token}}.Encode()))
+	return h.post("/app/signin", url.Values{"t": {token}}, origin, nil)
+}
+
+// post sends a form the way a browser does, with an Origin when origin is
+// not empty and the session cookie c when not nil.
+func (h *harness) post(path string, form url.Values, origin string, c *http.Cookie) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", origin)
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	if c != nil {
+		req.AddCookie(c)
+	}
 	rec := httptest.NewRecorder()
 	h.mux.ServeHTTP(rec, req)
 	return rec
@@ -227,12 +238,7 @@ func TestCrossSiteSignInAndSignOutAreRefused(t *testing.T) {
 		t.Errorf("cross-site redemption: %d, want 403", rec.Code)
 	}
 	c := h.signIn(alice)
-	req := httptest.NewRequest(http.MethodPost, "/app/signout", strings.NewReader("csrf=wrong"))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(c)
-	rec := httptest.NewRecorder()
-	h.mux.ServeHTTP(rec, req)
-	if rec.Code != http.StatusForbidden {
+	if rec := h.post("/app/signout", url.Values{"csrf": {"wrong"}}, "", c); rec.Code != http.StatusForbidden {
 		t.Errorf("sign-out without the CSRF token: %d, want 403", rec.Code)
 	}
 	if rec := h.get("/app/", c); rec.Code != http.StatusOK {

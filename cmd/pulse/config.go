@@ -44,6 +44,9 @@ type config struct {
 	// WebURL is where people reach the web view (PULSE_WEB_URL); empty
 	// means the address serve listens on.
 	WebURL string
+	// APIRateLimit is PULSE_API_RATE_LIMIT, calls per API token per
+	// minute; zero means the API's default.
+	APIRateLimit int
 }
 
 type slackConfig struct {
@@ -137,6 +140,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		p.add("PULSE_HTTP_ADDR", "%q is not host:port (for example :8080)", cfg.HTTPAddr)
 	}
 	checkWebURL(&p, cfg.WebURL)
+	cfg.APIRateLimit = parseAPIRateLimit(&p, env("PULSE_API_RATE_LIMIT"))
 	cfg.Admins = parseAdmins(&p, env("PULSE_ADMINS"))
 	cfg.Organisation = parseOrganisation(&p, env("PULSE_ORGANISATION"))
 	switch cfg.LogLevel {

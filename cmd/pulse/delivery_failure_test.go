@@ -12,19 +12,9 @@ package main
 // retry may record it a second time.
 
 import (
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -342,53 +332,6 @@ func TestRedisDownTwelveSecondsRecordsEveryEventOnce(t *testing.T) {
 // waitOut is the fault's own length: the outage the test inflicts, not a
 // wait for something to happen.
 func waitOut(d time.Duration) { time.Sleep(d) }
-
-// feishuPush posts an encrypted, signed push and returns the status code.
-func feishuPush(base string, plain []byte) (int, error) {
-	body, err := json.Marshal(map[string]string{"encrypt": sealFeishu(sbsFeishuKey, plain)})
-	if err != nil {
-		return 0, err
-	}
-	return postFeishuBody(base, body)
-}
-
-// sealFeishu encrypts as Feishu does: base64(iv ‖ AES-256-CBC with
-// PKCS#7), key sha256(encrypt key).
-func sealFeishu(key string, plain []byte) string {
-	k := sha256.Sum256([]byte(key))
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		panic(err) // a 32-byte key always makes a cipher
-	}
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	out := make([]byte, aes.BlockSize+len(buf))
-	_, _ = rand.Read(out[:aes.BlockSize])
-	cipher.NewCBCEncrypter(block, out[:aes.BlockSize]).CryptBlocks(out[aes.BlockSize:], buf)
-	return base64.StdEncoding.EncodeToString(out)
-}
-
-// postFeishuBody posts a sealed push signed as Feishu signs it.
-func postFeishuBody(base string, body []byte) (int, error) {
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nonce := "f4a1c3e5b7d9"
-	sum := sha256.Sum256([]byte(ts + nonce + sbsFeishuKey + string(body)))
-	req, err := http.NewRequest(http.MethodPost, base+"/feishu/events", bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Lark-Request-Timestamp", ts)
-	req.Header.Set("X-Lark-Request-Nonce", nonce)
-	req.Header.Set("X-Lark-Signature", hex.EncodeToString(sum[:]))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode, nil
-}
 
 // Two replicas of the built binary; replica a acknowledges a burst of
 // deliveries and is killed (SIGKILL: no deferred code) while some are

@@ -93,6 +93,10 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		_ = ln.Close()
 		return err
 	}
+	if err := e.mountAPI(mux, b, c.svc, clock); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	e.log.Info().Str("addr", ln.Addr().String()).Msg("http listening")
 
 	ctx, cancel := context.WithCancel(ctx)

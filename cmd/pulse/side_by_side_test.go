@@ -7,14 +7,7 @@ package main
 // that both were answered on their own platform and stored in one Redis.
 
 import (
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -97,51 +90,6 @@ func (f *sbsFeishu) sent() []sbsFeishuSend {
 	return append([]sbsFeishuSend(nil), f.sends...)
 }
 
-// sbsEncrypt seals plain as Feishu does: base64(iv ‖ AES-256-CBC with PKCS#7), key sha256(encrypt key).
-func sbsEncrypt(t *testing.T, key string, plain []byte) string {
-	t.Helper()
-	k := sha256.Sum256([]byte(key))
-	block, err := aes.NewCipher(k[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := aes.BlockSize - len(plain)%aes.BlockSize
-	buf := append(append([]byte(nil), plain...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	out := make([]byte, aes.BlockSize+len(buf))
-	if _, err := rand.Read(out[:aes.BlockSize]); err != nil {
-		t.Fatal(err)
-	}
-	cipher.NewCBCEncrypter(block, out[:aes.BlockSize]).CryptBlocks(out[aes.BlockSize:], buf)
-	return base64.StdEncoding.EncodeToString(out)
-}
-
-// postFeishu pushes an encrypted, signed event to /feishu/events and returns the status code.
-func postFeishu(t *testing.T, base, appID string, plain []byte) int {
-	t.Helper()
-	body, err := json.Marshal(map[string]string{"encrypt": sbsEncrypt(t, sbsFeishuKey, plain)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	nonce := "d3b6f1a2c4e5"
-	sum := sha256.Sum256([]byte(ts + nonce + sbsFeishuKey + string(body)))
-	req, err := http.NewRequest(http.MethodPost, base+"/feishu/events", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Lark-Request-Timestamp", ts)
-	req.Header.Set("X-Lark-Request-Nonce", nonce)
-	req.Header.Set("X-Lark-Signature", hex.EncodeToString(sum[:]))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("push to /feishu/events: %v", err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
 // feishuTextEvent is an im.message.receive_v1 push: a direct text message from the user to the bot.
 func feishuTextEvent(t *testing.T, appID, eventID, text string) []byte {
 	t.Helper()
@@ -222,7 +170,7 @@ func TestServeRunsSlackAndFeishuSideBySide(t *testing.T) {
 
 	// Feishu: an encrypted, signed p2p text creates G2 in team launch and is answered in the chat.
 	push := feishuTextEvent(t, appID, fmt.Sprintf("sbs%d", time.Now().UnixNano()), "目标 新建 上线 从 0 到 10 单 截止 2026-12-31")
-	if code := postFeishu(t, p.base, appID, push); code != http.StatusOK {
+	if code := postFeishu(t, p.base, push); code != http.StatusOK {
 		t.Fatalf("Feishu push answered %d, want 200\n%s", code, p.stderr.String())
 	}
 	feishuReply := func() bool {

@@ -120,8 +120,8 @@ func (e *environment) newCore(b *backend, messenger bot.Messenger, clock bot.Clo
 		Planner: planner,
 		Clock:   clock,
 		Log:     e.log.With().Str("component", "scheduler").Logger(),
-		Client:  b.rdb,
-		Prefix:  e.cfg.RedisPrefix,
+		Runs:    b.store.Runs(),
+		Queue:   b.store.Queue(),
 		Timing:  reclaimTiming(e.cfg.ReclaimAfter),
 	})
 	if err != nil {
@@ -160,10 +160,9 @@ func (c *core) runStatus(ctx context.Context, teamID string) ([]string, error) {
 // waits out their rate-limit answers.
 func (e *environment) rateLimited(b *backend, router bot.Router, clock bot.Clock) (bot.Messenger, error) {
 	l, err := scheduler.NewLimiter(scheduler.LimiterConfig{
-		Client: b.rdb,
-		Prefix: e.cfg.RedisPrefix,
-		Clock:  clock,
-		Log:    e.log.With().Str("component", "limiter").Logger(),
+		Pace:  b.store.RateLimiter(),
+		Clock: clock,
+		Log:   e.log.With().Str("component", "limiter").Logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start the rate limiter: %w", err)

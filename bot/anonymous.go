@@ -123,7 +123,11 @@ func (s *Service) finalAnonymousDelivery(ctx context.Context, team Team, q Feedb
 	if err != nil {
 		return nil, err
 	}
-	if len(all.Held) == 0 || len(all.Released)+len(all.Held) < AnonymityFloor {
+	requester, err := s.ViewerOf(ctx, q.From)
+	if err != nil {
+		return nil, err
+	}
+	if len(all.Held) == 0 || len(ReleasedAnonymous(requester, q, all, at)) == len(all.Released) {
 		return nil, nil
 	}
 	people, err := s.store.People(ctx, []UserID{q.From})
@@ -136,7 +140,7 @@ func (s *Service) finalAnonymousDelivery(ctx context.Context, team Team, q Feedb
 		Text{Text: strings.Join(anonymousLinesOf(all.Held), "\n")},
 	}}
 	return []Delivery{{Key: "feedback-release:" + team.ID + ":" + q.ID + ":final", Job: JobFeedbackRemind, TeamID: team.ID,
-		Period: q.ID, Person: q.From, To: Address{Platform: q.From.Platform(), User: q.From}, Msg: msg}}, nil
+		Period: q.ID, Person: q.From, To: Address{Platform: q.From.Platform(), User: q.From}, Msg: msg.In(l)}}, nil
 }
 
 // exportAnonymous adds what anonymous requests store: who answered and the

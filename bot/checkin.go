@@ -349,7 +349,9 @@ func (s *Service) checkInStatus(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	if !s.canManage(team, r.actor.ID) {
+	// Who answered, skipped or is away is the team's participation, a part
+	// of its scorecard.
+	if !CanSeeScorecard(r.viewer, team.ID, "") {
 		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
 	}
 	period := currentPeriod(team, r.now)
@@ -461,11 +463,11 @@ func (s *Service) submitCheckInForm(ctx context.Context, r *request) (Response, 
 // postLateAnswer adds a check-in finished after the summary to the summary's thread.
 func (s *Service) postLateAnswer(ctx context.Context, team Team, c CheckIn, p Person) {
 	thread, ok, err := s.store.CacheGet(ctx, summaryThreadKey(team.ID, c.Period))
-	if err != nil || !ok {
+	if err != nil || !ok || !CanSeeCheckIn(ChannelViewer(team.ID), c) {
 		return
 	}
 	msg := s.answersMessage(team.Locale, team, c, p.Name)
-	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel, Thread: thread}, msg, "late:"+team.ID+":"+c.Period+":"+string(p.ID)+":"+c.Completed.Format(time.RFC3339))
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel, Thread: thread}, team.Locale, msg, "late:"+team.ID+":"+c.Period+":"+string(p.ID)+":"+c.Completed.Format(time.RFC3339))
 }
 
 func summaryThreadKey(teamID, period string) string { return "summary-thread:" + teamID + ":" + period }

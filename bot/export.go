@@ -324,7 +324,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	if !s.canManage(team, r.actor.ID) {
+	if !CanSeeScorecard(r.viewer, team.ID, "") {
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
 	if period != "" {

@@ -33,6 +33,26 @@ func filterExport(v Viewer, x Export, now time.Time) Export {
 	return x
 }
 
+// filterScorecardData keeps the records of a scorecard that v may read:
+// the digest in the team channel leaves out a member's private goal, which
+// the team's managers see. Moods stay: the scorecard shows individual
+// moods only to whom CanSeeMood allows (scorecardView), averages to all.
+func filterScorecardData(v Viewer, d ScorecardData) ScorecardData {
+	goals := map[string]Goal{}
+	for _, g := range d.Goals {
+		goals[g.ID] = g
+	}
+	d.Goals = keep(d.Goals, func(g Goal) bool { return CanSeeGoal(v, g) })
+	d.Updates = keep(d.Updates, func(u Update) bool { return CanSeeUpdate(v, goals[u.GoalID]) })
+	d.Kudos = keep(d.Kudos, func(k Kudos) bool { return CanSeeKudos(v, k) })
+	checkIns := make(map[string][]CheckIn, len(d.CheckIns))
+	for p, list := range d.CheckIns {
+		checkIns[p] = keep(list, func(c CheckIn) bool { return CanSeeCheckIn(v, c) })
+	}
+	d.CheckIns = checkIns
+	return d
+}
+
 func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
 	x.Feedback = keep(x.Feedback, func(f Feedback) bool { return CanSeeFeedback(v, f, x.Settings) })
 	requests := map[string]FeedbackRequest{}
@@ -48,7 +68,7 @@ func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
 	x.Answers = keep(x.Answers, func(a ReviewAnswers) bool {
 		return CanSeeReviewAnswers(v, a, sheets[a.CycleID+"|"+string(a.Subject)])
 	})
-	x.Cycles = keep(x.Cycles, func(c ReviewCycle) bool { return v.ManagerOf(c.TeamID) })
+	x.Cycles = keep(x.Cycles, func(c ReviewCycle) bool { return CanSeeReviewCycle(v, c) })
 	x.Actions = keep(x.Actions, func(a DevAction) bool { return CanSeeDevAction(v, a) })
 	x.Flags = keep(x.Flags, func(f ReviewFlag) bool { return v.ManagerOf(f.TeamID) })
 	// Who answered an anonymous request is for reminders only.

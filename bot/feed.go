@@ -286,7 +286,7 @@ func (s *Service) announcement(ctx context.Context, g Goal, u Update) *Announcem
 	if u.Note != "" {
 		msg.Blocks = append(msg.Blocks, Context{Text: u.Note})
 	}
-	return &Announcement{To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg, Key: u.Key + ":announce"}
+	return &Announcement{To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg.In(team.Locale), Key: u.Key + ":announce"}
 }
 
 // Announce posts a fed update's line in its team's channel. A failure is
@@ -295,7 +295,7 @@ func (s *Service) Announce(ctx context.Context, a *Announcement) {
 	if a == nil {
 		return
 	}
-	s.notify(ctx, a.To, a.Msg, a.Key)
+	s.notify(ctx, a.To, a.Msg.Locale, a.Msg, a.Key)
 }
 
 // FedGoal is a goal as the API shows it, with the figures every view shows.

@@ -101,7 +101,7 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 		return Response{}, fmt.Errorf("load %s: %w", to, err)
 	}
 	l := localeOf(people[to], team)
-	s.notify(ctx, Address{Platform: to.Platform(), User: to}, Message{
+	s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, Message{
 		Title:  s.catalog.T(l, "feedback_received_title", nil),
 		Blocks: []Block{Text{Text: s.catalog.T(l, "feedback_received", map[string]any{"From": names[r.actor.ID], "Text": text})}},
 	}, r.ev.Key+":feedback:"+string(to))
@@ -232,7 +232,7 @@ func (s *Service) requestFeedback(ctx context.Context, r *request, args string) 
 	for _, id := range q.Asked {
 		l := localeOf(people[id], team)
 		msg := s.feedbackRequestMessage(l, q, names[r.actor.ID], personLocation(people[id], team), "feedback_request_dm")
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":request:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":request:"+string(id))
 	}
 	key := "feedback_requested"
 	if q.Anonymous {
@@ -379,7 +379,7 @@ func (s *Service) tellRequester(ctx context.Context, team Team, q FeedbackReques
 	if len(lines) > 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
 	}
-	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, msg, key)
+	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, l, msg, key)
 }
 
 // visibleFeedback splits feedback into what may be shown and, per request,
@@ -482,7 +482,7 @@ func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) 
 	msg := Message{Title: s.t(r, "feedback_mine_title", nil)}
 	var list []Feedback
 	for _, t := range teams {
-		got, err := s.feedbackOf(ctx, t.ID, r.actor.ID, time.Time{}, r.now.Add(time.Second))
+		got, _, err := s.readableFeedbackOf(ctx, r.viewer, t, r.actor.ID, r.now.Add(time.Second))
 		if err != nil {
 			return Response{}, err
 		}
@@ -492,7 +492,7 @@ func (s *Service) myFeedback(ctx context.Context, r *request) (Response, error) 
 			return Response{}, fmt.Errorf("requests of %s: %w", t.ID, err)
 		}
 		for _, q := range reqs {
-			if q.From != r.actor.ID {
+			if q.From != r.actor.ID || !CanSeeFeedbackRequest(r.viewer, q) {
 				continue
 			}
 			switch q.StateAt(r.now) {
@@ -536,19 +536,22 @@ func (s *Service) feedbackTeamsOf(ctx context.Context, id UserID) ([]Team, error
 	return teams, nil
 }
 
-// canReadFeedback reports whether reader may see feedback about a person kept in team.
-func (s *Service) canReadFeedback(ctx context.Context, team Team, reader, about UserID) (bool, error) {
-	if reader == about || s.isAdmin(reader) {
-		return true, nil
-	}
-	if !team.HasManager(reader) {
-		return false, nil
-	}
+// readableFeedbackOf is the feedback a person received in a team that v
+// may read (CanSeeFeedback), and whether v may read feedback about them
+// there at all: the same question asked of feedback from someone else.
+func (s *Service) readableFeedbackOf(ctx context.Context, v Viewer, team Team, person UserID, to time.Time) ([]Feedback, bool, error) {
 	settings, err := s.store.ReviewSettings(ctx, team.ID)
 	if err != nil {
-		return false, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+		return nil, false, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
 	}
-	return settings.FeedbackVisibility != VisibilityPerson, nil
+	if !CanSeeFeedback(v, Feedback{TeamID: team.ID, To: person}, settings) {
+		return nil, false, nil
+	}
+	list, err := s.feedbackOf(ctx, team.ID, person, time.Time{}, to)
+	if err != nil {
+		return nil, false, err
+	}
+	return keep(list, func(f Feedback) bool { return CanSeeFeedback(v, f, settings) }), true, nil
 }
 
 func (s *Service) feedbackAbout(ctx context.Context, r *request, args string) (Response, error) {
@@ -566,21 +569,14 @@ func (s *Service) feedbackAbout(ctx context.Context, r *request, args string) (R
 	var list []Feedback
 	allowed := false
 	for _, t := range teams {
-		ok, err := s.canReadFeedback(ctx, t, r.actor.ID, who)
+		got, ok, err := s.readableFeedbackOf(ctx, r.viewer, t, who, r.now.Add(time.Second))
 		if err != nil {
 			return Response{}, err
 		}
-		if !ok {
-			continue
-		}
-		allowed = true
-		got, err := s.feedbackOf(ctx, t.ID, who, time.Time{}, r.now.Add(time.Second))
-		if err != nil {
-			return Response{}, err
-		}
+		allowed = allowed || ok
 		list = append(list, got...)
 	}
-	if !allowed && !s.isAdmin(r.actor.ID) && who != r.actor.ID {
+	if !allowed && !r.viewer.Admin && who != r.actor.ID {
 		return Response{}, refuse("feedback_forbidden", nil)
 	}
 	names, err := s.names(ctx, r, []UserID{who})
@@ -673,10 +669,16 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 			if !requestAllows(ActRemindRequest, q.StateAt(at), true, answered[id]).OK {
 				continue
 			}
+			if ok, err := s.mayRead(ctx, id, func(v Viewer) bool { return CanSeeFeedbackRequest(v, q) }); err != nil || !ok {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
 			l := localeOf(people[id], team)
 			msg := s.feedbackRequestMessage(l, q, people[q.From].Name, personLocation(people[id], team), "feedback_reminder_dm")
 			out = append(out, Delivery{Key: "feedback-remind:" + teamID + ":" + q.ID + ":" + string(id), Job: JobFeedbackRemind,
-				TeamID: teamID, Period: q.ID, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+				TeamID: teamID, Period: q.ID, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg.In(l)})
 		}
 	}
 	return out, nil

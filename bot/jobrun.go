@@ -31,7 +31,8 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 		return s.planSummary(ctx, team, period, req.At)
 	case JobScorecardDigest:
 		// The same scorecard (and, with a chart renderer, the same chart) as
-		// "/scorecard", read as nobody in particular: no individual moods.
+		// "/scorecard", read as any member of the team (ChannelViewer): no
+		// individual moods, no member's private goal.
 		// Its figures stand where the data does: at the period's end, or now
 		// when a late run reads a running period (never at the fire time
 		// with values of later).
@@ -39,12 +40,12 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 		if req.At.After(now) {
 			now = req.At
 		}
-		sc, err := s.scorecardResponse(ctx, &request{now: now, locale: team.Locale}, team, period, "", scorecardView{})
+		sc, err := s.scorecardResponse(ctx, &request{now: now, locale: team.Locale, viewer: ChannelViewer(team.ID)}, team, period, "", scorecardView{})
 		if err != nil {
 			return nil, err
 		}
 		return []Delivery{{Key: "digest:" + team.ID + ":" + period, Job: req.Job, TeamID: team.ID, Period: period,
-			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: sc.Reply, File: sc.File}}, nil
+			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: sc.Reply.In(team.Locale), File: sc.File}}, nil
 	case JobGoalNudge:
 		return s.planNudges(ctx, team, period, req.At)
 	case JobFeedbackRemind:
@@ -87,8 +88,12 @@ func (s *Service) planCheckInDMs(ctx context.Context, team Team, req JobRequest)
 		if done[period][id] || !team.HasMember(id) || p.IsAway(req.At, personLocation(p, team)) {
 			continue
 		}
-		l := localeOf(p, team)
 		c := CheckIn{TeamID: team.ID, Person: id, Period: period}
+		// A member of the team: their viewer needs no other team.
+		if !CanSeeCheckIn(s.viewerFrom(id, []Team{team}), c) {
+			continue
+		}
+		l := localeOf(p, team)
 		intro := s.catalog.T(l, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
 		if req.Job == JobCheckInRemind {
 			intro = s.catalog.T(l, "checkin_reminder", map[string]any{"Team": team.Name, "Period": period})
@@ -96,7 +101,7 @@ func (s *Service) planCheckInDMs(ctx context.Context, team Team, req JobRequest)
 		out = append(out, Delivery{
 			Key: string(req.Job) + ":" + team.ID + ":" + period + ":" + string(id), Job: req.Job, TeamID: team.ID,
 			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id},
-			Msg: s.questionMessage(l, team, c, intro),
+			Msg: s.questionMessage(l, team, c, intro).In(l),
 		})
 	}
 	return out, nil
@@ -124,8 +129,12 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 	var highlights, blockers []string
 	mood, moods := 0, 0
 	var thread []Message
+	channel := ChannelViewer(team.ID)
 	for _, id := range p.answered {
 		c := p.checkIns[id]
+		if !CanSeeCheckIn(channel, c) {
+			continue
+		}
 		if h := c.Highlight(); h != "" {
 			highlights = append(highlights, "• "+names[id]+": "+h)
 		}
@@ -133,7 +142,7 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 			blockers = append(blockers, "• "+names[id]+": "+b)
 		}
 		mood, moods = mood+c.Mood, moods+1
-		thread = append(thread, s.answersMessage(l, team, c, names[id]))
+		thread = append(thread, s.answersMessage(l, team, c, names[id]).In(l))
 	}
 	if len(blockers) > 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: s.catalog.T(l, "scorecard_blockers", nil) + "\n" + strings.Join(blockers, "\n")})
@@ -145,7 +154,7 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "summary_mood", map[string]any{"Mood": fmt.Sprintf("%.1f", float64(mood)/float64(moods))})})
 	}
 	return []Delivery{{Key: "summary:" + team.ID + ":" + period, Job: JobCheckInSummary, TeamID: team.ID, Period: period,
-		To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg, Thread: thread}}, nil
+		To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg.In(l), Thread: thread}}, nil
 }
 
 // planNudges finds open goals that went quiet or are due soon and behind pace.
@@ -181,6 +190,12 @@ func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period
 	}
 	var out []Delivery
 	for _, id := range owners {
+		if ok, err := s.mayRead(ctx, id, func(v Viewer) bool { return CanSeeGoal(v, g) }); err != nil || !ok {
+			if err != nil {
+				s.log.Warn().Err(err).Str("goal", g.ID).Msg("ask whether a nudge's owner may read the goal")
+			}
+			continue
+		}
 		l := localeOf(people[id], team)
 		key := "goal_nudge_late"
 		if stale {
@@ -191,7 +206,7 @@ func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period
 			Buttons{{ID: ActionGoalUpdateForm, Label: s.catalog.T(l, "button_update_goal", nil), Value: g.ID, Command: "/goal " + g.ID + " <value>"}},
 		}}
 		out = append(out, Delivery{Key: "nudge:" + g.ID + ":" + period + ":" + string(id), Job: JobGoalNudge, TeamID: team.ID,
-			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg.In(l)})
 	}
 	return out
 }

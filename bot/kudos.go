@@ -89,7 +89,7 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 		if len(k.Values) > 0 {
 			msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 		}
-		s.notify(ctx, Address{Platform: to.Platform(), User: to}, msg, r.ev.Key+":dm:"+string(to))
+		s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, msg, r.ev.Key+":dm:"+string(to))
 	}
 	if !team.AnnounceKudos || team.Channel == "" || team.Platform != r.ev.Platform {
 		return
@@ -100,7 +100,7 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 	if len(k.Values) > 0 {
 		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(team.Locale, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 	}
-	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, msg, r.ev.Key+":channel")
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, team.Locale, msg, r.ev.Key+":channel")
 }
 
 // splitValues separates tags naming a company value from plain tags.
@@ -177,7 +177,8 @@ func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
 	return s.say(r, "kudos_undone", map[string]any{"To": joinNames(names, k.To), "Left": max(team.KudosAllowance-used, 0)}), nil
 }
 
-// periodKudos returns the kudos of the actor's teams in a period.
+// periodKudos returns the kudos of the given teams in a period that the
+// actor may read (CanSeeKudos).
 func (s *Service) periodKudos(ctx context.Context, r *request, teams []Team, period string) ([]Kudos, error) {
 	var out []Kudos
 	for _, t := range teams {
@@ -189,7 +190,7 @@ func (s *Service) periodKudos(ctx context.Context, r *request, teams []Team, per
 		if err != nil {
 			return nil, fmt.Errorf("kudos of %s: %w", t.ID, err)
 		}
-		out = append(out, list...)
+		out = append(out, keep(list, func(k Kudos) bool { return CanSeeKudos(r.viewer, k) })...)
 	}
 	return out, nil
 }

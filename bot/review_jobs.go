@@ -53,15 +53,25 @@ func (s *Service) PlanReviewReminders(ctx context.Context, teamID string, at tim
 	}
 	var out []Delivery
 	for _, id := range sortedUsers(tasks) {
+		v, err := s.ViewerOf(ctx, id)
+		if err != nil {
+			return nil, err
+		}
 		l := localeOf(people[id], team)
 		var lines []string
 		for _, t := range tasks[id] {
+			if !reviewTaskVisible(v, c, t) {
+				continue
+			}
 			lines = append(lines, "• "+s.catalog.T(l, t.key, map[string]any{"Name": name(t.about), "Mention": "@" + name(t.about), "Count": t.count}))
+		}
+		if len(lines) == 0 {
+			continue
 		}
 		intro := s.catalog.T(l, "review_reminder_"+stage, map[string]any{"Title": c.Title, "Due": dueDay(c.Due, team.Location())})
 		out = append(out, Delivery{Key: "review-remind:" + teamID + ":" + c.ID + ":" + stage + ":" + string(id), Job: JobReviewRemind,
 			TeamID: teamID, Period: c.ID, Person: id, To: Address{Platform: id.Platform(), User: id},
-			Msg: Message{Blocks: []Block{Text{Text: intro}, Text{Text: strings.Join(lines, "\n")}}}})
+			Msg: Message{Blocks: []Block{Text{Text: intro}, Text{Text: strings.Join(lines, "\n")}}}.In(l)})
 	}
 	return out, nil
 }
@@ -133,6 +143,12 @@ func (s *Service) PlanActionNudges(ctx context.Context, teamID string, at time.T
 		if !x.Done.IsZero() || at.Before(x.Due) {
 			continue
 		}
+		if ok, err := s.mayRead(ctx, x.Person, func(v Viewer) bool { return CanSeeDevAction(v, x) }); err != nil || !ok {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		l := localeOf(people[x.Person], team)
 		data := map[string]any{"ID": x.ID, "Text": x.Text, "Due": x.Due.In(team.Location()).Format("2006-01-02")}
 		msg := Message{Blocks: []Block{
@@ -140,7 +156,7 @@ func (s *Service) PlanActionNudges(ctx context.Context, teamID string, at time.T
 			Context{Text: s.catalog.T(l, "action_nudge_hint", data)},
 		}}
 		out = append(out, Delivery{Key: "action-nudge:" + teamID + ":" + x.ID, Job: JobActionNudge, TeamID: teamID,
-			Period: x.ID, Person: x.Person, To: Address{Platform: x.Person.Platform(), User: x.Person}, Msg: msg})
+			Period: x.ID, Person: x.Person, To: Address{Platform: x.Person.Platform(), User: x.Person}, Msg: msg.In(l)})
 	}
 	return out, nil
 }

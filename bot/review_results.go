@@ -52,7 +52,7 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	s.notify(ctx, Address{Platform: person.ID.Platform(), User: person.ID}, msg, r.ev.Key+":released")
+	s.notify(ctx, Address{Platform: person.ID.Platform(), User: person.ID}, pr.locale, msg, r.ev.Key+":released")
 	names, err := s.names(ctx, r, []UserID{p.sheet.Person})
 	if err != nil {
 		return Response{}, err
@@ -205,19 +205,18 @@ func (s *Service) reviewShow(ctx context.Context, r *request, args string) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	manager := s.canManage(p.team, r.actor.ID)
+	manager := CanSeeReviewCycle(r.viewer, p.cycle)
 	switch {
-	case manager:
-	case who == r.actor.ID && !p.sheet.Released.IsZero():
-	case who == r.actor.ID:
-		return Response{}, refuse("review_not_released", nil)
-	default:
+	case !CanSeeReviewSheet(r.viewer, p.sheet):
 		return Response{}, refuse("review_forbidden", nil)
+	case !manager && p.sheet.Released.IsZero():
+		return Response{}, refuse("review_not_released", nil)
 	}
 	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
 		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
 	}
+	all = keep(all, func(a ReviewAnswers) bool { return CanSeeReviewAnswers(r.viewer, a, p.sheet) })
 	msg, err := s.reviewSummary(ctx, r, p, all, manager)
 	if err != nil {
 		return Response{}, err

@@ -35,6 +35,9 @@ func (s *Service) reviewStatus(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
+	if !CanSeeReviewCycle(r.viewer, c) {
+		return Response{}, refuse("error_not_manager", map[string]any{"Team": team.Name})
+	}
 	st, err := s.cycleStatus(ctx, team, c)
 	if err != nil {
 		return Response{}, err

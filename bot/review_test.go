@@ -348,11 +348,13 @@ func TestReviewPermissionMatrix(t *testing.T) {
 	h.say(rvMia, "/review release @ann anyway")
 	rvHas(t, h.say(rvAnn, "/review show @ann"), "Review of Ann", "solid")
 	rvHas(t, h.say(rvOtto, "/review mine"), "no reviews")
-	// Feedback visibility "person" hides it from managers, not from admins.
+	// Feedback visibility "person" hides it from managers and admins alike
+	// (CanSeeFeedback; README "Who sees what": admins as managers).
 	h.refused(rvBen, "/feedback visibility growth person", "managers and admins")
 	rvHas(t, h.say(rvMia, "/feedback visibility growth person"), "only by the person")
 	h.refused(rvMia, "/feedback about @ann", "Only the person")
-	rvHas(t, h.say(rvAda, "/feedback about @ann"), "nice demo")
+	rvLacks(t, h.say(rvAda, "/feedback about @ann"), "nice demo")
+	rvHas(t, h.say(rvAnn, "/feedback about @ann"), "nice demo")
 }
 
 func TestFeedbackGiveAndRequestFlows(t *testing.T) {

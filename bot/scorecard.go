@@ -169,14 +169,19 @@ func (sc Scorecard) MoodShown() bool { return sc.MoodCount >= MinMoodAnswers }
 
 // BuildScorecard gathers a team's (or, with person set, one person's)
 // scorecard for a period, as it stands now, in one batched store read.
+// It holds every record of the team, as its managers read it.
 func (s *Service) BuildScorecard(ctx context.Context, team Team, period string, person UserID) (Scorecard, error) {
-	sc, _, err := s.buildScorecard(ctx, team, period, person, s.clock.Now())
+	sc, _, err := s.buildScorecard(ctx, managerOf(team.ID), team, period, person, s.clock.Now())
 	return sc, err
 }
 
+// managerOf is a viewer who manages the team and nothing else.
+func managerOf(teamID string) Viewer { return Viewer{Inside: true, Manages: []string{teamID}} }
+
 // buildScorecard returns the scorecard and, for the chart, the weeks before
-// it as lighter scorecards (headline figures only).
-func (s *Service) buildScorecard(ctx context.Context, team Team, period string, person UserID, now time.Time) (Scorecard, []Scorecard, error) {
+// it as lighter scorecards (headline figures only), from the records v may
+// read (filterScorecardData).
+func (s *Service) buildScorecard(ctx context.Context, v Viewer, team Team, period string, person UserID, now time.Time) (Scorecard, []Scorecard, error) {
 	loc := team.Location()
 	weeks, err := trendPeriods(period, loc)
 	if err != nil {
@@ -197,7 +202,7 @@ func (s *Service) buildScorecard(ctx context.Context, team Team, period string, 
 	if err != nil {
 		return Scorecard{}, nil, fmt.Errorf("scorecard %s %s: %w", team.ID, period, err)
 	}
-	b := newScorecardBuilder(team, person, data, weeks, now)
+	b := newScorecardBuilder(team, person, filterScorecardData(v, data), weeks, now)
 	history := make([]Scorecard, 0, len(weeks)-1)
 	for i := range weeks[:len(weeks)-1] {
 		history = append(history, b.week(i, false))

@@ -39,14 +39,14 @@ func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	if !s.canManage(team, r.actor.ID) {
+	if !CanSeeScorecard(r.viewer, team.ID, "") {
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
 	period, err := parse.ParsePeriod(rest, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}
-	return s.scorecardResponse(ctx, r, team, period, "", scorecardView{moods: team.HasManager(r.actor.ID)})
+	return s.scorecardResponse(ctx, r, team, period, "", scorecardView{moods: CanSeeMood(r.viewer, CheckIn{TeamID: team.ID})})
 }
 
 // myScorecard is "/scorecard me [period]": anyone's own, with their own mood.
@@ -67,7 +67,7 @@ func (s *Service) scorecardResponse(ctx context.Context, r *request, team Team, 
 	if err := periodInTeamLife(team, period, r.now); err != nil {
 		return Response{}, err
 	}
-	sc, history, err := s.buildScorecard(ctx, team, period, person, r.now)
+	sc, history, err := s.buildScorecard(ctx, r.viewer, team, period, person, r.now)
 	if err != nil {
 		return Response{}, err
 	}

@@ -1,12 +1,10 @@
 package bot
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
-	"time"
 )
 
 // scorecardView says what the reader of a scorecard may see beyond the
@@ -17,19 +15,9 @@ type scorecardView struct {
 	moods bool
 }
 
-// ScorecardMessage renders a scorecard for a channel or anyone allowed to
-// read the team's figures: headline figures first, then goals by risk, then
-// people, then blockers and kudos, each headline figure with its change from
-// the previous period. It never shows individual moods, so the digest can
-// post it to the team channel.
-func (s *Service) ScorecardMessage(ctx context.Context, team Team, period string, person UserID, l Locale, now time.Time) (Message, error) {
-	sc, _, err := s.buildScorecard(ctx, team, period, person, now)
-	if err != nil {
-		return Message{}, err
-	}
-	return s.renderScorecard(&request{now: now, locale: l}, sc, scorecardView{moods: person != ""}), nil
-}
-
+// renderScorecard draws a scorecard: headline figures first, then goals by
+// risk, then people, then blockers and kudos, each headline figure with its
+// change from the previous period. Individual moods only with v.moods.
 func (s *Service) renderScorecard(r *request, sc Scorecard, v scorecardView) Message {
 	title := s.t(r, "scorecard_title", map[string]any{"Team": sc.TeamName, "Period": sc.Period})
 	if sc.Person != "" {

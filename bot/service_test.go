@@ -76,6 +76,7 @@ func newTeamHarness(t *testing.T, start time.Time, admins, members, managers []b
 		t.Fatal(err)
 	}
 	h.svc = svc
+	t.Cleanup(func() { assertSentInTheirLanguage(t, h.out, locales) })
 	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", start)
 	team.TimeZone = "Europe/Berlin"
 	team.Members, team.Managers = members, managers
@@ -110,7 +111,26 @@ func (h *harness) event(ev bot.Event) bot.Response {
 	if err != nil {
 		h.t.Fatalf("handle %q: %v", ev.Text, err)
 	}
+	if resp.Reply.Locale != resp.Locale || resp.Reply.Locale == "" {
+		h.t.Errorf("reply to %q carries locale %q, the asker's is %q", ev.Text, resp.Reply.Locale, resp.Locale)
+	}
 	return resp
+}
+
+// assertSentInTheirLanguage checks that every message the service sent
+// says which language it is written in — adapters write their own words in
+// it and must never guess — and that a direct message to someone whose
+// profile names a language is in that language.
+func assertSentInTheirLanguage(t *testing.T, out *bottest.Messenger, locales map[bot.UserID]bot.Locale) {
+	for _, sent := range out.Sent() {
+		if sent.Msg.Locale == "" {
+			t.Errorf("message %s to %+v carries no locale: %q", sent.Key, sent.To, bot.PlainText(sent.Msg))
+			continue
+		}
+		if want, ok := locales[sent.To.User]; ok && sent.To.User != "" && sent.Msg.Locale != want {
+			t.Errorf("message %s to %s is in %q, their profile says %q", sent.Key, sent.To.User, sent.Msg.Locale, want)
+		}
+	}
 }
 
 // mentionToken is a Mention token in a test's text.

@@ -123,6 +123,13 @@ func (s *Service) viewerFrom(id UserID, teams []Team) Viewer {
 	return v
 }
 
+// ChannelViewer is whoever reads what Pulse posts in a team's channel (the
+// check-in summary, the digest): any member of the team, so a post there
+// holds only what every member may read.
+func ChannelViewer(teamID string) Viewer {
+	return Viewer{Inside: true, Teams: []string{teamID}}
+}
+
 // CanSeeGoal: everyone inside the organisation; a private goal only its
 // owner, the managers of its team, admins and, for a team goal, the team.
 func CanSeeGoal(v Viewer, g Goal) bool {
@@ -229,6 +236,10 @@ func CanSeeReviewAnswers(v Viewer, a ReviewAnswers, sh ReviewSheet) bool {
 	}
 	return v.ID == a.Subject && !sh.Released.IsZero()
 }
+
+// CanSeeReviewCycle: a cycle's progress (every sheet's steps, who still
+// owes which review) is for the team's managers and admins.
+func CanSeeReviewCycle(v Viewer, c ReviewCycle) bool { return v.Inside && v.ManagerOf(c.TeamID) }
 
 // CanSeeDevAction: the person, whoever agreed it, the team's managers and admins.
 func CanSeeDevAction(v Viewer, x DevAction) bool {

@@ -59,7 +59,7 @@ func (s *Service) webCommand(ctx context.Context, r *request, signOut bool) (Res
 	// A link in a channel, even an ephemeral reply, is one screenshot away
 	// from someone else: it goes to the direct chat.
 	to := Address{Platform: r.actor.ID.Platform(), User: r.actor.ID}
-	if _, err := s.messenger.Send(ctx, to, msg, r.ev.Key+":web"); err != nil {
+	if _, err := s.messenger.Send(ctx, to, msg.In(r.locale), r.ev.Key+":web"); err != nil {
 		return Response{}, fmt.Errorf("send web link to %s: %w", r.actor.ID, err)
 	}
 	return s.say(r, "web_link_sent", nil), nil
@@ -305,12 +305,12 @@ func (s *Service) WebTeamPage(ctx context.Context, id UserID, teamID, period str
 		return TeamPage{}, err
 	}
 	page := TeamPage{User: v, Team: team}
-	sc, _, err := s.buildScorecard(ctx, team, p, "", r.now)
+	sc, _, err := s.buildScorecard(ctx, r.viewer, team, p, "", r.now)
 	if err != nil {
 		return TeamPage{}, err
 	}
 	page.Scorecard = sc
-	page.Message = s.renderScorecard(r, sc, scorecardView{moods: team.HasManager(id)})
+	page.Message = s.renderScorecard(r, sc, scorecardView{moods: CanSeeMood(r.viewer, CheckIn{TeamID: team.ID})})
 	weeks = min(max(weeks, 1), MaxTrendWeeks)
 	start, _, err := WeekBounds(p, loc)
 	if err != nil {
@@ -325,7 +325,7 @@ func (s *Service) WebTeamPage(ctx context.Context, id UserID, teamID, period str
 		if ws, _, err := WeekBounds(wp, loc); err == nil && !team.CreatedAt.IsZero() && ws.AddDate(0, 0, 7).Before(team.CreatedAt) {
 			continue // the team did not exist yet
 		}
-		w, _, err := s.buildScorecard(ctx, team, wp, "", r.now)
+		w, _, err := s.buildScorecard(ctx, r.viewer, team, wp, "", r.now)
 		if err != nil {
 			return TeamPage{}, err
 		}

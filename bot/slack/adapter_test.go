@@ -490,6 +490,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 	h := newHarness(t, rec)
 	press := loadJSON(t, "block_actions.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = "U2147483697"
 		act := m["actions"].([]any)[0].(map[string]any)
 		act["action_id"], act["value"] = bot.ActionCheckInForm, "growth"
@@ -533,6 +534,7 @@ func TestButtonOpensModalAndSubmitShowsFieldErrors(t *testing.T) {
 	submit := func(mood, trigger string) *http.Response {
 		body := loadJSON(t, "view_submission.json", func(m map[string]any) {
 			m["team"].(map[string]any)["id"] = testTeam
+			m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 			m["user"].(map[string]any)["id"] = "U2147483697"
 			m["trigger_id"] = trigger
 			v := m["view"].(map[string]any)

@@ -90,12 +90,12 @@ func (a *Adapter) processCommand(ctx context.Context, sc slack.SlashCommand, las
 		Key:      t.key,
 		Kind:     bot.KindCommand,
 		Platform: bot.PlatformSlack,
-		User:     bot.NewUserID(bot.PlatformSlack, team, sc.UserID),
+		User:     bot.NewUserID(bot.PlatformSlack, workspaceOf("", team, orgWideCommand(sc), false), sc.UserID),
 		Channel:  sc.ChannelID,
 		Direct:   t.direct,
 		Profile:  a.profile(ctx, team, sc.UserID),
 	}
-	ev.Text, ev.Names = a.translateText(ctx, team, text)
+	ev.Text, ev.Names = a.translateText(ctx, team, workspaceOf("", team, orgWideCommand(sc), false), text)
 	o, retry := a.handled(ctx, ev, last)
 	if retry != nil {
 		return retry

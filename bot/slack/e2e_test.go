@@ -38,8 +38,14 @@ func newServiceHarness(t *testing.T) *harness {
 // buildServiceHarness is newServiceHarness, with or without inbox workers.
 func buildServiceHarness(t *testing.T, workers bool) *harness {
 	t.Helper()
+	return buildServiceHarnessOver(t, workers, false)
+}
+
+// buildServiceHarnessOver is buildServiceHarness over HTTP or Socket Mode.
+func buildServiceHarnessOver(t *testing.T, workers, socket bool) *harness {
+	t.Helper()
 	fwd := &serviceHandler{}
-	h := buildHarness(t, fwd, workers)
+	h := buildHarnessOver(t, fwd, workers, socket)
 	svc, err := bot.NewService(bot.Config{Store: h.store, Messenger: h.a, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{steve}})
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +158,7 @@ func TestEndToEndKudosModalFromHomeButton(t *testing.T) {
 	h := newServiceHarness(t)
 	press := loadJSON(t, "block_actions.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = "U2147483697"
 		m["container"] = map[string]any{"type": "view", "view_id": "V1"}
 		delete(m, "response_url")
@@ -180,6 +187,7 @@ func TestEndToEndKudosModalFromHomeButton(t *testing.T) {
 	}
 	submit := loadJSON(t, "view_submission.json", func(m map[string]any) {
 		m["team"].(map[string]any)["id"] = testTeam
+		m["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		m["user"].(map[string]any)["id"] = "U2147483697"
 		v := m["view"].(map[string]any)
 		v["callback_id"], v["private_metadata"] = bot.ActionKudosSubmit, view["private_metadata"]

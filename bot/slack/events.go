@@ -13,11 +13,20 @@ import (
 // envelope is the Events API wrapper (https://docs.slack.dev/apis/events-api),
 // the same over HTTP and inside a Socket Mode events_api envelope.
 type envelope struct {
-	Type      string     `json:"type"`
-	Challenge string     `json:"challenge"`
-	TeamID    string     `json:"team_id"`
-	EventID   string     `json:"event_id"`
-	Event     innerEvent `json:"event"`
+	Type      string `json:"type"`
+	Challenge string `json:"challenge"`
+	TeamID    string `json:"team_id"`
+	EventID   string `json:"event_id"`
+	// EnterpriseID is the Enterprise Grid organisation, when there is one;
+	// an authorization with is_enterprise_install says Pulse is installed
+	// org-wide; IsExtSharedChannel marks a channel shared with another
+	// company (see identity.go).
+	EnterpriseID   string `json:"enterprise_id"`
+	Authorizations []struct {
+		IsEnterpriseInstall bool `json:"is_enterprise_install"`
+	} `json:"authorizations"`
+	IsExtSharedChannel bool       `json:"is_ext_shared_channel"`
+	Event              innerEvent `json:"event"`
 }
 
 // innerEvent holds the fields Pulse reads from message, app_mention and
@@ -152,12 +161,12 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) er
 		Key:      "slack:" + ev.Channel + ":" + ev.TS,
 		Kind:     kind,
 		Platform: bot.PlatformSlack,
-		User:     bot.NewUserID(bot.PlatformSlack, senderTeam(ev, team), ev.User),
+		User:     bot.NewUserID(bot.PlatformSlack, workspaceOf(ev.UserTeam, team, env.orgWide(), env.IsExtSharedChannel), ev.User),
 		Channel:  ev.Channel,
 		Direct:   direct,
 		Message:  bot.MessageRef{Platform: bot.PlatformSlack, Channel: ev.Channel, ID: ev.TS},
 	}
-	bev.Text, bev.Names = a.translateText(ctx, team, text)
+	bev.Text, bev.Names = a.translateText(ctx, team, workspaceOf("", team, env.orgWide(), false), text)
 	bev.Profile = a.profile(ctx, team, ev.User)
 	o, retry := a.handled(ctx, bev, last)
 	if retry != nil {
@@ -178,7 +187,7 @@ func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool)
 		Key:      "slack:" + env.EventID,
 		Kind:     bot.KindAction,
 		Platform: bot.PlatformSlack,
-		User:     bot.NewUserID(bot.PlatformSlack, team, ev.User),
+		User:     bot.NewUserID(bot.PlatformSlack, workspaceOf(ev.UserTeam, team, env.orgWide(), env.IsExtSharedChannel), ev.User),
 		Channel:  ev.Channel,
 		Direct:   true,
 		Action:   bot.Action{ID: bot.ActionHome},
@@ -198,15 +207,6 @@ func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool)
 		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home publish failed")
 	}
 	return nil
-}
-
-// senderTeam is the workspace a person belongs to: their own user_team,
-// never the envelope's (the host of a shared channel) when Slack gives it.
-func senderTeam(ev innerEvent, envelopeTeam string) string {
-	if ev.UserTeam != "" {
-		return ev.UserTeam
-	}
-	return envelopeTeam
 }
 
 func (a *Adapter) teamOf(payloadTeam string) string {
@@ -244,14 +244,16 @@ var (
 // references become "#C123" (the id teams are stored with), links become
 // their URL, special mentions become plain words, and the &amp; &lt; &gt;
 // entities Slack sends become characters again.
-func (a *Adapter) translateText(ctx context.Context, team, text string) (string, map[bot.UserID]string) {
+// A mentioned person is identified in mentioned, the workspace (or Grid
+// organisation) the text was written in; team is the payload's, for lookups.
+func (a *Adapter) translateText(ctx context.Context, team, mentioned, text string) (string, map[bot.UserID]string) {
 	if !strings.ContainsAny(text, "<&") {
 		return text, nil
 	}
 	var names map[bot.UserID]string
 	text = mentionRE.ReplaceAllStringFunc(text, func(m string) string {
 		sub := mentionRE.FindStringSubmatch(m)
-		id := bot.NewUserID(bot.PlatformSlack, team, sub[1])
+		id := bot.NewUserID(bot.PlatformSlack, mentioned, sub[1])
 		if names == nil {
 			names = map[bot.UserID]string{}
 		}

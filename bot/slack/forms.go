@@ -16,7 +16,7 @@ import (
 // through translateText, the same path as a mention typed in chat, so a
 // picked person and an @-mention become the same Mention token with the
 // same display name.
-func (a *Adapter) formFields(ctx context.Context, team string, values map[string]map[string]slack.BlockAction) (map[string]string, map[bot.UserID]string) {
+func (a *Adapter) formFields(ctx context.Context, team, mentioned string, values map[string]map[string]slack.BlockAction) (map[string]string, map[bot.UserID]string) {
 	fields := make(map[string]string, len(values))
 	var names map[bot.UserID]string
 	for blockID, byAction := range values {
@@ -34,7 +34,7 @@ func (a *Adapter) formFields(ctx context.Context, team string, values map[string
 			for i, u := range users {
 				refs[i] = "<@" + u + ">"
 			}
-			text, picked := a.translateText(ctx, team, strings.Join(refs, " "))
+			text, picked := a.translateText(ctx, team, mentioned, strings.Join(refs, " "))
 			fields[blockID] = text
 			for id, name := range picked {
 				if names == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
 
 	"github.com/slack-go/slack"
 
@@ -74,7 +75,7 @@ func (a *Adapter) handled(ctx context.Context, ev bot.Event, last bool) (bot.Out
 // slashForm keeps the slash command fields Pulse reads (no token), form-encoded.
 func slashForm(sc slack.SlashCommand) url.Values {
 	return url.Values{
-		"team_id": {sc.TeamID}, "channel_id": {sc.ChannelID}, "channel_name": {sc.ChannelName},
+		"team_id": {sc.TeamID}, "enterprise_id": {sc.EnterpriseID}, "is_enterprise_install": {strconv.FormatBool(sc.IsEnterpriseInstall)}, "channel_id": {sc.ChannelID}, "channel_name": {sc.ChannelName},
 		"user_id": {sc.UserID}, "user_name": {sc.UserName}, "command": {sc.Command}, "text": {sc.Text},
 		"response_url": {sc.ResponseURL}, "trigger_id": {sc.TriggerID},
 	}
@@ -82,15 +83,17 @@ func slashForm(sc slack.SlashCommand) url.Values {
 
 func slashCommandOf(form url.Values) slack.SlashCommand {
 	return slack.SlashCommand{
-		TeamID:      form.Get("team_id"),
-		ChannelID:   form.Get("channel_id"),
-		ChannelName: form.Get("channel_name"),
-		UserID:      form.Get("user_id"),
-		UserName:    form.Get("user_name"),
-		Command:     form.Get("command"),
-		Text:        form.Get("text"),
-		ResponseURL: form.Get("response_url"),
-		TriggerID:   form.Get("trigger_id"),
+		TeamID:              form.Get("team_id"),
+		EnterpriseID:        form.Get("enterprise_id"),
+		IsEnterpriseInstall: form.Get("is_enterprise_install") == "true",
+		ChannelID:           form.Get("channel_id"),
+		ChannelName:         form.Get("channel_name"),
+		UserID:              form.Get("user_id"),
+		UserName:            form.Get("user_name"),
+		Command:             form.Get("command"),
+		Text:                form.Get("text"),
+		ResponseURL:         form.Get("response_url"),
+		TriggerID:           form.Get("trigger_id"),
 	}
 }
 

@@ -20,8 +20,15 @@ type interaction struct {
 	TriggerID   string `json:"trigger_id"`
 	ResponseURL string `json:"response_url"`
 	Team        struct {
-		ID string `json:"id"`
+		ID           string `json:"id"`
+		EnterpriseID string `json:"enterprise_id"`
 	} `json:"team"`
+	// Enterprise is the Grid organisation, when there is one;
+	// IsEnterpriseInstall says Pulse is installed org-wide.
+	IsEnterpriseInstall bool `json:"is_enterprise_install"`
+	Enterprise          *struct {
+		ID string `json:"id"`
+	} `json:"enterprise"`
 	User struct {
 		ID     string `json:"id"`
 		TeamID string `json:"team_id"`
@@ -164,7 +171,7 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) er
 			Key:      key,
 			Kind:     bot.KindAction,
 			Platform: bot.PlatformSlack,
-			User:     bot.NewUserID(bot.PlatformSlack, team, p.User.ID),
+			User:     a.userID(p),
 			Channel:  channel,
 			Direct:   isDirect(channel, p.Channel.Name),
 			Action:   bot.Action{ID: botActionID(act.ActionID), Value: act.Value},
@@ -187,6 +194,23 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) er
 
 func (a *Adapter) team(p interaction) string { return a.teamOf(p.team()) }
 
+// enterprise is the Grid organisation the payload came from under an
+// org-wide install, else "".
+func (p interaction) enterprise() string {
+	if !p.IsEnterpriseInstall {
+		return ""
+	}
+	if p.Enterprise != nil && p.Enterprise.ID != "" {
+		return p.Enterprise.ID
+	}
+	return p.Team.EnterpriseID
+}
+
+// userID is the person who acted, identified by their own workspace (identity.go).
+func (a *Adapter) userID(p interaction) bot.UserID {
+	return bot.NewUserID(bot.PlatformSlack, workspaceOf(p.User.TeamID, a.team(p), p.enterprise(), false), p.User.ID)
+}
+
 // viewResponse is a view_submission acknowledgement
 // (https://docs.slack.dev/surfaces/modals#displaying_errors).
 type viewResponse struct {
@@ -208,12 +232,12 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 	team := a.team(p)
 	meta := decodeMeta(p.View.PrivateMetadata)
 	t := viewTarget(p)
-	fields, names := a.formFields(ctx, team, p.View.State.Values)
+	fields, names := a.formFields(ctx, team, workspaceOf("", team, p.enterprise(), false), p.View.State.Values)
 	ev := bot.Event{
 		Key:      t.key,
 		Kind:     bot.KindAction,
 		Platform: bot.PlatformSlack,
-		User:     bot.NewUserID(bot.PlatformSlack, team, p.User.ID),
+		User:     a.userID(p),
 		Channel:  meta.Channel,
 		Direct:   t.direct,
 		Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},

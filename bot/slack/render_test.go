@@ -148,7 +148,7 @@ func TestEscapeAndTranslateText(t *testing.T) {
 		t.Errorf("escape %q", got)
 	}
 	h := newHarness(t, &bottest.Handler{})
-	text, names := h.a.translateText(t.Context(), testTeam,
+	text, names := h.a.translateText(t.Context(), testTeam, testTeam,
 		"kudos <@U061F7AUR|lilei> <@U2147483697> see <https://example.com|the doc> in <#C1|general> <!here> &lt;3 &amp; more")
 	want := "kudos <@slack:" + testTeam + ":U061F7AUR> <@slack:" + testTeam + ":U2147483697> see https://example.com in #C1 @here <3 & more"
 	if text != want {

@@ -251,6 +251,16 @@ func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
 	if r.ev.Direct || r.ev.Channel == "" {
 		return Team{}, false
 	}
+	if !r.channelLoaded && r.loaded {
+		// A channel belongs to one team, whose record names it: when the
+		// actor is in that team, it is among the teams begin read already.
+		for _, t := range r.teams {
+			if t.Platform == r.ev.Platform && t.Channel == r.ev.Channel {
+				r.channel, r.channelLoaded = t, true
+				break
+			}
+		}
+	}
 	if !r.channelLoaded {
 		t, err := s.store.TeamByChannel(ctx, r.ev.Platform, r.ev.Channel)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -260,6 +270,23 @@ func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
 		r.channel, r.channelLoaded = t, true
 	}
 	return r.channel, r.channel.ID != ""
+}
+
+// teamOfRequest returns team id as this event already read it (the
+// actor's teams, or the channel's), else from the store: a chat update
+// reads its team once, not once per check.
+func (s *Service) teamOfRequest(ctx context.Context, r *request, id string) (Team, error) {
+	if r.loaded {
+		for _, t := range r.teams {
+			if t.ID == id {
+				return t, nil
+			}
+		}
+	}
+	if r.channelLoaded && r.channel.ID == id {
+		return r.channel, nil
+	}
+	return s.store.GetTeam(ctx, id)
 }
 
 // dispatch routes an event to its handler.

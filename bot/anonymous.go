@@ -140,7 +140,7 @@ func (s *Service) finalAnonymousDelivery(ctx context.Context, team Team, q Feedb
 		Text{Text: strings.Join(anonymousLinesOf(all.Held), "\n")},
 	}}
 	return []Delivery{{Key: "feedback-release:" + team.ID + ":" + q.ID + ":final", Job: JobFeedbackRemind, TeamID: team.ID,
-		Period: q.ID, Person: q.From, To: Address{Platform: q.From.Platform(), User: q.From}, Msg: msg}}, nil
+		Period: q.ID, Person: q.From, To: Address{Platform: q.From.Platform(), User: q.From}, Msg: msg.In(l)}}, nil
 }
 
 // exportAnonymous adds what anonymous requests store: who answered and the

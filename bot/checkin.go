@@ -467,7 +467,7 @@ func (s *Service) postLateAnswer(ctx context.Context, team Team, c CheckIn, p Pe
 		return
 	}
 	msg := s.answersMessage(team.Locale, team, c, p.Name)
-	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel, Thread: thread}, msg, "late:"+team.ID+":"+c.Period+":"+string(p.ID)+":"+c.Completed.Format(time.RFC3339))
+	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel, Thread: thread}, team.Locale, msg, "late:"+team.ID+":"+c.Period+":"+string(p.ID)+":"+c.Completed.Format(time.RFC3339))
 }
 
 func summaryThreadKey(teamID, period string) string { return "summary-thread:" + teamID + ":" + period }

@@ -125,7 +125,8 @@ type Response struct {
 	// Reaction, when set, is put on the source message (a captured update).
 	// It is a neutral name: "check".
 	Reaction string
-	// Locale is the language the reply was written in.
+	// Locale is the language of the asker, which the reply is written in;
+	// Service.Handle copies it onto Reply.Locale, which adapters read.
 	Locale Locale
 	// FieldErrors, for a submitted form, maps an Input.ID to what is wrong
 	// with it; adapters show them beside the fields and keep the form open.

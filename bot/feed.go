@@ -46,6 +46,9 @@ func (f Feeder) Author() UserID {
 type FeedUpdate struct {
 	GoalID string
 	Value  float64
+	// Unit, when set, is the unit the value was given in (the CLI's
+	// "2.6%"); it must be the goal's. Empty means the goal's unit.
+	Unit string
 	// Status is what the feeder states ("on_track", "at risk", 有风险 …); optional.
 	Status string
 	Note   string
@@ -122,6 +125,10 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 		return FeedResult{}, refuseAs(ProblemConflict, "error_goal_closed", map[string]any{"ID": g.ID})
 	}
 	spec, at, err := s.checkFeed(ctx, g, in, now)
+	var replay *replayOf
+	if errors.As(err, &replay) {
+		return FeedResult{Goal: g, Update: replay.update, Replayed: true}, nil
+	}
 	if err != nil {
 		return FeedResult{}, err
 	}
@@ -163,6 +170,30 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 	return res, nil
 }
 
+// ValidateFeed checks a fed update as FeedProgress would, recording
+// nothing, so a batch (the CLI's CSV back-fill) can be refused whole
+// before any of it lands.
+func (s *Service) ValidateFeed(ctx context.Context, f Feeder, in FeedUpdate) error {
+	g, err := s.feedGoal(ctx, f, in.GoalID)
+	if err != nil {
+		return err
+	}
+	if g.State != GoalOpen {
+		return refuseAs(ProblemConflict, "error_goal_closed", map[string]any{"ID": g.ID})
+	}
+	spec, at, err := s.checkFeed(ctx, g, in, s.clock.Now())
+	var replay *replayOf
+	if errors.As(err, &replay) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r := &request{ev: Event{Key: in.Key, Platform: PlatformAPI}, now: at, actor: Person{ID: f.Author()}}
+	_, _, err = s.buildUpdate(r, g, spec)
+	return err
+}
+
 // feedGoal loads a goal the feeder may update: one of its team's.
 func (s *Service) feedGoal(ctx context.Context, f Feeder, id string) (Goal, error) {
 	gid, ok := parse.GoalID(strings.TrimSpace(id))
@@ -182,8 +213,15 @@ func (s *Service) feedGoal(ctx context.Context, f Feeder, id string) (Goal, erro
 	return g, nil
 }
 
+// replayOf is checkFeed's answer for a back-fill already in the goal's
+// history: the update that recorded it.
+type replayOf struct{ update Update }
+
+func (r *replayOf) Error() string { return "already recorded as update at " + r.update.At.String() }
+
 // checkFeed checks a fed value as the parser checks a typed one and returns
-// it as the progress spec chat would have made, with the update's time.
+// it as the progress spec chat would have made, with the update's time. A
+// back-fill whose key is already in the goal's history is a *replayOf.
 func (s *Service) checkFeed(ctx context.Context, g Goal, in FeedUpdate, now time.Time) (parse.ProgressSpec, time.Time, error) {
 	if strings.TrimSpace(in.Key) == "" {
 		return parse.ProgressSpec{}, time.Time{}, refuse("api_key_missing", nil)
@@ -191,7 +229,7 @@ func (s *Service) checkFeed(ctx context.Context, g Goal, in FeedUpdate, now time
 	if math.IsNaN(in.Value) || math.IsInf(in.Value, 0) || math.Abs(in.Value) > 1e15 {
 		return parse.ProgressSpec{}, time.Time{}, refuse("api_value_invalid", nil)
 	}
-	spec := parse.ProgressSpec{GoalID: g.ID, Value: parse.Value{Number: in.Value}, Note: neutraliseBroadcasts(CleanText(strings.TrimSpace(in.Note)))}
+	spec := parse.ProgressSpec{GoalID: g.ID, Value: parse.Value{Number: in.Value, Unit: in.Unit}, Note: neutraliseBroadcasts(CleanText(strings.TrimSpace(in.Note)))}
 	if utf8.RuneCountInString(spec.Note) > MaxTextLength {
 		return parse.ProgressSpec{}, time.Time{}, refuse("error_too_long", map[string]any{"Max": MaxTextLength})
 	}
@@ -215,6 +253,13 @@ func (s *Service) checkFeed(ctx context.Context, g Goal, in FeedUpdate, now time
 		later, err := s.store.GoalUpdates(ctx, g.ID, in.At, now.Add(maxFeedSkew+time.Second))
 		if err != nil {
 			return parse.ProgressSpec{}, time.Time{}, fmt.Errorf("updates of %s after %s: %w", g.ID, in.At, err)
+		}
+		for _, u := range later {
+			if u.Key == in.Key {
+				// This very update, back-filled before (a file imported
+				// again, past the idempotency marker's lifetime too).
+				return spec, at, &replayOf{u}
+			}
 		}
 		if len(later) > 0 {
 			return parse.ProgressSpec{}, time.Time{}, refuseAs(ProblemConflict, "api_at_before_latest", map[string]any{
@@ -241,7 +286,7 @@ func (s *Service) announcement(ctx context.Context, g Goal, u Update) *Announcem
 	if u.Note != "" {
 		msg.Blocks = append(msg.Blocks, Context{Text: u.Note})
 	}
-	return &Announcement{To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg, Key: u.Key + ":announce"}
+	return &Announcement{To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg.In(team.Locale), Key: u.Key + ":announce"}
 }
 
 // Announce posts a fed update's line in its team's channel. A failure is
@@ -250,7 +295,7 @@ func (s *Service) Announce(ctx context.Context, a *Announcement) {
 	if a == nil {
 		return
 	}
-	s.notify(ctx, a.To, a.Msg, a.Key)
+	s.notify(ctx, a.To, a.Msg.Locale, a.Msg, a.Key)
 }
 
 // FedGoal is a goal as the API shows it, with the figures every view shows.

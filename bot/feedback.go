@@ -101,7 +101,7 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 		return Response{}, fmt.Errorf("load %s: %w", to, err)
 	}
 	l := localeOf(people[to], team)
-	s.notify(ctx, Address{Platform: to.Platform(), User: to}, Message{
+	s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, Message{
 		Title:  s.catalog.T(l, "feedback_received_title", nil),
 		Blocks: []Block{Text{Text: s.catalog.T(l, "feedback_received", map[string]any{"From": names[r.actor.ID], "Text": text})}},
 	}, r.ev.Key+":feedback:"+string(to))
@@ -232,7 +232,7 @@ func (s *Service) requestFeedback(ctx context.Context, r *request, args string) 
 	for _, id := range q.Asked {
 		l := localeOf(people[id], team)
 		msg := s.feedbackRequestMessage(l, q, names[r.actor.ID], personLocation(people[id], team), "feedback_request_dm")
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":request:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":request:"+string(id))
 	}
 	key := "feedback_requested"
 	if q.Anonymous {
@@ -379,7 +379,7 @@ func (s *Service) tellRequester(ctx context.Context, team Team, q FeedbackReques
 	if len(lines) > 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: strings.Join(lines, "\n")})
 	}
-	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, msg, key)
+	s.notify(ctx, Address{Platform: q.From.Platform(), User: q.From}, l, msg, key)
 }
 
 // visibleFeedback splits feedback into what may be shown and, per request,
@@ -678,7 +678,7 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 			l := localeOf(people[id], team)
 			msg := s.feedbackRequestMessage(l, q, people[q.From].Name, personLocation(people[id], team), "feedback_reminder_dm")
 			out = append(out, Delivery{Key: "feedback-remind:" + teamID + ":" + q.ID + ":" + string(id), Job: JobFeedbackRemind,
-				TeamID: teamID, Period: q.ID, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+				TeamID: teamID, Period: q.ID, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg.In(l)})
 		}
 	}
 	return out, nil

@@ -189,11 +189,12 @@ func visibleGoals(v Viewer, goals []Goal) []Goal {
 }
 
 // canUpdateGoal: the owner, the owning team's members, its managers and admins.
-func (s *Service) canUpdateGoal(ctx context.Context, g Goal, id UserID) (bool, error) {
+func (s *Service) canUpdateGoal(ctx context.Context, r *request, g Goal) (bool, error) {
+	id := r.actor.ID
 	if g.Owner == id || s.isAdmin(id) {
 		return true, nil
 	}
-	team, err := s.store.GetTeam(ctx, g.TeamID)
+	team, err := s.teamOfRequest(ctx, r, g.TeamID)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -211,7 +212,7 @@ func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goa
 	if err != nil {
 		return Goal{}, err
 	}
-	ok, err := s.canUpdateGoal(ctx, g, r.actor.ID)
+	ok, err := s.canUpdateGoal(ctx, r, g)
 	if err != nil {
 		return Goal{}, err
 	}

@@ -64,8 +64,9 @@ type InboxQueue interface {
 	// start ("0-0" first); it returns them with their delivery counts and
 	// the cursor of the next scan.
 	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]InboxEntry, string, error)
-	// Ack settles an entry: acknowledged and removed from the stream.
-	Ack(ctx context.Context, id string) error
+	// Ack settles entries: acknowledged and removed from the stream, in one
+	// round trip however many.
+	Ack(ctx context.Context, ids ...string) error
 	// Bury moves an entry to the dead-letter stream and settles it, in one
 	// atomic step, with the reason it failed (no message text in it).
 	Bury(ctx context.Context, e InboxEntry, reason string) error

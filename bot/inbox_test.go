@@ -236,3 +236,45 @@ func TestWaitersHandToTheWaitingRequestOrToTheWorkerNeverBoth(t *testing.T) {
 		}
 	}
 }
+
+// countingProcessor succeeds on every entry and tells done about each.
+type countingProcessor struct{ done chan string }
+
+func (p countingProcessor) ProcessInbox(_ context.Context, e bot.InboxEntry, _ bool) error {
+	p.done <- e.Key
+	return nil
+}
+
+func TestInboxWorkerRunAcknowledgesEveryFinishedEntryBeforeItReturns(t *testing.T) {
+	st := storetest.MustOpen(t)
+	in := st.Inbox()
+	const n = 50
+	for i := range n {
+		queueText(t, in, fmt.Sprintf("test:run:%d", i), "x")
+	}
+	proc := countingProcessor{done: make(chan string, n)}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(),
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Run(ctx) }()
+	seen := map[string]int{}
+	for range n {
+		seen[<-proc.done]++
+	}
+	// Stopped right after the last entry finished: Run returns only once
+	// the acknowledgements still batched are written.
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct entries handled, want %d", len(seen), n)
+	}
+	if left, err := in.Backlog(context.Background()); err != nil || left != 0 {
+		t.Errorf("backlog %d (%v) after Run returned, want every entry acknowledged", left, err)
+	}
+}

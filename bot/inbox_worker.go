@@ -61,6 +61,9 @@ type InboxWorker struct {
 	cfg InboxWorkerConfig
 	sem chan struct{}
 	wg  sync.WaitGroup
+	// acks carries the ids of finished entries to the one goroutine that
+	// acknowledges them, all that arrived meanwhile in one round trip.
+	acks chan InboxEntry
 }
 
 // NewInboxWorker checks cfg and fills in defaults.
@@ -100,14 +103,24 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
-	return &InboxWorker{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency)}, nil
+	return &InboxWorker{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), acks: make(chan InboxEntry, cfg.Concurrency)}, nil
 }
 
 // Run consumes the inbox until ctx ends, then waits for the entries in
 // hand (each bounded by WorkTimeout).
 func (w *InboxWorker) Run(ctx context.Context) error {
-	defer w.wg.Wait()
 	log := w.cfg.Log.With().Str("consumer", w.cfg.Consumer).Logger()
+	acked := make(chan struct{})
+	go func() {
+		defer close(acked)
+		w.acknowledge(context.WithoutCancel(ctx), log)
+	}()
+	defer func() {
+		w.wg.Wait()
+		close(w.acks)
+		<-acked
+	}()
+	settle := func(e InboxEntry, _ zerolog.Logger) { w.acks <- e }
 	for {
 		err := w.cfg.Queue.EnsureGroup(ctx)
 		if err == nil {
@@ -145,7 +158,7 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 			go func() {
 				defer w.wg.Done()
 				defer w.giveSlots(1)
-				w.process(ctx, e, log)
+				w.process(ctx, e, settle, log)
 			}()
 		}
 	}
@@ -173,7 +186,7 @@ func (w *InboxWorker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.process(ctx, e, w.cfg.Log)
+			w.process(ctx, e, w.ack, w.cfg.Log)
 		}()
 	}
 	wg.Wait()
@@ -206,19 +219,23 @@ func (w *InboxWorker) giveSlots(n int) {
 	}
 }
 
-// process handles one entry: acknowledged after the work; left pending
-// after a failure (another delivery follows after ClaimIdle); moved to the
-// dead-letter stream when its last delivery fails too.
-func (w *InboxWorker) process(ctx context.Context, e InboxEntry, log zerolog.Logger) {
+// process handles one entry: settled (acknowledged) after the work; left
+// pending after a failure (another delivery follows after ClaimIdle);
+// moved to the dead-letter stream when its last delivery fails too.
+func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(InboxEntry, zerolog.Logger), log zerolog.Logger) {
 	bg := context.WithoutCancel(ctx)
-	log = log.With().Str("entry", e.ID).Str("event_key", e.Key).Str("platform", string(e.Platform)).Str("kind", e.Kind).Logger()
 	if e.Key == "" {
 		// Deleted while pending (already settled): only the bookkeeping is left.
-		w.ack(bg, e, log)
+		settle(e, log)
 		return
 	}
+	// The logger with the entry's fields is built only when something is
+	// logged: most entries succeed, and it costs allocations per entry.
+	entryLog := func() zerolog.Logger {
+		return log.With().Str("entry", e.ID).Str("event_key", e.Key).Str("platform", string(e.Platform)).Str("kind", e.Kind).Logger()
+	}
 	if e.Deliveries > int64(w.cfg.MaxDeliveries) {
-		w.bury(bg, e, fmt.Sprintf("gave up after %d deliveries (a worker stopped while holding it)", e.Deliveries-1), log)
+		w.bury(bg, e, fmt.Sprintf("gave up after %d deliveries (a worker stopped while holding it)", e.Deliveries-1), entryLog())
 		return
 	}
 	last := e.Deliveries >= int64(w.cfg.MaxDeliveries)
@@ -226,9 +243,10 @@ func (w *InboxWorker) process(ctx context.Context, e InboxEntry, log zerolog.Log
 	err := w.run(workCtx, e, last)
 	cancel()
 	if err == nil {
-		w.ack(bg, e, log)
+		settle(e, log)
 		return
 	}
+	log = entryLog()
 	if last {
 		w.bury(bg, e, err.Error(), log)
 		return
@@ -250,10 +268,39 @@ func (w *InboxWorker) run(ctx context.Context, e InboxEntry, last bool) (err err
 	return p.ProcessInbox(ctx, e, last)
 }
 
-func (w *InboxWorker) ack(ctx context.Context, e InboxEntry, log zerolog.Logger) {
-	if err := w.cfg.Queue.Ack(ctx, e.ID); err != nil {
+// ack acknowledges one entry at once (RunOnce).
+func (w *InboxWorker) ack(e InboxEntry, log zerolog.Logger) {
+	if err := w.cfg.Queue.Ack(context.Background(), e.ID); err != nil {
 		// Left pending: another delivery follows, and the keyed effects record once.
-		log.Error().Err(err).Msg("acknowledge inbox entry")
+		log.Error().Err(err).Str("entry", e.ID).Str("event_key", e.Key).Msg("acknowledge inbox entry")
+	}
+}
+
+// acknowledge settles the finished entries Run hands it until w.acks is
+// closed: every entry that finished while one round trip was under way
+// goes in the next, so a busy worker pays a fraction of a round trip per
+// entry and an idle one acknowledges at once. An entry whose
+// acknowledgement fails stays pending and is delivered again; its effects
+// are keyed by the event, so it records once.
+func (w *InboxWorker) acknowledge(ctx context.Context, log zerolog.Logger) {
+	batch := make([]string, 0, cap(w.acks))
+	for e := range w.acks {
+		batch = append(batch[:0], e.ID)
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case next, ok := <-w.acks:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next.ID)
+			default:
+				break more
+			}
+		}
+		if err := w.cfg.Queue.Ack(ctx, batch...); err != nil {
+			log.Error().Err(err).Int("entries", len(batch)).Msg("acknowledge inbox entries; they stay pending and are delivered again")
+		}
 	}
 }
 

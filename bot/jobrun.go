@@ -45,7 +45,7 @@ func (s *Service) PlanJob(ctx context.Context, req JobRequest) ([]Delivery, erro
 			return nil, err
 		}
 		return []Delivery{{Key: "digest:" + team.ID + ":" + period, Job: req.Job, TeamID: team.ID, Period: period,
-			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: sc.Reply, File: sc.File}}, nil
+			To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: sc.Reply.In(team.Locale), File: sc.File}}, nil
 	case JobGoalNudge:
 		return s.planNudges(ctx, team, period, req.At)
 	case JobFeedbackRemind:
@@ -101,7 +101,7 @@ func (s *Service) planCheckInDMs(ctx context.Context, team Team, req JobRequest)
 		out = append(out, Delivery{
 			Key: string(req.Job) + ":" + team.ID + ":" + period + ":" + string(id), Job: req.Job, TeamID: team.ID,
 			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id},
-			Msg: s.questionMessage(l, team, c, intro),
+			Msg: s.questionMessage(l, team, c, intro).In(l),
 		})
 	}
 	return out, nil
@@ -142,7 +142,7 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 			blockers = append(blockers, "• "+names[id]+": "+b)
 		}
 		mood, moods = mood+c.Mood, moods+1
-		thread = append(thread, s.answersMessage(l, team, c, names[id]))
+		thread = append(thread, s.answersMessage(l, team, c, names[id]).In(l))
 	}
 	if len(blockers) > 0 {
 		msg.Blocks = append(msg.Blocks, Text{Text: s.catalog.T(l, "scorecard_blockers", nil) + "\n" + strings.Join(blockers, "\n")})
@@ -154,7 +154,7 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "summary_mood", map[string]any{"Mood": fmt.Sprintf("%.1f", float64(mood)/float64(moods))})})
 	}
 	return []Delivery{{Key: "summary:" + team.ID + ":" + period, Job: JobCheckInSummary, TeamID: team.ID, Period: period,
-		To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg, Thread: thread}}, nil
+		To: Address{Platform: team.Platform, Channel: team.Channel}, Msg: msg.In(l), Thread: thread}}, nil
 }
 
 // planNudges finds open goals that went quiet or are due soon and behind pace.
@@ -206,7 +206,7 @@ func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period
 			Buttons{{ID: ActionGoalUpdateForm, Label: s.catalog.T(l, "button_update_goal", nil), Value: g.ID, Command: "/goal " + g.ID + " <value>"}},
 		}}
 		out = append(out, Delivery{Key: "nudge:" + g.ID + ":" + period + ":" + string(id), Job: JobGoalNudge, TeamID: team.ID,
-			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg})
+			Period: period, Person: id, To: Address{Platform: id.Platform(), User: id}, Msg: msg.In(l)})
 	}
 	return out
 }

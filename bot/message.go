@@ -12,6 +12,20 @@ import (
 type Message struct {
 	Title  string
 	Blocks []Block
+	// Locale is the language the message is written in. Adapters write
+	// their own few words (buttons, "…and 3 more") in it, so they never
+	// guess a language from the text.
+	Locale Locale
+}
+
+// In returns m marked as written in l (English when l is empty, as the
+// catalogue falls back to English).
+func (m Message) In(l Locale) Message {
+	if l == "" {
+		l = English
+	}
+	m.Locale = l
+	return m
 }
 
 // IsZero reports whether there is nothing to send.

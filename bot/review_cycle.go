@@ -129,12 +129,12 @@ func (s *Service) announceCycle(ctx context.Context, r *request, team Team, c Re
 			Text{Text: s.catalog.T(l, "review_started_dm", data)},
 			s.writeButton(l, team, c, id, RoleSelf, "/review write"),
 		}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review:"+string(id))
 	}
 	for _, id := range team.Managers {
 		l := localeOf(people[id], team)
 		msg := Message{Title: s.catalog.T(l, "review_started_title", data), Blocks: []Block{Text{Text: s.catalog.T(l, "review_started_manager_dm", data)}}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review:"+string(id))
 	}
 }
 
@@ -219,7 +219,7 @@ func (s *Service) tellManagers(ctx context.Context, team Team, key, msgKey strin
 	}
 	for _, id := range team.Managers {
 		l := localeOf(people[id], team)
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, Message{Blocks: []Block{Text{Text: s.catalog.T(l, msgKey, data)}}}, key+":"+string(id))
 	}
 }
 
@@ -305,7 +305,7 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 			Text{Text: s.catalog.T(l, "review_peer_dm", data)},
 			s.writeButton(l, p.team, p.cycle, p.sheet.Person, RolePeer, "/review write @"+names[p.sheet.Person]),
 		}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":peer:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":peer:"+string(id))
 	}
 	return s.say(r, "review_approved", map[string]any{"Name": names[p.sheet.Person], "Peers": joinNames(names, peers)}), nil
 }
@@ -397,7 +397,7 @@ func (s *Service) reviewEndCycle(ctx context.Context, r *request, args string, a
 	for _, id := range waiting {
 		l := localeOf(people[id], team)
 		msg := Message{Blocks: []Block{Text{Text: s.catalog.T(l, "review_"+string(act)+"_dm", data)}}}
-		s.notify(ctx, Address{Platform: id.Platform(), User: id}, msg, r.ev.Key+":review-end:"+string(id))
+		s.notify(ctx, Address{Platform: id.Platform(), User: id}, l, msg, r.ev.Key+":review-end:"+string(id))
 	}
 	names, err := s.names(ctx, r, waiting)
 	if err != nil {

@@ -388,7 +388,7 @@ func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Re
 	}
 	l := localeOf(people[who], team)
 	data := map[string]any{"ID": x.ID, "Text": x.Text, "Due": due.Format("2006-01-02"), "By": names[r.actor.ID]}
-	s.notify(ctx, Address{Platform: who.Platform(), User: who}, Message{Blocks: []Block{Text{Text: s.catalog.T(l, "action_recorded_dm", data)}}}, r.ev.Key+":action")
+	s.notify(ctx, Address{Platform: who.Platform(), User: who}, l, Message{Blocks: []Block{Text{Text: s.catalog.T(l, "action_recorded_dm", data)}}}, r.ev.Key+":action")
 	data["Name"] = names[who]
 	return s.say(r, "action_recorded", data), nil
 }

@@ -71,7 +71,7 @@ func (s *Service) PlanReviewReminders(ctx context.Context, teamID string, at tim
 		intro := s.catalog.T(l, "review_reminder_"+stage, map[string]any{"Title": c.Title, "Due": dueDay(c.Due, team.Location())})
 		out = append(out, Delivery{Key: "review-remind:" + teamID + ":" + c.ID + ":" + stage + ":" + string(id), Job: JobReviewRemind,
 			TeamID: teamID, Period: c.ID, Person: id, To: Address{Platform: id.Platform(), User: id},
-			Msg: Message{Blocks: []Block{Text{Text: intro}, Text{Text: strings.Join(lines, "\n")}}}})
+			Msg: Message{Blocks: []Block{Text{Text: intro}, Text{Text: strings.Join(lines, "\n")}}}.In(l)})
 	}
 	return out, nil
 }
@@ -156,7 +156,7 @@ func (s *Service) PlanActionNudges(ctx context.Context, teamID string, at time.T
 			Context{Text: s.catalog.T(l, "action_nudge_hint", data)},
 		}}
 		out = append(out, Delivery{Key: "action-nudge:" + teamID + ":" + x.ID, Job: JobActionNudge, TeamID: teamID,
-			Period: x.ID, Person: x.Person, To: Address{Platform: x.Person.Platform(), User: x.Person}, Msg: msg})
+			Period: x.ID, Person: x.Person, To: Address{Platform: x.Person.Platform(), User: x.Person}, Msg: msg.In(l)})
 	}
 	return out, nil
 }

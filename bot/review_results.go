@@ -56,7 +56,7 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	s.notify(ctx, Address{Platform: person.ID.Platform(), User: person.ID}, msg, r.ev.Key+":released")
+	s.notify(ctx, Address{Platform: person.ID.Platform(), User: person.ID}, pr.locale, msg, r.ev.Key+":released")
 	names, err := s.names(ctx, r, []UserID{p.sheet.Person})
 	if err != nil {
 		return Response{}, err

@@ -131,8 +131,15 @@ type request struct {
 var errOutsider = errors.New("sender is outside the organisation")
 
 // Handle answers one event. The error is for logging: the Response already
-// holds a reply in the user's language that says what to do.
+// holds a reply in the user's language that says what to do, and the reply
+// carries that language.
 func (s *Service) Handle(ctx context.Context, ev Event) (Response, error) {
+	resp, err := s.handle(ctx, ev)
+	resp.Reply = resp.Reply.In(resp.Locale)
+	return resp, err
+}
+
+func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 	ev = s.cleanEvent(ctx, ev)
 	r, err := s.begin(ctx, ev)
 	if errors.Is(err, errOutsider) {
@@ -224,7 +231,7 @@ func (s *Service) localeFor(ctx context.Context, r *request) Locale {
 		}
 		return teams[0].Locale
 	}
-	return defaultLocale(r.ev.Platform)
+	return DefaultLocale(r.ev.Platform)
 }
 
 func (s *Service) teamsOf(ctx context.Context, r *request) ([]Team, error) {
@@ -244,6 +251,16 @@ func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
 	if r.ev.Direct || r.ev.Channel == "" {
 		return Team{}, false
 	}
+	if !r.channelLoaded && r.loaded {
+		// A channel belongs to one team, whose record names it: when the
+		// actor is in that team, it is among the teams begin read already.
+		for _, t := range r.teams {
+			if t.Platform == r.ev.Platform && t.Channel == r.ev.Channel {
+				r.channel, r.channelLoaded = t, true
+				break
+			}
+		}
+	}
 	if !r.channelLoaded {
 		t, err := s.store.TeamByChannel(ctx, r.ev.Platform, r.ev.Channel)
 		if err != nil && !errors.Is(err, ErrNotFound) {
@@ -253,6 +270,23 @@ func (s *Service) channelTeam(ctx context.Context, r *request) (Team, bool) {
 		r.channel, r.channelLoaded = t, true
 	}
 	return r.channel, r.channel.ID != ""
+}
+
+// teamOfRequest returns team id as this event already read it (the
+// actor's teams, or the channel's), else from the store: a chat update
+// reads its team once, not once per check.
+func (s *Service) teamOfRequest(ctx context.Context, r *request, id string) (Team, error) {
+	if r.loaded {
+		for _, t := range r.teams {
+			if t.ID == id {
+				return t, nil
+			}
+		}
+	}
+	if r.channelLoaded && r.channel.ID == id {
+		return r.channel, nil
+	}
+	return s.store.GetTeam(ctx, id)
 }
 
 // dispatch routes an event to its handler.
@@ -499,10 +533,10 @@ func personLocation(p Person, t Team) *time.Location {
 	return t.Location()
 }
 
-// notify sends a message to someone else; a failure is logged, never fatal,
-// because what it reports is already saved.
-func (s *Service) notify(ctx context.Context, to Address, msg Message, key string) {
-	if _, err := s.messenger.Send(ctx, to, msg, key); err != nil {
+// notify sends a message, written in l, to someone else; a failure is
+// logged, never fatal, because what it reports is already saved.
+func (s *Service) notify(ctx context.Context, to Address, l Locale, msg Message, key string) {
+	if _, err := s.messenger.Send(ctx, to, msg.In(l), key); err != nil {
 		s.log.Warn().Err(err).Str("platform", string(to.Platform)).Str("key", key).Msg("send notification")
 	}
 }
@@ -515,7 +549,7 @@ func localeOf(p Person, t Team) Locale {
 	if t.Locale != "" {
 		return t.Locale
 	}
-	return defaultLocale(p.ID.Platform())
+	return DefaultLocale(p.ID.Platform())
 }
 
 // validateFiveFields is the fallback schedule check when no scheduler is

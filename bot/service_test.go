@@ -76,6 +76,7 @@ func newTeamHarness(t *testing.T, start time.Time, admins, members, managers []b
 		t.Fatal(err)
 	}
 	h.svc = svc
+	t.Cleanup(func() { assertSentInTheirLanguage(t, h.out, locales) })
 	team := bot.NewTeam("Growth", bot.PlatformConsole, "growth", start)
 	team.TimeZone = "Europe/Berlin"
 	team.Members, team.Managers = members, managers
@@ -110,7 +111,26 @@ func (h *harness) event(ev bot.Event) bot.Response {
 	if err != nil {
 		h.t.Fatalf("handle %q: %v", ev.Text, err)
 	}
+	if resp.Reply.Locale != resp.Locale || resp.Reply.Locale == "" {
+		h.t.Errorf("reply to %q carries locale %q, the asker's is %q", ev.Text, resp.Reply.Locale, resp.Locale)
+	}
 	return resp
+}
+
+// assertSentInTheirLanguage checks that every message the service sent
+// says which language it is written in — adapters write their own words in
+// it and must never guess — and that a direct message to someone whose
+// profile names a language is in that language.
+func assertSentInTheirLanguage(t *testing.T, out *bottest.Messenger, locales map[bot.UserID]bot.Locale) {
+	for _, sent := range out.Sent() {
+		if sent.Msg.Locale == "" {
+			t.Errorf("message %s to %+v carries no locale: %q", sent.Key, sent.To, bot.PlainText(sent.Msg))
+			continue
+		}
+		if want, ok := locales[sent.To.User]; ok && sent.To.User != "" && sent.Msg.Locale != want {
+			t.Errorf("message %s to %s is in %q, their profile says %q", sent.Key, sent.To.User, sent.Msg.Locale, want)
+		}
+	}
 }
 
 // mentionToken is a Mention token in a test's text.
@@ -288,6 +308,35 @@ func TestKudosUndoWithinTenMinutes(t *testing.T) {
 	h.say(alice, "/kudos "+bot.Mention(bob)+" thanks again")
 	h.clock.Advance(11 * time.Minute)
 	mustContain(t, text(h.say(alice, "/kudos undo")), "10 minutes")
+}
+
+// TestRedeliveredKudosUndoTakesBackOnlyOneKudos: the inbox delivers an
+// event at least once, so an undo handled twice (a worker killed after the
+// undo, before its acknowledgement) must not take back the kudos before.
+func TestRedeliveredKudosUndoTakesBackOnlyOneKudos(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/kudos "+bot.Mention(chen)+" first")
+	h.clock.Advance(time.Minute)
+	h.say(alice, "/kudos "+bot.Mention(bob)+" second")
+	undo := bot.Event{Key: "test:undo-once", Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: alice, Direct: true, Channel: "dm", Text: "/kudos undo"}
+	first := text(h.event(undo))
+	mustContain(t, first, "Taken back", "Bob", "1 more")
+	again := text(h.event(undo))
+	if again != first {
+		t.Errorf("the redelivered undo answered %q, want the first answer %q", again, first)
+	}
+	team, err := h.store.TeamsOf(context.Background(), alice)
+	if err != nil || len(team) != 1 {
+		t.Fatalf("alice's teams: %v %v", team, err)
+	}
+	last, err := h.store.LastKudosBy(context.Background(), team[0].ID, alice)
+	if err != nil || len(last.To) != 1 || last.To[0] != chen {
+		t.Fatalf("alice's newest kudos after one undo delivered twice = %+v (%v), want the first one, to chen", last, err)
+	}
+	if used, err := h.store.KudosUsed(context.Background(), team[0].ID, alice, monday.Format("2006-01-02")); err != nil || used != 1 {
+		t.Errorf("allowance used %d (%v), want 1: only the undone kudos is refunded", used, err)
+	}
 }
 
 func TestKudosAllowanceHoldsUnderConcurrentGivers(t *testing.T) {

@@ -59,7 +59,7 @@ func (s *Service) webCommand(ctx context.Context, r *request, signOut bool) (Res
 	// A link in a channel, even an ephemeral reply, is one screenshot away
 	// from someone else: it goes to the direct chat.
 	to := Address{Platform: r.actor.ID.Platform(), User: r.actor.ID}
-	if _, err := s.messenger.Send(ctx, to, msg, r.ev.Key+":web"); err != nil {
+	if _, err := s.messenger.Send(ctx, to, msg.In(r.locale), r.ev.Key+":web"); err != nil {
 		return Response{}, fmt.Errorf("send web link to %s: %w", r.actor.ID, err)
 	}
 	return s.say(r, "web_link_sent", nil), nil

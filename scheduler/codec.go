@@ -20,6 +20,7 @@ type wireDelivery struct {
 type wireMessage struct {
 	Title  string      `json:",omitempty"`
 	Blocks []wireBlock `json:",omitempty"`
+	Locale bot.Locale  `json:",omitempty"`
 }
 
 type wireBlock struct {
@@ -74,7 +75,7 @@ func decodeDelivery(b []byte) (bot.Delivery, error) {
 }
 
 func toWire(m bot.Message) (wireMessage, error) {
-	w := wireMessage{Title: m.Title}
+	w := wireMessage{Title: m.Title, Locale: m.Locale}
 	for _, b := range m.Blocks {
 		var wb wireBlock
 		switch v := b.(type) {
@@ -101,7 +102,7 @@ func toWire(m bot.Message) (wireMessage, error) {
 }
 
 func fromWire(w wireMessage) (bot.Message, error) {
-	m := bot.Message{Title: w.Title}
+	m := bot.Message{Title: w.Title, Locale: w.Locale}
 	for i, wb := range w.Blocks {
 		var b bot.Block
 		switch {

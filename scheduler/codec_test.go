@@ -8,7 +8,7 @@ import (
 )
 
 func everyBlock() bot.Message {
-	return bot.Message{Title: "Weekly check-in · 每周签到", Blocks: []bot.Block{
+	return bot.Message{Title: "Weekly check-in · 每周签到", Locale: bot.Chinese, Blocks: []bot.Block{
 		bot.Text{Text: "What did you get done?\n第二行"},
 		bot.Fields{{Label: "Answered", Value: "3/5"}, {Label: "Missing", Value: "—"}},
 		bot.Progress{Label: "G7", Percent: 42.5, Pace: -1, Status: bot.AtRisk, Detail: "pace 60%"},

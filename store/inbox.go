@@ -13,7 +13,8 @@ package store
 //	                        kept until `pulse inbox dead drop` or retry
 //
 // Queueing costs one script (EXISTS, XADD, SET); handling one entry a
-// share of one XREADGROUP and one MULTI (XACK, XDEL).
+// share of one XREADGROUP and a share of one MULTI (XACK, XDEL of every
+// entry a worker finished meanwhile).
 
 import (
 	"context"
@@ -120,15 +121,18 @@ func (in *Inbox) Reclaim(ctx context.Context, consumer string, minIdle time.Dura
 	return out, next, nil
 }
 
-// Ack acknowledges an entry and deletes it, in one MULTI.
-func (in *Inbox) Ack(ctx context.Context, id string) error {
+// Ack acknowledges entries and deletes them, in one MULTI however many.
+func (in *Inbox) Ack(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	_, err := in.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, in.group.stream, InboxGroup, id)
-		p.XDel(ctx, in.group.stream, id)
+		p.XAck(ctx, in.group.stream, InboxGroup, ids...)
+		p.XDel(ctx, in.group.stream, ids...)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("ack inbox entry %s: %w", id, err)
+		return fmt.Errorf("ack %d inbox entries from %s: %w", len(ids), ids[0], err)
 	}
 	return nil
 }

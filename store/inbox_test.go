@@ -70,6 +70,26 @@ func testInboxEnqueue(t *testing.T, st *store.Store) {
 	if ok, err := in.Enqueue(ctx, inboxEntry("slack:msg:C1:1.0"), time.Hour); ok || err != nil {
 		t.Errorf("enqueue after handling: fresh=%v err=%v, want a repeat", ok, err)
 	}
+	// A worker acknowledges every entry that finished meanwhile in one call.
+	for _, k := range []string{"slack:msg:C1:2.0", "slack:msg:C1:3.0", "slack:msg:C1:4.0"} {
+		if ok, err := in.Enqueue(ctx, inboxEntry(k), time.Hour); !ok || err != nil {
+			t.Fatalf("enqueue %s: fresh=%v err=%v", k, ok, err)
+		}
+	}
+	three, err := in.Read(ctx, "c1", 10, -1)
+	if err != nil || len(three) != 3 {
+		t.Fatalf("read %d entries (%v), want 3", len(three), err)
+	}
+	if err := in.Ack(ctx, three[0].ID, three[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.Backlog(ctx); n != 1 {
+		t.Errorf("backlog %d after acknowledging 2 of 3, want 1", n)
+	}
+	left, _, err := in.Reclaim(ctx, "c2", 0, "0-0", 10)
+	if err != nil || len(left) != 1 || left[0].ID != three[1].ID {
+		t.Errorf("pending after acknowledging 2 of 3: %+v (%v), want only %s", left, err, three[1].ID)
+	}
 }
 
 func TestInboxReclaimCountsDeliveriesAndDeadLettersRetryAndDrop(t *testing.T) {

@@ -119,6 +119,7 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 		}
 		opts.ContextTimeoutEnabled = true
 		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
+		opts.Protocol = protocol(q, opts.Protocol)
 		return redis.NewClusterClient(opts), nil
 	case q.Has("master_name"):
 		opts, err := redis.ParseFailoverURL(rawURL)
@@ -127,6 +128,7 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 		}
 		opts.ContextTimeoutEnabled = true
 		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
+		opts.Protocol = protocol(q, opts.Protocol)
 		return redis.NewFailoverClient(opts), nil
 	default:
 		opts, err := redis.ParseURL(rawURL)
@@ -135,8 +137,20 @@ func Connect(rawURL string) (redis.UniversalClient, error) {
 		}
 		opts.ContextTimeoutEnabled = true
 		boundWaits(q, &opts.DialTimeout, &opts.ReadTimeout, &opts.WriteTimeout, &opts.PoolTimeout)
+		opts.Protocol = protocol(q, opts.Protocol)
 		return redis.NewClient(opts), nil
 	}
+}
+
+// protocol is RESP2 unless the URL asks for one: Pulse uses no RESP3
+// feature (push notifications, client-side caching), and on RESP3 go-redis
+// checks every connection for pending pushes before each command, which
+// cost 6 % of serve's CPU time under load (pulse-bench, pprof).
+func protocol(q url.Values, parsed int) int {
+	if q.Has("protocol") {
+		return parsed
+	}
+	return 2
 }
 
 // boundWaits sets each timeout the URL's query left unset to its default.

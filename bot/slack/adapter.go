@@ -126,7 +126,7 @@ func New(cfg Config) (*Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load messages: %w", err)
 	}
-	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: 20 * time.Second})}
+	opts := []slack.Option{slack.OptionAPIURL(cfg.APIURL), slack.OptionHTTPClient(newAPIClient())}
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
@@ -143,6 +143,20 @@ func New(cfg Config) (*Adapter, error) {
 		wait:     sleepCtx,
 		deadline: realDeadline,
 	}, nil
+}
+
+// apiConns is how many connections to the Web API are kept open for
+// reuse: one per inbox worker slot, so a busy replica reuses its
+// connections instead of opening (and leaving in TIME_WAIT) a new one for
+// most calls, which Go's default of 2 idle connections per host would do.
+const apiConns = 64
+
+// newAPIClient is the HTTP client for Slack's Web API.
+func newAPIClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = apiConns
+	t.MaxIdleConnsPerHost = apiConns
+	return &http.Client{Timeout: 20 * time.Second, Transport: t}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -38,8 +38,14 @@ func newServiceHarness(t *testing.T) *harness {
 // buildServiceHarness is newServiceHarness, with or without inbox workers.
 func buildServiceHarness(t *testing.T, workers bool) *harness {
 	t.Helper()
+	return buildServiceHarnessOver(t, workers, false)
+}
+
+// buildServiceHarnessOver is buildServiceHarness over HTTP or Socket Mode.
+func buildServiceHarnessOver(t *testing.T, workers, socket bool) *harness {
+	t.Helper()
 	fwd := &serviceHandler{}
-	h := buildHarness(t, fwd, workers)
+	h := buildHarnessOver(t, fwd, workers, socket)
 	svc, err := bot.NewService(bot.Config{Store: h.store, Messenger: h.a, Clock: h.clock, Log: zerolog.Nop(), Admins: []bot.UserID{steve}})
 	if err != nil {
 		t.Fatal(err)

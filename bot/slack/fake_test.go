@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/rs/zerolog"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -56,11 +57,13 @@ type fakeSlack struct {
 	// override answers a method with a fixed body.
 	override map[string]string
 	notify   chan apiCall
+	// sockets hands the test each Socket Mode connection the adapter opens.
+	sockets chan *websocket.Conn
 }
 
 func newFakeSlack(t testing.TB) *fakeSlack {
 	f := &fakeSlack{t: t, users: map[string]map[string]any{}, limited: map[string]int{}, override: map[string]string{},
-		notify: make(chan apiCall, 1024)}
+		notify: make(chan apiCall, 1024), sockets: make(chan *websocket.Conn, 1)}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -78,6 +81,10 @@ func (f *fakeSlack) addUser(id, name, tz, locale string) {
 }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/socket" {
+		f.acceptSocket(w, r)
+		return
+	}
 	body, _ := io.ReadAll(r.Body)
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	call := apiCall{Method: method, Body: body}
@@ -114,6 +121,8 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	case method == "auth.test":
 		resp = map[string]any{"ok": true, "url": "https://example.slack.com/", "team": "Example", "user": "pulse",
 			"team_id": testTeam, "user_id": testBotUser, "bot_id": testBotID}
+	case method == "apps.connections.open":
+		resp = map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(f.srv.URL, "http") + "/socket"}
 	case method == "users.info":
 		f.mu.Lock()
 		u, ok := f.users[call.Form.Get("user")]
@@ -211,6 +220,10 @@ type harness struct {
 	clock *bot.ManualClock
 	store *store.Store
 	inbox *storetest.Inbox
+	// socket, when set, is the Socket Mode connection every delivery goes
+	// through instead of the HTTP endpoints.
+	socket    *websocket.Conn
+	envelopes int
 	// waits records every rate-limit wait the adapter asked for.
 	mu    sync.Mutex
 	waits []time.Duration
@@ -227,6 +240,13 @@ func newHarness(t testing.TB, h bot.Handler) *harness {
 // entries, so a test can play the inbox workers itself.
 func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
 	t.Helper()
+	return buildHarnessOver(t, h, workers, false)
+}
+
+// buildHarnessOver is buildHarness; with socket set the adapter runs in
+// Socket Mode (it has an app token) and every post goes as an envelope.
+func buildHarnessOver(t testing.TB, h bot.Handler, workers, socket bool) *harness {
+	t.Helper()
 	st := storetest.MustOpen(t)
 	fs := newFakeSlack(t)
 	fs.addUser("U2147483697", "Steve", "Europe/Berlin", "en-US")
@@ -234,7 +254,11 @@ func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
 	clock := bot.NewManualClock(testNow)
 	hs := &harness{t: t, slack: fs, clock: clock, store: st}
 	hs.inbox = storetest.NewInbox(st)
-	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fs.apiURL(),
+	appToken := ""
+	if socket {
+		appToken = "xapp-test"
+	}
+	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, AppToken: appToken, APIURL: fs.apiURL(),
 		Handler: h, Inbox: hs.inbox, Cache: st, Clock: clock, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatalf("new adapter: %v", err)
@@ -246,7 +270,9 @@ func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
 		hs.mu.Unlock()
 		return nil
 	}
-	if err := a.authenticate(context.Background()); err != nil {
+	if socket {
+		hs.socket = runSocketMode(t, a, fs)
+	} else if err := a.authenticate(context.Background()); err != nil {
 		t.Fatalf("authenticate: %v", err)
 	}
 	if workers {
@@ -262,9 +288,13 @@ func buildHarness(t testing.TB, h bot.Handler, workers bool) *harness {
 	return hs
 }
 
-// post sends a signed request with the given timestamp.
+// post sends a signed request with the given timestamp; over a socket
+// harness, the same payload as Socket Mode envelope.
 func (h *harness) postAt(path, contentType string, body []byte, ts time.Time) *http.Response {
 	h.t.Helper()
+	if h.socket != nil {
+		return h.overSocket(path, body)
+	}
 	req, err := http.NewRequest(http.MethodPost, h.http.URL+path, strings.NewReader(string(body)))
 	if err != nil {
 		h.t.Fatal(err)

@@ -133,7 +133,7 @@ func run() error {
 	fmt.Printf("time to /readyz=200:    %6.0f ms\n", float64(pulse.ready.Microseconds())/1000)
 	fmt.Printf("resident memory idle:   %6.1f MB\n", float64(idle)/1024)
 
-	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.URL}
+	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.URL, pid: pulse.cmd.Process.Pid}
 	var failed []string
 	for _, sc := range []scenario{{name: "one goal (every event updates G1)", goals: world.goals[:1]},
 		{name: fmt.Sprintf("many goals (%d)", len(world.goals)-1), goals: world.goals[1:]}} {
@@ -253,6 +253,26 @@ func rss(pid int) (cur, peak int64, err error) {
 		}
 	}
 	return cur, peak, nil
+}
+
+// cpuTime reads the user+system CPU time the process used so far, from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on Linux).
+func cpuTime(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time of pid %d: %w", pid, err)
+	}
+	// The command name (field 2) may hold spaces; the fields after it do not.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("read CPU time of pid %d: short stat line", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("read CPU time of pid %d: %w", pid, err)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 func freePort() (int, error) {

@@ -21,6 +21,9 @@ type bench struct {
 	slack *fakeSlack
 	pulse string
 	bare  string
+	// pid is serve's process, whose CPU time per event the bench reports:
+	// a figure the other load on a shared machine changes far less than rates.
+	pid int
 }
 
 // scenario is a set of goals the events are spread over.
@@ -36,6 +39,7 @@ type result struct {
 	events                  int
 	processedRate           float64
 	drainAfterAck           time.Duration
+	cpuPerEvent             time.Duration
 	acked, processed        int
 	lost, doubled, reaction int
 }
@@ -52,11 +56,20 @@ func (b *bench) scenario(sc scenario) (*result, error) {
 	r := &result{events: b.o.events}
 	r.bareFlat = flatOut(b.bare, b.eventsFor(sc, b.o.events), b.o.concurrency)
 
+	cpu0, err := cpuTime(b.pid)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	r.pulseFlat = flatOut(b.pulse, b.eventsFor(sc, b.o.events), b.o.concurrency)
 	lastAck := time.Now()
 	done := b.drain(r.pulseFlat.acked, lastAck)
 	r.drainAfterAck = done.Sub(lastAck)
+	cpu1, err := cpuTime(b.pid)
+	if err != nil {
+		return nil, err
+	}
+	r.cpuPerEvent = (cpu1 - cpu0) / time.Duration(max(1, len(r.pulseFlat.acked)))
 	r.processedRate = float64(b.slack.reacted(tssOf(r.pulseFlat.acked))) / done.Sub(start).Seconds()
 
 	n := int(b.o.paced.Seconds() * float64(b.o.rate))
@@ -112,6 +125,7 @@ func (r *result) print(name string) {
 		ms(r.pulsePaced.p(0.99)), ms(r.barePaced.p(0.99)), ms(r.pulsePaced.p(0.5)), ms(r.barePaced.p(0.5)), targetP99)
 	fmt.Printf("  processed:         %7.0f/s (recorded and reacted, first send to last processed; backlog drained %s after the last ack; target >= %.0f/s)\n",
 		r.processedRate, r.drainAfterAck.Round(time.Millisecond), targetProcessed)
+	fmt.Printf("  serve's CPU time:  %7.0f µs per event (acknowledged and processed, flat-out run)\n", float64(r.cpuPerEvent.Nanoseconds())/1000)
 	fmt.Printf("  events: %d acked, %d processed, lost %d (acked, not processed by the end of the drain), doubled %d, refused %d (pulse) / %d (bare), reacted twice %d\n",
 		r.acked, r.processed, r.lost, r.doubled, r.pulseFlat.refused+r.pulsePaced.refused, r.bareFlat.refused+r.barePaced.refused, r.reaction)
 }

@@ -99,12 +99,13 @@ func (o *observedInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.
 	return fresh, err
 }
 
-// inbox is the store's inbox as the adapters see it, counted.
+// inbox is the store's inbox as the adapters see it (over the
+// acknowledgement pool), counted.
 func (e *environment) inbox(b *backend) bot.Inbox {
 	if e.obs == nil {
-		return b.store.Inbox()
+		return b.ack.Inbox()
 	}
-	return &observedInbox{next: b.store.Inbox(), m: e.obs}
+	return &observedInbox{next: b.ack.Inbox(), m: e.obs}
 }
 
 // newInboxWorker builds this replica's inbox workers over every adapter

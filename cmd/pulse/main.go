@@ -39,6 +39,9 @@ const usage = `usage: pulse <command>
                             write goals, updates, kudos and check-ins to stdout
   import [--file F] [--team T]
                             restore a JSON export (from stdin or a file) into REDIS_URL
+  progress <goal> <value> [--note TEXT] [--status S] [--at RFC3339] [--key K]
+  progress --csv FILE [--source NAME]
+                            record a goal's value (or back-fill goal,value,time rows) as the API does
   inbox dead list|retry <id>|drop <id>
                             show, queue again or delete events that failed after every retry
   config check              validate the configuration and show each team's next runs
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return env.jobsRun(ctx, rest[1:])
 	case "inbox":
 		return env.inboxDead(ctx, rest)
+	case "progress":
+		return env.progress(ctx, rest)
 	case "export":
 		return env.export(ctx, rest)
 	case "import":

@@ -19,6 +19,12 @@ import (
 type backend struct {
 	rdb   redis.UniversalClient
 	store *store.Store
+	// ack is the same store over a connection pool of its own, which only
+	// the acknowledgement path (queueing into the inbox) uses: a burst of
+	// inbox work holding every connection of the main pool must not make an
+	// acknowledgement wait for one (go-redis opens connections lazily, so
+	// commands that never acknowledge anything open none here).
+	ack *store.Store
 	// inMemory is set for the embedded server: the data goes when Pulse stops.
 	inMemory bool
 	close    func()
@@ -41,7 +47,8 @@ func (e *environment) openBackend(ctx context.Context, embeddedAllowed bool) (*b
 		if e.obs != nil {
 			rdb.AddHook(redisHook{m: e.obs})
 		}
-		return &backend{rdb: rdb, store: store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix}), inMemory: true, close: stop}, nil
+		st := store.New(rdb, store.Options{Prefix: e.cfg.RedisPrefix})
+		return &backend{rdb: rdb, store: st, ack: st, inMemory: true, close: stop}, nil
 	}
 	rdb, err := store.Connect(e.cfg.RedisURL)
 	if err != nil {
@@ -57,7 +64,16 @@ func (e *environment) openBackend(ctx context.Context, embeddedAllowed bool) (*b
 		_ = rdb.Close()
 		return nil, fmt.Errorf("REDIS_URL: Redis does not answer: %w", err)
 	}
-	return &backend{rdb: rdb, store: st, close: func() { _ = rdb.Close() }}, nil
+	ackRDB, err := store.Connect(e.cfg.RedisURL)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	if e.obs != nil {
+		ackRDB.AddHook(redisHook{m: e.obs})
+	}
+	ack := store.New(ackRDB, store.Options{Prefix: e.cfg.RedisPrefix})
+	return &backend{rdb: rdb, store: st, ack: ack, close: func() { _ = ackRDB.Close(); _ = rdb.Close() }}, nil
 }
 
 // core is the service and the scheduler that fires its jobs.

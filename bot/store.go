@@ -36,6 +36,7 @@ type Store interface {
 	ScorecardStore
 	ReviewStore
 	AnonymousStore
+	AnonymousReviewStore
 	AuditStore
 	APITokenStore
 	Deduper

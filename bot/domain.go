@@ -130,7 +130,7 @@ func NewTeam(name string, p Platform, channel string, now time.Time) Team {
 		Platform:        p,
 		Channel:         channel,
 		TimeZone:        DefaultTimeZone,
-		Locale:          defaultLocale(p),
+		Locale:          DefaultLocale(p),
 		CheckInSchedule: DefaultCheckInSchedule,
 		DigestSchedule:  DefaultDigestSchedule,
 		KudosAllowance:  DefaultKudosAllowance,
@@ -143,7 +143,10 @@ func NewTeam(name string, p Platform, channel string, now time.Time) Team {
 // TeamID turns a team name into its id: lower-case, trimmed.
 func TeamID(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-func defaultLocale(p Platform) Locale {
+// DefaultLocale is the language Pulse speaks on a platform to someone whose
+// language it does not know yet: Chinese on Feishu, English elsewhere.
+// Adapters use it for the few words they say before the core has answered.
+func DefaultLocale(p Platform) Locale {
 	if p == PlatformFeishu {
 		return Chinese
 	}

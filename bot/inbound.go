@@ -167,7 +167,7 @@ func (s *Service) mentionsAsNames(ctx context.Context, r *request, text string) 
 func (s *Service) outsiderReply(ev Event) Response {
 	l := ev.Profile.Locale
 	if l == "" {
-		l = defaultLocale(ev.Platform)
+		l = DefaultLocale(ev.Platform)
 	}
 	if ev.Kind == KindMessage && !ev.Direct {
 		text := strings.TrimSpace(ev.Text)

@@ -235,7 +235,7 @@ func (s *Service) localeFor(ctx context.Context, r *request) Locale {
 		}
 		return teams[0].Locale
 	}
-	return defaultLocale(r.ev.Platform)
+	return DefaultLocale(r.ev.Platform)
 }
 
 func (s *Service) teamsOf(ctx context.Context, r *request) ([]Team, error) {
@@ -553,7 +553,7 @@ func localeOf(p Person, t Team) Locale {
 	if t.Locale != "" {
 		return t.Locale
 	}
-	return defaultLocale(p.ID.Platform())
+	return DefaultLocale(p.ID.Platform())
 }
 
 // validateFiveFields is the fallback schedule check when no scheduler is

@@ -57,6 +57,8 @@ type Config struct {
 // Console is a terminal chat with Pulse.
 type Console struct {
 	cfg Config
+	// words is the catalogue the console's own help and notices come from.
+	words *bot.Catalog
 
 	mu      sync.Mutex // guards out, user, known, sent and seq
 	out     io.Writer
@@ -73,7 +75,11 @@ type Console struct {
 var _ bot.Messenger = (*Console)(nil)
 
 // New returns a console; Run starts the chat.
-func New(cfg Config) *Console {
+func New(cfg Config) (*Console, error) {
+	words, err := bot.LoadCatalog()
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
 	if cfg.Workspace == "" {
 		cfg.Workspace = "demo"
 	}
@@ -88,6 +94,7 @@ func New(cfg Config) *Console {
 	}
 	c := &Console{
 		cfg:     cfg,
+		words:   words,
 		out:     cfg.Out,
 		known:   map[string]bool{},
 		sent:    map[string]bot.MessageRef{},
@@ -102,7 +109,7 @@ func New(cfg Config) *Console {
 		c.user = "me"
 		c.known["me"] = true
 	}
-	return c
+	return c, nil
 }
 
 // newSession returns a random tag that keeps event keys of two console runs
@@ -146,7 +153,7 @@ func (c *Console) Run(ctx context.Context) error {
 			return err
 		}
 		if quit {
-			c.println(text(c.cfg.Locale, "bye"))
+			c.println(c.text("bye"))
 			return nil
 		}
 	}
@@ -162,7 +169,7 @@ func (c *Console) dispatch(ctx context.Context, lines <-chan string, line string
 	case cmd == "/quit" || cmd == "/exit":
 		return true, nil
 	case cmd == "/help":
-		c.println(text(c.cfg.Locale, "help",
+		c.println(c.text("help",
 			"people", strings.Join(c.people(), ", "),
 			"jobs", jobNames(),
 			"channel", c.cfg.Channel))
@@ -186,28 +193,28 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
 
 func (c *Console) switchUser(name string) {
 	if !namePattern.MatchString(name) {
-		c.println(text(c.cfg.Locale, "bad_name"))
+		c.println(c.text("bad_name"))
 		return
 	}
 	c.mu.Lock()
 	c.user = name
 	c.known[name] = true
 	c.mu.Unlock()
-	c.println(text(c.cfg.Locale, "now_as", "name", name))
+	c.println(c.text("now_as", "name", name))
 }
 
 func (c *Console) runJob(ctx context.Context, job string) {
 	if c.cfg.RunJob == nil {
-		c.println(text(c.cfg.Locale, "run_unavailable"))
+		c.println(c.text("run_unavailable"))
 		return
 	}
 	if job == "" {
-		c.println(text(c.cfg.Locale, "run_usage", "jobs", jobNames()))
+		c.println(c.text("run_usage", "jobs", jobNames()))
 		return
 	}
 	summary, err := c.cfg.RunJob(ctx, job)
 	if err != nil {
-		c.println(text(c.cfg.Locale, "run_failed", "job", job, "error", err.Error()))
+		c.println(c.text("run_failed", "job", job, "error", err.Error()))
 		return
 	}
 	if summary != "" {
@@ -285,7 +292,7 @@ func (c *Console) send(ctx context.Context, lines <-chan string, ev bot.Event) e
 		if !ok {
 			return nil
 		}
-		c.println(text(c.cfg.Locale, "form_intro"))
+		c.println(c.text("form_intro"))
 		reopen := ev.Text
 		if ev.Kind != bot.KindCommand || reopen == "" {
 			reopen = btn.Command
@@ -342,9 +349,9 @@ func (c *Console) printResponse(ctx context.Context, ev bot.Event, resp bot.Resp
 	switch {
 	case !resp.Reply.IsZero():
 	case err != nil:
-		c.println(text(c.cfg.Locale, "failed", "error", err.Error()))
+		c.println(c.text("failed", "error", err.Error()))
 	case ev.Kind != bot.KindMessage && resp.Reaction == "" && resp.File == nil:
-		c.println(text(c.cfg.Locale, "no_reply"))
+		c.println(c.text("no_reply"))
 	}
 }
 
@@ -354,7 +361,7 @@ type responder struct{ c *Console }
 
 // React prints the reaction's glyph.
 func (r responder) React(_ context.Context, name string) error {
-	r.c.println(text(r.c.cfg.Locale, "reaction", "reaction", reactionGlyph(name)))
+	r.c.println(r.c.text("reaction", "reaction", reactionGlyph(name)))
 	return nil
 }
 
@@ -468,11 +475,11 @@ func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []b
 			}
 			line = strings.TrimSpace(line)
 			if line == "/cancel" {
-				c.println(text(c.cfg.Locale, "form_cancelled"))
+				c.println(c.text("form_cancelled"))
 				return nil, false, nil
 			}
 			if strings.HasPrefix(line, "/") || strings.HasPrefix(line, "／") {
-				c.println(text(c.cfg.Locale, "form_left", "command", reopen))
+				c.println(c.text("form_left", "command", reopen))
 				c.next = line
 				return nil, false, nil
 			}
@@ -480,7 +487,7 @@ func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []b
 				line = initial
 			}
 			if line == "" && !in.Optional {
-				c.println(text(c.cfg.Locale, "form_required"))
+				c.println(c.text("form_required"))
 				continue
 			}
 			fields[in.ID] = line
@@ -491,15 +498,20 @@ func (c *Console) askFields(ctx context.Context, lines <-chan string, inputs []b
 }
 
 // Send prints a message Pulse sends on its own (a check-in prompt, a kudos
-// notice, a digest). A key seen before returns the first send's reference
-// without printing again, as the real platforms' idempotent sends do.
+// notice, a digest), under a heading in the message's language. A key seen
+// before returns the first send's reference without printing again, as the
+// real platforms' idempotent sends do.
 func (c *Console) Send(_ context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
-	return c.post(to, key, func() string { return bot.PlainText(msg) }), nil
+	loc := msg.Locale
+	if loc == "" {
+		loc = c.cfg.Locale
+	}
+	return c.post(to, loc, key, func() string { return bot.PlainText(msg) }), nil
 }
 
-// post prints body under the heading of to, once per key, and returns the
-// reference of the first post with that key.
-func (c *Console) post(to bot.Address, key string, body func() string) bot.MessageRef {
+// post prints body under the heading of to, written in loc, once per key,
+// and returns the reference of the first post with that key.
+func (c *Console) post(to bot.Address, loc bot.Locale, key string, body func() string) bot.MessageRef {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if key != "" {
@@ -508,7 +520,7 @@ func (c *Console) post(to bot.Address, key string, body func() string) bot.Messa
 		}
 	}
 	c.seq++
-	head, channel := c.heading(to)
+	head, channel := c.heading(to, loc)
 	fmt.Fprintf(c.out, "%s\n%s\n", head, indent(body()))
 	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: channel, ID: "sent:" + c.session + ":" + strconv.Itoa(c.seq)}
 	if key != "" {
@@ -517,15 +529,16 @@ func (c *Console) post(to bot.Address, key string, body func() string) bot.Messa
 	return ref
 }
 
-// heading says where a message Pulse sends goes, and names that conversation.
-func (c *Console) heading(to bot.Address) (head, channel string) {
+// heading says, in loc, where a message Pulse sends goes, and names that
+// conversation.
+func (c *Console) heading(to bot.Address, loc bot.Locale) (head, channel string) {
 	switch {
 	case to.User != "":
-		return text(c.cfg.Locale, "to_dm", "name", to.User.Local()), dmChannel(to.User.Local())
+		return c.textIn(loc, "to_dm", "name", to.User.Local()), dmChannel(to.User.Local())
 	case to.Thread != "":
-		return text(c.cfg.Locale, "to_thread", "channel", to.Channel), to.Channel
+		return c.textIn(loc, "to_thread", "channel", to.Channel), to.Channel
 	default:
-		return text(c.cfg.Locale, "to_channel", "channel", to.Channel), to.Channel
+		return c.textIn(loc, "to_channel", "channel", to.Channel), to.Channel
 	}
 }
 

@@ -33,7 +33,11 @@ func newTestConsole(script string, h bot.Handler, mod func(*Config)) (*Console, 
 	if mod != nil {
 		mod(&cfg)
 	}
-	return New(cfg), out
+	c, err := New(cfg)
+	if err != nil {
+		panic(err) // the embedded catalogue is broken: every test would fail
+	}
+	return c, out
 }
 
 func TestRunScriptedSessionSendsEventsAsTheCurrentUser(t *testing.T) {
@@ -289,7 +293,10 @@ func TestRunStopsWhenContextEnds(t *testing.T) {
 }
 
 func TestRunWithoutHandlerFails(t *testing.T) {
-	c := New(Config{In: strings.NewReader("")})
+	c, err := New(Config{In: strings.NewReader("")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Run(context.Background()); err == nil {
 		t.Error("run without a handler succeeded")
 	}
@@ -339,19 +346,6 @@ func TestSendIsSafeFromManyGoroutines(t *testing.T) {
 	}
 }
 
-func TestEveryConsoleStringHasBothLanguages(t *testing.T) {
-	for key := range texts[bot.English] {
-		if texts[bot.Chinese][key] == "" {
-			t.Errorf("console string %q has no Chinese text", key)
-		}
-	}
-	for key := range texts[bot.Chinese] {
-		if texts[bot.English][key] == "" {
-			t.Errorf("console string %q has no English text", key)
-		}
-	}
-}
-
 // TestRunFormSlashLineIsACommandNeverAnAnswer is the conversation rule in
 // a form: a line starting with "/" (the console's own /as, /run, /quit, or
 // a Pulse command) leaves the form without sending it, says how to open it
@@ -390,5 +384,32 @@ func TestRunFormSlashLineIsACommandNeverAnAnswer(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, out.String())
 		}
+	}
+}
+
+// TestEveryMessageKindPrintsInItsLanguage sends a message holding every
+// block kind to a person and to a channel, in both languages, from a
+// console whose own language is the other one: the heading the console
+// prints above each message is in the message's language.
+func TestEveryMessageKindPrintsInItsLanguage(t *testing.T) {
+	words := bottest.Catalog(t)
+	for _, l := range []bot.Locale{bot.English, bot.Chinese} {
+		t.Run(string(l), func(t *testing.T) {
+			other := bot.Chinese
+			if l == bot.Chinese {
+				other = bot.English
+			}
+			c, out := newTestConsole("", echo(), func(cfg *Config) { cfg.Locale = other })
+			msg := bottest.WithButton(t, bottest.EveryKind(t, l))
+			ctx := context.Background()
+			if _, err := c.Send(ctx, bot.Address{Platform: bot.PlatformConsole, User: c.UserID("bob")}, msg, "dm"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Send(ctx, bot.Address{Platform: bot.PlatformConsole, Channel: "growth"}, msg, "channel"); err != nil {
+				t.Fatal(err)
+			}
+			bottest.AssertInLanguage(t, l, out.String(), msg.Title, words.T(l, "summary_highlights", nil),
+				words.T(l, "console_to_dm", map[string]any{"name": "bob"}), words.T(l, "console_to_channel", map[string]any{"channel": "growth"}))
+		})
 	}
 }

@@ -39,10 +39,13 @@ func TestPipedSessionWithTheRealService(t *testing.T) {
 		"/quit",
 	}, "\n")
 	out := &strings.Builder{}
-	con := console.New(console.Config{
+	con, err := console.New(console.Config{
 		In: strings.NewReader(script), Out: out, Handler: svc, Workspace: "demo",
 		Users: []string{"alice", "bob", "maya"}, Channel: "growth", Clock: clock, Echo: true,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	router[bot.PlatformConsole] = con
 	if err := con.Run(ctx); err != nil {
 		t.Fatalf("run: %v", err)

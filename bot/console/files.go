@@ -22,7 +22,7 @@ var _ bot.FileSender = (*Console)(nil)
 // the same heading as Send: a small text file inline, anything else saved
 // to a file whose path is printed. A key seen before does nothing again.
 func (c *Console) SendFile(_ context.Context, to bot.Address, f bot.File, key string) (bot.MessageRef, error) {
-	return c.post(to, key, func() string { return c.fileText(f) }), nil
+	return c.post(to, c.cfg.Locale, key, func() string { return c.fileText(f) }), nil
 }
 
 // printFile shows a reply's attachment, as SendFile does.
@@ -34,15 +34,14 @@ func (c *Console) printFile(f bot.File) {
 // or JSON export) with its content, since a terminal has no downloads;
 // anything else is written to a file in FileDir and its path is shown.
 func (c *Console) fileText(f bot.File) string {
-	l := c.cfg.Locale
 	if isText(f.MIME) && len(f.Data) <= inlineLimit {
-		return text(l, "file", "name", f.Name, "size", strconv.Itoa(len(f.Data))) + "\n" + strings.TrimRight(string(f.Data), "\n")
+		return c.text("file", "name", f.Name, "size", strconv.Itoa(len(f.Data))) + "\n" + strings.TrimRight(string(f.Data), "\n")
 	}
 	path, err := saveFile(c.cfg.FileDir, f)
 	if err != nil {
-		return text(l, "file_save_failed", "name", f.Name, "size", humanSize(l, len(f.Data)), "error", err.Error())
+		return c.text("file_save_failed", "name", f.Name, "size", c.humanSize(len(f.Data)), "error", err.Error())
 	}
-	return text(l, "file_saved", "name", f.Name, "size", humanSize(l, len(f.Data)), "path", path)
+	return c.text("file_saved", "name", f.Name, "size", c.humanSize(len(f.Data)), "path", path)
 }
 
 func isText(mime string) bool {
@@ -90,10 +89,10 @@ func safeName(s string) string {
 }
 
 // humanSize writes a size the way file managers do: "512 bytes", "54 KB", "1.3 MB".
-func humanSize(l bot.Locale, n int) string {
+func (c *Console) humanSize(n int) string {
 	switch {
 	case n < 1024:
-		return text(l, "bytes", "n", strconv.Itoa(n))
+		return c.text("bytes", "n", strconv.Itoa(n))
 	case n < 1024*1024:
 		return strconv.Itoa((n+512)/1024) + " KB"
 	default:

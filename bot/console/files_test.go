@@ -120,12 +120,14 @@ func TestSaveFailureIsShown(t *testing.T) {
 }
 
 func TestHumanSizeAndSafeName(t *testing.T) {
+	en, _ := newTestConsole("", echo(), nil)
+	zh, _ := newTestConsole("", echo(), func(cfg *Config) { cfg.Locale = bot.Chinese })
 	for n, want := range map[int]string{0: "0 bytes", 1023: "1023 bytes", 1024: "1 KB", 55296: "54 KB", 3 << 20: "3.0 MB"} {
-		if got := humanSize(bot.English, n); got != want {
+		if got := en.humanSize(n); got != want {
 			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
 		}
 	}
-	if got := humanSize(bot.Chinese, 12); got != "12 字节" {
+	if got := zh.humanSize(12); got != "12 字节" {
 		t.Errorf("Chinese size %q", got)
 	}
 	for in, want := range map[string]string{"a b*c.png": "a-b-c.png", "增长.csv": "增长.csv", "..": "file", "": "file"} {

@@ -37,7 +37,7 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 	defer timer.Stop()
 	o, inTime := wait.Await(ctx, timer.C)
 	if !inTime {
-		return &callback.CardActionTriggerResponse{Toast: toast("info", bot.Chinese, textWorking)}, nil
+		return &callback.CardActionTriggerResponse{Toast: a.toast("info", bot.DefaultLocale(bot.PlatformFeishu), "adapter_working")}, nil
 	}
 	return a.cardAnswer(o.Event, o.Response, o.Err), nil
 }
@@ -71,27 +71,24 @@ func (a *Adapter) processCardAction(ctx context.Context, key string, ev *callbac
 // reply replaces the card (a form with its errors stays open), and a toast
 // says when something went wrong or there was nothing to show.
 func (a *Adapter) cardAnswer(e bot.Event, resp bot.Response, err error) *callback.CardActionTriggerResponse {
-	loc := resp.Locale
-	if loc == "" {
-		loc = bot.Chinese
-	}
+	loc := resp.Reply.Locale
 	out := &callback.CardActionTriggerResponse{}
 	if len(resp.FieldErrors) > 0 && resp.Reply.IsZero() {
 		resp.Reply = fieldErrorsMessage(resp.FieldErrors)
 	}
 	if !resp.Reply.IsZero() {
-		out.Card = &callback.Card{Type: "raw", Data: renderCard(resp.Reply, resp.FieldErrors, loc)}
+		out.Card = &callback.Card{Type: "raw", Data: renderCard(resp.Reply, resp.FieldErrors, a.catalog)}
 	}
 	switch {
 	case len(resp.FieldErrors) > 0:
-		out.Toast = toast("error", loc, textCheckFields)
+		out.Toast = a.toast("error", loc, "adapter_check_fields")
 	case err != nil && resp.Reply.IsZero():
 		a.log.Warn().Err(err).Str("key", e.Key).Msg("handler reported an error")
-		out.Toast = toast("error", loc, textRetry)
+		out.Toast = a.toast("error", loc, "adapter_retry")
 	case err != nil:
 		a.log.Warn().Err(err).Str("key", e.Key).Msg("handler reported an error")
 	case resp.Reply.IsZero():
-		out.Toast = toast("success", loc, textDone)
+		out.Toast = a.toast("success", loc, "adapter_done")
 	}
 	return out
 }

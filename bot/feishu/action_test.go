@@ -59,7 +59,7 @@ func TestCardFormErrorsKeepTheFormOpen(t *testing.T) {
 		bot.Buttons{{ID: bot.ActionCheckInSubmit, Label: "提交"}},
 	}}
 	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
-		return bot.Response{Locale: bot.Chinese, Reply: form, FieldErrors: map[string]string{"mood": "请输入 1 到 5 之间的数字。"}}, nil
+		return bot.Response{Locale: bot.Chinese, Reply: form.In(bot.Chinese), FieldErrors: map[string]string{"mood": "请输入 1 到 5 之间的数字。"}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
@@ -121,7 +121,9 @@ func TestSlowCardHandlerAnswersThenSendsTheReply(t *testing.T) {
 
 func TestCardHandlerErrorGivesARetryToast(t *testing.T) {
 	f := newFakeFeishu(t)
-	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) { return bot.Response{Locale: bot.English}, context.Canceled }}
+	h := &bottest.Handler{Respond: func(bot.Event) (bot.Response, error) {
+		return bot.Response{Locale: bot.English, Reply: bot.Message{Locale: bot.English}}, context.Canceled
+	}}
 	a, _ := testAdapter(t, f, h, ModeWS)
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
 	settle(a)

@@ -25,7 +25,7 @@ const formName = "pulse_form"
 // renderCard draws msg as a card. User text goes into plain_text wherever no
 // formatting is needed; the few markdown elements escape it. fieldErrors,
 // from a rejected form, are shown under their inputs.
-func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) *card {
+func renderCard(msg bot.Message, fieldErrors map[string]string, words *bot.Catalog) *card {
 	c := &card{Schema: "2.0", Config: map[string]any{"update_multi": true}}
 	if summary := cardSummary(msg); summary != "" {
 		c.Config["summary"] = map[string]any{"content": summary}
@@ -66,7 +66,7 @@ func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) 
 	}
 	if formAt >= 0 {
 		if !formHasSubmit(form) {
-			form = append(form, submitRow(bot.Buttons{{Label: text(loc, textSubmit)}}))
+			form = append(form, submitRow(bot.Buttons{{Label: words.T(msg.Locale, "adapter_submit", nil)}}))
 		}
 		el := map[string]any{"tag": "form", "name": formName, "elements": form}
 		c.Body.Elements = append(c.Body.Elements[:formAt], append([]map[string]any{el}, c.Body.Elements[formAt:]...)...)
@@ -78,8 +78,8 @@ func renderCard(msg bot.Message, fieldErrors map[string]string, loc bot.Locale) 
 }
 
 // cardJSON is the card as the string im/v1/messages wants in content.
-func cardJSON(msg bot.Message, loc bot.Locale) (string, error) {
-	b, err := json.Marshal(renderCard(msg, nil, loc))
+func cardJSON(msg bot.Message, words *bot.Catalog) (string, error) {
+	b, err := json.Marshal(renderCard(msg, nil, words))
 	if err != nil {
 		return "", fmt.Errorf("render card: %w", err)
 	}

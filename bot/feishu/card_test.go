@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 func TestEscapeMarkdownNeutralisesMentionsAndLinks(t *testing.T) {
@@ -57,7 +58,7 @@ func TestUserTextNeverReachesMarkdownUnescaped(t *testing.T) {
 			}
 		}
 	}
-	s, err := cardJSON(msg, bot.Chinese)
+	s, err := cardJSON(msg.In(bot.Chinese), catalogFor(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestRenderCardShape(t *testing.T) {
 		bot.Divider{},
 		bot.Context{Text: "截止 周一 18:00"},
 	}}
-	c := mustJSON(t, renderCard(msg, map[string]string{"done": "请填写。"}, bot.Chinese))
+	c := mustJSON(t, renderCard(msg.In(bot.Chinese), map[string]string{"done": "请填写。"}, catalogFor(t)))
 	if c["schema"] != "2.0" {
 		t.Fatalf("schema %v", c["schema"])
 	}
@@ -115,7 +116,7 @@ func TestRenderCardShape(t *testing.T) {
 }
 
 func TestFormWithoutButtonGetsASubmit(t *testing.T) {
-	c := mustJSON(t, renderCard(bot.Message{Blocks: []bot.Block{bot.Input{ID: "a", Label: "A"}}}, nil, bot.English))
+	c := mustJSON(t, renderCard(bot.Message{Blocks: []bot.Block{bot.Input{ID: "a", Label: "A"}}, Locale: bot.English}, nil, catalogFor(t)))
 	if !findText(c, "Submit") || !findText(c, "submit") {
 		t.Fatalf("card %v", c)
 	}
@@ -132,20 +133,50 @@ func TestButtonNameRoundTrips(t *testing.T) {
 	}
 }
 
-func TestAdapterTextsExistInBothLanguages(t *testing.T) {
-	for key, byLoc := range texts {
-		if byLoc[bot.English] == "" || byLoc[bot.Chinese] == "" {
-			t.Errorf("%s lacks a language: %v", key, byLoc)
-		}
-	}
-	if text("fr", textDone) != "已完成。" {
-		t.Fatal("an unknown locale should fall back to Chinese")
-	}
-}
-
 func TestSDKLogLinesLoseURLQueries(t *testing.T) {
 	line := redact([]any{"connected to wss://msg-frontier.feishu.cn/ws/v2?fpid=493&device_id=7&access_key=s3cret&service_id=33554678&ticket=t1ck3t", "[conn_id=7]"})
 	if strings.Contains(line, "s3cret") || strings.Contains(line, "t1ck3t") || !strings.Contains(line, "wss://msg-frontier.feishu.cn/ws/v2?…") {
 		t.Fatalf("line %q", line)
+	}
+}
+
+// catalogFor loads the catalogue the adapter reads its own words from.
+func catalogFor(tb testing.TB) *bot.Catalog {
+	tb.Helper()
+	c, err := bot.LoadCatalog()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// TestEveryMessageKindRendersInItsLanguage renders a form holding every
+// block kind as a card, and the adapter's toasts, in both languages: the
+// default submit button and the toasts follow the message's language, and
+// an English card holds no Chinese at all.
+func TestEveryMessageKindRendersInItsLanguage(t *testing.T) {
+	c := catalogFor(t)
+	a := &Adapter{catalog: c}
+	for _, l := range []bot.Locale{bot.English, bot.Chinese} {
+		t.Run(string(l), func(t *testing.T) {
+			form := bottest.EveryKind(t, l)
+			card, err := cardJSON(form, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bottest.AssertInLanguage(t, l, card, form.Title, c.T(l, "summary_highlights", nil),
+				c.T(l, "scorecard_blockers", nil), c.T(l, "adapter_submit", nil))
+			withButton, err := cardJSON(bottest.WithButton(t, form), c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bottest.AssertInLanguage(t, l, withButton, c.T(l, "button_update_goal", nil))
+			for _, key := range []string{"adapter_check_fields", "adapter_retry", "adapter_done"} {
+				toast := a.toast("error", l, key)
+				if toast.Content != c.T(l, key, nil) {
+					t.Errorf("toast %s in %s: %q", key, l, toast.Content)
+				}
+			}
+		})
 	}
 }

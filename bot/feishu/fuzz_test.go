@@ -88,8 +88,9 @@ func scorecardMessage() bot.Message {
 func BenchmarkRenderScorecardCard(b *testing.B) {
 	msg := scorecardMessage()
 	var size int
+	words := catalogFor(b)
 	for b.Loop() {
-		s, err := cardJSON(msg, bot.Chinese)
+		s, err := cardJSON(msg.In(bot.Chinese), words)
 		if err != nil {
 			b.Fatal(err)
 		}

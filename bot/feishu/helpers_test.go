@@ -241,7 +241,15 @@ func (l *logBuffer) line(parts ...string) string {
 func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *logBuffer) (*Adapter, *bot.ManualClock) {
 	t.Helper()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
-	if logs != nil {
+	switch {
+	case mode == ModeWS:
+		// The SDK's long-connection client outlives the test and may log
+		// after it, when the test's writer may no longer be used.
+		if logs == nil {
+			logs = &logBuffer{}
+		}
+		log = zerolog.New(logs).Level(zerolog.DebugLevel)
+	case logs != nil:
 		log = zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.DebugLevel)
 	}
 	s := storetest.MustOpen(t)

@@ -131,12 +131,5 @@ func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
 // notSavedToast is the card callback's answer when the press could not be
 // stored: the card stays as it was and the person reads that it was not saved.
 func (a *Adapter) notSavedToast() *callback.Toast {
-	return &callback.Toast{
-		Type:    "error",
-		Content: a.catalog.T(bot.Chinese, "inbox_not_saved", nil),
-		I18nContent: map[string]string{
-			"zh_cn": a.catalog.T(bot.Chinese, "inbox_not_saved", nil),
-			"en_us": a.catalog.T(bot.English, "inbox_not_saved", nil),
-		},
-	}
+	return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), "inbox_not_saved")
 }

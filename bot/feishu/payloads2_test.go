@@ -78,30 +78,31 @@ func TestFeishuThreadMessageIsAnsweredInItsThread(t *testing.T) {
 // The same with the real core: "@Pulse kudos board" in a thread gets the
 // board in the thread, and an update posted there gets its reaction.
 func TestConformanceFeishuThreadedCommandIsAnsweredInTheThread(t *testing.T) {
-	e := newE2E(t, ModeWebhook)
-	ctx := context.Background()
-	team, err := e.store.GetTeam(ctx, "增长")
-	if err != nil {
-		t.Fatal(err)
-	}
-	team.Leaderboard = true // the board is the public answer
-	if err := e.store.SaveTeam(ctx, team, bot.AuditEntry{At: testNow, Actor: e.user, Action: "team.update", Subject: team.ID}); err != nil {
-		t.Fatal(err)
-	}
-	id := e.newGoal(t)
-	signedPush(t, threadMessage(t, "board", "om_thread_board", "kudos board"), testNow).send(t, e.a)
-	signedPush(t, threadMessage(t, "update", "om_thread_update", id+" 22% 新手引导上线"), testNow).send(t, e.a)
-	settle(e.a)
-	board := e.f.callsTo("/open-apis/im/v1/messages/om_thread_board/reply")
-	if len(board) != 1 || board[0].Body["reply_in_thread"] != true {
-		t.Fatalf("board replies %+v, want one in the thread", board)
-	}
-	if g, err := e.store.GetGoal(ctx, id); err != nil || g.Current != 22 {
-		t.Fatalf("goal %+v, %v", g, err)
-	}
-	if n := len(e.f.callsTo("/open-apis/im/v1/messages/om_thread_update/reactions")); n != 1 {
-		t.Fatalf("%d reactions on the update in the thread", n)
-	}
+	overBoth(t, func(t *testing.T, e *e2e) {
+		ctx := context.Background()
+		team, err := e.store.GetTeam(ctx, "增长")
+		if err != nil {
+			t.Fatal(err)
+		}
+		team.Leaderboard = true // the board is the public answer
+		if err := e.store.SaveTeam(ctx, team, bot.AuditEntry{At: testNow, Actor: e.user, Action: "team.update", Subject: team.ID}); err != nil {
+			t.Fatal(err)
+		}
+		id := e.newGoal(t)
+		e.deliver(t, threadMessage(t, "board", "om_thread_board", "kudos board"), "/feishu/events")
+		e.deliver(t, threadMessage(t, "update", "om_thread_update", id+" 22% 新手引导上线"), "/feishu/events")
+		settle(e.a)
+		board := e.f.callsTo("/open-apis/im/v1/messages/om_thread_board/reply")
+		if len(board) != 1 || board[0].Body["reply_in_thread"] != true {
+			t.Fatalf("board replies %+v, want one in the thread", board)
+		}
+		if g, err := e.store.GetGoal(ctx, id); err != nil || g.Current != 22 {
+			t.Fatalf("goal %+v, %v", g, err)
+		}
+		if n := len(e.f.callsTo("/open-apis/im/v1/messages/om_thread_update/reactions")); n != 1 {
+			t.Fatalf("%d reactions on the update in the thread", n)
+		}
+	})
 }
 
 // Edits are never acted on, like Slack's message_changed: an
@@ -110,53 +111,54 @@ func TestConformanceFeishuThreadedCommandIsAnsweredInTheThread(t *testing.T) {
 // received message with new content (a new event_id, the same message_id)
 // finds it already queued. Each edit is acknowledged and logged.
 func TestConformanceFeishuEditsAreNotActedOn(t *testing.T) {
-	e := newE2E(t, ModeWebhook)
-	id := e.newGoal(t)
-	e.message(t, "message_receive_group.json", testUserOpenID, "text", `{"text":"`+id+` 22% 首次"}`, []any{})
-	original := "om_msg_" + strconv.Itoa(messageCount)
-	callsBefore := len(e.f.calls)
+	overBoth(t, func(t *testing.T, e *e2e) {
+		id := e.newGoal(t)
+		e.message(t, "message_receive_group.json", testUserOpenID, "text", `{"text":"`+id+` 22% 首次"}`, []any{})
+		original := "om_msg_" + strconv.Itoa(messageCount)
+		callsBefore := len(e.f.calls)
 
-	edit := func(eventID, messageID, text string) {
-		t.Helper()
-		body := payload(t, "message_updated.json", map[string]any{
-			"header.event_id":                eventID,
-			"header.tenant_key":              testTenant,
-			"event.sender.sender_id.open_id": testUserOpenID,
-			"event.sender.tenant_key":        testTenant,
-			"event.message.message_id":       messageID,
-			"event.message.chat_id":          "oc_a0553eda9014c201e6969b478895c230",
-			"event.message.content":          `{"text":"` + text + `"}`,
-		})
-		if rec := signedPush(t, body, testNow).send(t, e.a); rec.Code != http.StatusOK {
-			t.Fatalf("edit answered %d %s", rec.Code, rec.Body)
+		edit := func(eventID, messageID, text string) {
+			t.Helper()
+			body := payload(t, "message_updated.json", map[string]any{
+				"header.event_id":                eventID,
+				"header.tenant_key":              testTenant,
+				"event.sender.sender_id.open_id": testUserOpenID,
+				"event.sender.tenant_key":        testTenant,
+				"event.message.message_id":       messageID,
+				"event.message.chat_id":          "oc_a0553eda9014c201e6969b478895c230",
+				"event.message.content":          `{"text":"` + text + `"}`,
+			})
+			if code, answer := e.deliver(t, body, "/feishu/events"); code != http.StatusOK {
+				t.Fatalf("edit answered %d %v", code, answer)
+			}
+			settle(e.a)
 		}
+		edit("ev-edit-1", original, id+" 25% 改了")
+		edit("ev-edit-2", "om_never_seen", id+" 30%")
+		// A re-push of the original message, edited, under a new event id.
+		repush := payload(t, "message_receive_group.json", map[string]any{
+			"header.event_id": "ev-repush", "event.message.message_id": original, "event.message.content": `{"text":"` + id + ` 27%"}`, "event.message.mentions": []any{},
+		})
+		e.deliver(t, repush, "/feishu/events")
 		settle(e.a)
-	}
-	edit("ev-edit-1", original, id+" 25% 改了")
-	edit("ev-edit-2", "om_never_seen", id+" 30%")
-	// A re-push of the original message, edited, under a new event id.
-	repush := payload(t, "message_receive_group.json", map[string]any{
-		"header.event_id": "ev-repush", "event.message.message_id": original, "event.message.content": `{"text":"` + id + ` 27%"}`, "event.message.mentions": []any{},
-	})
-	signedPush(t, repush, testNow).send(t, e.a)
-	settle(e.a)
 
-	ctx := context.Background()
-	if g, err := e.store.GetGoal(ctx, id); err != nil || g.Current != 22 {
-		t.Fatalf("goal at %v (%v) after edits, want 22", g.Current, err)
-	}
-	if ups, _ := e.store.GoalUpdates(ctx, id, time.Time{}, testNow.Add(time.Hour)); len(ups) != 1 {
-		t.Fatalf("%d updates recorded, want 1", len(ups))
-	}
-	e.f.mu.Lock()
-	after := e.f.calls[callsBefore:]
-	e.f.mu.Unlock()
-	if len(after) != 0 {
-		t.Fatalf("edits made calls %+v", after)
-	}
-	if e.logs.line(`"event_type":"im.message.updated_v1"`, `"message_id":"om_never_seen"`, "edit ignored") == "" {
-		t.Fatalf("no log line for the ignored edit in:\n%s", e.logs)
-	}
+		ctx := context.Background()
+		if g, err := e.store.GetGoal(ctx, id); err != nil || g.Current != 22 {
+			t.Fatalf("goal at %v (%v) after edits, want 22", g.Current, err)
+		}
+		if ups, _ := e.store.GoalUpdates(ctx, id, time.Time{}, testNow.Add(time.Hour)); len(ups) != 1 {
+			t.Fatalf("%d updates recorded, want 1", len(ups))
+		}
+		e.f.mu.Lock()
+		after := e.f.calls[callsBefore:]
+		e.f.mu.Unlock()
+		if len(after) != 0 {
+			t.Fatalf("edits made calls %+v", after)
+		}
+		if e.logs.line(`"event_type":"im.message.updated_v1"`, `"message_id":"om_never_seen"`, "edit ignored") == "" {
+			t.Fatalf("no log line for the ignored edit in:\n%s", e.logs)
+		}
+	})
 }
 
 // Finding 6: a push in the v1 event schema was answered "ignored" but
@@ -268,5 +270,58 @@ func TestFeishuEveryQueuedPushLogsItsEventType(t *testing.T) {
 	settle(b)
 	if wsLogs.line(`"event_type":"`+eventMessageReceive+`"`, "queued") == "" {
 		t.Errorf("no queued line over the long connection in:\n%s", wsLogs)
+	}
+}
+
+// go-lark's receive sample (event_v2_test.go) is the event without the
+// optional fields (no mentions, no user agent, no thread ids): a direct
+// message is still read as a command and answered in its chat.
+func TestConformanceFeishuSDKMinimalMessageIsRead(t *testing.T) {
+	overBoth(t, func(t *testing.T, e *e2e) {
+		body := payload(t, "message_receive_sdk.json", map[string]any{
+			"header.tenant_key":              testTenant,
+			"event.sender.sender_id.open_id": testUserOpenID,
+			"event.sender.tenant_key":        testTenant,
+			"event.message.content":          `{"text":"目标 新建 提升激活率 从 20% 到 30% 截止 2026-12-31"}`,
+		})
+		if code, answer := e.deliver(t, body, "/feishu/events"); code != http.StatusOK {
+			t.Fatalf("push answered %d %v", code, answer)
+		}
+		settle(e.a)
+		if goals, err := e.store.TeamGoals(context.Background(), "增长"); err != nil || len(goals) != 1 || goals[0].Owner != e.user {
+			t.Fatalf("goals %+v, %v", goals, err)
+		}
+		sends := e.f.sends()
+		if len(sends) != 1 || sends[0].Body["receive_id"] != "oc_ae7f3952a9b28588aeac46c9853d25d3" {
+			t.Fatalf("sends %+v, want the answer in the direct chat", sends)
+		}
+	})
+}
+
+// Where each answer goes, by where the message was and who may read the answer.
+func TestFeishuReplyAddressKeepsThreadsAndPrivacy(t *testing.T) {
+	user := bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID)
+	group := replyTarget{chat: "oc_group", message: "om_1", user: user}
+	threaded := group
+	threaded.thread = true
+	direct := replyTarget{chat: "oc_p2p", message: "om_2", user: user, direct: true}
+	directThread := direct
+	directThread.thread = true
+	for _, c := range []struct {
+		name string
+		to   replyTarget
+		v    bot.Visibility
+		want bot.Address
+	}{
+		{"group, public: quoted in the chat", group, bot.Public, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_group", Thread: "om_1"}},
+		{"group, private: the direct chat", group, bot.Private, bot.Address{Platform: bot.PlatformFeishu, User: user}},
+		{"thread, public: in the thread", threaded, bot.Public, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_group", Thread: "om_1"}},
+		{"thread, private: the direct chat", threaded, bot.Private, bot.Address{Platform: bot.PlatformFeishu, User: user}},
+		{"direct chat: the chat", direct, bot.Private, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_p2p"}},
+		{"thread in a direct chat, private: in the thread", directThread, bot.Private, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_p2p", Thread: "om_2"}},
+	} {
+		if got := replyAddress(c.to, c.v); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
 	}
 }

@@ -42,7 +42,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message, key
 // deliver is Send with a choice for replies: inThread opens (or joins) a
 // thread under to.Thread; otherwise the reply quotes it in the chat.
 func (a *Adapter) deliver(ctx context.Context, to bot.Address, msg bot.Message, key string, inThread bool) (bot.MessageRef, error) {
-	content, err := cardJSON(msg, bot.Chinese)
+	content, err := cardJSON(msg, a.catalog)
 	if err != nil {
 		return bot.MessageRef{}, err
 	}

@@ -23,6 +23,8 @@ type e2e struct {
 	user  bot.UserID
 	// logs holds the adapter's log lines from info up.
 	logs *logBuffer
+	// gw is the long connection pushes go through in ModeWS.
+	gw *gateway
 }
 
 func newE2E(t *testing.T, mode string) *e2e {
@@ -39,7 +41,7 @@ func newE2E(t *testing.T, mode string) *e2e {
 	a, err := New(Config{
 		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret",
 		Mode: mode, VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: f.srv.URL,
-		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: clock, Log: zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), e.logs)).Level(zerolog.InfoLevel),
+		Handler: h, Inbox: inbox, Dedup: s, Cache: s, Clock: clock, Log: e2eLog(t, mode, e.logs),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +58,20 @@ func newE2E(t *testing.T, mode string) *e2e {
 	e.a = a
 	inbox.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformFeishu: a})
 	inboxes.Store(a, inbox)
+	if mode == ModeWS {
+		e.gw = connectLongConnection(t, f, a)
+	}
 	return e
+}
+
+// e2eLog is the adapter's logger, from info up, into logs and the test's
+// output. Over the long connection the SDK client outlives the test and
+// may log after it, so there it writes to logs only.
+func e2eLog(t *testing.T, mode string, logs *logBuffer) zerolog.Logger {
+	if mode == ModeWS {
+		return zerolog.New(logs).Level(zerolog.InfoLevel)
+	}
+	return zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs)).Level(zerolog.InfoLevel)
 }
 
 func TestE2EChineseGoalCommandInADirectChat(t *testing.T) {
@@ -95,16 +110,12 @@ func TestE2ECheckInCardFormIsSavedAndTheCardUpdated(t *testing.T) {
 	ctx := context.Background()
 
 	// The form comes from a button press (or the bot menu).
-	resp, err := e.a.dispatcher.Do(ctx, payload(t, "card_action_trigger.json", map[string]any{
+	_, answer := e.deliver(t, payload(t, "card_action_trigger.json", map[string]any{
 		"header.event_id":         "ev-form",
 		"event.action.value":      map[string]any{"action": bot.ActionCheckInForm, "value": ""},
 		"event.action.form_value": map[string]any{},
-	}))
+	}), "/feishu/cards")
 	settle(e.a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer := mustJSON(t, resp)
 	inputs := inputNames(answer["card"])
 	if len(inputs) == 0 {
 		t.Fatalf("no form in %v", answer)
@@ -117,16 +128,12 @@ func TestE2ECheckInCardFormIsSavedAndTheCardUpdated(t *testing.T) {
 			fields[name] = "4"
 		}
 	}
-	resp, err = e.a.dispatcher.Do(ctx, payload(t, "card_action_trigger.json", map[string]any{
+	_, answer = e.deliver(t, payload(t, "card_action_trigger.json", map[string]any{
 		"header.event_id":         "ev-submit",
 		"event.action.value":      map[string]any{"action": bot.ActionCheckInSubmit, "value": ""},
 		"event.action.form_value": fields,
-	}))
+	}), "/feishu/cards")
 	settle(e.a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer = mustJSON(t, resp)
 	if answer["card"] == nil || inputNames(answer["card"]) != nil {
 		t.Fatalf("answer %v: want an updated card without the form", answer)
 	}

@@ -132,7 +132,7 @@ func (a *Adapter) commandAnswer(ctx context.Context, t target, o bot.Outcome) an
 	if resp.Visibility == bot.Public {
 		kind = slack.ResponseTypeInChannel
 	}
-	return commandReply{ResponseType: kind, Text: fallbackText(resp.Reply), Blocks: renderBlocks(resp.Reply, resp.Locale)}
+	return commandReply{ResponseType: kind, Text: fallbackText(resp.Reply), Blocks: renderBlocks(resp.Reply, a.catalog)}
 }
 
 // isDirect reports whether a channel is a direct chat (ids start with D).

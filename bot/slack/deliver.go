@@ -112,7 +112,7 @@ func (a *Adapter) once(ctx context.Context, key string, send func(ctx context.Co
 }
 
 func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error {
-	msg, loc := resp.Reply, resp.Locale
+	msg := resp.Reply
 	if msg.IsForm() && t.triggerID != "" {
 		meta := t.meta
 		if meta.Channel == "" && !t.direct {
@@ -124,7 +124,7 @@ func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error 
 		if b, ok := submitButton(msg); ok && meta.Value == "" {
 			meta.Value = b.Value
 		}
-		err := a.openModal(ctx, t.triggerID, renderModal(msg, loc, meta.encode()))
+		err := a.openModal(ctx, t.triggerID, renderModal(msg, a.catalog, meta.encode()))
 		if err == nil {
 			return nil
 		}
@@ -132,7 +132,7 @@ func (a *Adapter) reply(ctx context.Context, t target, resp bot.Response) error 
 		// form as a message instead, so the person still sees what to type.
 		a.log.Warn().Err(err).Str("event_key", t.key).Msg("slack modal could not open; replying with a message")
 	}
-	blocks := renderBlocks(msg, loc)
+	blocks := renderBlocks(msg, a.catalog)
 	text := fallbackText(msg)
 	switch {
 	case t.responseURL != "":
@@ -194,8 +194,8 @@ func (a *Adapter) openModal(ctx context.Context, triggerID string, view slack.Mo
 	})
 }
 
-func (a *Adapter) publishHome(ctx context.Context, user string, msg bot.Message, loc bot.Locale) error {
-	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: renderBlocks(msg, loc)}}
+func (a *Adapter) publishHome(ctx context.Context, user string, msg bot.Message) error {
+	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: renderBlocks(msg, a.catalog)}}
 	return a.call(ctx, "views.publish", func(ctx context.Context) error {
 		_, err := a.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: view})
 		return err
@@ -223,8 +223,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Address, msg bot.Message, key
 	if channel == "" {
 		return bot.MessageRef{}, errors.New("slack send: address has neither user nor channel")
 	}
-	loc := guessLocale(msg)
-	ts, err := a.post(ctx, channel, to.Thread, renderBlocks(msg, loc), fallbackText(msg))
+	ts, err := a.post(ctx, channel, to.Thread, renderBlocks(msg, a.catalog), fallbackText(msg))
 	if err != nil {
 		return bot.MessageRef{}, fmt.Errorf("slack send to %s: %w", channel, err)
 	}

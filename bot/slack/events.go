@@ -203,7 +203,7 @@ func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool)
 	if o.Response.Reply.IsZero() {
 		return nil
 	}
-	if err := a.publishHome(ctx, ev.User, o.Response.Reply, o.Response.Locale); err != nil {
+	if err := a.publishHome(ctx, ev.User, o.Response.Reply); err != nil {
 		a.log.Error().Err(err).Str("event_id", env.EventID).Msg("slack home publish failed")
 	}
 	return nil

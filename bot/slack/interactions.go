@@ -278,7 +278,7 @@ func (a *Adapter) viewAnswer(p interaction, o bot.Outcome) any {
 		if b, ok := submitButton(resp.Reply); ok {
 			meta.Value = b.Value
 		}
-		view := renderModal(resp.Reply, resp.Locale, meta.encode())
+		view := renderModal(resp.Reply, a.catalog, meta.encode())
 		return viewResponse{ResponseAction: "update", View: &view}
 	}
 	if !resp.Reply.IsZero() || resp.Reaction != "" || resp.File != nil {

@@ -143,32 +143,12 @@ func mrkdwnEscaped(escaped string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, escaped, false, false)
 }
 
-// phrases are the adapter's own words (the rest comes from the core in the
-// user's language).
-var phrases = map[bot.Locale]map[string]string{
-	bot.English: {"more": "…and %d more", "cancel": "Cancel", "submit": "Submit", "title": "Pulse"},
-	bot.Chinese: {"more": "……还有 %d 项", "cancel": "取消", "submit": "提交", "title": "Pulse"},
-}
-
-func phrase(loc bot.Locale, key string) string {
-	if p, ok := phrases[loc][key]; ok {
-		return p
-	}
-	return phrases[bot.English][key]
-}
-
-// guessLocale picks the language of a message the core sent without telling
-// it (Messenger.Send): Chinese when the text holds Han characters.
-func guessLocale(m bot.Message) bot.Locale {
-	if strings.IndexFunc(bot.PlainText(m), func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 {
-		return bot.Chinese
-	}
-	return bot.English
-}
-
 // renderer turns one bot.Message into Block Kit.
 type renderer struct {
-	loc bot.Locale
+	// words gives the adapter's own words (buttons, "…and N more") in the
+	// message's language.
+	words *bot.Catalog
+	loc   bot.Locale
 	// modal renders Input blocks as inputs and leaves out the submit button
 	// (the modal's own submit button takes its place).
 	modal  bool
@@ -177,9 +157,10 @@ type renderer struct {
 	ids    map[string]int
 }
 
-// renderBlocks renders m for a message or the Home tab.
-func renderBlocks(m bot.Message, loc bot.Locale) []slack.Block {
-	r := &renderer{loc: loc}
+// renderBlocks renders m for a message or the Home tab, its own words in
+// m's language.
+func renderBlocks(m bot.Message, words *bot.Catalog) []slack.Block {
+	r := &renderer{words: words, loc: m.Locale}
 	return r.render(m)
 }
 
@@ -191,7 +172,7 @@ func (r *renderer) render(m bot.Message) []slack.Block {
 	for _, blk := range m.Blocks {
 		r.block(blk)
 	}
-	return trimBlocks(r.blocks, r.loc)
+	return r.trim()
 }
 
 func (r *renderer) add(b ...slack.Block) { r.blocks = append(r.blocks, b...) }
@@ -330,15 +311,15 @@ func mentionedLocalIDs(text string) []string {
 	return out
 }
 
-// trimBlocks keeps Slack's 50-block limit, replacing the overflow by a
+// trim keeps Slack's 50-block limit, replacing the overflow by a
 // context line "…and N more".
-func trimBlocks(blocks []slack.Block, loc bot.Locale) []slack.Block {
-	if len(blocks) <= maxBlocks {
-		return blocks
+func (r *renderer) trim() []slack.Block {
+	if len(r.blocks) <= maxBlocks {
+		return r.blocks
 	}
-	kept := blocks[: maxBlocks-1 : maxBlocks-1]
-	more := fmt.Sprintf(phrase(loc, "more"), len(blocks)-len(kept))
-	return append(kept, slack.NewContextBlock("", mrkdwnEscaped(more)))
+	kept := r.blocks[: maxBlocks-1 : maxBlocks-1]
+	more := r.words.T(r.loc, "adapter_more", map[string]any{"Count": len(r.blocks) - len(kept)})
+	return append(kept, slack.NewContextBlock("", mrkdwnEscaped(escape(more))))
 }
 
 // fallbackText is the notification text that goes with blocks: the plain
@@ -367,24 +348,24 @@ func submitButton(m bot.Message) (bot.Button, bool) {
 
 // renderModal turns a form into a modal view. metadata travels back in the
 // view_submission so the reply can go to the channel the form came from.
-func renderModal(m bot.Message, loc bot.Locale, metadata string) slack.ModalViewRequest {
+func renderModal(m bot.Message, words *bot.Catalog, metadata string) slack.ModalViewRequest {
 	submit, _ := submitButton(m)
-	r := &renderer{loc: loc, modal: true, submit: submit.ID}
+	r := &renderer{words: words, loc: m.Locale, modal: true, submit: submit.ID}
 	title := m.Title
 	if title == "" {
-		title = phrase(loc, "title")
+		title = words.T(m.Locale, "adapter_title", nil)
 	}
 	body := m
 	body.Title = "" // the modal's title bar shows it
 	submitLabel := submit.Label
 	if submitLabel == "" {
-		submitLabel = phrase(loc, "submit")
+		submitLabel = words.T(m.Locale, "adapter_submit", nil)
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           plain(title, maxModalTitle),
 		Blocks:          slack.Blocks{BlockSet: r.render(body)},
-		Close:           plain(phrase(loc, "cancel"), maxModalTitle),
+		Close:           plain(words.T(m.Locale, "adapter_cancel", nil), maxModalTitle),
 		Submit:          plain(submitLabel, maxModalTitle),
 		PrivateMetadata: metadata,
 		CallbackID:      submit.ID,

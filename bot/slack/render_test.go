@@ -41,7 +41,7 @@ func TestRenderEachBlockKind(t *testing.T) {
 		bot.Context{Text: "3 kudos left today"},
 		bot.Divider{},
 	}}
-	got := blockJSON(t, renderBlocks(msg, bot.English))
+	got := blockJSON(t, renderBlocks(msg, testCatalog(t)))
 	var types []string
 	for _, b := range got {
 		types = append(types, b["type"].(string))
@@ -125,7 +125,7 @@ func TestRenderLimits(t *testing.T) {
 			}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.check(t, blockJSON(t, renderBlocks(c.msg, bot.English))) })
+		t.Run(c.name, func(t *testing.T) { c.check(t, blockJSON(t, renderBlocks(c.msg, testCatalog(t)))) })
 	}
 }
 
@@ -134,13 +134,19 @@ func TestTrimmingSpeaksChinese(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		many = append(many, bot.Divider{})
 	}
-	b := blockJSON(t, renderBlocks(bot.Message{Blocks: many}, bot.Chinese))
+	b := blockJSON(t, renderBlocks(bot.Message{Blocks: many, Locale: bot.Chinese}, testCatalog(t)))
 	if last := b[len(b)-1]["elements"].([]any)[0].(map[string]any)["text"]; last != "……还有 11 项" {
 		t.Errorf("last %q", last)
 	}
-	if guessLocale(bot.Message{Title: "本周记分卡"}) != bot.Chinese || guessLocale(bot.Message{Title: "Scorecard"}) != bot.English {
-		t.Error("locale guess")
+}
+
+func testCatalog(t *testing.T) *bot.Catalog {
+	t.Helper()
+	c, err := bot.LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
 	}
+	return c
 }
 
 func TestEscapeAndTranslateText(t *testing.T) {
@@ -159,5 +165,39 @@ func TestEscapeAndTranslateText(t *testing.T) {
 	}
 	if s, found := stripBotMention("<@UBOT|pulse>   /goal list <@U1>", "UBOT"); !found || s != "/goal list <@U1>" {
 		t.Errorf("strip %q %v", s, found)
+	}
+}
+
+// TestEveryMessageKindRendersInItsLanguage renders a message holding every
+// block kind, as a message (overflowing Slack's block limit) and as a
+// modal, in both languages: the adapter's own words — the "…and N more"
+// line, the modal's title, submit and cancel — follow the message's
+// language, and an English rendering holds no Chinese at all.
+func TestEveryMessageKindRendersInItsLanguage(t *testing.T) {
+	c := testCatalog(t)
+	for _, l := range []bot.Locale{bot.English, bot.Chinese} {
+		t.Run(string(l), func(t *testing.T) {
+			msg := bottest.WithButton(t, bottest.EveryKind(t, l))
+			fits := len(renderBlocks(msg, c))
+			rendered, err := json.Marshal(renderBlocks(bottest.Overflowing(msg), c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			more := c.T(l, "adapter_more", map[string]any{"Count": fits + 60 - (maxBlocks - 1)})
+			bottest.AssertInLanguage(t, l, string(rendered), msg.Title, c.T(l, "summary_highlights", nil),
+				c.T(l, "scorecard_blockers", nil), c.T(l, "button_update_goal", nil), more)
+
+			form := bottest.EveryKind(t, l)
+			modal, err := json.Marshal(renderModal(form, c, ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bottest.AssertInLanguage(t, l, string(modal), form.Title, c.T(l, "adapter_submit", nil), c.T(l, "adapter_cancel", nil))
+			untitled, err := json.Marshal(renderModal(bot.Message{Locale: l, Blocks: form.Blocks}, c, ""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			bottest.AssertInLanguage(t, l, string(untitled), c.T(l, "adapter_title", nil))
+		})
 	}
 }

@@ -59,7 +59,7 @@ func (e *environment) try(ctx context.Context, args []string) error {
 	clock.Set(0)
 
 	people := append(append([]string(nil), demoMembers...), demoManager)
-	con := console.New(console.Config{
+	con, err := console.New(console.Config{
 		In:        e.stdin,
 		Out:       e.stdout,
 		Handler:   c.svc,
@@ -71,6 +71,9 @@ func (e *environment) try(ctx context.Context, args []string) error {
 		Locale:    locale,
 		Echo:      !isTerminal(e.stdin),
 	})
+	if err != nil {
+		return err
+	}
 	router[bot.PlatformConsole] = con
 	fmt.Fprintln(e.stdout, demoIntro(locale, b.inMemory, e.cfg.RedisURL, seeded))
 	stopWeb, err := e.tryWeb(ctx, b, c.svc, clock, locale)

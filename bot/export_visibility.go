@@ -65,9 +65,29 @@ func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
 		sheets[sh.CycleID+"|"+string(sh.Person)] = sh
 	}
 	x.Sheets = keep(x.Sheets, func(sh ReviewSheet) bool { return CanSeeReviewSheet(v, sh) })
+	cycles := map[string]ReviewCycle{}
+	for _, c := range x.Cycles {
+		cycles[c.ID] = c
+	}
 	x.Answers = keep(x.Answers, func(a ReviewAnswers) bool {
-		return CanSeeReviewAnswers(v, a, sheets[a.CycleID+"|"+string(a.Subject)])
+		return CanSeeReviewAnswers(v, cycles[a.CycleID], a, sheets[a.CycleID+"|"+string(a.Subject)])
 	})
+	// Who reviewed whom in an anonymous cycle is for progress and
+	// reminders only; the reviews, merged, for whom CanSeeAnonymousReviews allows.
+	var reviews []AnonymousReviews
+	for _, ar := range x.AnonymousReviews {
+		shown := AnonymousReviews{CycleID: ar.CycleID, Answered: []ReviewAnswerer{}}
+		for _, sh := range sheets {
+			if about := ar.About(sh.Person); sh.CycleID == ar.CycleID && CanSeeAnonymousReviews(v, sh, len(about)) {
+				shown.Reviews = append(shown.Reviews, about...)
+			}
+		}
+		SortAnonymousReviews(&shown)
+		if len(shown.Reviews) > 0 {
+			reviews = append(reviews, shown)
+		}
+	}
+	x.AnonymousReviews = reviews
 	x.Cycles = keep(x.Cycles, func(c ReviewCycle) bool { return CanSeeReviewCycle(v, c) })
 	x.Actions = keep(x.Actions, func(a DevAction) bool { return CanSeeDevAction(v, a) })
 	x.Flags = keep(x.Flags, func(f ReviewFlag) bool { return v.ManagerOf(f.TeamID) })

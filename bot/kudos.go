@@ -151,20 +151,15 @@ func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	k, err := s.store.LastKudosBy(ctx, team.ID, r.actor.ID)
-	if errors.Is(err, ErrNotFound) || (err == nil && r.now.Sub(k.At) > KudosUndoWindow) {
-		return Response{}, refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
-	}
-	if err != nil {
-		return Response{}, fmt.Errorf("last kudos of %s: %w", r.actor.ID, err)
-	}
-	day := k.At.In(personLocation(r.actor, team)).Format("2006-01-02")
-	err = s.store.UndoKudos(ctx, k, day, r.audit("kudos.undone", k.ID, kudosDetail(k)))
-	if errors.Is(err, ErrNotFound) {
-		return Response{}, refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
-	}
-	if err != nil {
-		return Response{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	// The event may be a redelivery of an undo that was done: answer as then.
+	k, err := s.store.KudosUndoneBy(ctx, team.ID, r.ev.Key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if k, err = s.takeBackLastKudos(ctx, r, team); err != nil {
+			return Response{}, err
+		}
+	case err != nil:
+		return Response{}, fmt.Errorf("undo kudos by %s: %w", r.ev.Key, err)
 	}
 	used, err := s.store.KudosUsed(ctx, team.ID, r.actor.ID, r.now.In(personLocation(r.actor, team)).Format("2006-01-02"))
 	if err != nil {
@@ -175,6 +170,29 @@ func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
 		return Response{}, err
 	}
 	return s.say(r, "kudos_undone", map[string]any{"To": joinNames(names, k.To), "Left": max(team.KudosAllowance-used, 0)}), nil
+}
+
+// takeBackLastKudos undoes the actor's newest kudos in team, if it is
+// recent enough, and returns the kudos it took back (keyed by the event:
+// see Store.UndoKudos).
+func (s *Service) takeBackLastKudos(ctx context.Context, r *request, team Team) (Kudos, error) {
+	none := refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
+	k, err := s.store.LastKudosBy(ctx, team.ID, r.actor.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && r.now.Sub(k.At) > KudosUndoWindow) {
+		return Kudos{}, none
+	}
+	if err != nil {
+		return Kudos{}, fmt.Errorf("last kudos of %s: %w", r.actor.ID, err)
+	}
+	day := k.At.In(personLocation(r.actor, team)).Format("2006-01-02")
+	undone, err := s.store.UndoKudos(ctx, k, day, r.audit("kudos.undone", k.ID, kudosDetail(k)))
+	if errors.Is(err, ErrNotFound) {
+		return Kudos{}, none
+	}
+	if err != nil {
+		return Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	return undone, nil
 }
 
 // periodKudos returns the kudos of the given teams in a period that the

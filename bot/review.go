@@ -160,12 +160,15 @@ func answerKey(subject UserID, role string, author UserID) string {
 	return string(subject) + "|" + role + "|" + string(author)
 }
 
+// loadAnswers is the author's sheet about the subject: what they wrote so
+// far, or — for an anonymous peer review already submitted — a marker that
+// says done and holds nothing.
 func (s *Service) loadAnswers(ctx context.Context, p reviewPlace, role string, author UserID) (ReviewAnswers, error) {
-	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	all, err := s.loadCycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
-		return ReviewAnswers{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+		return ReviewAnswers{}, err
 	}
-	if a, ok := answersOf(all)[answerKey(p.sheet.Person, role, author)]; ok {
+	if a, ok := all.progress()[answerKey(p.sheet.Person, role, author)]; ok {
 		return a, nil
 	}
 	return ReviewAnswers{CycleID: p.cycle.ID, TeamID: p.team.ID, Subject: p.sheet.Person, Role: role, Author: author}, nil

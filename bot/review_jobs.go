@@ -176,6 +176,9 @@ type ReviewExport struct {
 	// apart as in the store: who has answered, and the answers with no author.
 	Answerers []RequestAnswerers `json:"feedback_answerers,omitempty"`
 	Anonymous []AnonymousAnswers `json:"feedback_anonymous,omitempty"`
+	// AnonymousReviews are what anonymous cycles store of peer reviews:
+	// who reviewed whom, and the reviews with no author, apart.
+	AnonymousReviews []AnonymousReviews `json:"review_anonymous,omitempty"`
 }
 
 // RequestAnswerers is who has answered an anonymous request, sorted by id.
@@ -242,11 +245,15 @@ func (s *Service) exportTeamReviews(ctx context.Context, teamID string) (ReviewE
 			return x, err
 		}
 		x.Sheets = append(x.Sheets, sheets...)
-		answers, err := s.store.CycleAnswers(ctx, teamID, c.ID)
+		answers, err := s.loadCycleAnswers(ctx, teamID, c.ID)
 		if err != nil {
 			return x, err
 		}
-		x.Answers = append(x.Answers, answers...)
+		x.Answers = append(x.Answers, answers.named...)
+		if len(answers.anon.Answered)+len(answers.anon.Reviews) > 0 {
+			SortAnonymousReviews(&answers.anon)
+			x.AnonymousReviews = append(x.AnonymousReviews, answers.anon)
+		}
 	}
 	actions, err := s.store.DevActions(ctx, teamID)
 	if err != nil {

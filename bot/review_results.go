@@ -30,9 +30,9 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	if err := s.checkSheet(ctx, r, p, act); err != nil {
 		return Response{}, err
 	}
-	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	all, err := s.loadCycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
-		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+		return Response{}, err
 	}
 	p.sheet.Released, p.sheet.ReleasedBy = r.now, r.actor.ID
 	if _, err := s.saveSheet(ctx, p.sheet, r.audit("review.released", p.cycle.ID+":"+string(p.sheet.Person), "")); err != nil {
@@ -47,7 +47,11 @@ func (s *Service) reviewRelease(ctx context.Context, r *request, args string) (R
 	}
 	person := people[p.sheet.Person]
 	person.ID = p.sheet.Person
-	pr := &request{ev: r.ev, now: r.now, actor: person, locale: localeOf(person, p.team)}
+	viewer, err := s.ViewerOf(ctx, person.ID)
+	if err != nil {
+		return Response{}, err
+	}
+	pr := &request{ev: r.ev, now: r.now, actor: person, locale: localeOf(person, p.team), viewer: viewer}
 	msg, err := s.resultsMessage(ctx, pr, p, all)
 	if err != nil {
 		return Response{}, err
@@ -81,19 +85,20 @@ func (s *Service) closeCycleIfDone(ctx context.Context, r *request, p reviewPlac
 // resultsMessage is what the person sees once released: their own
 // answers, the manager's, peers' (attributed, or anonymous above the floor)
 // and the evidence pack.
-func (s *Service) resultsMessage(ctx context.Context, r *request, p reviewPlace, all []ReviewAnswers) (Message, error) {
-	return s.reviewSummary(ctx, r, p, all, false)
+func (s *Service) resultsMessage(ctx context.Context, r *request, p reviewPlace, all cycleAnswers) (Message, error) {
+	return s.reviewSummary(ctx, r, p, all)
 }
 
-// reviewSummary renders a person's review. forManager shows peers by name
-// and works before release; otherwise peers follow the cycle's anonymity.
-func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, all []ReviewAnswers, forManager bool) (Message, error) {
+// reviewSummary renders a person's review from the sheets r.viewer may
+// read (CanSeeReviewAnswers): peers by name in a named cycle; in an
+// anonymous one merged, as CanSeeAnonymousReviews allows, to managers too.
+func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, all cycleAnswers) (Message, error) {
 	subject := p.sheet.Person
 	var self, mgr []ReviewAnswers
 	var peers []ReviewAnswers
 	var ids []UserID
-	for _, a := range all {
-		if a.Subject != subject || !a.Done() {
+	for _, a := range all.named {
+		if a.Subject != subject || !a.Done() || !CanSeeReviewAnswers(r.viewer, p.cycle, a, p.sheet) {
 			continue
 		}
 		ids = append(ids, a.Author)
@@ -124,14 +129,22 @@ func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, 
 	}
 	section("review_section_self", self, true)
 	section("review_section_manager", mgr, true)
+	anon := all.anon.About(subject)
+	if p.cycle.Anonymous {
+		// Peer sheets kept under a name in an anonymous cycle (written
+		// before reviews were stored apart) are shown like the others: merged.
+		for _, a := range peers {
+			anon = append(anon, AnonymousReview{Subject: subject, Answers: a.Answers, Ratings: a.Ratings})
+		}
+	}
 	switch {
-	case forManager || !p.cycle.Anonymous:
+	case !p.cycle.Anonymous:
 		section("review_section_peer", peers, true)
-	case len(peers) >= AnonymityFloor:
-		msg.Blocks = append(msg.Blocks, Divider{}, Text{Text: s.t(r, "review_section_peers_anonymous", map[string]any{"Count": len(peers)})})
-		msg.Blocks = append(msg.Blocks, s.anonymousPeerFields(r, p.cycle, qs, peers)...)
-	case len(peers) > 0:
-		msg.Blocks = append(msg.Blocks, Divider{}, Context{Text: s.t(r, "review_peers_held", map[string]any{"Count": len(peers), "Min": AnonymityFloor})})
+	case CanSeeAnonymousReviews(r.viewer, p.sheet, len(anon)):
+		msg.Blocks = append(msg.Blocks, Divider{}, Text{Text: s.t(r, "review_section_peers_anonymous", map[string]any{"Count": len(anon)})})
+		msg.Blocks = append(msg.Blocks, s.anonymousPeerFields(r, p.cycle, qs, anon)...)
+	case len(anon) > 0:
+		msg.Blocks = append(msg.Blocks, Divider{}, Context{Text: s.t(r, "review_peers_held", map[string]any{"Count": len(anon), "Min": AnonymityFloor})})
 	}
 	ev, err := s.buildEvidence(ctx, p.team, subject, p.cycle.PeriodFrom, minTime(r.now, p.cycle.Due), true)
 	if err != nil {
@@ -166,7 +179,7 @@ func (s *Service) answerFields(r *request, c ReviewCycle, qs []string, a ReviewA
 
 // anonymousPeerFields merges peers' answers per question, in text order,
 // and averages their ratings, so no answer points at its author.
-func (s *Service) anonymousPeerFields(r *request, c ReviewCycle, qs []string, peers []ReviewAnswers) []Block {
+func (s *Service) anonymousPeerFields(r *request, c ReviewCycle, qs []string, peers []AnonymousReview) []Block {
 	var f Fields
 	for i, q := range qs {
 		var list []Feedback
@@ -212,12 +225,11 @@ func (s *Service) reviewShow(ctx context.Context, r *request, args string) (Resp
 	case !manager && p.sheet.Released.IsZero():
 		return Response{}, refuse("review_not_released", nil)
 	}
-	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	all, err := s.loadCycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
-		return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+		return Response{}, err
 	}
-	all = keep(all, func(a ReviewAnswers) bool { return CanSeeReviewAnswers(r.viewer, a, p.sheet) })
-	msg, err := s.reviewSummary(ctx, r, p, all, manager)
+	msg, err := s.reviewSummary(ctx, r, p, all)
 	if err != nil {
 		return Response{}, err
 	}
@@ -272,9 +284,9 @@ func (s *Service) reviewMine(ctx context.Context, r *request) (Response, error) 
 	}
 	msg := Message{Title: s.t(r, "review_mine_title", nil)}
 	for _, p := range places {
-		all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+		all, err := s.loadCycleAnswers(ctx, p.team.ID, p.cycle.ID)
 		if err != nil {
-			return Response{}, fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
+			return Response{}, err
 		}
 		if !p.sheet.Released.IsZero() {
 			res, err := s.resultsMessage(ctx, r, p, all)
@@ -288,7 +300,7 @@ func (s *Service) reviewMine(ctx context.Context, r *request) (Response, error) 
 		if !p.cycle.Closed.IsZero() {
 			continue
 		}
-		msg.Blocks = append(msg.Blocks, s.mySteps(r, p, answersOf(all))...)
+		msg.Blocks = append(msg.Blocks, s.mySteps(r, p, all.progress())...)
 	}
 	owed, err := s.peerReviewsOwed(ctx, r)
 	if err != nil {
@@ -338,11 +350,11 @@ func (s *Service) peerReviewsOwed(ctx context.Context, r *request) ([]Block, err
 		if err != nil {
 			return nil, fmt.Errorf("sheets of %s: %w", c.ID, err)
 		}
-		all, err := s.store.CycleAnswers(ctx, t.ID, c.ID)
+		all, err := s.loadCycleAnswers(ctx, t.ID, c.ID)
 		if err != nil {
-			return nil, fmt.Errorf("answers of %s: %w", c.ID, err)
+			return nil, err
 		}
-		answers := answersOf(all)
+		answers := all.progress()
 		for _, sh := range sheets {
 			if slices.Contains(sh.Peers, r.actor.ID) && sheetAllows(ActRemindPeer, sheetFacts(c, sh, answers)).OK &&
 				!answers[answerKey(sh.Person, RolePeer, r.actor.ID)].Done() {

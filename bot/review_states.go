@@ -216,11 +216,11 @@ func cycleAllows(act CycleAction, state CycleState, released bool) bool {
 // checkSheet asks the table whether act may happen to the place's sheet,
 // and turns a no into the one sentence the actor reads.
 func (s *Service) checkSheet(ctx context.Context, r *request, p reviewPlace, act SheetAction) error {
-	all, err := s.store.CycleAnswers(ctx, p.team.ID, p.cycle.ID)
+	all, err := s.loadCycleAnswers(ctx, p.team.ID, p.cycle.ID)
 	if err != nil {
 		return fmt.Errorf("answers of %s: %w", p.cycle.ID, err)
 	}
-	v := sheetAllows(act, sheetFacts(p.cycle, p.sheet, answersOf(all)))
+	v := sheetAllows(act, sheetFacts(p.cycle, p.sheet, all.progress()))
 	if v.OK {
 		return nil
 	}

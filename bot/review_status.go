@@ -104,11 +104,11 @@ func (s *Service) cycleStatus(ctx context.Context, team Team, c ReviewCycle) (cy
 	if err != nil {
 		return cycleProgress{}, fmt.Errorf("sheets of %s: %w", c.ID, err)
 	}
-	all, err := s.store.CycleAnswers(ctx, team.ID, c.ID)
+	all, err := s.loadCycleAnswers(ctx, team.ID, c.ID)
 	if err != nil {
 		return cycleProgress{}, fmt.Errorf("answers of %s: %w", c.ID, err)
 	}
-	answers := answersOf(all)
+	answers := all.progress()
 	st := cycleProgress{total: len(sheets), done: map[ReviewStep]int{}}
 	for _, sh := range sheets {
 		id := sh.Person

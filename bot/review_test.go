@@ -297,8 +297,11 @@ func TestReviewFullCycleTeamOfFour(t *testing.T) {
 	rvHas(t, cat, "Peer reviews (3, anonymous)", "kind to ann", "kind to dan", "4.0/5")
 	rvLacks(t, cat, "Ann", "Ben", "Dan")
 
-	// Manager's view names the peers.
-	rvHas(t, h.say(rvMia, "/review show @cat"), "Peer review (Ann)")
+	// In an anonymous cycle the manager's view is anonymous too: the
+	// reviews are stored with no author (anonymous_review.go).
+	mgr := h.say(rvMia, "/review show @cat")
+	rvHas(t, mgr, "Peer reviews (3, anonymous)", "kind to ann")
+	rvLacks(t, mgr, "Peer review (Ann)", "Ben", "Dan")
 }
 
 // rvCycle starts a cycle with Ann's peers approved and Ben's peer review written.
@@ -329,7 +332,9 @@ func TestReviewPermissionMatrix(t *testing.T) {
 		{"/review status team growth", map[bot.UserID]bool{rvMia: true, rvAda: true}, "Mid-year"},
 		{"/review show @ann", map[bot.UserID]bool{rvMia: true, rvAda: true}, "Review of Ann"},
 		{"/review meeting @ann", map[bot.UserID]bool{rvMia: true, rvAda: true}, "Review meeting with Ann"},
-		{"/review write @ann", map[bot.UserID]bool{rvAnn: true, rvBen: true, rvMia: true}, "What Pulse saw of Ann"},
+		// Ben submitted his anonymous review in rvCycle: it is stored with
+		// no author, so he can no longer open it.
+		{"/review write @ann", map[bot.UserID]bool{rvAnn: true, rvMia: true}, "What Pulse saw of Ann"},
 		{"/feedback about @ann", map[bot.UserID]bool{rvAnn: true, rvMia: true, rvAda: true}, "nice demo"},
 	}
 	for _, rd := range reads {
@@ -341,7 +346,10 @@ func TestReviewPermissionMatrix(t *testing.T) {
 		}
 	}
 	// A peer's evidence pack leaves out check-ins and feedback; the manager's has them.
-	rvLacks(t, h.say(rvBen, "/review write @ann"), "nice demo")
+	rvHas(t, h.say(rvBen, "/review write @ann"), "without your name")
+	peerForm := h.say(rvCat, "/review write @ann")
+	rvHas(t, peerForm, "What Pulse saw of Ann")
+	rvLacks(t, peerForm, "nice demo")
 	rvHas(t, h.say(rvMia, "/review write @ann"), "nice demo")
 	// The person reads their results only once released.
 	h.refused(rvAnn, "/review show @ann", "aren't released")
@@ -511,7 +519,9 @@ func TestReviewExportRoundTripAndAudit(t *testing.T) {
 		t.Fatalf("export teams = %d", len(exp))
 	}
 	x := exp[0]
-	if len(x.Cycles) != 1 || len(x.Sheets) != 4 || len(x.Answers) != 2 || len(x.Feedback) != 1 ||
+	// Ben's anonymous peer review is kept apart from the fact that he wrote one.
+	if len(x.Cycles) != 1 || len(x.Sheets) != 4 || len(x.Answers) != 1 || len(x.AnonymousReviews) != 1 ||
+		len(x.AnonymousReviews[0].Answered) != 1 || len(x.AnonymousReviews[0].Reviews) != 1 || len(x.Feedback) != 1 ||
 		len(x.Requests) != 1 || len(x.Actions) != 1 || len(x.Settings.Questions) != 2 {
 		t.Fatalf("export = %+v", x)
 	}

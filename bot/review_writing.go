@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ func (s *Service) reviewForm(ctx context.Context, r *request, p reviewPlace, rol
 	ans, err := s.loadAnswers(ctx, p, role, r.actor.ID)
 	if err != nil {
 		return Response{}, err
+	}
+	if ans.Done() && anonymousPeer(p.cycle, role) {
+		return Response{}, refuse("visibility_review_anonymous_submitted", nil)
 	}
 	names, err := s.names(ctx, r, []UserID{p.sheet.Person})
 	if err != nil {
@@ -142,7 +146,15 @@ func (s *Service) submitAnswers(ctx context.Context, r *request, p reviewPlace, 
 		ans.Submitted = r.now
 	}
 	ans.UpdatedAt = r.now
-	if err := s.store.SaveReviewAnswers(ctx, ans, r.audit("review.submitted", p.cycle.ID+":"+string(ans.Subject), ans.Role)); err != nil {
+	if anonymousPeer(p.cycle, ans.Role) {
+		err := s.submitAnonymousReview(ctx, r, p, ans)
+		if errors.Is(err, ErrConflict) {
+			return Response{}, refuse("visibility_review_anonymous_submitted", nil)
+		}
+		if err != nil {
+			return Response{}, fmt.Errorf("save anonymous review: %w", err)
+		}
+	} else if err := s.store.SaveReviewAnswers(ctx, ans, r.audit("review.submitted", p.cycle.ID+":"+string(ans.Subject), ans.Role)); err != nil {
 		return Response{}, fmt.Errorf("save review: %w", err)
 	}
 	names, err := s.names(ctx, r, []UserID{ans.Subject})
@@ -176,6 +188,9 @@ func (s *Service) reviewAnswer(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
+	if ans.Done() && anonymousPeer(p.cycle, role) {
+		return Response{}, refuse("visibility_review_anonymous_submitted", nil)
+	}
 	if ans.Done() {
 		return Response{}, refuse("review_already_submitted", nil)
 	}
@@ -199,7 +214,15 @@ func (s *Service) reviewAnswer(ctx context.Context, r *request, args string) (Re
 	total := len(qs) + len(p.cycle.Values)
 	if after := nextReviewItem(ans, len(qs), p.cycle.Values); after < total {
 		ans.UpdatedAt = r.now
-		if err := s.store.SaveReviewAnswers(ctx, ans, r.audit("review.answered", p.cycle.ID+":"+string(ans.Subject), role)); err != nil {
+		audit := r.audit("review.answered", p.cycle.ID+":"+string(ans.Subject), role)
+		if anonymousPeer(p.cycle, role) {
+			// The draft is the author's until submitted; the audit does not
+			// name them, so its entries cannot be lined up by name with the
+			// anonymous submission that follows. The event key stays: a
+			// retried answer must not fill the next question too.
+			audit.Actor = ""
+		}
+		if err := s.store.SaveReviewAnswers(ctx, ans, audit); err != nil {
 			return Response{}, fmt.Errorf("save review answer: %w", err)
 		}
 		label := ""
@@ -212,6 +235,10 @@ func (s *Service) reviewAnswer(ctx context.Context, r *request, args string) (Re
 	}
 	return s.submitAnswers(ctx, r, p, ans)
 }
+
+// anonymousPeer reports whether a review in this role is stored with no
+// author once submitted (anonymous_review.go).
+func anonymousPeer(c ReviewCycle, role string) bool { return c.Anonymous && role == RolePeer }
 
 // nextReviewItem is the index of the first open question, then of the
 // first unrated value (offset by the questions); n+len(values) when all are done.

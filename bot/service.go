@@ -53,6 +53,10 @@ type Service struct {
 	deadLetters      func(context.Context) (int64, error)
 	chart            ChartRenderer
 	web              WebSignIn
+	// sources are the metric sources each team declared (SetMetricSources).
+	sources map[string][]string
+	// templates are each team's own goal templates (SetTeamTemplates).
+	templates map[string][]GoalTemplate
 }
 
 // NewService checks cfg and returns a ready Service.

@@ -310,6 +310,35 @@ func TestKudosUndoWithinTenMinutes(t *testing.T) {
 	mustContain(t, text(h.say(alice, "/kudos undo")), "10 minutes")
 }
 
+// TestRedeliveredKudosUndoTakesBackOnlyOneKudos: the inbox delivers an
+// event at least once, so an undo handled twice (a worker killed after the
+// undo, before its acknowledgement) must not take back the kudos before.
+func TestRedeliveredKudosUndoTakesBackOnlyOneKudos(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/kudos "+bot.Mention(chen)+" first")
+	h.clock.Advance(time.Minute)
+	h.say(alice, "/kudos "+bot.Mention(bob)+" second")
+	undo := bot.Event{Key: "test:undo-once", Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: alice, Direct: true, Channel: "dm", Text: "/kudos undo"}
+	first := text(h.event(undo))
+	mustContain(t, first, "Taken back", "Bob", "1 more")
+	again := text(h.event(undo))
+	if again != first {
+		t.Errorf("the redelivered undo answered %q, want the first answer %q", again, first)
+	}
+	team, err := h.store.TeamsOf(context.Background(), alice)
+	if err != nil || len(team) != 1 {
+		t.Fatalf("alice's teams: %v %v", team, err)
+	}
+	last, err := h.store.LastKudosBy(context.Background(), team[0].ID, alice)
+	if err != nil || len(last.To) != 1 || last.To[0] != chen {
+		t.Fatalf("alice's newest kudos after one undo delivered twice = %+v (%v), want the first one, to chen", last, err)
+	}
+	if used, err := h.store.KudosUsed(context.Background(), team[0].ID, alice, monday.Format("2006-01-02")); err != nil || used != 1 {
+		t.Errorf("allowance used %d (%v), want 1: only the undone kudos is refunded", used, err)
+	}
+}
+
 func TestKudosAllowanceHoldsUnderConcurrentGivers(t *testing.T) {
 	h := newHarness(t)
 	var wg sync.WaitGroup

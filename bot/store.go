@@ -36,6 +36,7 @@ type Store interface {
 	ScorecardStore
 	ReviewStore
 	AnonymousStore
+	AnonymousReviewStore
 	AuditStore
 	APITokenStore
 	Deduper
@@ -119,8 +120,13 @@ type KudosStore interface {
 	// LastKudosBy returns the newest kudos the giver gave in the team.
 	LastKudosBy(ctx context.Context, teamID string, giver UserID) (Kudos, error)
 	// UndoKudos deletes k and gives its recipients back to the allowance of
-	// day; ErrNotFound when it is already gone.
-	UndoKudos(ctx context.Context, k Kudos, day string, a AuditEntry) error
+	// day, and returns the kudos it took back; ErrNotFound when k is already
+	// gone. It is keyed by a.Key: when that event already took a kudos back
+	// (a redelivery), nothing changes and that kudos is returned.
+	UndoKudos(ctx context.Context, k Kudos, day string, a AuditEntry) (Kudos, error)
+	// KudosUndoneBy returns the kudos the event key took back in the team,
+	// or ErrNotFound.
+	KudosUndoneBy(ctx context.Context, teamID, key string) (Kudos, error)
 	// TeamKudos returns kudos given in the team with from <= At < to, oldest first.
 	TeamKudos(ctx context.Context, teamID string, from, to time.Time) ([]Kudos, error)
 }

@@ -223,13 +223,18 @@ func CanSeeReviewSheet(v Viewer, sh ReviewSheet) bool {
 
 // CanSeeReviewAnswers: the author sees what they wrote; the team's managers
 // and admins see every sheet; the subject sees them once their results are
-// released. Anonymous peer answers are stored without an author.
-func CanSeeReviewAnswers(v Viewer, a ReviewAnswers, sh ReviewSheet) bool {
+// released. In an anonymous cycle a peer's sheet kept under its author is
+// a draft (submitting stores it with no author, see anonymous_review.go):
+// only its author may read it.
+func CanSeeReviewAnswers(v Viewer, c ReviewCycle, a ReviewAnswers, sh ReviewSheet) bool {
 	if !v.Inside {
 		return false
 	}
 	if a.Author != "" && v.ID == a.Author {
 		return true
+	}
+	if c.Anonymous && a.Role == RolePeer {
+		return false
 	}
 	if v.ManagerOf(a.TeamID) {
 		return true
@@ -240,6 +245,26 @@ func CanSeeReviewAnswers(v Viewer, a ReviewAnswers, sh ReviewSheet) bool {
 // CanSeeReviewCycle: a cycle's progress (every sheet's steps, who still
 // owes which review) is for the team's managers and admins.
 func CanSeeReviewCycle(v Viewer, c ReviewCycle) bool { return v.Inside && v.ManagerOf(c.TeamID) }
+
+// CanSeeAnonymousReviews: the anonymous peer reviews about a person
+// (count of them), merged per question and without authors, are for the
+// person once released and for the team's managers and admins — and only
+// when at least AnonymityFloor peers answered and no further review can
+// arrive (every approved peer answered, or the results are out): a review
+// that appeared alone would point at whoever had just answered.
+func CanSeeAnonymousReviews(v Viewer, sh ReviewSheet, count int) bool {
+	if !v.Inside || count < AnonymityFloor {
+		return false
+	}
+	released := !sh.Released.IsZero()
+	if !released && count < len(sh.Peers) {
+		return false
+	}
+	if v.ID == sh.Person {
+		return released
+	}
+	return v.ManagerOf(sh.TeamID)
+}
 
 // CanSeeDevAction: the person, whoever agreed it, the team's managers and admins.
 func CanSeeDevAction(v Viewer, x DevAction) bool {

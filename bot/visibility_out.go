@@ -27,7 +27,7 @@ func reviewTaskVisible(v Viewer, c ReviewCycle, t reviewTask) bool {
 	case "review_task_self", "review_task_nominate":
 		return CanSeeReviewSheet(v, ReviewSheet{CycleID: c.ID, TeamID: c.TeamID, Person: v.ID})
 	case "review_task_peer":
-		return CanSeeReviewAnswers(v, ReviewAnswers{CycleID: c.ID, TeamID: c.TeamID, Subject: t.about, Role: RolePeer, Author: v.ID}, ReviewSheet{})
+		return CanSeeReviewAnswers(v, c, ReviewAnswers{CycleID: c.ID, TeamID: c.TeamID, Subject: t.about, Role: RolePeer, Author: v.ID}, ReviewSheet{})
 	}
 	return CanSeeReviewCycle(v, c)
 }

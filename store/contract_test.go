@@ -428,13 +428,18 @@ func contractKudos(t *testing.T, s *store.Store) {
 	}
 
 	// Undo gives the recipients back to the day's allowance.
-	must(t, "undo", s.UndoKudos(ctx, k1, day, entry("kudos.undone", k1.ID, "")))
+	undone, err := s.UndoKudos(ctx, k1, day, entry("kudos.undone", k1.ID, ""))
+	must(t, "undo", err)
+	if undone.ID != k1.ID || len(undone.To) != len(k1.To) {
+		t.Fatalf("undo took back %+v, want %s", undone, k1.ID)
+	}
 	used, err = s.KudosUsed(ctx, "eng", alice, day)
 	must(t, "used after undo", err)
 	if used != 0 {
 		t.Fatalf("used after undo %d, want 0", used)
 	}
-	mustErr(t, "undo twice", s.UndoKudos(ctx, k1, day, bot.AuditEntry{}), bot.ErrNotFound)
+	_, err = s.UndoKudos(ctx, k1, day, bot.AuditEntry{})
+	mustErr(t, "undo twice", err, bot.ErrNotFound)
 	all, err = s.TeamKudos(ctx, "eng", t0, t0.Add(24*time.Hour))
 	must(t, "team kudos after undo", err)
 	if len(all) != 2 {

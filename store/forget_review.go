@@ -62,6 +62,11 @@ type reviewTraces struct {
 	sheets map[string]map[bot.UserID]bot.ReviewSheet
 	// answers are the answer-sheet fields to delete, by cycle.
 	answers map[string][]string
+	// anonAnswered and anonReviews are the members of an anonymous cycle's
+	// sets to delete, by cycle: who reviewed whom where the person is
+	// either, and the reviews about them. The reviews they wrote name no
+	// one, so nothing can find them: they stay, as anonymous feedback does.
+	anonAnswered, anonReviews map[string][]string
 	// actions and flags to delete (ids, fields) and to rewrite.
 	dropActions []string
 	keepActions map[string]bot.DevAction
@@ -72,7 +77,7 @@ type reviewTraces struct {
 // empty reports whether the person left no feedback or review trace.
 func (rt reviewTraces) empty() bool {
 	return len(rt.feedback)+len(rt.ownRequests)+len(rt.askedIn)+len(rt.answered)+len(rt.cycles)+
-		len(rt.subjectOf)+len(rt.sheets)+len(rt.answers)+len(rt.dropActions)+len(rt.keepActions)+
+		len(rt.subjectOf)+len(rt.sheets)+len(rt.answers)+len(rt.anonAnswered)+len(rt.anonReviews)+len(rt.dropActions)+len(rt.keepActions)+
 		len(rt.dropFlags)+len(rt.keepFlags) == 0
 }
 
@@ -92,7 +97,7 @@ func (s *Store) readReviewTraces(ctx context.Context, tx *redis.Tx, teamID strin
 	rt := reviewTraces{
 		feedback: map[string]bot.Feedback{}, askedIn: map[string]bot.FeedbackRequest{},
 		cycles: map[string]bot.ReviewCycle{}, sheets: map[string]map[bot.UserID]bot.ReviewSheet{},
-		answers: map[string][]string{}, keepActions: map[string]bot.DevAction{}, keepFlags: map[string]bot.ReviewFlag{},
+		answers: map[string][]string{}, anonAnswered: map[string][]string{}, anonReviews: map[string][]string{}, keepActions: map[string]bot.DevAction{}, keepFlags: map[string]bot.ReviewFlag{},
 	}
 	var fb, reqs, cycles, actions, flags *redis.MapStringStringCmd
 	_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -198,15 +203,20 @@ func (s *Store) readCycleTraces(ctx context.Context, tx *redis.Tx, teamID string
 	}
 	var keys []string
 	for _, cid := range cycleIDs {
-		keys = append(keys, s.rvKey(teamID, "sheets", cid), s.rvKey(teamID, "sheetv", cid), s.rvKey(teamID, "answers", cid))
+		keys = append(keys, s.rvKey(teamID, "sheets", cid), s.rvKey(teamID, "sheetv", cid), s.rvKey(teamID, "answers", cid),
+			s.rvKey(teamID, "anon", cid, "answered"), s.rvKey(teamID, "anon", cid, "reviews"))
 	}
 	if err := tx.Watch(ctx, keys...).Err(); err != nil {
 		return fmt.Errorf("watch review cycles: %w", err)
 	}
 	sheets := make([]*redis.MapStringStringCmd, len(cycleIDs))
 	fields := make([]*redis.StringSliceCmd, len(cycleIDs))
+	anonAnswered := make([]*redis.StringSliceCmd, len(cycleIDs))
+	anonReviews := make([]*redis.StringSliceCmd, len(cycleIDs))
 	_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, cid := range cycleIDs {
+			anonAnswered[i] = p.ZRange(ctx, s.rvKey(teamID, "anon", cid, "answered"), 0, -1)
+			anonReviews[i] = p.ZRange(ctx, s.rvKey(teamID, "anon", cid, "reviews"), 0, -1)
 			sheets[i] = p.HGetAll(ctx, s.rvKey(teamID, "sheets", cid))
 			// The field names who wrote about whom; the answers are not needed.
 			fields[i] = p.HKeys(ctx, s.rvKey(teamID, "answers", cid))
@@ -246,6 +256,20 @@ func (s *Store) readCycleTraces(ctx context.Context, tx *redis.Tx, teamID string
 		for _, f := range fields[i].Val() {
 			if answerAbout(f, id) {
 				rt.answers[cid] = append(rt.answers[cid], f)
+			}
+		}
+		for _, m := range anonAnswered[i].Val() {
+			if subject, author, _ := strings.Cut(m, "|"); bot.UserID(subject) == id || bot.UserID(author) == id {
+				rt.anonAnswered[cid] = append(rt.anonAnswered[cid], m)
+			}
+		}
+		for _, m := range anonReviews[i].Val() {
+			var rm anonymousReviewMember
+			if err := json.Unmarshal([]byte(m), &rm); err != nil {
+				return fmt.Errorf("decode anonymous review in %s: %w", cid, err)
+			}
+			if rm.Subject == id {
+				rt.anonReviews[cid] = append(rt.anonReviews[cid], m)
 			}
 		}
 	}
@@ -311,6 +335,12 @@ func (s *Store) forgetReviews(ctx context.Context, p redis.Pipeliner, teamID str
 	}
 	for cid, fields := range rt.answers {
 		p.HDel(ctx, s.rvKey(teamID, "answers", cid), fields...)
+	}
+	for cid, members := range rt.anonAnswered {
+		p.ZRem(ctx, s.rvKey(teamID, "anon", cid, "answered"), members)
+	}
+	for cid, members := range rt.anonReviews {
+		p.ZRem(ctx, s.rvKey(teamID, "anon", cid, "reviews"), members)
 	}
 	if len(rt.dropActions) > 0 {
 		p.HDel(ctx, s.rvKey(teamID, "actions"), rt.dropActions...)

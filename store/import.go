@@ -159,6 +159,9 @@ func (s *Store) ImportReviews(ctx context.Context, x bot.ReviewExport) error {
 	if err := s.importAnonymous(&b, t, x); err != nil {
 		return fmt.Errorf("import reviews of %s: %w", t, err)
 	}
+	if err := s.importAnonymousReviews(&b, t, x); err != nil {
+		return fmt.Errorf("import reviews of %s: %w", t, err)
+	}
 	for _, c := range x.Cycles {
 		n, ok := idNumber(c.ID, "C")
 		if !ok || c.TeamID != t {

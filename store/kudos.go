@@ -118,31 +118,59 @@ func (s *Store) LastKudosBy(ctx context.Context, teamID string, giver bot.UserID
 }
 
 // UndoKudos deletes k (found by k.TeamID and k.ID) and refunds len(k.To)
-// to k.From's allowance of day, in one script.
-func (s *Store) UndoKudos(ctx context.Context, k bot.Kudos, day string, a bot.AuditEntry) error {
+// to k.From's allowance of day, in one script, and returns the kudos it
+// took back. The undo is keyed by a.Key (the event): when that event
+// already took one back, nothing changes and that one is returned.
+func (s *Store) UndoKudos(ctx context.Context, k bot.Kudos, day string, a bot.AuditEntry) (bot.Kudos, error) {
 	if k.TeamID == "" || k.ID == "" {
-		return fmt.Errorf("undo kudos: team and id are required")
+		return bot.Kudos{}, fmt.Errorf("undo kudos: team and id are required")
 	}
 	entry, err := encodeAudit(a)
 	if err != nil {
-		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
 	}
 	t := k.TeamID
 	keys := []string{
 		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
-		s.auditKey(t),
+		s.auditKey(t), s.idemKey(t, "kudos-undo", a.Key),
 	}
 	for _, to := range k.To {
 		keys = append(keys, s.kudosToKey(t, to))
 	}
-	status, err := s.scripts.undoKudos.Run(ctx, s.rdb, keys, k.ID, len(k.To), entry, AuditCap).Text()
+	hasKey, ttl := idemArgs(a.Key)
+	reply, err := s.scripts.undoKudos.Run(ctx, s.rdb, keys, k.ID, len(k.To), entry, AuditCap, hasKey, ttl).StringSlice()
 	if err != nil {
-		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
 	}
-	if err := errReply(status); err != nil {
-		return fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	if reply[0] == "notfound" {
+		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, bot.ErrNotFound)
 	}
-	return nil
+	if len(reply) != 3 {
+		return bot.Kudos{}, fmt.Errorf("undo kudos %s: unexpected reply %q", k.ID, reply)
+	}
+	undone, err := decodeKudos(t, reply[1], reply[2])
+	if err != nil {
+		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
+	}
+	return undone, nil
+}
+
+// KudosUndoneBy returns the kudos the undo event key took back in the
+// team, or bot.ErrNotFound when it took none back (within IdempotencyTTL).
+func (s *Store) KudosUndoneBy(ctx context.Context, teamID, key string) (bot.Kudos, error) {
+	if key == "" {
+		return bot.Kudos{}, fmt.Errorf("kudos undone: %w", bot.ErrNotFound)
+	}
+	done, err := s.rdb.HMGet(ctx, s.idemKey(teamID, "kudos-undo", key), "id", "rec").Result()
+	if err != nil {
+		return bot.Kudos{}, fmt.Errorf("kudos undone by %s: %w", key, err)
+	}
+	id, _ := done[0].(string)
+	rec, _ := done[1].(string)
+	if id == "" {
+		return bot.Kudos{}, fmt.Errorf("kudos undone by %s: %w", key, bot.ErrNotFound)
+	}
+	return decodeKudos(teamID, id, rec)
 }
 
 // TeamKudos returns kudos given in the team with from <= At < to, oldest first.

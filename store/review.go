@@ -14,6 +14,7 @@ package store
 //	T rv:sheets:<cid>        hash    person → bot.ReviewSheet JSON
 //	T rv:sheetv:<cid>        hash    person → sheet version (compare-and-set)
 //	T rv:answers:<cid>       hash    "<subject>|<role>|<author>" → bot.ReviewAnswers JSON
+//	T rv:anon:<cid>:…        zsets   anonymous peer reviews, apart from who wrote them (anonymous_review.go)
 //	T rv:actions             hash    action id ("A<n>") → bot.DevAction JSON
 //	T rv:action:seq          string  action id counter
 //	T rv:flags               hash    "<person>|<period>" → bot.ReviewFlag JSON

@@ -167,18 +167,31 @@ return {'ok', allowance - used - n}
 
 // undoKudosLua deletes a kudos and refunds its recipients to the day's
 // allowance (never below zero; nothing when the counter already expired).
+// The undo event's marker keeps the kudos it took back, so the same event
+// delivered again changes nothing and replies that kudos ({'duplicate',
+// id, json}), instead of taking back the one before.
 // KEYS: allowance counter, kudos hash, kudos by time, giver's kudos by time,
-// audit list, then each recipient's kudos set.
-// ARGV: kudos id, recipients, audit json, audit cap.
+// audit list, idempotency marker, then each recipient's kudos set.
+// ARGV: kudos id, recipients, audit json, audit cap, has key, marker ttl.
 const undoKudosLua = `
-if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return 'notfound' end
+if ARGV[5] == '1' then
+  local done = redis.call('HMGET', KEYS[6], 'id', 'rec')
+  if done[1] then return {'duplicate', done[1], done[2]} end
+end
+local rec = redis.call('HGET', KEYS[2], ARGV[1])
+if not rec then return {'notfound'} end
+redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
-for i = 6, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+for i = 7, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if used > 0 then redis.call('DECRBY', KEYS[1], math.min(used, tonumber(ARGV[2]))) end
+if ARGV[5] == '1' then
+  redis.call('HSET', KEYS[6], 'id', ARGV[1], 'rec', rec)
+  redis.call('EXPIRE', KEYS[6], ARGV[6])
+end
 audit(KEYS[5], ARGV[3], ARGV[4])
-return 'ok'
+return {'ok', ARGV[1], rec}
 `
 
 // saveCheckInLua stores one person's check-in for a period.

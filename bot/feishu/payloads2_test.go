@@ -297,3 +297,31 @@ func TestConformanceFeishuSDKMinimalMessageIsRead(t *testing.T) {
 		}
 	})
 }
+
+// Where each answer goes, by where the message was and who may read the answer.
+func TestFeishuReplyAddressKeepsThreadsAndPrivacy(t *testing.T) {
+	user := bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID)
+	group := replyTarget{chat: "oc_group", message: "om_1", user: user}
+	threaded := group
+	threaded.thread = true
+	direct := replyTarget{chat: "oc_p2p", message: "om_2", user: user, direct: true}
+	directThread := direct
+	directThread.thread = true
+	for _, c := range []struct {
+		name string
+		to   replyTarget
+		v    bot.Visibility
+		want bot.Address
+	}{
+		{"group, public: quoted in the chat", group, bot.Public, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_group", Thread: "om_1"}},
+		{"group, private: the direct chat", group, bot.Private, bot.Address{Platform: bot.PlatformFeishu, User: user}},
+		{"thread, public: in the thread", threaded, bot.Public, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_group", Thread: "om_1"}},
+		{"thread, private: the direct chat", threaded, bot.Private, bot.Address{Platform: bot.PlatformFeishu, User: user}},
+		{"direct chat: the chat", direct, bot.Private, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_p2p"}},
+		{"thread in a direct chat, private: in the thread", directThread, bot.Private, bot.Address{Platform: bot.PlatformFeishu, Channel: "oc_p2p", Thread: "om_2"}},
+	} {
+		if got := replyAddress(c.to, c.v); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}

@@ -71,7 +71,9 @@ func (h *harness) openModal(t *testing.T, user, actionID, value string) modal {
 // for a users_select; the state.values shapes are those of
 // https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload#view_submission
 // and the element pages (multi_users_select gives selected_users,
-// users_select selected_user). It returns the acknowledgement body.
+// users_select selected_user), in the envelope of bolt-python's own
+// view_submission test (testdata/sdk_view_submission.json). It returns the
+// acknowledgement body.
 func (h *harness) submitModal(t *testing.T, user string, m modal, answers map[string]any) string {
 	t.Helper()
 	pressCount++
@@ -91,13 +93,13 @@ func (h *harness) submitModal(t *testing.T, user string, m modal, answers map[st
 		}
 		values[id] = map[string]any{el["action_id"].(string): state}
 	}
-	body := loadJSON(t, "view_submission.json", func(p map[string]any) {
+	body := loadJSON(t, "sdk_view_submission.json", func(p map[string]any) {
 		p["team"].(map[string]any)["id"] = testTeam
 		p["user"].(map[string]any)["team_id"] = testTeam // the person's own workspace (identity.go)
 		p["user"].(map[string]any)["id"] = user
 		p["trigger_id"] = "submit-" + strconv.Itoa(pressCount)
 		v := p["view"].(map[string]any)
-		v["id"] = "VSUBMIT" + strconv.Itoa(pressCount)
+		v["id"], v["team_id"], v["app_installed_team_id"] = "VSUBMIT"+strconv.Itoa(pressCount), testTeam, testTeam
 		v["callback_id"], v["private_metadata"] = m.view["callback_id"], m.view["private_metadata"]
 		v["state"] = map[string]any{"values": values}
 	})

@@ -1,9 +1,11 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,4 +98,96 @@ func TestWorkerKilledAfterTheWorkIsTakenOverWithOneEffectAndOneReplyEach(t *test
 	if n, _ := in.Backlog(ctx); n != 0 {
 		t.Errorf("backlog %d after the takeover, want 0", n)
 	}
+}
+
+// TestFailedReactionOrReplyIsLoggedAndTheEventIsRecordedOnceAndSettled:
+// the documented rule (bot.Deliver) is that a failed part of the response
+// is logged with the event key and the next part still goes out; the
+// update it answers is already recorded, so the entry is acknowledged, not
+// delivered again and not dead-lettered.
+func TestFailedReactionOrReplyIsLoggedAndTheEventIsRecordedOnceAndSettled(t *testing.T) {
+	for _, tc := range []struct {
+		failing, logged, stillSent string
+	}{
+		{failing: "reactions.add", logged: "reaction not sent; sending the reply anyway", stillSent: "chat.postEphemeral"},
+		{failing: "chat.postEphemeral", logged: "reply not sent", stillSent: "reactions.add"},
+	} {
+		t.Run(tc.failing, func(t *testing.T) {
+			h := buildServiceHarness(t, false)
+			ctx := context.Background()
+			var logs syncBuffer
+			h.a.log = zerolog.New(&logs)
+			if _, err := h.a.handler.Handle(ctx, bot.Event{Key: "test:create", Kind: bot.KindCommand, Platform: bot.PlatformSlack,
+				User: lilei, Direct: true, Channel: "D024BE91L", Text: "/goal new Raise activation from 20% to 30% by 2026-12-31"}); err != nil {
+				t.Fatal(err)
+			}
+			goals, err := h.store.TeamGoals(ctx, "growth")
+			if err != nil || len(goals) != 1 {
+				t.Fatalf("goal not created: %v %v", goals, err)
+			}
+			id := goals[0].ID
+			h.slack.mu.Lock()
+			h.slack.override[tc.failing] = `{"ok":false,"error":"internal_error"}`
+			h.slack.mu.Unlock()
+			ts := "1700000002.000100"
+			if resp := h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+				m["team_id"] = testTeam
+				ev := eventOf(m)
+				ev["user"], ev["channel"], ev["text"], ev["ts"] = leiID, "C2147483705", id+" 22% onboarding emails", ts
+			})); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			in := h.store.Inbox()
+			var dead []bot.InboxEntry
+			var w *bot.InboxWorker
+			w, err = bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "w", ClaimIdle: -1, MaxDeliveries: 1,
+				OnDead:     func(e bot.InboxEntry) { dead = append(dead, e) },
+				Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("worked %d entries (%v), want the event", n, err)
+			}
+			h.a.inflight.Wait()
+			ups, err := h.store.GoalUpdates(ctx, id, time.Time{}, h.clock.Now().Add(time.Hour))
+			if err != nil || len(ups) != 1 || ups[0].Value != 22 {
+				t.Fatalf("updates %+v (%v), want the one update recorded once", ups, err)
+			}
+			if got := len(h.slack.callsTo(tc.stillSent)); got != 1 {
+				t.Errorf("%s called %d times after %s failed, want 1", tc.stillSent, got, tc.failing)
+			}
+			line := logs.String()
+			if !strings.Contains(line, tc.logged) || !strings.Contains(line, "slack:C2147483705:"+ts) || !strings.Contains(line, "internal_error") {
+				t.Errorf("log %q does not say %q with the event key and the cause", line, tc.logged)
+			}
+			if len(dead) != 0 {
+				t.Errorf("dead-lettered %+v for a failed %s", dead, tc.failing)
+			}
+			if n, _ := in.Backlog(ctx); n != 0 {
+				t.Errorf("backlog %d: the entry was not acknowledged", n)
+			}
+			if n, err := w.RunOnce(ctx); err != nil || n != 0 {
+				t.Errorf("a second round worked %d entries (%v): the event was delivered again", n, err)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log destination the adapter's goroutines may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -517,7 +517,7 @@ func (s *Service) checkInStatusLine(ctx context.Context, r *request, t Team) (st
 }
 
 func (s *Service) auditLog(ctx context.Context, r *request, args string) (Response, error) {
-	name, _ := splitTeamArg(args)
+	name, _ := parse.TeamPrefix(args)
 	t, err := s.resolveTeam(ctx, r, name)
 	if err != nil {
 		return Response{}, err

@@ -39,12 +39,7 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 	if err != nil {
 		return Response{}, err
 	}
-	loc := personLocation(r.actor, team)
-	spec, err := parse.ParseGoalSpec(args, r.now, loc)
-	if err != nil {
-		return Response{}, err
-	}
-	g, err := s.goalFromSpec(ctx, r, team, spec, loc)
+	g, err := s.newGoalFrom(ctx, r, team, args)
 	if err != nil {
 		return Response{}, err
 	}
@@ -61,6 +56,23 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, key, map[string]any{"ID": g.ID})})
 	}
 	return Response{Reply: msg, Visibility: Private}, nil
+}
+
+// newGoalFrom reads "/goal new" (from a template or not) and builds the goal.
+func (s *Service) newGoalFrom(ctx context.Context, r *request, team Team, args string) (Goal, error) {
+	ref, isTemplate, err := parse.ParseTemplateRef(args)
+	if err != nil {
+		return Goal{}, err
+	}
+	if isTemplate {
+		return s.goalFromTemplate(ctx, r, team, ref)
+	}
+	loc := personLocation(r.actor, team)
+	spec, err := parse.ParseGoalSpec(args, r.now, loc)
+	if err != nil {
+		return Goal{}, err
+	}
+	return s.goalFromSpec(ctx, r, team, spec, loc)
 }
 
 // goalFromSpec checks a parsed "/goal new" against the rules and builds the goal.
@@ -318,6 +330,9 @@ func (s *Service) goalCard(ctx context.Context, r *request, g Goal, titleKey str
 	}
 	if g.Parent != "" {
 		fields = append(fields, Field{Label: s.t(r, "label_parent", nil), Value: g.Parent})
+	}
+	if g.Source != "" {
+		fields = append(fields, Field{Label: s.t(r, "label_source", nil), Value: g.Source})
 	}
 	msg.Blocks = append(msg.Blocks, fields, s.figuresBlock(r, g, s.figuresWithRollUp(ctx, r, g)))
 	return msg
@@ -694,6 +709,8 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 		g.Private = on
 	case "parent", "上级":
 		return s.editParent(ctx, r, g, value)
+	case "source", "来源", "数据源":
+		return s.editSource(r, g, value)
 	default:
 		return refuse("goal_edit_usage", nil)
 	}

@@ -53,6 +53,10 @@ type Service struct {
 	deadLetters      func(context.Context) (int64, error)
 	chart            ChartRenderer
 	web              WebSignIn
+	// sources are the metric sources each team declared (SetMetricSources).
+	sources map[string][]string
+	// templates are each team's own goal templates (SetTeamTemplates).
+	templates map[string][]GoalTemplate
 }
 
 // NewService checks cfg and returns a ready Service.
@@ -555,7 +559,7 @@ func localeOf(p Person, t Team) Locale {
 // validateFiveFields is the fallback schedule check when no scheduler is
 // wired: five space-separated fields.
 func validateFiveFields(expr string) error {
-	if len(strings.Fields(expr)) != 5 {
+	if !parse.HasFiveFields(expr) {
 		return fmt.Errorf("schedule %q: want five cron fields", expr)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/pull"
 	"github.com/pulse-bot/pulse/scheduler"
 )
 
@@ -40,6 +41,10 @@ type config struct {
 	Teams []bot.Team
 	// ReviewQuestions are the file's review question templates by team id.
 	ReviewQuestions map[string][]string
+	// Sources are the file's metric sources, every team's.
+	Sources []pull.Source
+	// Templates are the file's goal templates by team id, beside the defaults.
+	Templates map[string][]bot.GoalTemplate
 
 	// WebURL is where people reach the web view (PULSE_WEB_URL); empty
 	// means the address serve listens on.
@@ -157,7 +162,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	checkSlack(&p, cfg.Slack)
 	checkFeishu(&p, cfg.Feishu)
 	if cfg.ConfigFile != "" {
-		cfg.Teams, cfg.ReviewQuestions = loadTeamFile(&p, cfg.ConfigFile)
+		var specs map[string]teamSpec
+		cfg.Teams, cfg.ReviewQuestions, specs = loadTeamFile(&p, cfg.ConfigFile)
+		cfg.Sources = loadSources(&p, cfg.Teams, specs, getenv)
+		cfg.Templates = loadTemplates(&p, cfg.Teams, specs)
 	}
 	return cfg, p.err()
 }
@@ -295,24 +303,29 @@ type teamSpec struct {
 	Holidays        string   `yaml:"holidays"`
 	Leaderboard     bool     `yaml:"leaderboard"`
 	AnnounceKudos   *bool    `yaml:"announce_kudos"`
+	// Sources are metric endpoints whose values feed linked goals.
+	Sources []sourceSpec `yaml:"sources"`
+	// Templates add goal templates beside the defaults (or replace one of the same name).
+	Templates []templateSpec `yaml:"templates"`
 }
 
 // loadTeamFile reads the YAML team file strictly (unknown fields are
 // errors, so a typo never silently falls back to a default) and turns each
 // entry into a bot.Team with SPEC.md's defaults.
-func loadTeamFile(p *problems, path string) ([]bot.Team, map[string][]string) {
+func loadTeamFile(p *problems, path string) ([]bot.Team, map[string][]string, map[string]teamSpec) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		p.add("PULSE_CONFIG", "cannot read %s: %v", path, unwrapPathError(err))
-		return nil, nil
+		return nil, nil, nil
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f teamFile
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		p.add("PULSE_CONFIG", "%s: %s", path, strings.ReplaceAll(err.Error(), "\n", "; "))
-		return nil, nil
+		return nil, nil, nil
 	}
+	specs := map[string]teamSpec{}
 	seen := map[string]bool{}
 	teams := make([]bot.Team, 0, len(f.Teams))
 	reviewQuestions := map[string][]string{}
@@ -331,11 +344,12 @@ func loadTeamFile(p *problems, path string) ([]bot.Team, map[string][]string) {
 		}
 		seen[t.ID] = true
 		teams = append(teams, t)
+		specs[t.ID] = spec
 		if qs := spec.reviewQuestions(p, field); len(qs) > 0 {
 			reviewQuestions[t.ID] = qs
 		}
 	}
-	return teams, reviewQuestions
+	return teams, reviewQuestions, specs
 }
 
 // reviewQuestions checks the entry's review question template.

@@ -70,6 +70,11 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err := e.applyConfigTeams(ctx, c.svc); err != nil {
 		return err
 	}
+	c.svc.SetTeamTemplates(e.cfg.Templates)
+	pulls, err := e.startPulls(ctx, b, c.svc, clock)
+	if err != nil {
+		return err
+	}
 	platforms, err := e.newPlatforms(b, c.svc, clock)
 	if err != nil {
 		return err
@@ -119,6 +124,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		start(string(p), adapter.Run)
 	}
 	start("scheduler", c.sched.Run)
+	start("pulls", pulls.Run)
 	if inboxWorker != nil {
 		start("inbox", inboxWorker.Run)
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -58,6 +59,8 @@ func benchUpdates(b *testing.B, goals int, viaAPI bool) {
 		if err != nil {
 			return err
 		}
+		// Read the body to its end so the connection is reused.
+		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			return fmt.Errorf("api update %d: status %d", n, resp.StatusCode)

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,39 +287,16 @@ func dateOrEmpty(t time.Time) string {
 
 // exportCommand answers "/scorecard export [csv|json] [team <name>] [from <date>] [to <date>]" with a file.
 func (s *Service) exportCommand(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	format := "csv"
-	if len(toks) > 0 && (toks[0] == "csv" || toks[0] == "json") {
-		format, toks = toks[0], toks[1:]
+	spec, err := parse.ParseExport(args, r.now)
+	if err != nil {
+		return Response{}, err
 	}
-	var teamName, period string
-	var from, to time.Time
-	for len(toks) > 0 {
-		switch {
-		case rePeriodToken.MatchString(strings.ToUpper(toks[0])):
-			period, toks = toks[0], toks[1:]
-		case len(toks) >= 2 && (toks[0] == "team" || toks[0] == "团队"):
-			teamName, toks = toks[1], toks[2:]
-		case len(toks) >= 2 && (toks[0] == "from" || toks[0] == "从" || toks[0] == "to" || toks[0] == "到"):
-			d, used, err := parse.ParseDate(toks[1:], r.now, time.UTC)
-			if err != nil {
-				return Response{}, err
-			}
-			if toks[0] == "from" || toks[0] == "从" {
-				from = d
-			} else {
-				to = d.AddDate(0, 0, 1)
-			}
-			toks = toks[1+used:]
-		default:
-			return Response{}, refuse("export_usage", nil)
-		}
-	}
+	format, period, from, to := spec.Format, spec.Period, spec.From, spec.To
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
 		// The same rule as pulse export's --from and --to.
 		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
-	team, err := s.resolveTeam(ctx, r, teamName)
+	team, err := s.resolveTeam(ctx, r, spec.Team)
 	if err != nil {
 		return Response{}, err
 	}
@@ -328,7 +304,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
 	}
 	if period != "" {
-		if from, to, err = ParseExportPeriod(period, team.Location()); err != nil {
+		if from, to, err = parse.ExportPeriod(period, team.Location()); err != nil {
 			return Response{}, refuse("sc_export_period_invalid", map[string]any{"Period": period})
 		}
 	}
@@ -348,40 +324,4 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	resp := s.say(r, "export_ready", map[string]any{"Name": name})
 	resp.File = &File{Name: name, MIME: mime, Data: buf.Bytes()}
 	return resp, nil
-}
-
-// rePeriodToken recognises the period words export accepts: a month
-// "2026-11", a quarter "2026-Q4" or an ISO week "2026-W48" (upper-cased).
-var rePeriodToken = regexp.MustCompile(`^\d{4}-(\d{1,2}|Q[1-4]|W\d{1,2})$`)
-
-// ParseExportPeriod reads a month ("2026-11"), a quarter ("2026-Q4") or an
-// ISO week ("2026-W48") and returns its bounds [from, to) in loc, so
-// `/scorecard export` and `pulse export --period` cover whole calendar
-// periods of the team's time zone.
-func ParseExportPeriod(s string, loc *time.Location) (from, to time.Time, err error) {
-	p := strings.ToUpper(strings.TrimSpace(s))
-	bad := fmt.Errorf("period %q: want a month (2026-11), a quarter (2026-Q4) or an ISO week (2026-W48)", s)
-	if !rePeriodToken.MatchString(p) {
-		return time.Time{}, time.Time{}, bad
-	}
-	year, _ := strconv.Atoi(p[:4])
-	rest := p[5:]
-	switch {
-	case strings.HasPrefix(rest, "W"):
-		f, t, err := WeekBounds(fmt.Sprintf("%04d-W%02s", year, rest[1:]), loc)
-		if err != nil {
-			return time.Time{}, time.Time{}, bad
-		}
-		return f, t, nil
-	case strings.HasPrefix(rest, "Q"):
-		q := int(rest[1] - '0')
-		from = time.Date(year, time.Month(3*q-2), 1, 0, 0, 0, 0, loc)
-		return from, from.AddDate(0, 3, 0), nil
-	}
-	m, _ := strconv.Atoi(rest)
-	if m < 1 || m > 12 {
-		return time.Time{}, time.Time{}, bad
-	}
-	from = time.Date(year, time.Month(m), 1, 0, 0, 0, 0, loc)
-	return from, from.AddDate(0, 1, 0), nil
 }

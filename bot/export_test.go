@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
 // TestExportCSVHasBOMStableColumnsAndChinese checks what a spreadsheet
@@ -97,7 +98,7 @@ func TestParseExportPeriod(t *testing.T) {
 		{in: "", bad: true},
 	}
 	for _, tc := range tests {
-		from, to, err := bot.ParseExportPeriod(tc.in, berlin)
+		from, to, err := parse.ExportPeriod(tc.in, berlin)
 		if tc.bad {
 			if err == nil {
 				t.Errorf("%q: got %v–%v, want an error", tc.in, from, to)

@@ -605,18 +605,51 @@ func (s *Service) goalClose(ctx context.Context, r *request, args string, state 
 	if !ok {
 		return Response{}, refuse("goal_close_usage", nil)
 	}
-	g, err := s.goalForChange(ctx, r, id)
+	note := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), toks[0]))
+	g, err := s.changeGoal(ctx, r, id, func(g *Goal) (AuditEntry, error) {
+		if g.State != GoalOpen {
+			return AuditEntry{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
+		}
+		g.State, g.CloseNote = state, note
+		return r.audit("goal."+string(state), g.ID, note), nil
+	})
 	if err != nil {
 		return Response{}, err
 	}
-	if g.State != GoalOpen {
-		return Response{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
-	}
-	g.State, g.CloseNote, g.UpdatedAt = state, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), toks[0])), r.now
-	if err := s.store.SaveGoal(ctx, g, r.audit("goal."+string(state), g.ID, g.CloseNote)); err != nil {
-		return Response{}, fmt.Errorf("close goal %s: %w", g.ID, err)
-	}
 	return s.say(r, "goal_closed_"+string(state), map[string]any{"ID": g.ID, "Title": g.Title}), nil
+}
+
+// goalSaveAttempts bounds how often an edit is applied again to a goal
+// that another edit changed between the read and the save. Each conflict
+// means another edit landed in those milliseconds, so running out takes
+// more than this many people editing one goal at the same instant.
+const goalSaveAttempts = 8
+
+// changeGoal applies edit to the goal as it is stored and saves it over
+// the version it read; when another save came first, it reads the goal
+// again and applies edit to that. So edits of different fields racing
+// each other both land, the later of two edits of one field wins, and a
+// close racing an edit keeps both (or refuses the edit on the closed goal).
+func (s *Service) changeGoal(ctx context.Context, r *request, id string, edit func(*Goal) (AuditEntry, error)) (Goal, error) {
+	for range goalSaveAttempts {
+		g, err := s.goalForChange(ctx, r, id)
+		if err != nil {
+			return Goal{}, err
+		}
+		a, err := edit(&g)
+		if err != nil {
+			return Goal{}, err
+		}
+		g.UpdatedAt = r.now
+		err = s.store.SaveGoal(ctx, g, a)
+		if err == nil {
+			return g, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return Goal{}, fmt.Errorf("save goal %s: %w", g.ID, err)
+		}
+	}
+	return Goal{}, refuse("goal_edit_busy", map[string]any{"ID": id})
 }
 
 func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Response, error) {
@@ -628,18 +661,16 @@ func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Respon
 	if !ok {
 		return Response{}, refuse("goal_edit_usage", nil)
 	}
-	g, err := s.goalForChange(ctx, r, id)
-	if err != nil {
-		return Response{}, err
-	}
 	field := strings.ToLower(toks[1])
 	value := strings.TrimSpace(afterTokens(args, 2))
-	if err := s.editGoalField(ctx, r, &g, field, value, toks[2:]); err != nil {
+	g, err := s.changeGoal(ctx, r, id, func(g *Goal) (AuditEntry, error) {
+		if err := s.editGoalField(ctx, r, g, field, value, toks[2:]); err != nil {
+			return AuditEntry{}, err
+		}
+		return r.audit("goal.edited", g.ID, field+"="+value), nil
+	})
+	if err != nil {
 		return Response{}, err
-	}
-	g.UpdatedAt = r.now
-	if err := s.store.SaveGoal(ctx, g, r.audit("goal.edited", g.ID, field+"="+value)); err != nil {
-		return Response{}, fmt.Errorf("edit goal %s: %w", g.ID, err)
 	}
 	return Response{Reply: s.goalCard(ctx, r, g, "goal_edited"), Visibility: Private}, nil
 }

@@ -16,25 +16,18 @@ import (
 // (as their manager or approved peer), else their own self-review. It
 // returns the role and the text after the mention.
 func (s *Service) writerPlace(ctx context.Context, r *request, args string) (reviewPlace, string, string, error) {
-	toks := parse.Words(args)
-	if len(toks) > 0 {
-		if who, ok := ParseMention(toks[0].Text); ok && who == r.actor.ID {
-			args = args[toks[0].End:]
-		} else if ok {
-			p, err := s.placeOf(ctx, who)
-			if err != nil {
-				return reviewPlace{}, "", "", err
-			}
-			role, ok := s.reviewRole(p, r.actor.ID)
-			if !ok {
-				return reviewPlace{}, "", "", refuse("review_not_reviewer", nil)
-			}
-			rest := ""
-			if len(toks) > 1 {
-				rest = strings.TrimSpace(args[toks[1].Start:])
-			}
-			return p, role, rest, nil
+	if id, rest, ok := parse.LeadingMention(args); ok && UserID(id) == r.actor.ID {
+		args = rest
+	} else if ok {
+		p, err := s.placeOf(ctx, UserID(id))
+		if err != nil {
+			return reviewPlace{}, "", "", err
 		}
+		role, ok := s.reviewRole(p, r.actor.ID)
+		if !ok {
+			return reviewPlace{}, "", "", refuse("review_not_reviewer", nil)
+		}
+		return p, role, rest, nil
 	}
 	p, err := s.placeOf(ctx, r.actor.ID)
 	if err != nil {

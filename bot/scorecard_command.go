@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/pulse-bot/pulse/bot/parse"
@@ -20,21 +19,11 @@ func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command)
 	return Response{}, refuse("scorecard_usage", nil)
 }
 
-// splitTeamArg takes "team <name>" off the front of args: the name runs
-// until a period word.
-func splitTeamArg(args string) (team, rest string) {
-	toks := parse.Tokens(args)
-	if len(toks) < 2 || (toks[0] != "team" && toks[0] != "团队") {
-		return "", strings.TrimSpace(args)
-	}
-	return toks[1], strings.Join(toks[2:], " ")
-}
-
 // teamScorecard is "/scorecard [team <name>] [period]": for the team's
 // managers and admins only. Managers also see their members' moods; an
 // admin who does not manage the team sees only the average.
 func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (Response, error) {
-	name, rest := splitTeamArg(args)
+	name, rest := parse.TeamPrefix(args)
 	team, err := s.resolveTeam(ctx, r, name)
 	if err != nil {
 		return Response{}, err

@@ -559,7 +559,7 @@ func localeOf(p Person, t Team) Locale {
 // validateFiveFields is the fallback schedule check when no scheduler is
 // wired: five space-separated fields.
 func validateFiveFields(expr string) error {
-	if len(strings.Fields(expr)) != 5 {
+	if !parse.HasFiveFields(expr) {
 		return fmt.Errorf("schedule %q: want five cron fields", expr)
 	}
 	return nil

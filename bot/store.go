@@ -76,7 +76,8 @@ type GoalStore interface {
 	// CreateGoal assigns the next id ("G<n>") and stores the goal.
 	CreateGoal(ctx context.Context, g Goal, a AuditEntry) (Goal, error)
 	GetGoal(ctx context.Context, id string) (Goal, error)
-	// SaveGoal replaces a goal's fields (edit, done, drop).
+	// SaveGoal replaces a goal's fields (edit, done, drop) if the goal is
+	// still at g.Version; ErrConflict when another save came first.
 	SaveGoal(ctx context.Context, g Goal, a AuditEntry) error
 	// RecordUpdate applies c to the goal's current value and appends u to its
 	// history and the team's update index in one atomic step that reads the

@@ -1,0 +1,154 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var argsNow = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+
+func TestParseExport(t *testing.T) {
+	day := func(s string) time.Time {
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for in, want := range map[string]ExportSpec{
+		"":                        {Format: "csv"},
+		"JSON":                    {Format: "json"},
+		"csv team growth 2026-Q4": {Format: "csv", Team: "growth", Period: "2026-Q4"},
+		"json 团队 增长 从 2026-10-01 到 2026-12-31": {Format: "json", Team: "增长", From: day("2026-10-01"), To: day("2027-01-01")},
+		"from 2026-11-01": {Format: "csv", From: day("2026-11-01")},
+	} {
+		got, err := ParseExport(in, argsNow)
+		if err != nil || got != want {
+			t.Errorf("ParseExport(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"pdf", "team", "from", "csv sometime", "to tomorrowish"} {
+		if _, err := ParseExport(in, argsNow); err == nil {
+			t.Errorf("ParseExport(%q) accepted garbage", in)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+}
+
+func TestTeamPrefix(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"team growth 2026-W48": {"growth", "2026-W48"},
+		"团队 增长":                {"增长", ""},
+		"TEAM sales":           {"sales", ""},
+		"  2026-W48 ":          {"", "2026-W48"},
+		"team":                 {"", "team"},
+	} {
+		team, rest := TeamPrefix(in)
+		if team != want[0] || rest != want[1] {
+			t.Errorf("TeamPrefix(%q) = %q, %q; want %q, %q", in, team, rest, want[0], want[1])
+		}
+	}
+}
+
+func TestLeadingMention(t *testing.T) {
+	id, rest, ok := LeadingMention(Mention("slack:T1:UB") + "  great quarter ")
+	if !ok || id != "slack:T1:UB" || rest != "great quarter" {
+		t.Errorf("got %q, %q, %v", id, rest, ok)
+	}
+	if _, _, ok := LeadingMention("great " + Mention("slack:T1:UB")); ok {
+		t.Error("a mention that does not open the text was taken")
+	}
+	if _, rest, ok := LeadingMention(Mention("slack:T1:UB")); !ok || rest != "" {
+		t.Errorf("a lone mention: %q, %v", rest, ok)
+	}
+}
+
+func TestTeamAdminGrammars(t *testing.T) {
+	if got, err := ParseTeamCreate("growth #growth-team"); err != nil || got != (TeamCreateSpec{Name: "growth", Channel: "growth-team"}) {
+		t.Errorf("create with channel: %+v, %v", got, err)
+	}
+	if got, err := ParseTeamCreate("增长"); err != nil || got != (TeamCreateSpec{Name: "增长"}) {
+		t.Errorf("create here: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "growth channel", "growth #a #b", "growth #"} {
+		if _, err := ParseTeamCreate(bad); err == nil {
+			t.Errorf("create %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	people, err := ParseTeamPeople("growth " + Mention("slack:T1:UA") + " " + Mention("slack:T1:UB"))
+	if err != nil || people.Team != "growth" || strings.Join(people.People, ",") != "slack:T1:UA,slack:T1:UB" {
+		t.Errorf("people: %+v, %v", people, err)
+	}
+	for _, bad := range []string{"growth", "growth @nobody", ""} {
+		if _, err := ParseTeamPeople(bad); err == nil {
+			t.Errorf("people %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	set, err := ParseTeamSet("growth 问题 What shipped? | What is blocked?")
+	if err != nil || set != (TeamSetSpec{Team: "growth", Key: "questions", Value: "What shipped? | What is blocked?"}) {
+		t.Errorf("set: %+v, %v", set, err)
+	}
+	for _, bad := range []string{"growth colour blue", "growth timezone", ""} {
+		if _, err := ParseTeamSet(bad); err == nil {
+			t.Errorf("set %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	for in, want := range map[string]string{"fri 16:00": "0 16 * * FRI", "周一 9:30": "30 9 * * MON"} {
+		if got, weekly := Schedule(in); !weekly || got != want {
+			t.Errorf("Schedule(%q) = %q, %v", in, got, weekly)
+		}
+	}
+	if got, weekly := Schedule(" 0  9 * * MON "); weekly || got != "0 9 * * MON" {
+		t.Errorf("cron kept as %q, %v", got, weekly)
+	}
+}
+
+func TestHasFiveFields(t *testing.T) {
+	if !HasFiveFields("0 9 * * MON") || HasFiveFields("0 9 * *") || HasFiveFields("") {
+		t.Error("five fields misread")
+	}
+}
+
+// FuzzSmallArgs feeds the small argument grammars anything: none panics,
+// export refuses with a parser message, and what they return comes from
+// what was typed.
+func FuzzSmallArgs(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	for _, s := range []string{"json team growth 2026-Q4 from 2026-10-01 to 2026-12-31", "团队 增长 2026-W48", fuzzMention + " hi", "csv 从 昨天"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if spec, err := ParseExport(s, argsNow); err != nil {
+			checkParseError(t, err)
+		} else if spec.Format != "csv" && spec.Format != "json" {
+			t.Fatalf("format %q from %q", spec.Format, s)
+		}
+		if team, _ := TeamPrefix(s); team != "" && !strings.Contains(fold(s), fold(team)) {
+			t.Fatalf("team %q not in %q", team, s)
+		}
+		if id, rest, ok := LeadingMention(s); ok && (!ValidPersonID(id) || !strings.Contains(s, rest)) {
+			t.Fatalf("mention %q, rest %q from %q", id, rest, s)
+		}
+		HasFiveFields(s)
+		Schedule(s)
+		for _, parse := range []func(string) error{
+			func(s string) error { _, err := ParseTeamCreate(s); return err },
+			func(s string) error { _, err := ParseTeamPeople(s); return err },
+			func(s string) error { _, err := ParseTeamSet(s); return err },
+		} {
+			if err := parse(s); err != nil {
+				checkParseError(t, err)
+			}
+		}
+	})
+}

@@ -234,7 +234,9 @@ func TestWhoSeesWhatEveryWayOut(t *testing.T) {
 	}
 }
 
-func insideOf(role string) bool { return role != "user of another workspace" && role != "user of another tenant" }
+func insideOf(role string) bool {
+	return role != "user of another workspace" && role != "user of another tenant"
+}
 
 // inChannelAs sends a command typed in a channel by any role.
 func (h *harness) inChannelAs(user bot.UserID, channel, text string) bot.Response {

@@ -82,18 +82,16 @@ func (s *Service) teamCreate(ctx context.Context, r *request, args string) (Resp
 	if !s.isAdmin(r.actor.ID) {
 		return Response{}, refuse("error_admin_only", nil)
 	}
-	toks := parse.Tokens(args)
-	if len(toks) == 0 {
-		return Response{}, refuse("team_create_usage", nil)
+	spec, err := parse.ParseTeamCreate(args)
+	if err != nil {
+		return Response{}, err
 	}
-	name, channel := toks[0], r.ev.Channel
-	if len(toks) > 1 {
-		if !strings.HasPrefix(toks[1], "#") || len(toks) > 2 {
-			return Response{}, refuse("team_create_usage", nil)
+	name, channel := spec.Name, spec.Channel
+	if channel == "" {
+		if r.ev.Direct {
+			return Response{}, refuse("channel_is_direct", nil)
 		}
-		channel = strings.TrimPrefix(toks[1], "#")
-	} else if r.ev.Direct {
-		return Response{}, refuse("channel_is_direct", nil)
+		channel = r.ev.Channel
 	}
 	if err := s.checkChannelFree(ctx, r.ev.Platform, channel, TeamID(name)); err != nil {
 		return Response{}, err
@@ -147,19 +145,15 @@ func (s *Service) loadTeamForChange(ctx context.Context, r *request, name string
 }
 
 func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) < 2 {
-		return Response{}, refuse("team_people_usage", nil)
+	spec, err := parse.ParseTeamPeople(args)
+	if err != nil {
+		return Response{}, err
 	}
-	var people []UserID
-	for _, tok := range toks[1:] {
-		id, ok := ParseMention(tok)
-		if !ok {
-			return Response{}, refuse("mention_unknown", map[string]any{"Name": tok})
-		}
-		people = append(people, id)
+	people := make([]UserID, len(spec.People))
+	for i, id := range spec.People {
+		people[i] = UserID(id)
 	}
-	t, err := s.loadTeamForChange(ctx, r, toks[0], op != "managers")
+	t, err := s.loadTeamForChange(ctx, r, spec.Team, op != "managers")
 	if err != nil {
 		return Response{}, err
 	}
@@ -200,19 +194,15 @@ func removeUsers(list, gone []UserID) []UserID {
 }
 
 func (s *Service) teamSet(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) < 3 {
-		return Response{}, refuse("team_set_usage", nil)
-	}
-	t, err := s.loadTeamForChange(ctx, r, toks[0], true)
+	spec, err := parse.ParseTeamSet(args)
 	if err != nil {
 		return Response{}, err
 	}
-	key, ok := teamSetKeys[strings.ToLower(toks[1])]
-	if !ok {
-		return Response{}, refuse("team_set_usage", nil)
+	t, err := s.loadTeamForChange(ctx, r, spec.Team, true)
+	if err != nil {
+		return Response{}, err
 	}
-	value := afterTokens(args, 2)
+	key, value := spec.Key, spec.Value
 	if err := s.setTeamField(&t, key, value, r.locale); err != nil {
 		return Response{}, err
 	}
@@ -226,21 +216,6 @@ func (s *Service) teamSet(ctx context.Context, r *request, args string) (Respons
 		return Response{}, fmt.Errorf("set %s of team %s: %w", key, t.ID, err)
 	}
 	return s.say(r, "team_set_done", map[string]any{"Team": t.Name, "Key": s.t(r, "team_key_"+key, nil), "Value": value}), nil
-}
-
-// teamSetKeys maps each spelling of a /pulse team set setting, in English
-// and Chinese, to the setting.
-var teamSetKeys = map[string]string{
-	"timezone": "timezone", "时区": "timezone",
-	"language": "language", "语言": "language",
-	"checkin": "checkin", "周报": "checkin",
-	"digest": "digest", "摘要": "digest",
-	"questions": "questions", "问题": "questions",
-	"allowance": "allowance", "额度": "allowance",
-	"values": "values", "价值观": "values",
-	"holidays": "holidays", "节假日": "holidays",
-	"leaderboard": "leaderboard", "排行榜": "leaderboard",
-	"announce_kudos": "announce_kudos", "点赞公告": "announce_kudos",
 }
 
 // setTeamField validates and applies one team setting.
@@ -304,31 +279,16 @@ func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 	return nil
 }
 
-var weekdays = map[string]string{
-	"mon": "MON", "monday": "MON", "周一": "MON", "星期一": "MON",
-	"tue": "TUE", "tuesday": "TUE", "周二": "TUE", "星期二": "TUE",
-	"wed": "WED", "wednesday": "WED", "周三": "WED", "星期三": "WED",
-	"thu": "THU", "thursday": "THU", "周四": "THU", "星期四": "THU",
-	"fri": "FRI", "friday": "FRI", "周五": "FRI", "星期五": "FRI",
-	"sat": "SAT", "saturday": "SAT", "周六": "SAT", "星期六": "SAT",
-	"sun": "SUN", "sunday": "SUN", "周日": "SUN", "星期日": "SUN", "星期天": "SUN",
-}
-
 // scheduleExpr accepts "<weekday> HH:MM" or a five-field cron expression.
 func scheduleExpr(value string, validate func(string) error) (string, error) {
-	f := strings.Fields(value)
-	if len(f) == 2 {
-		if day, ok := weekdays[strings.ToLower(f[0])]; ok {
-			var h, m int
-			if _, err := fmt.Sscanf(f[1], "%d:%d", &h, &m); err == nil && h >= 0 && h < 24 && m >= 0 && m < 60 {
-				return fmt.Sprintf("%d %d * * %s", m, h, day), nil
-			}
-		}
+	expr, weekly := parse.Schedule(value)
+	if weekly {
+		return expr, nil
 	}
 	if err := validate(value); err != nil {
 		return "", refuse("error_schedule", nil)
 	}
-	return strings.Join(f, " "), nil
+	return expr, nil
 }
 
 func splitList(s, sep string) []string {

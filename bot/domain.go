@@ -250,6 +250,12 @@ type Goal struct {
 	Stated    Status
 	CloseNote string
 	UpdatedAt time.Time
+	// Version counts the saves of the goal's record (edits, closes; not
+	// progress, which the store computes itself). SaveGoal refuses a stale
+	// one with ErrConflict, so an edit is applied to the goal as it is and
+	// never writes back fields another edit changed meanwhile. It is a
+	// concurrency token, not data: exports leave it out.
+	Version int64 `json:"-"`
 }
 
 // PastMeasure is a measure a goal had until a change of unit, baseline or

@@ -222,3 +222,38 @@ func TestGoalDoneRacingUpdatesLosesNoRecordedUpdate(t *testing.T) {
 		t.Fatalf("%d updates recorded and %d refused as closed, want %d in all", len(ups), closed, n)
 	}
 }
+
+// TestConcurrentEditsOfDifferentFieldsAllLand: edits of one goal racing
+// each other are applied to the goal as stored (SaveGoal checks the
+// version read), so an edit never writes back a field another edit
+// changed meanwhile. Before, the last save wrote its whole stale record.
+func TestConcurrentEditsOfDifferentFieldsAllLand(t *testing.T) {
+	h := newHarness(t)
+	id := newOrdersGoal(t, h)
+	for round := range 10 {
+		title := fmt.Sprintf("Orders round %d", round)
+		due := fmt.Sprintf("2027-01-%02d", round+1)
+		private := []string{"on", "off"}[round%2]
+		edits := []bot.Event{
+			{Text: "/goal edit " + id + " title " + title},
+			{Text: "/goal edit " + id + " due " + due},
+			{Text: "/goal edit " + id + " private " + private},
+			{Text: "/goal " + id + " +1"},
+		}
+		for i := range edits {
+			edits[i].Key = fmt.Sprintf("test:edit:%d:%d", round, i)
+			edits[i].Kind, edits[i].Platform, edits[i].User, edits[i].Direct, edits[i].Channel =
+				bot.KindCommand, bot.PlatformConsole, alice, true, "dm"
+		}
+		for i, resp := range handleAll(t, h, edits) {
+			if strings.Contains(text(resp), "not saved") {
+				t.Fatalf("round %d edit %d refused: %s", round, i, text(resp))
+			}
+		}
+		g, _ := updatesOf(t, h, id)
+		if g.Title != title || g.Due.Format("2006-01-02") != due || g.Private != (private == "on") || g.Current != float64(round+1) {
+			t.Fatalf("round %d: goal title %q due %s private %v current %v; want %q, %s, %s and %d: one edit wrote back another's field",
+				round, g.Title, g.Due.Format("2006-01-02"), g.Private, g.Current, title, due, private, round+1)
+		}
+	}
+}

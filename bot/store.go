@@ -76,7 +76,8 @@ type GoalStore interface {
 	// CreateGoal assigns the next id ("G<n>") and stores the goal.
 	CreateGoal(ctx context.Context, g Goal, a AuditEntry) (Goal, error)
 	GetGoal(ctx context.Context, id string) (Goal, error)
-	// SaveGoal replaces a goal's fields (edit, done, drop).
+	// SaveGoal replaces a goal's fields (edit, done, drop) if the goal is
+	// still at g.Version; ErrConflict when another save came first.
 	SaveGoal(ctx context.Context, g Goal, a AuditEntry) error
 	// RecordUpdate applies c to the goal's current value and appends u to its
 	// history and the team's update index in one atomic step that reads the
@@ -149,8 +150,9 @@ type AuditStore interface {
 	Audit(ctx context.Context, teamID string, a AuditEntry) error
 }
 
-// Deduper remembers keys for a while. Adapters use it to drop platform
-// retries of an event; the scheduler to claim a run once.
+// Deduper remembers keys for a while, to do side work once: a metric pull
+// claims its run, Feishu's welcome goes once a day. Events never go
+// through it: an event is claimed and queued in one step by the Inbox.
 type Deduper interface {
 	// FirstSeen records key for ttl and reports whether it is new.
 	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)

@@ -227,8 +227,15 @@ func contractGoals(t *testing.T, s *store.Store) {
 	got, err = s.GetGoal(ctx, g.ID)
 	must(t, "get saved goal", err)
 	g = read
-	g.Current, g.Stated = 2.7, bot.OnTrack
+	g.Current, g.Stated, g.Version = 2.7, bot.OnTrack, 1
 	mustEqual(t, "saved goal", got, g)
+	// A save over a version another save replaced is refused, and changes nothing.
+	stale := read
+	stale.Title = "Stale rename"
+	mustErr(t, "save over a stale version", s.SaveGoal(ctx, stale, bot.AuditEntry{}), bot.ErrConflict)
+	got, err = s.GetGoal(ctx, g.ID)
+	must(t, "get goal after a stale save", err)
+	mustEqual(t, "goal after a stale save", got, g)
 	// A milestone given a numeric target takes the caller's value.
 	_, err = s.RecordUpdate(ctx, bot.Update{GoalID: team.ID, At: t0}, bot.ProgressChange{Number: 40, Milestone: true}, bot.AuditEntry{})
 	must(t, "milestone update", err)

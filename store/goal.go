@@ -97,7 +97,8 @@ func (s *Store) GetGoal(ctx context.Context, id string) (bot.Goal, error) {
 	return decodeGoal(teamID, id, h)
 }
 
-// SaveGoal replaces an existing goal's record and updated time; its current
+// SaveGoal replaces an existing goal's record and updated time if it is
+// still at g.Version (bot.ErrConflict when another save came first); its current
 // value and stated status move only by RecordUpdate (except when the goal
 // changes between milestone and numeric or starts a new measure, see
 // saveGoalLua), so a close or
@@ -118,7 +119,7 @@ func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) erro
 	if err != nil {
 		return fmt.Errorf("save goal %s: %w", g.ID, err)
 	}
-	args := append(fields, entry, AuditCap)
+	args := append(fields, entry, AuditCap, g.Version)
 	status, err := s.scripts.saveGoal.Run(ctx, s.rdb,
 		[]string{s.goalKey(teamID, g.ID), s.auditKey(teamID)}, args...).Text()
 	if err != nil {

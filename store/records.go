@@ -177,12 +177,19 @@ func decodeGoal(teamID, id string, h map[string]string) (bot.Goal, error) {
 	if err != nil {
 		return bot.Goal{}, fmt.Errorf("decode goal %s updated time: %w", id, err)
 	}
+	var ver int64
+	if v := h["ver"]; v != "" {
+		if ver, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return bot.Goal{}, fmt.Errorf("decode goal %s version: %w", id, err)
+		}
+	}
 	return bot.Goal{
 		ID: id, TeamID: teamID, Title: r.Title, Owner: r.Owner, OwnerTeam: r.OwnerTeam,
 		CreatedBy: r.CreatedBy,
 		Metric:    bot.Metric{Milestone: r.Milestone, Baseline: r.Baseline, Target: r.Target, Unit: r.Unit},
 		Current:   cur, Start: r.Start, Due: r.Due, Parent: r.Parent, Measures: fromMeasureRecs(r.Measures), State: r.State,
 		Stated: bot.Status(h["st"]), CloseNote: r.CloseNote, UpdatedAt: upd, Private: r.Private, Source: r.Source,
+		Version: ver,
 	}, nil
 }
 

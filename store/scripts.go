@@ -127,11 +127,16 @@ return {'ok', ARGV[3]}
 // milestone given a numeric target (or back) and a new measure (one more
 // past measure in "pm"), whose old value means nothing on the new scale:
 // then the caller's value is taken.
-// KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap.
+// The record is saved only over the version the caller read ("ver", the
+// count of saves; absent is 0), else 'conflict': two edits racing never
+// write back each other's fields.
+// KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap, version read.
 const saveGoalLua = `
 local old = redis.call('HGET', KEYS[1], 'rec')
 if not old then return 'notfound' end
-redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4])
+local ver = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
+if ver ~= tonumber(ARGV[7]) then return 'conflict' end
+redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4], 'ver', ver + 1)
 local before, after = cjson.decode(old), cjson.decode(ARGV[1])
 local function measures(r) if type(r.pm) == 'table' then return #r.pm end return 0 end
 if (before.ms == true) ~= (after.ms == true) or measures(after) > measures(before) then

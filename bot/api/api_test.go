@@ -34,7 +34,7 @@ var (
 var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *bot.Service
 	store *store.Store
 	clock *bot.ManualClock
@@ -46,7 +46,7 @@ type harness struct {
 // newHarness serves the API on real Redis with teams growth (maya
 // manages, alice is a member) and ops (omar manages), at most limit calls
 // per token a minute.
-func newHarness(t *testing.T, limit int) *harness {
+func newHarness(t testing.TB, limit int) *harness {
 	t.Helper()
 	st := storetest.MustOpen(t)
 	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &bottest.Messenger{}}

@@ -34,7 +34,8 @@ type gateway struct {
 // gateway and returns the gateway once the SDK client has connected. The
 // connection stays open when the test ends: in SDK v3.9.2 the client's
 // close and disconnect paths race on its own fields (see ws_test.go), so
-// the tests keep clear of them.
+// the tests keep clear of them; the ping interval (an hour) keeps its ping
+// loop out of the test run too.
 func connectLongConnection(t *testing.T, f *fakeFeishu, a *Adapter) *gateway {
 	t.Helper()
 	conns := make(chan *websocket.Conn, 1)
@@ -48,7 +49,7 @@ func connectLongConnection(t *testing.T, f *fakeFeishu, a *Adapter) *gateway {
 	}))
 	t.Cleanup(srv.Close)
 	f.wsEndpoint = `{"code":0,"msg":"ok","data":{"URL":"ws` + strings.TrimPrefix(srv.URL, "http") +
-		`/ws?device_id=dev1&service_id=7","ClientConfig":{"ReconnectCount":0,"ReconnectInterval":1,"ReconnectNonce":0,"PingInterval":120}}}`
+		`/ws?device_id=dev1&service_id=7","ClientConfig":{"ReconnectCount":0,"ReconnectInterval":1,"ReconnectNonce":0,"PingInterval":3600}}}`
 	go func() { _ = a.Run(context.Background()) }()
 	select {
 	case c := <-conns:

@@ -65,6 +65,82 @@ func TestLeadingMention(t *testing.T) {
 	}
 }
 
+func TestTeamAdminGrammars(t *testing.T) {
+	if got, err := ParseTeamCreate("growth #growth-team"); err != nil || got != (TeamCreateSpec{Name: "growth", Channel: "growth-team"}) {
+		t.Errorf("create with channel: %+v, %v", got, err)
+	}
+	if got, err := ParseTeamCreate("增长"); err != nil || got != (TeamCreateSpec{Name: "增长"}) {
+		t.Errorf("create here: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "growth channel", "growth #a #b", "growth #"} {
+		if _, err := ParseTeamCreate(bad); err == nil {
+			t.Errorf("create %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	people, err := ParseTeamPeople("growth " + Mention("slack:T1:UA") + " " + Mention("slack:T1:UB"))
+	if err != nil || people.Team != "growth" || strings.Join(people.People, ",") != "slack:T1:UA,slack:T1:UB" {
+		t.Errorf("people: %+v, %v", people, err)
+	}
+	for _, bad := range []string{"growth", "growth @nobody", ""} {
+		if _, err := ParseTeamPeople(bad); err == nil {
+			t.Errorf("people %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	set, err := ParseTeamSet("growth 问题 What shipped? | What is blocked?")
+	if err != nil || set != (TeamSetSpec{Team: "growth", Key: "questions", Value: "What shipped? | What is blocked?"}) {
+		t.Errorf("set: %+v, %v", set, err)
+	}
+	for _, bad := range []string{"growth colour blue", "growth timezone", ""} {
+		if _, err := ParseTeamSet(bad); err == nil {
+			t.Errorf("set %q accepted", bad)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+	for in, want := range map[string]string{"fri 16:00": "0 16 * * FRI", "周一 9:30": "30 9 * * MON"} {
+		if got, weekly := Schedule(in); !weekly || got != want {
+			t.Errorf("Schedule(%q) = %q, %v", in, got, weekly)
+		}
+	}
+	if got, weekly := Schedule(" 0  9 * * MON "); weekly || got != "0 9 * * MON" {
+		t.Errorf("cron kept as %q, %v", got, weekly)
+	}
+}
+
+func TestGoalCommandGrammars(t *testing.T) {
+	for in, want := range map[string]GoalListSpec{
+		"": {}, "我的": {}, "MINE": {}, "team growth squad": {Team: "growth squad"},
+		Mention("slack:T1:UB"): {Person: "slack:T1:UB"},
+	} {
+		if got, err := ParseGoalList(in); err != nil || got != want {
+			t.Errorf("ParseGoalList(%q) = %+v, %v", in, got, err)
+		}
+	}
+	if got, err := ParseGoalClose("g7  shipped it "); err != nil || got != (GoalCloseSpec{ID: "G7", Note: "shipped it"}) {
+		t.Errorf("close: %+v, %v", got, err)
+	}
+	edit, err := ParseGoalEdit("G7 目标 3.2% ")
+	if err != nil || edit.ID != "G7" || edit.Field != "target" || edit.Typed != "目标" || edit.Value != "3.2%" || strings.Join(edit.Tokens, " ") != "3.2%" {
+		t.Errorf("edit: %+v, %v", edit, err)
+	}
+	bad := map[string]func(string) error{
+		"list":  func(s string) error { _, err := ParseGoalList(s); return err },
+		"close": func(s string) error { _, err := ParseGoalClose(s); return err },
+		"edit":  func(s string) error { _, err := ParseGoalEdit(s); return err },
+	}
+	for name, in := range map[string]string{"list": "everything please", "close": "shipped", "edit": "G7 colour red"} {
+		if err := bad[name](in); err == nil {
+			t.Errorf("%s %q accepted", name, in)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+}
+
 func TestHasFiveFields(t *testing.T) {
 	if !HasFiveFields("0 9 * * MON") || HasFiveFields("0 9 * *") || HasFiveFields("") {
 		t.Error("five fields misread")
@@ -94,5 +170,18 @@ func FuzzSmallArgs(f *testing.F) {
 			t.Fatalf("mention %q, rest %q from %q", id, rest, s)
 		}
 		HasFiveFields(s)
+		Schedule(s)
+		for _, parse := range []func(string) error{
+			func(s string) error { _, err := ParseTeamCreate(s); return err },
+			func(s string) error { _, err := ParseTeamPeople(s); return err },
+			func(s string) error { _, err := ParseTeamSet(s); return err },
+			func(s string) error { _, err := ParseGoalList(s); return err },
+			func(s string) error { _, err := ParseGoalClose(s); return err },
+			func(s string) error { _, err := ParseGoalEdit(s); return err },
+		} {
+			if err := parse(s); err != nil {
+				checkParseError(t, err)
+			}
+		}
 	})
 }

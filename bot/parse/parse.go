@@ -48,6 +48,12 @@ const (
 	keyPeriodInvalid       = "period_invalid"
 	keyAwayDateExtra       = "away_date_extra"
 	keyExportUsage         = "export_usage"
+	keyTeamCreateUsage     = "team_create_usage"
+	keyTeamPeopleUsage     = "team_people_usage"
+	keyTeamSetUsage        = "team_set_usage"
+	keyGoalListUsage       = "goal_list_usage"
+	keyGoalCloseUsage      = "goal_close_usage"
+	keyGoalEditUsage       = "goal_edit_usage"
 )
 
 // parseErrorKeys lists every key a parser can return.
@@ -58,7 +64,8 @@ var parseErrorKeys = []string{
 	keyGoalBaselineMissing, keyGoalTargetMissing, keyGoalClauseRepeated,
 	keyGoalOwnerMissing, keyGoalOwnerTwice, keyGoalTeamMissing, keyGoalExtraText,
 	keyProgressValueMiss, keyMentionUnknown, keyKudosRecipientMiss, keyKudosMessageMissing,
-	keyPeriodInvalid, keyAwayDateExtra, keyExportUsage,
+	keyPeriodInvalid, keyAwayDateExtra, keyExportUsage, keyTeamCreateUsage, keyTeamPeopleUsage, keyTeamSetUsage,
+	keyGoalListUsage, keyGoalCloseUsage, keyGoalEditUsage,
 }
 
 // Limits on what people type, so a reply can always quote it back and a

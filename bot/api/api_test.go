@@ -334,6 +334,14 @@ func TestErrorsAreProblemDetailsWithChatsSentenceInTheCallersLanguage(t *testing
 		t.Fatalf("done: %q", reply)
 	}
 	h.wantProblem(post(g, "e", `{"value": 3}`), 409, bot.English, "error_goal_closed", map[string]any{"ID": g})
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 {
+		t.Fatalf("milestone update: %d %v", a.status, a.body)
+	}
+	h.say(maya, "/goal done "+ms)
+	// A retry after the goal closed answers as the first call did.
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 || a.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry after close: %d %v", a.status, a.body)
+	}
 	if n := len(h.updates(g)); n != 0 {
 		t.Fatalf("refused calls recorded %d updates", n)
 	}

@@ -160,6 +160,9 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 	case err != nil:
 		return FeedResult{}, fmt.Errorf("record fed update on %s: %w", g.ID, err)
 	}
+	if replayed && u.GoalID != g.ID {
+		return FeedResult{}, refuseAs(ProblemConflict, "api_key_reused", map[string]any{"ID": u.GoalID})
+	}
 	if replayed {
 		// The goal may have moved since; show it as it is now.
 		if g, err = s.loadGoal(ctx, g.ID); err != nil {

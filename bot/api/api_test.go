@@ -243,6 +243,12 @@ func TestTheSameIdempotencyKeyRecordsOnceEvenConcurrently(t *testing.T) {
 	if n := len(h.updates(g)); n != 1 {
 		t.Fatalf("%d updates after the same key twice, want 1", n)
 	}
+	other := h.goal(maya, "Raise repeat purchases from 20% to 25% by 2026-12-31 for team growth")
+	h.wantProblem(h.call("POST", "/api/v1/goals/"+other+"/progress", tok, "order-42", `{"value": 21}`),
+		http.StatusConflict, bot.English, "api_key_reused", map[string]any{"ID": g})
+	if n := len(h.updates(other)); n != 0 {
+		t.Fatalf("a reused key recorded on another goal")
+	}
 
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {

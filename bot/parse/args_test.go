@@ -111,6 +111,36 @@ func TestTeamAdminGrammars(t *testing.T) {
 	}
 }
 
+func TestGoalCommandGrammars(t *testing.T) {
+	for in, want := range map[string]GoalListSpec{
+		"": {}, "我的": {}, "MINE": {}, "team growth squad": {Team: "growth squad"},
+		Mention("slack:T1:UB"): {Person: "slack:T1:UB"},
+	} {
+		if got, err := ParseGoalList(in); err != nil || got != want {
+			t.Errorf("ParseGoalList(%q) = %+v, %v", in, got, err)
+		}
+	}
+	if got, err := ParseGoalClose("g7  shipped it "); err != nil || got != (GoalCloseSpec{ID: "G7", Note: "shipped it"}) {
+		t.Errorf("close: %+v, %v", got, err)
+	}
+	edit, err := ParseGoalEdit("G7 目标 3.2% ")
+	if err != nil || edit.ID != "G7" || edit.Field != "target" || edit.Typed != "目标" || edit.Value != "3.2%" || strings.Join(edit.Tokens, " ") != "3.2%" {
+		t.Errorf("edit: %+v, %v", edit, err)
+	}
+	bad := map[string]func(string) error{
+		"list":  func(s string) error { _, err := ParseGoalList(s); return err },
+		"close": func(s string) error { _, err := ParseGoalClose(s); return err },
+		"edit":  func(s string) error { _, err := ParseGoalEdit(s); return err },
+	}
+	for name, in := range map[string]string{"list": "everything please", "close": "shipped", "edit": "G7 colour red"} {
+		if err := bad[name](in); err == nil {
+			t.Errorf("%s %q accepted", name, in)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+}
+
 func TestHasFiveFields(t *testing.T) {
 	if !HasFiveFields("0 9 * * MON") || HasFiveFields("0 9 * *") || HasFiveFields("") {
 		t.Error("five fields misread")
@@ -145,6 +175,9 @@ func FuzzSmallArgs(f *testing.F) {
 			func(s string) error { _, err := ParseTeamCreate(s); return err },
 			func(s string) error { _, err := ParseTeamPeople(s); return err },
 			func(s string) error { _, err := ParseTeamSet(s); return err },
+			func(s string) error { _, err := ParseGoalList(s); return err },
+			func(s string) error { _, err := ParseGoalClose(s); return err },
+			func(s string) error { _, err := ParseGoalEdit(s); return err },
 		} {
 			if err := parse(s); err != nil {
 				checkParseError(t, err)

@@ -348,9 +348,8 @@ func (s *Service) actionLines(ctx context.Context, r *request, team Team, who Us
 
 // reviewAction records "@person <text> by <date>", or closes one with "done A3".
 func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Words(args)
-	if len(toks) == 2 && (parse.Fold(toks[0].Text) == "done" || toks[0].Text == "完成") {
-		return s.actionDone(ctx, r, strings.ToUpper(parse.Fold(toks[1].Text)))
+	if id, ok := parse.ActionDone(args); ok {
+		return s.actionDone(ctx, r, id)
 	}
 	who, rest, err := oneMention(args, "review_action_usage")
 	if err != nil {
@@ -360,28 +359,18 @@ func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	words := parse.Tokens(rest)
-	at := -1
-	for i := len(words) - 1; i >= 1; i-- {
-		if w := parse.Fold(words[i]); w == "by" || w == "截止" || w == "之前" {
-			at = i
-			break
-		}
-	}
-	if at < 1 {
-		return Response{}, refuse("review_action_usage", nil)
-	}
-	due, used, err := parse.ParseDate(words[at+1:], r.now, team.Location())
+	action, ok, err := parse.ParseAction(rest, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}
-	if at+1+used != len(words) {
+	if !ok {
 		return Response{}, refuse("review_action_usage", nil)
 	}
+	due := action.Due
 	if due.Before(startOfDay(r.now, team.Location())) {
 		return Response{}, refuse("error_date_past", map[string]any{"Date": due.Format("2006-01-02")})
 	}
-	x := DevAction{TeamID: team.ID, Person: who, Text: strings.Join(words[:at], " "), Due: due, By: r.actor.ID, At: r.now}
+	x := DevAction{TeamID: team.ID, Person: who, Text: action.Text, Due: due, By: r.actor.ID, At: r.now}
 	x, err = s.store.SaveDevAction(ctx, x, r.audit("review.action", "", string(who)))
 	if err != nil {
 		return Response{}, fmt.Errorf("save action: %w", err)
@@ -437,19 +426,11 @@ func (s *Service) reviewFlag(ctx context.Context, r *request, args string) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	words := parse.Tokens(rest)
-	if len(words) == 0 {
+	flag, ok := parse.ParseFlag(rest, r.now, team.Location())
+	if !ok {
 		return Response{}, refuse("review_flag_usage", nil)
 	}
-	period, note := "", ""
-	for n := min(2, len(words)); n >= 1 && period == ""; n-- {
-		if p, err := parse.ParsePeriod(strings.Join(words[:n], " "), r.now, team.Location()); err == nil {
-			period, note = p, strings.Join(words[n:], " ")
-		}
-	}
-	if period == "" {
-		return Response{}, refuse("review_flag_usage", nil)
-	}
+	period, note := flag.Period, flag.Note
 	c, err := s.store.GetCheckIn(ctx, team.ID, period, who)
 	if errors.Is(err, ErrNotFound) || (err == nil && !c.Done()) {
 		return Response{}, refuse("review_flag_no_checkin", map[string]any{"Period": period})

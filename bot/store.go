@@ -150,8 +150,9 @@ type AuditStore interface {
 	Audit(ctx context.Context, teamID string, a AuditEntry) error
 }
 
-// Deduper remembers keys for a while. Adapters use it to drop platform
-// retries of an event; the scheduler to claim a run once.
+// Deduper remembers keys for a while, to do side work once: a metric pull
+// claims its run, Feishu's welcome goes once a day. Events never go
+// through it: an event is claimed and queued in one step by the Inbox.
 type Deduper interface {
 	// FirstSeen records key for ttl and reports whether it is new.
 	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)

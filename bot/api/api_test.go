@@ -34,7 +34,7 @@ var (
 var start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *bot.Service
 	store *store.Store
 	clock *bot.ManualClock
@@ -46,7 +46,7 @@ type harness struct {
 // newHarness serves the API on real Redis with teams growth (maya
 // manages, alice is a member) and ops (omar manages), at most limit calls
 // per token a minute.
-func newHarness(t *testing.T, limit int) *harness {
+func newHarness(t testing.TB, limit int) *harness {
 	t.Helper()
 	st := storetest.MustOpen(t)
 	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &bottest.Messenger{}}
@@ -243,6 +243,12 @@ func TestTheSameIdempotencyKeyRecordsOnceEvenConcurrently(t *testing.T) {
 	if n := len(h.updates(g)); n != 1 {
 		t.Fatalf("%d updates after the same key twice, want 1", n)
 	}
+	other := h.goal(maya, "Raise repeat purchases from 20% to 25% by 2026-12-31 for team growth")
+	h.wantProblem(h.call("POST", "/api/v1/goals/"+other+"/progress", tok, "order-42", `{"value": 21}`),
+		http.StatusConflict, bot.English, "api_key_reused", map[string]any{"ID": g})
+	if n := len(h.updates(other)); n != 0 {
+		t.Fatalf("a reused key recorded on another goal")
+	}
 
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
@@ -334,6 +340,14 @@ func TestErrorsAreProblemDetailsWithChatsSentenceInTheCallersLanguage(t *testing
 		t.Fatalf("done: %q", reply)
 	}
 	h.wantProblem(post(g, "e", `{"value": 3}`), 409, bot.English, "error_goal_closed", map[string]any{"ID": g})
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 {
+		t.Fatalf("milestone update: %d %v", a.status, a.body)
+	}
+	h.say(maya, "/goal done "+ms)
+	// A retry after the goal closed answers as the first call did.
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 || a.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry after close: %d %v", a.status, a.body)
+	}
 	if n := len(h.updates(g)); n != 0 {
 		t.Fatalf("refused calls recorded %d updates", n)
 	}

@@ -37,8 +37,10 @@ type Evidence struct {
 }
 
 // buildEvidence gathers the pack from the weekly scorecards of the period
-// and the store's kudos and feedback.
-func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, from, to time.Time, full bool) (Evidence, error) {
+// and the store's kudos and feedback: the records v, who will read it, may
+// read (a peer does not see a private goal; a manager does not see
+// feedback the team keeps to the person).
+func (s *Service) buildEvidence(ctx context.Context, v Viewer, team Team, person UserID, from, to time.Time, full bool) (Evidence, error) {
 	ev := Evidence{From: from, To: to, Values: map[string]int{}, Full: full}
 	loc := team.Location()
 	if start := to.AddDate(0, 0, -7*maxEvidenceWeeks); from.Before(start) {
@@ -49,7 +51,9 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		return Evidence{}, err
 	}
 	for _, g := range sc.Goals {
-		ev.Goals = append(ev.Goals, g.Goal)
+		if CanSeeGoal(v, g.Goal) {
+			ev.Goals = append(ev.Goals, g.Goal)
+		}
 	}
 	first := ISOWeek(from, loc)
 	for week, done := to, false; !done; week = week.AddDate(0, 0, -7) {
@@ -60,7 +64,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 			continue
 		}
 		c, err := s.store.GetCheckIn(ctx, team.ID, period, person)
-		if errors.Is(err, ErrNotFound) || (err == nil && !c.Done()) {
+		if errors.Is(err, ErrNotFound) || (err == nil && (!c.Done() || !CanSeeCheckIn(v, c))) {
 			continue
 		}
 		if err != nil {
@@ -81,7 +85,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		return Evidence{}, fmt.Errorf("kudos of %s: %w", team.ID, err)
 	}
 	for _, k := range kudos {
-		if slices.Contains(k.To, person) {
+		if slices.Contains(k.To, person) && CanSeeKudos(v, k) {
 			ev.KudosReceived++
 			for _, v := range k.Values {
 				ev.Values[v]++
@@ -93,7 +97,11 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		if err != nil {
 			return Evidence{}, err
 		}
-		ev.Feedback, ev.Held = visibleFeedback(list)
+		settings, err := s.store.ReviewSettings(ctx, team.ID)
+		if err != nil {
+			return Evidence{}, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+		}
+		ev.Feedback, ev.Held = visibleFeedback(keep(list, func(f Feedback) bool { return CanSeeFeedback(v, f, settings) }))
 	}
 	return ev, nil
 }
@@ -188,7 +196,7 @@ func (s *Service) reviewMeeting(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	ev, err := s.buildEvidence(ctx, team, who, from, r.now, true)
+	ev, err := s.buildEvidence(ctx, r.viewer, team, who, from, r.now, true)
 	if err != nil {
 		return Response{}, err
 	}

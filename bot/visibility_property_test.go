@@ -114,6 +114,10 @@ func (p *visProp) ways() []propWay {
 		{"/scorecard me", w.dm("/scorecard me")},
 		{"/pulse audit growth", w.dm("/pulse audit team growth")},
 		{"App Home", w.action(bot.ActionHome)},
+		{"/review show alice", w.dm("/review show " + bot.Mention(alice))},
+		{"/review show bob", w.dm("/review show " + bot.Mention(bob))},
+		{"/review mine", w.dm("/review mine")},
+		{"/review write alice", w.dm("/review write " + bot.Mention(alice))},
 	}
 }
 
@@ -131,7 +135,28 @@ func (p *visProp) randomCommands(who bot.UserID) []string {
 	rng := p.rng
 	other := p.people[rng.IntN(len(p.people))]
 	goal := fmt.Sprintf("G%d", 1+rng.IntN(12))
-	switch rng.IntN(11) {
+	subject := []bot.UserID{alice, bob, chen, sam}[rng.IntN(4)]
+	switch rng.IntN(16) {
+	case 10:
+		return []string{fmt.Sprintf("/review start team %s Cycle %s due 2026-12-20 %s", []string{"Growth", "Sales"}[rng.IntN(2)],
+			p.token(), []string{"anonymous", "named"}[rng.IntN(2)])}
+	case 11:
+		return []string{fmt.Sprintf("/review nominate %s %s %s", bot.Mention(p.people[rng.IntN(len(p.people))]),
+			bot.Mention(p.people[rng.IntN(len(p.people))]), bot.Mention(p.people[rng.IntN(len(p.people))]))}
+	case 12:
+		return []string{"/review approve " + bot.Mention(subject)}
+	case 13, 14:
+		var out []string
+		for i := 0; i < 1+rng.IntN(5); i++ {
+			answer := "rv " + p.token()
+			if rng.IntN(3) == 0 {
+				answer = fmt.Sprint(1 + rng.IntN(5))
+			}
+			out = append(out, "/review answer "+bot.Mention(subject)+" "+answer)
+		}
+		return out
+	case 15:
+		return []string{"/review release " + bot.Mention(subject) + " anyway"}
 	case 0, 1:
 		return []string{fmt.Sprintf("/goal new Goal %s to 10 by 2027-06-30", p.token())}
 	case 2:
@@ -166,9 +191,25 @@ type propWorld struct {
 	settings map[string]bot.ReviewSettings
 	checkIns map[string]bot.CheckIn
 	// anon maps an anonymous answer's token to its request and answers.
-	anon      map[string]anonRecord
-	answerers []bot.UserID
-	now       time.Time
+	anon map[string]anonRecord
+	// reviews maps a named review sheet's token to it, reviewsAnon an
+	// anonymous peer review's token to the reviews of its subject.
+	reviews     map[string]reviewRecord
+	reviewsAnon map[string]anonReviewRecord
+	answerers   []bot.UserID
+	now         time.Time
+}
+
+type reviewRecord struct {
+	c  bot.ReviewCycle
+	a  bot.ReviewAnswers
+	sh bot.ReviewSheet
+}
+
+type anonReviewRecord struct {
+	sh      bot.ReviewSheet
+	count   int
+	authors []bot.UserID
 }
 
 type anonRecord struct {
@@ -180,7 +221,8 @@ func (p *visProp) load() propWorld {
 	ctx := context.Background()
 	st := p.w.store
 	x := propWorld{goals: map[string]bot.Goal{}, kudos: map[string]bot.Kudos{}, feedback: map[string]bot.Feedback{},
-		settings: map[string]bot.ReviewSettings{}, checkIns: map[string]bot.CheckIn{}, anon: map[string]anonRecord{}, now: p.w.clock.Now()}
+		settings: map[string]bot.ReviewSettings{}, checkIns: map[string]bot.CheckIn{}, anon: map[string]anonRecord{}, reviews: map[string]reviewRecord{},
+		reviewsAnon: map[string]anonReviewRecord{}, now: p.w.clock.Now()}
 	far := x.now.AddDate(1, 0, 0)
 	for _, team := range []string{"growth", "sales"} {
 		must := func(err error) {
@@ -220,6 +262,36 @@ func (p *visProp) load() propWorld {
 					if tok := tokenRE.FindString(a); tok != "" {
 						x.checkIns[tok] = c
 					}
+				}
+			}
+		}
+		cycles, err := st.ReviewCycles(ctx, team)
+		must(err)
+		for _, c := range cycles {
+			sheets, err := st.ReviewSheets(ctx, team, c.ID)
+			must(err)
+			sheetOf := map[bot.UserID]bot.ReviewSheet{}
+			for _, sh := range sheets {
+				sheetOf[sh.Person] = sh
+			}
+			named, err := st.CycleAnswers(ctx, team, c.ID)
+			must(err)
+			for _, a := range named {
+				for _, tok := range tokenRE.FindAllString(strings.Join(a.Answers, " "), -1) {
+					x.reviews[tok] = reviewRecord{c: c, a: a, sh: sheetOf[a.Subject]}
+				}
+			}
+			anon, err := st.CycleAnonymousReviews(ctx, team, c.ID)
+			must(err)
+			for _, r := range anon.Reviews {
+				rec := anonReviewRecord{sh: sheetOf[r.Subject], count: len(anon.About(r.Subject))}
+				for _, a := range anon.Answered {
+					if a.Subject == r.Subject {
+						rec.authors = append(rec.authors, a.Author)
+					}
+				}
+				for _, tok := range tokenRE.FindAllString(strings.Join(r.Answers, " "), -1) {
+					x.reviewsAnon[tok] = rec
 				}
 			}
 		}
@@ -269,6 +341,17 @@ func (p *visProp) check(where string, reader bot.UserID, v bot.Viewer, text stri
 						t.Errorf("%s: %s reads an anonymous answer beside %s: %q", where, reader, who, line)
 					}
 				}
+			case x.reviews[tok].a.Author != "":
+				r := x.reviews[tok]
+				ok = bot.CanSeeReviewAnswers(v, r.c, r.a, r.sh)
+			case x.reviewsAnon[tok].sh.Person != "":
+				r := x.reviewsAnon[tok]
+				ok = bot.CanSeeAnonymousReviews(v, r.sh, r.count)
+				for _, who := range r.authors {
+					if strings.Contains(line, string(who)) || strings.Contains(line, capital(who.Local())) {
+						t.Errorf("%s: %s reads an anonymous peer review beside %s: %q", where, reader, who, line)
+					}
+				}
 			default:
 				known = false // typed text echoed to its writer, never stored
 			}
@@ -296,7 +379,7 @@ func capital(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 // direct message against its recipient.
 func (p *visProp) checkJobs(where string, step int, x propWorld) {
 	ctx := context.Background()
-	jobs := []bot.Job{bot.JobScorecardDigest, bot.JobCheckInSummary, bot.JobFeedbackRemind, bot.JobGoalNudge}
+	jobs := []bot.Job{bot.JobScorecardDigest, bot.JobCheckInSummary, bot.JobFeedbackRemind, bot.JobGoalNudge, bot.JobReviewRemind}
 	// One job a step, in turn, for both teams: every job is checked every
 	// fourth step.
 	for _, team := range []string{"growth", "sales"} {

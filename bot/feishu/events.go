@@ -132,13 +132,25 @@ func (a *Adapter) onMessage(ctx context.Context, req *larkevent.EventReq) error 
 
 // onMessageUpdated acknowledges an edit and acts on nothing: see
 // eventMessageUpdated. The log line names the message, so an operator can
-// tell an ignored edit from a lost update.
+// tell an ignored edit from a lost update. It reads only the two ids, and
+// a body it cannot read is still acknowledged: an edit is never acted on,
+// so refusing it would only have Feishu push it again for hours.
 func (a *Adapter) onMessageUpdated(_ context.Context, req *larkevent.EventReq) error {
-	var ev messageEvent
-	if err := json.Unmarshal(req.Body, &ev); err != nil {
-		return fmt.Errorf("parse %s: %w", eventMessageUpdated, err)
+	var ev struct {
+		Header struct {
+			EventID string `json:"event_id"`
+		} `json:"header"`
+		Event struct {
+			Message struct {
+				MessageID string `json:"message_id"`
+			} `json:"message"`
+		} `json:"event"`
 	}
-	a.log.Info().Str("event_type", eventMessageUpdated).Str("event_id", ev.Header.EventID).
+	line := a.log.Info()
+	if err := json.Unmarshal(req.Body, &ev); err != nil {
+		line = a.log.Warn().Err(err)
+	}
+	line.Str("event_type", eventMessageUpdated).Str("event_id", ev.Header.EventID).
 		Str("message_id", ev.Event.Message.MessageID).Msg("feishu message edit ignored: an edit is not a new update")
 	return nil
 }

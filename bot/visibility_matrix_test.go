@@ -265,3 +265,21 @@ func TestEvidencePackShowsOnlyWhatTheReaderMaySee(t *testing.T) {
 		t.Errorf("a peer's evidence pack shows the person's private goal: %q", got)
 	}
 }
+
+// Finding 1: the chat export is read like any other way out — another
+// team's manager gets none, and feedback that `visibility person` keeps
+// to the person is not in the team manager's nor the admin's export.
+func TestFinding1ExportHonoursFeedbackVisibility(t *testing.T) {
+	w := newMatrixWorld(t)
+	export := w.file("/scorecard export json team growth")
+	mustContain(t, export(maya), mFeedback)
+	if got := export(sal); strings.Contains(got, mFeedback) || strings.Contains(got, mOpen) {
+		t.Errorf("another team's manager exported growth: %q", got)
+	}
+	w.say(maya, "/feedback visibility growth person")
+	for _, who := range []bot.UserID{maya, admin} {
+		if got := export(who); strings.Contains(got, mFeedback) || strings.Contains(got, mAnon) {
+			t.Errorf("%s's export shows feedback kept to the person: %q", who.Local(), got)
+		}
+	}
+}

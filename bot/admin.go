@@ -519,6 +519,7 @@ func (s *Service) help(r *request) Response {
 		Text{Text: s.t(r, "help_feedback", nil)},
 		Text{Text: s.t(r, "help_review", nil)},
 		Text{Text: s.t(r, "help_pulse", nil)},
+		Text{Text: s.t(r, "help_feeds", nil)},
 	}}
 	return Response{Reply: msg, Visibility: Private}
 }

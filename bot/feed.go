@@ -122,6 +122,11 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 		return FeedResult{}, err
 	}
 	if g.State != GoalOpen {
+		// A retry of an update made before the goal closed answers as
+		// it did then; anything else is refused.
+		if u, ok, err := s.priorFeed(ctx, g, in.Key); err != nil || ok {
+			return FeedResult{Goal: g, Update: u, Replayed: ok}, err
+		}
 		return FeedResult{}, refuseAs(ProblemConflict, "error_goal_closed", map[string]any{"ID": g.ID})
 	}
 	spec, at, err := s.checkFeed(ctx, g, in, now)
@@ -155,6 +160,9 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 	case err != nil:
 		return FeedResult{}, fmt.Errorf("record fed update on %s: %w", g.ID, err)
 	}
+	if replayed && u.GoalID != g.ID {
+		return FeedResult{}, refuseAs(ProblemConflict, "api_key_reused", map[string]any{"ID": u.GoalID})
+	}
 	if replayed {
 		// The goal may have moved since; show it as it is now.
 		if g, err = s.loadGoal(ctx, g.ID); err != nil {
@@ -168,6 +176,23 @@ func (s *Service) FeedProgress(ctx context.Context, f Feeder, in FeedUpdate) (Fe
 		res.Announcement = s.announcement(ctx, g, u)
 	}
 	return res, nil
+}
+
+// priorFeed finds the update a key recorded on g, if any.
+func (s *Service) priorFeed(ctx context.Context, g Goal, key string) (Update, bool, error) {
+	if key == "" {
+		return Update{}, false, nil
+	}
+	ups, err := s.store.GoalUpdates(ctx, g.ID, time.Time{}, s.clock.Now().Add(maxFeedSkew+time.Second))
+	if err != nil {
+		return Update{}, false, fmt.Errorf("history of %s: %w", g.ID, err)
+	}
+	for _, u := range ups {
+		if u.Key == key {
+			return u, true, nil
+		}
+	}
+	return Update{}, false, nil
 }
 
 // ValidateFeed checks a fed update as FeedProgress would, recording

@@ -43,24 +43,17 @@ func (s *Service) feedbackCommand(ctx context.Context, r *request, cmd Command) 
 	return Response{}, refuse("feedback_usage", nil)
 }
 
-// oneMention reads "<@x> rest": exactly one person, then the text as typed.
+// oneMention reads "<@x> rest": exactly one person, then the text as
+// typed; without a person first it refuses with missingKey.
 func oneMention(args, missingKey string) (UserID, string, error) {
-	toks := parse.Words(args)
-	if len(toks) == 0 {
-		return "", "", refuse(missingKey, nil)
+	id, rest, ok, err := parse.OneMention(args)
+	if err != nil {
+		return "", "", err
 	}
-	id, ok := ParseMention(toks[0].Text)
 	if !ok {
-		if err := parse.MentionError(toks[0].Text); err != nil {
-			return "", "", err
-		}
 		return "", "", refuse(missingKey, nil)
 	}
-	rest := ""
-	if len(toks) > 1 {
-		rest = strings.TrimSpace(args[toks[1].Start:])
-	}
-	return id, parse.TrimSeparators(rest), nil
+	return UserID(id), rest, nil
 }
 
 func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Response, error) {
@@ -74,10 +67,8 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 	if text == "" {
 		return Response{}, refuse("feedback_give_usage", nil)
 	}
-	if len(parse.Words(text)) > 0 {
-		if _, ok := ParseMention(parse.Words(text)[0].Text); ok {
-			return Response{}, refuse("feedback_one_person", nil)
-		}
+	if _, _, ok := parse.LeadingMention(text); ok {
+		return Response{}, refuse("feedback_one_person", nil)
 	}
 	if _, err := s.ensurePeople(ctx, r, []UserID{to}); err != nil {
 		return Response{}, err
@@ -142,58 +133,21 @@ type feedbackRequestSpec struct {
 	Due       time.Time
 }
 
-func isAnonymousWord(w string) bool {
-	switch parse.Fold(w) {
-	case "anonymous", "anonymously", "anon", "匿名":
-		return true
-	}
-	return false
-}
-
 func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedbackRequestSpec, error) {
-	spec := feedbackRequestSpec{Due: now.Add(FeedbackRequestWindow)}
-	toks := parse.Tokens(args)
-	i := 0
-	for ; i < len(toks); i++ {
-		id, ok := ParseMention(toks[i])
-		if !ok {
-			if err := parse.MentionError(toks[i]); err != nil {
-				return spec, err
-			}
-			break
-		}
-		if !slices.Contains(spec.Asked, id) {
-			spec.Asked = append(spec.Asked, id)
-		}
+	typed, ok, err := parse.ParseFeedbackRequest(args, now, loc)
+	if err != nil {
+		return feedbackRequestSpec{}, err
 	}
-	if len(spec.Asked) == 0 {
-		return spec, refuse("feedback_request_usage", nil)
+	if !ok {
+		return feedbackRequestSpec{}, refuse("feedback_request_usage", nil)
 	}
-	var topic []string
-	for i < len(toks) {
-		w := parse.Fold(toks[i])
-		switch {
-		case isAnonymousWord(w):
-			spec.Anonymous = true
-			i++
-		case (w == "by" || w == "截止" || w == "之前") && i+1 < len(toks):
-			d, used, err := parse.ParseDate(toks[i+1:], now, loc)
-			if err != nil {
-				return spec, err
-			}
-			spec.Due = d.AddDate(0, 0, 1)
-			i += 1 + used
-		case (w == "about" || w == "关于") && len(topic) == 0:
-			i++
-			for i < len(toks) && !isAnonymousWord(toks[i]) && parse.Fold(toks[i]) != "by" && parse.Fold(toks[i]) != "截止" {
-				topic = append(topic, toks[i])
-				i++
-			}
-		default:
-			return spec, refuse("feedback_request_usage", nil)
-		}
+	spec := feedbackRequestSpec{Topic: typed.Topic, Anonymous: typed.Anonymous, Due: typed.Due}
+	for _, id := range typed.Asked {
+		spec.Asked = append(spec.Asked, UserID(id))
 	}
-	spec.Topic = strings.Join(topic, " ")
+	if spec.Due.IsZero() {
+		spec.Due = now.Add(FeedbackRequestWindow)
+	}
 	if !spec.Due.After(now) {
 		return spec, refuse("error_date_past", map[string]any{"Date": spec.Due.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
@@ -272,18 +226,14 @@ func (s *Service) feedbackRequestMessage(l Locale, q FeedbackRequest, from strin
 }
 
 func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Words(args)
-	if len(toks) < 1 {
+	answer, ok := parse.ParseIDAndText(args)
+	if !ok {
 		return Response{}, refuse("feedback_answer_usage", nil)
 	}
-	id := strings.ToUpper(parse.Fold(toks[0].Text))
-	text := ""
-	if len(toks) > 1 {
-		text = strings.TrimSpace(args[toks[1].Start:])
-	}
+	id, text := answer.ID, answer.Text
 	q, err := s.store.GetFeedbackRequest(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": parse.Quote(toks[0].Text)})
+		return Response{}, refuse("feedback_request_unknown", map[string]any{"ID": parse.Quote(answer.Typed)})
 	}
 	if err != nil {
 		return Response{}, fmt.Errorf("load request %s: %w", id, err)
@@ -596,20 +546,15 @@ func (s *Service) feedbackAbout(ctx context.Context, r *request, args string) (R
 }
 
 func (s *Service) setFeedbackVisibility(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) != 2 {
+	teamName, managers, ok := parse.FeedbackVisibility(args)
+	if !ok {
 		return Response{}, refuse("feedback_visibility_usage", nil)
 	}
-	var value string
-	switch parse.Fold(toks[1]) {
-	case "person", "private", "本人", "仅本人":
-		value = VisibilityPerson
-	case "managers", "manager", "person+managers", "经理", "主管", "本人和经理":
+	value := VisibilityPerson
+	if managers {
 		value = VisibilityManagers
-	default:
-		return Response{}, refuse("feedback_visibility_usage", nil)
 	}
-	team, err := s.loadTeamForChange(ctx, r, toks[0], true)
+	team, err := s.loadTeamForChange(ctx, r, teamName, true)
 	if err != nil {
 		return Response{}, err
 	}

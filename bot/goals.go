@@ -394,18 +394,21 @@ func formatNumber(v float64) string {
 }
 
 func (s *Service) goalList(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
+	spec, err := parse.ParseGoalList(args)
+	if err != nil {
+		return Response{}, err
+	}
 	var goals []Goal
 	var title string
 	switch {
-	case len(toks) == 0 || (len(toks) == 1 && (strings.EqualFold(toks[0], "mine") || toks[0] == "我的")):
+	case spec.Team == "" && spec.Person == "":
 		list, err := s.goalsOfPerson(ctx, r, r.actor.ID)
 		if err != nil {
 			return Response{}, err
 		}
 		goals, title = list, s.t(r, "goal_list_mine", nil)
-	case len(toks) >= 2 && isTeamWord(toks[0]):
-		team, err := s.resolveTeam(ctx, r, strings.Join(toks[1:], " "))
+	case spec.Team != "":
+		team, err := s.resolveTeam(ctx, r, spec.Team)
 		if err != nil {
 			return Response{}, err
 		}
@@ -414,11 +417,8 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 			return Response{}, fmt.Errorf("list goals of %s: %w", team.ID, err)
 		}
 		goals, title = visibleGoals(r.viewer, openGoals(list)), s.t(r, "goal_list_team", map[string]any{"Team": team.Name})
-	case len(toks) == 1:
-		id, ok := ParseMention(toks[0])
-		if !ok {
-			return Response{}, refuse("goal_list_usage", nil)
-		}
+	default:
+		id := UserID(spec.Person)
 		list, err := s.goalsOfPerson(ctx, r, id)
 		if err != nil {
 			return Response{}, err
@@ -428,8 +428,6 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 			return Response{}, err
 		}
 		goals, title = visibleGoals(r.viewer, list), s.t(r, "goal_list_person", map[string]any{"Name": names[id]})
-	default:
-		return Response{}, refuse("goal_list_usage", nil)
 	}
 	figures, err := s.figuresOf(ctx, r, goals)
 	if err != nil {
@@ -532,6 +530,9 @@ func (s *Service) goalShow(ctx context.Context, r *request, args string) (Respon
 		return Response{Reply: msg, Visibility: Private}, nil
 	}
 	msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_trend", map[string]any{"Spark": sparkline(updateValues(g, updates))})})
+	if last := updates[len(updates)-1]; last.Via != "" && last.Via != g.Source {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_last_from", map[string]any{"Source": last.Via})})
+	}
 	msg.Blocks = append(msg.Blocks, s.historyBlock(ctx, r, g, updates))
 	return Response{Reply: msg, Visibility: Private}, nil
 }
@@ -597,16 +598,12 @@ func sparkline(vals []float64) string {
 }
 
 func (s *Service) goalClose(ctx context.Context, r *request, args string, state GoalState) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) == 0 {
-		return Response{}, refuse("goal_close_usage", nil)
+	spec, err := parse.ParseGoalClose(args)
+	if err != nil {
+		return Response{}, err
 	}
-	id, ok := parse.GoalID(toks[0])
-	if !ok {
-		return Response{}, refuse("goal_close_usage", nil)
-	}
-	note := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(args), toks[0]))
-	g, err := s.changeGoal(ctx, r, id, func(g *Goal) (AuditEntry, error) {
+	note := spec.Note
+	g, err := s.changeGoal(ctx, r, spec.ID, func(g *Goal) (AuditEntry, error) {
 		if g.State != GoalOpen {
 			return AuditEntry{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 		}
@@ -653,21 +650,15 @@ func (s *Service) changeGoal(ctx context.Context, r *request, id string, edit fu
 }
 
 func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) < 3 {
-		return Response{}, refuse("goal_edit_usage", nil)
+	spec, err := parse.ParseGoalEdit(args)
+	if err != nil {
+		return Response{}, err
 	}
-	id, ok := parse.GoalID(toks[0])
-	if !ok {
-		return Response{}, refuse("goal_edit_usage", nil)
-	}
-	field := strings.ToLower(toks[1])
-	value := strings.TrimSpace(afterTokens(args, 2))
-	g, err := s.changeGoal(ctx, r, id, func(g *Goal) (AuditEntry, error) {
-		if err := s.editGoalField(ctx, r, g, field, value, toks[2:]); err != nil {
+	g, err := s.changeGoal(ctx, r, spec.ID, func(g *Goal) (AuditEntry, error) {
+		if err := s.editGoalField(ctx, r, g, spec); err != nil {
 			return AuditEntry{}, err
 		}
-		return r.audit("goal.edited", g.ID, field+"="+value), nil
+		return r.audit("goal.edited", g.ID, spec.Field+"="+spec.Value), nil
 	})
 	if err != nil {
 		return Response{}, err
@@ -675,24 +666,25 @@ func (s *Service) goalEdit(ctx context.Context, r *request, args string) (Respon
 	return Response{Reply: s.goalCard(ctx, r, g, "goal_edited"), Visibility: Private}, nil
 }
 
-func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field, value string, toks []string) error {
+func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, spec parse.GoalEditSpec) error {
+	value, toks := spec.Value, spec.Tokens
 	team, err := s.store.GetTeam(ctx, g.TeamID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("load team %s: %w", g.TeamID, err)
 	}
 	loc := personLocation(r.actor, team)
-	switch field {
-	case "title", "标题":
+	switch spec.Field {
+	case "title":
 		spec, err := parse.ParseGoalSpec(value, r.now, loc)
 		if err != nil {
 			return err
 		}
 		g.Title = spec.Title
-	case "target", "目标值", "目标":
+	case "target":
 		return s.editTarget(g, toks, r.now)
-	case "baseline", "基线":
+	case "baseline":
 		return s.editBaseline(g, toks, r.now)
-	case "due", "截止":
+	case "due":
 		d, _, err := parse.ParseDate(toks, r.now, loc)
 		if err != nil {
 			return err
@@ -701,18 +693,16 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, field,
 			return refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
 		}
 		g.Due = d
-	case "private", "私密":
+	case "private":
 		on, ok := parseOnOff(value)
 		if !ok {
-			return refuse("error_on_off", map[string]any{"Key": field})
+			return refuse("error_on_off", map[string]any{"Key": spec.Typed})
 		}
 		g.Private = on
-	case "parent", "上级":
+	case "parent":
 		return s.editParent(ctx, r, g, value)
-	case "source", "来源", "数据源":
+	case "source":
 		return s.editSource(r, g, value)
-	default:
-		return refuse("goal_edit_usage", nil)
 	}
 	return nil
 }
@@ -724,19 +714,6 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// afterTokens returns the text after the first n tokens.
-func afterTokens(text string, n int) string {
-	rest := strings.TrimSpace(text)
-	for _, tok := range parse.Tokens(text)[:n] {
-		i := strings.Index(rest, tok)
-		if i < 0 {
-			return rest
-		}
-		rest = strings.TrimSpace(rest[i+len(tok):])
-	}
-	return rest
 }
 
 func startOfDay(t time.Time, loc *time.Location) time.Time {

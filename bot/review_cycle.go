@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,46 +24,22 @@ type reviewStartSpec struct {
 }
 
 func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewStartSpec, error) {
-	spec := reviewStartSpec{Peers: DefaultReviewPeers, Anonymous: true}
-	toks := parse.Tokens(args)
-	if len(toks) < 2 || (parse.Fold(toks[0]) != "team" && toks[0] != "团队") {
-		return spec, refuse("review_start_usage", nil)
-	}
-	spec.Team = toks[1]
-	i := 2
-	var title []string
-	for i < len(toks) && parse.Fold(toks[i]) != "due" && toks[i] != "截止" {
-		title = append(title, toks[i])
-		i++
-	}
-	if len(title) == 0 || i >= len(toks) {
-		return spec, refuse("review_start_usage", nil)
-	}
-	spec.Title = strings.Join(title, " ")
-	d, used, err := parse.ParseDate(toks[i+1:], now, loc)
+	typed, ok, err := parse.ParseReviewStart(args, now, loc)
 	if err != nil {
-		return spec, err
+		return reviewStartSpec{}, err
 	}
-	spec.Due = d.AddDate(0, 0, 1)
-	for i += 1 + used; i < len(toks); i++ {
-		switch w := parse.Fold(toks[i]); {
-		case (w == "peers" || w == "同事" || w == "同事数") && i+1 < len(toks):
-			n, err := strconv.Atoi(toHalfWidthDigits(toks[i+1]))
-			if err != nil || n < 0 || n > MaxReviewPeers {
-				return spec, refuse("review_peers_invalid", map[string]any{"Max": MaxReviewPeers})
-			}
-			spec.Peers = n
-			i++
-		case w == "named" || w == "attributed" || w == "署名" || w == "实名":
-			spec.Anonymous = false
-		case isAnonymousWord(w):
-			spec.Anonymous = true
-		default:
-			return spec, refuse("review_start_usage", nil)
+	if !ok {
+		return reviewStartSpec{}, refuse("review_start_usage", nil)
+	}
+	spec := reviewStartSpec{Team: typed.Team, Title: typed.Title, Due: typed.Due.AddDate(0, 0, 1), Peers: DefaultReviewPeers, Anonymous: !typed.Named}
+	if typed.Peers != -1 {
+		if typed.Peers < 0 || typed.Peers > MaxReviewPeers {
+			return spec, refuse("review_peers_invalid", map[string]any{"Max": MaxReviewPeers})
 		}
+		spec.Peers = typed.Peers
 	}
 	if !spec.Due.After(now) {
-		return spec, refuse("error_date_past", map[string]any{"Date": d.Format("2006-01-02")})
+		return spec, refuse("error_date_past", map[string]any{"Date": typed.Due.Format("2006-01-02")})
 	}
 	if spec.Anonymous && spec.Peers > 0 && spec.Peers < AnonymityFloor {
 		return spec, refuse("review_peers_anonymous_min", map[string]any{"Min": AnonymityFloor, "Peers": spec.Peers})
@@ -73,11 +48,11 @@ func parseReviewStart(args string, now time.Time, loc *time.Location) (reviewSta
 }
 
 func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) < 2 || (parse.Fold(toks[0]) != "team" && toks[0] != "团队") {
+	name, _ := parse.TeamPrefix(args)
+	if name == "" {
 		return Response{}, refuse("review_start_usage", nil)
 	}
-	team, err := s.loadTeamForChange(ctx, r, toks[1], true)
+	team, err := s.loadTeamForChange(ctx, r, name, true)
 	if err != nil {
 		return Response{}, err
 	}
@@ -146,20 +121,19 @@ func (s *Service) writeButton(l Locale, team Team, c ReviewCycle, subject UserID
 
 // --- nominations -----------------------------------------------------------
 
-// mentions reads a list of mentions and nothing else.
+// mentions reads a list of mentions and nothing else; anything else is
+// refused with usageKey.
 func mentions(args, usageKey string) ([]UserID, error) {
-	var out []UserID
-	for _, tok := range parse.Tokens(args) {
-		id, ok := ParseMention(tok)
-		if !ok {
-			if err := parse.MentionError(tok); err != nil {
-				return nil, err
-			}
-			return nil, refuse(usageKey, nil)
-		}
-		if !slices.Contains(out, id) {
-			out = append(out, id)
-		}
+	ids, ok, err := parse.MentionList(args)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, refuse(usageKey, nil)
+	}
+	out := make([]UserID, len(ids))
+	for i, id := range ids {
+		out[i] = UserID(id)
 	}
 	return out, nil
 }
@@ -315,21 +289,17 @@ func (s *Service) reviewApprove(ctx context.Context, r *request, args string) (R
 // reviewQuestions sets the team's own written review questions
 // ("<team> q1 | q2 | q3") or goes back to the template ("<team> default").
 func (s *Service) reviewQuestions(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Tokens(args)
-	if len(toks) < 2 {
+	spec, ok := parse.ParseReviewQuestions(args)
+	if !ok {
 		return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
 	}
-	team, err := s.loadTeamForChange(ctx, r, toks[0], true)
+	team, err := s.loadTeamForChange(ctx, r, spec.Team, true)
 	if err != nil {
 		return Response{}, err
 	}
-	rest := strings.TrimSpace(args[strings.Index(args, toks[0])+len(toks[0]):])
-	var qs []string
-	if w := parse.Fold(rest); w != "default" && w != "默认" {
-		qs = splitList(rest, "|")
-		if len(qs) == 0 || len(qs) > MaxReviewQuestions {
-			return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
-		}
+	qs := spec.Questions
+	if !spec.Default && (len(qs) == 0 || len(qs) > MaxReviewQuestions) {
+		return Response{}, refuse("review_questions_usage", map[string]any{"Max": MaxReviewQuestions})
 	}
 	if err := s.SetReviewQuestions(ctx, team.ID, qs, r.audit("review.questions", "review_questions", strings.Join(qs, " | "))); err != nil {
 		return Response{}, err

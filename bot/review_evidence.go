@@ -37,8 +37,10 @@ type Evidence struct {
 }
 
 // buildEvidence gathers the pack from the weekly scorecards of the period
-// and the store's kudos and feedback.
-func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, from, to time.Time, full bool) (Evidence, error) {
+// and the store's kudos and feedback: the records v, who will read it, may
+// read (a peer does not see a private goal; a manager does not see
+// feedback the team keeps to the person).
+func (s *Service) buildEvidence(ctx context.Context, v Viewer, team Team, person UserID, from, to time.Time, full bool) (Evidence, error) {
 	ev := Evidence{From: from, To: to, Values: map[string]int{}, Full: full}
 	loc := team.Location()
 	if start := to.AddDate(0, 0, -7*maxEvidenceWeeks); from.Before(start) {
@@ -49,7 +51,9 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		return Evidence{}, err
 	}
 	for _, g := range sc.Goals {
-		ev.Goals = append(ev.Goals, g.Goal)
+		if CanSeeGoal(v, g.Goal) {
+			ev.Goals = append(ev.Goals, g.Goal)
+		}
 	}
 	first := ISOWeek(from, loc)
 	for week, done := to, false; !done; week = week.AddDate(0, 0, -7) {
@@ -60,7 +64,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 			continue
 		}
 		c, err := s.store.GetCheckIn(ctx, team.ID, period, person)
-		if errors.Is(err, ErrNotFound) || (err == nil && !c.Done()) {
+		if errors.Is(err, ErrNotFound) || (err == nil && (!c.Done() || !CanSeeCheckIn(v, c))) {
 			continue
 		}
 		if err != nil {
@@ -81,7 +85,7 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		return Evidence{}, fmt.Errorf("kudos of %s: %w", team.ID, err)
 	}
 	for _, k := range kudos {
-		if slices.Contains(k.To, person) {
+		if slices.Contains(k.To, person) && CanSeeKudos(v, k) {
 			ev.KudosReceived++
 			for _, v := range k.Values {
 				ev.Values[v]++
@@ -93,7 +97,11 @@ func (s *Service) buildEvidence(ctx context.Context, team Team, person UserID, f
 		if err != nil {
 			return Evidence{}, err
 		}
-		ev.Feedback, ev.Held = visibleFeedback(list)
+		settings, err := s.store.ReviewSettings(ctx, team.ID)
+		if err != nil {
+			return Evidence{}, fmt.Errorf("feedback settings of %s: %w", team.ID, err)
+		}
+		ev.Feedback, ev.Held = visibleFeedback(keep(list, func(f Feedback) bool { return CanSeeFeedback(v, f, settings) }))
 	}
 	return ev, nil
 }
@@ -188,7 +196,7 @@ func (s *Service) reviewMeeting(ctx context.Context, r *request, args string) (R
 	if err != nil {
 		return Response{}, err
 	}
-	ev, err := s.buildEvidence(ctx, team, who, from, r.now, true)
+	ev, err := s.buildEvidence(ctx, r.viewer, team, who, from, r.now, true)
 	if err != nil {
 		return Response{}, err
 	}
@@ -209,7 +217,7 @@ func (s *Service) reviewMeeting(ctx context.Context, r *request, args string) (R
 	}
 	add("meeting_goals", risky)
 	add("meeting_blockers", textBlock(s.openBlockers(ctx, team, who, r.now)))
-	flagged, err := s.flaggedLines(ctx, team, who, from)
+	flagged, err := s.flaggedLines(ctx, r.viewer, team, who, from)
 	if err != nil {
 		return Response{}, err
 	}
@@ -275,7 +283,8 @@ func (s *Service) openBlockers(ctx context.Context, team Team, who UserID, now t
 	return out
 }
 
-func (s *Service) flaggedLines(ctx context.Context, team Team, who UserID, from time.Time) ([]string, error) {
+// flaggedLines are the person's flagged check-ins of the period that v may read.
+func (s *Service) flaggedLines(ctx context.Context, v Viewer, team Team, who UserID, from time.Time) ([]string, error) {
 	flags, err := s.store.ReviewFlags(ctx, team.ID)
 	if err != nil {
 		return nil, fmt.Errorf("flags of %s: %w", team.ID, err)
@@ -289,6 +298,9 @@ func (s *Service) flaggedLines(ctx context.Context, team Team, who UserID, from 
 		c, err := s.store.GetCheckIn(ctx, team.ID, f.Period, who)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("flagged check-in %s: %w", f.Period, err)
+		}
+		if !CanSeeCheckIn(v, CheckIn{TeamID: team.ID, Person: who, Period: f.Period}) {
+			continue
 		}
 		line := "• " + f.Period + ": " + strings.Join(c.Answers, " · ")
 		if f.Note != "" {
@@ -324,7 +336,7 @@ func (s *Service) actionLines(ctx context.Context, r *request, team Team, who Us
 	}
 	var out []string
 	for _, x := range actions {
-		if x.Person != who || (!x.Done.IsZero() && x.Done.Before(from)) {
+		if x.Person != who || (!x.Done.IsZero() && x.Done.Before(from)) || !CanSeeDevAction(r.viewer, x) {
 			continue
 		}
 		key := "action_line_open"
@@ -340,9 +352,8 @@ func (s *Service) actionLines(ctx context.Context, r *request, team Team, who Us
 
 // reviewAction records "@person <text> by <date>", or closes one with "done A3".
 func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Response, error) {
-	toks := parse.Words(args)
-	if len(toks) == 2 && (parse.Fold(toks[0].Text) == "done" || toks[0].Text == "完成") {
-		return s.actionDone(ctx, r, strings.ToUpper(parse.Fold(toks[1].Text)))
+	if id, ok := parse.ActionDone(args); ok {
+		return s.actionDone(ctx, r, id)
 	}
 	who, rest, err := oneMention(args, "review_action_usage")
 	if err != nil {
@@ -352,28 +363,18 @@ func (s *Service) reviewAction(ctx context.Context, r *request, args string) (Re
 	if err != nil {
 		return Response{}, err
 	}
-	words := parse.Tokens(rest)
-	at := -1
-	for i := len(words) - 1; i >= 1; i-- {
-		if w := parse.Fold(words[i]); w == "by" || w == "截止" || w == "之前" {
-			at = i
-			break
-		}
-	}
-	if at < 1 {
-		return Response{}, refuse("review_action_usage", nil)
-	}
-	due, used, err := parse.ParseDate(words[at+1:], r.now, team.Location())
+	action, ok, err := parse.ParseAction(rest, r.now, team.Location())
 	if err != nil {
 		return Response{}, err
 	}
-	if at+1+used != len(words) {
+	if !ok {
 		return Response{}, refuse("review_action_usage", nil)
 	}
+	due := action.Due
 	if due.Before(startOfDay(r.now, team.Location())) {
 		return Response{}, refuse("error_date_past", map[string]any{"Date": due.Format("2006-01-02")})
 	}
-	x := DevAction{TeamID: team.ID, Person: who, Text: strings.Join(words[:at], " "), Due: due, By: r.actor.ID, At: r.now}
+	x := DevAction{TeamID: team.ID, Person: who, Text: action.Text, Due: due, By: r.actor.ID, At: r.now}
 	x, err = s.store.SaveDevAction(ctx, x, r.audit("review.action", "", string(who)))
 	if err != nil {
 		return Response{}, fmt.Errorf("save action: %w", err)
@@ -429,19 +430,11 @@ func (s *Service) reviewFlag(ctx context.Context, r *request, args string) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	words := parse.Tokens(rest)
-	if len(words) == 0 {
+	flag, ok := parse.ParseFlag(rest, r.now, team.Location())
+	if !ok {
 		return Response{}, refuse("review_flag_usage", nil)
 	}
-	period, note := "", ""
-	for n := min(2, len(words)); n >= 1 && period == ""; n-- {
-		if p, err := parse.ParsePeriod(strings.Join(words[:n], " "), r.now, team.Location()); err == nil {
-			period, note = p, strings.Join(words[n:], " ")
-		}
-	}
-	if period == "" {
-		return Response{}, refuse("review_flag_usage", nil)
-	}
+	period, note := flag.Period, flag.Note
 	c, err := s.store.GetCheckIn(ctx, team.ID, period, who)
 	if errors.Is(err, ErrNotFound) || (err == nil && !c.Done()) {
 		return Response{}, refuse("review_flag_no_checkin", map[string]any{"Period": period})

@@ -146,7 +146,7 @@ func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, 
 	case len(anon) > 0:
 		msg.Blocks = append(msg.Blocks, Divider{}, Context{Text: s.t(r, "review_peers_held", map[string]any{"Count": len(anon), "Min": AnonymityFloor})})
 	}
-	ev, err := s.buildEvidence(ctx, p.team, subject, p.cycle.PeriodFrom, minTime(r.now, p.cycle.Due), true)
+	ev, err := s.buildEvidence(ctx, r.viewer, p.team, subject, p.cycle.PeriodFrom, minTime(r.now, p.cycle.Due), true)
 	if err != nil {
 		return Message{}, err
 	}

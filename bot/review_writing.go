@@ -64,7 +64,7 @@ func (s *Service) reviewForm(ctx context.Context, r *request, p reviewPlace, rol
 		return Response{}, err
 	}
 	msg := Message{Title: s.t(r, "review_form_title_"+role, map[string]any{"Name": names[p.sheet.Person], "Title": p.cycle.Title})}
-	ev, err := s.buildEvidence(ctx, p.team, p.sheet.Person, p.cycle.PeriodFrom, r.now, role != RolePeer)
+	ev, err := s.buildEvidence(ctx, r.viewer, p.team, p.sheet.Person, p.cycle.PeriodFrom, r.now, role != RolePeer)
 	if err != nil {
 		return Response{}, err
 	}

@@ -245,3 +245,41 @@ func (h *harness) inChannelAs(user bot.UserID, channel, text string) bot.Respons
 	return h.event(bot.Event{Key: fmt.Sprintf("mxc:%d", h.n), Kind: bot.KindCommand, Platform: user.Platform(),
 		User: user, Channel: channel, Text: text})
 }
+
+// Found by the property test: the review form's evidence pack is a way
+// out too. A manager writing a review does not see feedback the team keeps
+// to the person, and a peer does not see the person's private goal.
+func TestEvidencePackShowsOnlyWhatTheReaderMaySee(t *testing.T) {
+	w := newMatrixWorld(t)
+	mustContain(t, text(w.say(maya, "/review write "+bot.Mention(alice))), mFeedback)
+	mustContain(t, text(w.say(maya, "/feedback visibility growth person")), "Growth")
+	if got := text(w.say(maya, "/review write "+bot.Mention(alice))); strings.Contains(got, mFeedback) {
+		t.Errorf("the manager's evidence pack shows feedback kept to the person: %q", got)
+	}
+	w.say(admin, "/pulse team add growth "+bot.Mention(sam))
+	w.say(alice, "/review nominate "+bot.Mention(bob)+" "+bot.Mention(chen)+" "+bot.Mention(sam))
+	w.say(maya, "/review approve "+bot.Mention(alice))
+	got := text(w.say(bob, "/review write "+bot.Mention(alice)))
+	mustContain(t, got, mOpen)
+	if strings.Contains(got, mSecret) {
+		t.Errorf("a peer's evidence pack shows the person's private goal: %q", got)
+	}
+}
+
+// Finding 1: the chat export is read like any other way out — another
+// team's manager gets none, and feedback that `visibility person` keeps
+// to the person is not in the team manager's nor the admin's export.
+func TestFinding1ExportHonoursFeedbackVisibility(t *testing.T) {
+	w := newMatrixWorld(t)
+	export := w.file("/scorecard export json team growth")
+	mustContain(t, export(maya), mFeedback)
+	if got := export(sal); strings.Contains(got, mFeedback) || strings.Contains(got, mOpen) {
+		t.Errorf("another team's manager exported growth: %q", got)
+	}
+	w.say(maya, "/feedback visibility growth person")
+	for _, who := range []bot.UserID{maya, admin} {
+		if got := export(who); strings.Contains(got, mFeedback) || strings.Contains(got, mAnon) {
+			t.Errorf("%s's export shows feedback kept to the person: %q", who.Local(), got)
+		}
+	}
+}

@@ -51,7 +51,8 @@
 // Other files of this package keep their own keys under the same prefix and
 // tags and document them where they are defined: the scheduler's run claims,
 // delivery queue and send limiter (claims.go, queue.go, ratelimit.go),
-// scorecard reads (scorecard.go) and reviews (review.go).
+// scorecard reads (scorecard.go), reviews (review.go) and API tokens with
+// their rate limit (apitoken.go).
 //
 // The scheduler's keys (run claims and records, the delivery stream and its
 // markers, the shared rate limiter) are listed at the top of claims.go,

@@ -243,6 +243,12 @@ func TestTheSameIdempotencyKeyRecordsOnceEvenConcurrently(t *testing.T) {
 	if n := len(h.updates(g)); n != 1 {
 		t.Fatalf("%d updates after the same key twice, want 1", n)
 	}
+	other := h.goal(maya, "Raise repeat purchases from 20% to 25% by 2026-12-31 for team growth")
+	h.wantProblem(h.call("POST", "/api/v1/goals/"+other+"/progress", tok, "order-42", `{"value": 21}`),
+		http.StatusConflict, bot.English, "api_key_reused", map[string]any{"ID": g})
+	if n := len(h.updates(other)); n != 0 {
+		t.Fatalf("a reused key recorded on another goal")
+	}
 
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
@@ -281,7 +287,7 @@ func TestAFedUpdateAppearsInChatNamingItsSourceAndInHistory(t *testing.T) {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
 	goal := a.body["goal"].(map[string]any)
-	if goal["current"] != 2.6 || goal["stated"] != "on_track" || a.body["update"].(map[string]any)["source"] != "shop-analytics" {
+	if goal["current"] != 2.6 || goal["stated"] != "on_track" || a.body["update"].(map[string]any)["source"] != "shop-analytics" || goal["last_source"] != "shop-analytics" {
 		t.Fatalf("reply %v", a.body)
 	}
 	sent := h.out.Sent()
@@ -294,7 +300,7 @@ func TestAFedUpdateAppearsInChatNamingItsSourceAndInHistory(t *testing.T) {
 		t.Fatalf("channel post to %+v: %q", post.To, text)
 	}
 	show := h.say(alice, "/goal show "+g)
-	if !strings.Contains(show, "(from shop-analytics)") || !strings.Contains(show, "2.1% → 2.6%") {
+	if !strings.Contains(show, "(from shop-analytics)") || !strings.Contains(show, "2.1% → 2.6%") || !strings.Contains(show, "Latest value from shop-analytics") {
 		t.Fatalf("history does not name the source: %q", show)
 	}
 	// A back-fill is recorded but not announced, and never goes behind the latest update.
@@ -334,6 +340,14 @@ func TestErrorsAreProblemDetailsWithChatsSentenceInTheCallersLanguage(t *testing
 		t.Fatalf("done: %q", reply)
 	}
 	h.wantProblem(post(g, "e", `{"value": 3}`), 409, bot.English, "error_goal_closed", map[string]any{"ID": g})
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 {
+		t.Fatalf("milestone update: %d %v", a.status, a.body)
+	}
+	h.say(maya, "/goal done "+ms)
+	// A retry after the goal closed answers as the first call did.
+	if a := post(ms, "m1", `{"value": 40}`); a.status != 200 || a.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry after close: %d %v", a.status, a.body)
+	}
 	if n := len(h.updates(g)); n != 0 {
 		t.Fatalf("refused calls recorded %d updates", n)
 	}

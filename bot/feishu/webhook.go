@@ -112,6 +112,7 @@ func (a *Adapter) webhook() http.Handler {
 		}
 		var env envelope
 		if err := json.Unmarshal(plain, &env); err != nil {
+			a.log.Warn().Err(err).Bool("encrypted", encrypted).Msg("feishu push rejected: not the JSON Feishu sends")
 			http.Error(w, "bad payload", http.StatusBadRequest)
 			return
 		}

@@ -111,6 +111,93 @@ func TestTeamAdminGrammars(t *testing.T) {
 	}
 }
 
+func TestGoalCommandGrammars(t *testing.T) {
+	for in, want := range map[string]GoalListSpec{
+		"": {}, "我的": {}, "MINE": {}, "team growth squad": {Team: "growth squad"},
+		Mention("slack:T1:UB"): {Person: "slack:T1:UB"},
+	} {
+		if got, err := ParseGoalList(in); err != nil || got != want {
+			t.Errorf("ParseGoalList(%q) = %+v, %v", in, got, err)
+		}
+	}
+	if got, err := ParseGoalClose("g7  shipped it "); err != nil || got != (GoalCloseSpec{ID: "G7", Note: "shipped it"}) {
+		t.Errorf("close: %+v, %v", got, err)
+	}
+	edit, err := ParseGoalEdit("G7 目标 3.2% ")
+	if err != nil || edit.ID != "G7" || edit.Field != "target" || edit.Typed != "目标" || edit.Value != "3.2%" || strings.Join(edit.Tokens, " ") != "3.2%" {
+		t.Errorf("edit: %+v, %v", edit, err)
+	}
+	bad := map[string]func(string) error{
+		"list":  func(s string) error { _, err := ParseGoalList(s); return err },
+		"close": func(s string) error { _, err := ParseGoalClose(s); return err },
+		"edit":  func(s string) error { _, err := ParseGoalEdit(s); return err },
+	}
+	for name, in := range map[string]string{"list": "everything please", "close": "shipped", "edit": "G7 colour red"} {
+		if err := bad[name](in); err == nil {
+			t.Errorf("%s %q accepted", name, in)
+		} else {
+			checkParseError(t, err)
+		}
+	}
+}
+
+func TestFeedbackAndReviewGrammars(t *testing.T) {
+	a, b := Mention("slack:T1:UA"), Mention("slack:T1:UB")
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	if id, rest, ok, err := OneMention(b + ", great demo"); !ok || err != nil || id != "slack:T1:UB" || rest != "great demo" {
+		t.Errorf("one mention: %q %q %v %v", id, rest, ok, err)
+	}
+	if _, _, ok, err := OneMention("@zed hi"); ok || err == nil {
+		t.Error("a typed @name was taken for a mention")
+	} else {
+		checkParseError(t, err)
+	}
+	if ids, ok, err := MentionList(a + " " + b + " " + a); !ok || err != nil || strings.Join(ids, ",") != "slack:T1:UA,slack:T1:UB" {
+		t.Errorf("mention list: %v %v %v", ids, ok, err)
+	}
+	if _, ok, _ := MentionList(a + " and"); ok {
+		t.Error("a word in a mention list was accepted")
+	}
+	req, ok, err := ParseFeedbackRequest(a+" "+b+" about the launch anonymous by 2026-12-20", argsNow, berlin)
+	if !ok || err != nil || len(req.Asked) != 2 || req.Topic != "the launch" || !req.Anonymous || req.Due.Format("2006-01-02") != "2026-12-21" {
+		t.Errorf("feedback request: %+v %v %v", req, ok, err)
+	}
+	if _, ok, _ := ParseFeedbackRequest(a+" pizza", argsNow, berlin); ok {
+		t.Error("a stray word in a request was accepted")
+	}
+	if got, ok := ParseIDAndText("fr3  it went well "); !ok || got != (IDAndText{ID: "FR3", Typed: "fr3", Text: "it went well"}) {
+		t.Errorf("id and text: %+v %v", got, ok)
+	}
+	if team, managers, ok := FeedbackVisibility("growth 经理"); !ok || team != "growth" || !managers {
+		t.Errorf("visibility: %q %v %v", team, managers, ok)
+	}
+	start, ok, err := ParseReviewStart("team growth H2 review due 2026-12-15 peers ３ named", argsNow, berlin)
+	if !ok || err != nil || start.Team != "growth" || start.Title != "H2 review" || start.Peers != 3 || !start.Named || start.Due.Format("2006-01-02") != "2026-12-15" {
+		t.Errorf("review start: %+v %v %v", start, ok, err)
+	}
+	if start, ok, _ := ParseReviewStart("team growth H2 due 2026-12-15 peers many", argsNow, berlin); !ok || start.Peers != -2 {
+		t.Errorf("peers that are not a number: %+v %v", start, ok)
+	}
+	if q, ok := ParseReviewQuestions("growth What went well? | What next?"); !ok || q.Team != "growth" || len(q.Questions) != 2 || q.Default {
+		t.Errorf("questions: %+v %v", q, ok)
+	}
+	if q, ok := ParseReviewQuestions("growth 默认"); !ok || !q.Default {
+		t.Errorf("default questions: %+v %v", q, ok)
+	}
+	if id, ok := ActionDone("完成 a3"); !ok || id != "A3" {
+		t.Errorf("action done: %q %v", id, ok)
+	}
+	if act, ok, err := ParseAction("write the runbook by 2026-12-18", argsNow, berlin); !ok || err != nil || act.Text != "write the runbook" {
+		t.Errorf("action: %+v %v %v", act, ok, err)
+	}
+	if _, ok, _ := ParseAction("write the runbook by 2026-12-18 please", argsNow, berlin); ok {
+		t.Error("words after the action's date were accepted")
+	}
+	if f, ok := ParseFlag("2026-W48 quiet week", argsNow, berlin); !ok || f.Period != "2026-W48" || f.Note != "quiet week" {
+		t.Errorf("flag: %+v %v", f, ok)
+	}
+}
+
 func TestHasFiveFields(t *testing.T) {
 	if !HasFiveFields("0 9 * * MON") || HasFiveFields("0 9 * *") || HasFiveFields("") {
 		t.Error("five fields misread")
@@ -141,10 +228,23 @@ func FuzzSmallArgs(f *testing.F) {
 		}
 		HasFiveFields(s)
 		Schedule(s)
+		ParseIDAndText(s)
+		FeedbackVisibility(s)
+		ParseReviewQuestions(s)
+		ActionDone(s)
+		ParseFlag(s, argsNow, time.UTC)
 		for _, parse := range []func(string) error{
 			func(s string) error { _, err := ParseTeamCreate(s); return err },
 			func(s string) error { _, err := ParseTeamPeople(s); return err },
 			func(s string) error { _, err := ParseTeamSet(s); return err },
+			func(s string) error { _, err := ParseGoalList(s); return err },
+			func(s string) error { _, err := ParseGoalClose(s); return err },
+			func(s string) error { _, err := ParseGoalEdit(s); return err },
+			func(s string) error { _, _, _, err := OneMention(s); return err },
+			func(s string) error { _, _, err := MentionList(s); return err },
+			func(s string) error { _, _, err := ParseFeedbackRequest(s, argsNow, time.UTC); return err },
+			func(s string) error { _, _, err := ParseReviewStart(s, argsNow, time.UTC); return err },
+			func(s string) error { _, _, err := ParseAction(s, argsNow, time.UTC); return err },
 		} {
 			if err := parse(s); err != nil {
 				checkParseError(t, err)

@@ -51,6 +51,9 @@ const (
 	keyTeamCreateUsage     = "team_create_usage"
 	keyTeamPeopleUsage     = "team_people_usage"
 	keyTeamSetUsage        = "team_set_usage"
+	keyGoalListUsage       = "goal_list_usage"
+	keyGoalCloseUsage      = "goal_close_usage"
+	keyGoalEditUsage       = "goal_edit_usage"
 )
 
 // parseErrorKeys lists every key a parser can return.
@@ -62,6 +65,7 @@ var parseErrorKeys = []string{
 	keyGoalOwnerMissing, keyGoalOwnerTwice, keyGoalTeamMissing, keyGoalExtraText,
 	keyProgressValueMiss, keyMentionUnknown, keyKudosRecipientMiss, keyKudosMessageMissing,
 	keyPeriodInvalid, keyAwayDateExtra, keyExportUsage, keyTeamCreateUsage, keyTeamPeopleUsage, keyTeamSetUsage,
+	keyGoalListUsage, keyGoalCloseUsage, keyGoalEditUsage,
 }
 
 // Limits on what people type, so a reply can always quote it back and a

@@ -1,6 +1,8 @@
 package slack
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -97,5 +99,40 @@ func TestIdentityComesFromThePersonsOwnWorkspace(t *testing.T) {
 				t.Errorf("%s: mention not identified as %s: names %v, text %q", c.name, c.mention, ev.Names, ev.Text)
 			}
 		}
+	}
+}
+
+// Findings 2 and 3 end to end with real payloads and the real core: a
+// typed id (Slack sends typed brackets escaped) is text, never a mention,
+// whatever platform or workspace it names; and a Slack Connect guest in the
+// team's shared channel (user_team of another workspace) is an outsider,
+// whose kudos are neither stored nor sent.
+func TestEndToEndTypedIdsAndSlackConnectGuests(t *testing.T) {
+	h := newServiceHarness(t)
+	ctx := context.Background()
+	for _, typed := range []string{"&lt;@feishu:tk1:ou_c&gt; hi", "&lt;@slack:T9:UQ&gt; hi", "&lt;@slack:" + testTeam + ":U061F7AUR&gt; hi"} {
+		_, reply := commandReplyText(t, h.postForm("/slack/commands", commandForm(t, h, "/kudos", typed)))
+		// The reply quotes what was typed, as text: no mention token.
+		if strings.Contains(reply, "<@") || !strings.Contains(reply, "can't tell who") {
+			t.Errorf("/kudos %s: reply %q, want the typed text refused as no mention", typed, reply)
+		}
+	}
+	h.settle()
+	if calls := h.slack.callsTo("conversations.open"); len(calls) != 0 {
+		t.Errorf("typed ids opened %d direct messages", len(calls))
+	}
+	h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["team_id"], m["event_id"], m["is_ext_shared_channel"] = testTeam, "Ev-connect-kudos", true
+		ev := eventOf(m)
+		ev["channel"], ev["user"], ev["user_team"], ev["ts"] = "C2147483705", "UEXT1", "TEXT", "9.9"
+		ev["text"] = "kudos <@U061F7AUR> thanks for the demo"
+	}))
+	h.settle()
+	kudos, err := h.store.TeamKudos(ctx, "growth", testNow.AddDate(-1, 0, 0), testNow.AddDate(1, 0, 0))
+	if err != nil || len(kudos) != 0 {
+		t.Fatalf("kudos %+v, %v: nothing typed or sent by an outsider may be stored", kudos, err)
+	}
+	if calls := h.slack.callsTo("conversations.open"); len(calls) != 0 {
+		t.Errorf("an outsider's kudos opened %d direct messages", len(calls))
 	}
 }

@@ -49,6 +49,11 @@ func (e *environment) configCheck() error {
 		for _, line := range describeNextRuns(runs, t) {
 			fmt.Fprintln(w, "  "+line)
 		}
+		for _, src := range e.cfg.Sources {
+			if src.Team == t.ID {
+				fmt.Fprintf(w, "  metric source %s (%s) %q, goals %s\n", src.Name, src.Kind, src.Schedule, strings.Join(src.Goals, " "))
+			}
+		}
 	}
 	return nil
 }

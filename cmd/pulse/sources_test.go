@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -68,5 +69,17 @@ func TestBadSourcesAreListedOneProblemALine(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "s3cret") {
 		t.Fatal("a secret reached the error")
+	}
+}
+
+func TestConfigCheckListsTheMetricSources(t *testing.T) {
+	path := writeFile(t, "teams.yaml", sourcesFile)
+	out, stderr, err := runPulse(context.Background(), map[string]string{"PULSE_CONFIG": path, "SHOP_API_KEY": "s3cret"}, "", "config", "check")
+	if err != nil {
+		t.Fatalf("config check: %v\n%s", err, stderr)
+	}
+	assertContains(t, out, `metric source shop-conversion (json) "*/15 * * * *", goals G7`, `metric source prom (prometheus) "0 * * * *"`)
+	if strings.Contains(out, "s3cret") {
+		t.Fatal("config check printed a header secret")
 	}
 }

@@ -1,0 +1,61 @@
+package slack
+
+// Adversarial cases for issue 16: payloads Slack documents that the
+// adapter mishandled.
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pulse-bot/pulse/bot/bottest"
+)
+
+// Slack checks a slash command's (and the interactivity) request URL's
+// certificate with a POST of "ssl_check=1&token=…"
+// (https://docs.slack.dev/interactivity/implementing-slash-commands, "ssl_check";
+// bolt-js's receiver tests send exactly this body, signed and unsigned).
+// It was read as a slash command: an empty command from nobody reached
+// the core and held the inbox key "slack:cmd:" for nine hours, and the
+// interactivity URL answered 400. It is answered 200 and nothing is
+// queued; a signed command that merely carries ssl_check is still a command.
+func TestSlackSSLCheckIsAnsweredAndNotACommand(t *testing.T) {
+	h := &bottest.Handler{}
+	hs := buildHarness(t, h, false) // no workers: what is queued stays in the inbox
+	check := url.Values{"ssl_check": {"1"}, "token": {"legacy-fixed-token"}}
+	for _, path := range []string{"/slack/commands", "/slack/interactions"} {
+		if resp := hs.postForm(path, check); resp.StatusCode != http.StatusOK || readBody(t, resp) != "" {
+			t.Fatalf("signed ssl_check on %s answered %d", path, resp.StatusCode)
+		}
+		req, _ := http.NewRequest(http.MethodPost, hs.http.URL+path, strings.NewReader(check.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("unsigned ssl_check on %s answered %d", path, resp.StatusCode)
+		}
+	}
+	if q := bottest.Queued(t, hs.inbox); len(q) != 0 {
+		t.Fatalf("ssl_check queued %+v", q)
+	}
+	form := commandForm(t, hs, "/goal", "list")
+	form.Set("ssl_check", "1")
+	hs.postForm("/slack/commands", form)
+	if q := bottest.Queued(t, hs.inbox); len(q) != 1 || q[0].Key != "slack:cmd:"+form.Get("trigger_id") {
+		t.Fatalf("a command carrying ssl_check: queued %+v", q)
+	}
+	// Unsigned, anything that is not an ssl_check is still refused.
+	req, _ := http.NewRequest(http.MethodPost, hs.http.URL+"/slack/commands", strings.NewReader(form.Encode()))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("an unsigned command with ssl_check answered %d", resp.StatusCode)
+	}
+}

@@ -66,3 +66,32 @@ func TestFeishuUnreadablePushIsLogged(t *testing.T) {
 		t.Fatalf("no log line in:\n%s", logs)
 	}
 }
+
+// Messaging events Pulse does not act on but an operator may subscribe
+// to are acknowledged on both transports, with a log line naming them. Over
+// the long connection they were answered 500 (the SDK's answer to an event
+// without a handler), so Feishu pushed each again for hours, while the
+// webhook answered 200. Event bodies re-typed from the documented samples
+// of https://open.feishu.cn/document/server-docs/im-v1/message/events/recalled,
+// …/message-reaction/events/created and …/chat-member/bot/events/added.
+func TestConformanceFeishuEventsNotActedOnAreAcknowledged(t *testing.T) {
+	overBoth(t, func(t *testing.T, e *e2e) {
+		for _, c := range []struct{ eventType, event string }{
+			{"im.message.recalled_v1", `{"message_id":"om_dc13264520392913993dd051dba21dcf","chat_id":"oc_a0553eda9014c201e6969b478895c230","recall_time":"1609398000000","recall_type":"message_owner"}`},
+			{"im.message.reaction.created_v1", `{"message_id":"om_dc13264520392913993dd051dba21dcf","reaction_type":{"emoji_type":"SMILE"},"operator_type":"user","user_id":{"union_id":"on_8ed6aa67826108097d9ee143816345","user_id":"e33ggbyz","open_id":"` + testUserOpenID + `"},"app_id":"","action_time":"1627641418803"}`},
+			{"im.chat.member.bot.added_v1", `{"chat_id":"oc_413871d5e6b2f0e3a4e5f6a7b8c9d0e1","operator_id":{"union_id":"on_8ed6aa67826108097d9ee143816345","user_id":"e33ggbyz","open_id":"` + testUserOpenID + `"},"external":false,"operator_tenant_key":"` + testTenant + `","name":"增长组","i18n_names":{"zh_cn":"增长组","en_us":"Growth"}}`},
+		} {
+			body := []byte(`{"schema":"2.0","header":{"event_id":"ev-` + c.eventType + `","token":"` + testToken + `","create_time":"1608725989000","event_type":"` + c.eventType + `","tenant_key":"` + testTenant + `","app_id":"cli_9f5343c580712544"},"event":` + c.event + `}`)
+			if code, answer := e.deliver(t, body, "/feishu/events"); code != http.StatusOK {
+				t.Errorf("%s answered %d %v, want 200", c.eventType, code, answer)
+			}
+			settle(e.a)
+			if e.logs.line(`"event_type":"`+c.eventType+`"`, `"event_id":"ev-`+c.eventType+`"`) == "" {
+				t.Errorf("no log line naming %s in:\n%s", c.eventType, e.logs)
+			}
+		}
+		if n := len(e.f.sends()); n != 0 {
+			t.Fatalf("%d messages sent for events Pulse does not act on", n)
+		}
+	})
+}

@@ -27,6 +27,26 @@ const (
 	eventMessageUpdated = "im.message.updated_v1"
 )
 
+// eventsNotActedOn are the other messaging events an operator may well
+// subscribe to: the bot added to or removed from a group, members coming
+// and going, reactions, recalls, read receipts. Pulse acts on none of
+// them, but each has a handler that acknowledges it with a log line: over
+// the long connection the SDK answers an event without a handler 500, and
+// Feishu pushes it again for hours, where the webhook answers it 200.
+var eventsNotActedOn = []string{
+	"im.chat.disbanded_v1",
+	"im.chat.updated_v1",
+	"im.chat.member.bot.added_v1",
+	"im.chat.member.bot.deleted_v1",
+	"im.chat.member.user.added_v1",
+	"im.chat.member.user.deleted_v1",
+	"im.chat.member.user.withdrawn_v1",
+	"im.message.message_read_v1",
+	"im.message.reaction.created_v1",
+	"im.message.reaction.deleted_v1",
+	"im.message.recalled_v1",
+}
+
 // header is the schema 2.0 event header.
 type header struct {
 	EventID    string `json:"event_id"`
@@ -113,7 +133,26 @@ func (a *Adapter) newDispatcher() *dispatcher.EventDispatcher {
 	d.OnCustomizedEvent(eventP2PChatEntered, a.onChatEntered)
 	d.OnCustomizedEvent(eventMessageUpdated, a.onMessageUpdated)
 	d.OnP2CardActionTrigger(a.onCardAction)
+	for _, t := range eventsNotActedOn {
+		d.OnCustomizedEvent(t, a.notActedOn(t))
+	}
 	return d
+}
+
+// notActedOn acknowledges an event of eventsNotActedOn and logs it with
+// its type and id, whatever its body holds.
+func (a *Adapter) notActedOn(eventType string) func(context.Context, *larkevent.EventReq) error {
+	return func(_ context.Context, req *larkevent.EventReq) error {
+		var ev struct {
+			Header struct {
+				EventID string `json:"event_id"`
+			} `json:"header"`
+		}
+		_ = json.Unmarshal(req.Body, &ev) // the id is only for the log line
+		a.log.Info().Str("event_type", eventType).Str("event_id", ev.Header.EventID).
+			Msg("feishu push of an event Pulse does not act on; acknowledged")
+		return nil
+	}
 }
 
 // onMessage queues a received message. A re-push (even under a new

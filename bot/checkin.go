@@ -105,9 +105,6 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
 }
 
-// isTeamWord reports whether a token is the "team" keyword, in any case or in Chinese.
-func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok == "团队" }
-
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
 func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
 	// Anything but "team <name>" means the usual team.

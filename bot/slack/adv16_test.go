@@ -59,3 +59,38 @@ func TestSlackSSLCheckIsAnsweredAndNotACommand(t *testing.T) {
 		t.Fatalf("an unsigned command with ssl_check answered %d", resp.StatusCode)
 	}
 }
+
+// A direct message that is only a file (Slack's file_share message with
+// no text, https://docs.slack.dev/reference/events/message/file_share)
+// gets one sentence asking for text, as the README says and as Feishu
+// does for an image. It was read as an empty command and answered "That
+// message was empty", although the person had sent something. A file
+// with words is read as before, and a file alone in a channel is left alone.
+func TestConformanceSlackFileOnlyDirectMessageAsksForText(t *testing.T) {
+	overBoth(t, func(t *testing.T, h *harness) {
+		file := []any{map[string]any{"id": "F0S43PZDF", "name": "chart.png", "title": "chart.png", "mimetype": "image/png", "filetype": "png"}}
+		h.postEvent(loadJSON(t, "event_message_im.json", func(m map[string]any) {
+			m["team_id"] = testTeam
+			m["event_id"] = "EvFileOnly"
+			ev := eventOf(m)
+			ev["subtype"], ev["text"], ev["files"], ev["upload"] = "file_share", "", file, true
+			ev["ts"] = "1355517600.000001"
+		}))
+		h.settle()
+		posts := h.slack.callsTo("chat.postMessage")
+		if len(posts) != 1 || posts[0].Form.Get("channel") != "D024BE91L" || !strings.Contains(posts[0].Form.Get("text"), "I can only read text") {
+			t.Fatalf("replies %+v, want one in the DM asking for text", posts)
+		}
+		h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+			m["team_id"] = testTeam
+			m["event_id"] = "EvFileInChannel"
+			ev := eventOf(m)
+			ev["subtype"], ev["text"], ev["files"], ev["upload"] = "file_share", "", file, true
+			ev["channel"], ev["ts"] = "C2147483705", "1355517601.000001"
+		}))
+		h.settle()
+		if n := len(h.slack.callsTo("chat.postMessage")) + len(h.slack.callsTo("chat.postEphemeral")); n != 1 {
+			t.Fatalf("%d replies after a file alone in a channel, want none more", n-1)
+		}
+	})
+}

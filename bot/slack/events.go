@@ -157,6 +157,11 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) er
 	text, mentioned := stripBotMention(ev.Text, me.UserID)
 	direct := ev.ChannelType == "im"
 	kind := bot.MessageKind(direct, mentioned || ev.Type == "app_mention")
+	if ev.Subtype == "file_share" && text == "" {
+		// A file with no words: the core answers a direct one with a
+		// sentence asking for text, as for a Feishu image.
+		kind = bot.KindNotText
+	}
 	bev := bot.Event{
 		Key:      "slack:" + ev.Channel + ":" + ev.TS,
 		Kind:     kind,

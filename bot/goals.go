@@ -530,6 +530,9 @@ func (s *Service) goalShow(ctx context.Context, r *request, args string) (Respon
 		return Response{Reply: msg, Visibility: Private}, nil
 	}
 	msg.Blocks = append(msg.Blocks, Text{Text: s.t(r, "goal_trend", map[string]any{"Spark": sparkline(updateValues(g, updates))})})
+	if last := updates[len(updates)-1]; last.Via != "" && last.Via != g.Source {
+		msg.Blocks = append(msg.Blocks, Context{Text: s.t(r, "goal_last_from", map[string]any{"Source": last.Via})})
+	}
 	msg.Blocks = append(msg.Blocks, s.historyBlock(ctx, r, g, updates))
 	return Response{Reply: msg, Visibility: Private}, nil
 }

@@ -217,7 +217,7 @@ func (s *Service) reviewMeeting(ctx context.Context, r *request, args string) (R
 	}
 	add("meeting_goals", risky)
 	add("meeting_blockers", textBlock(s.openBlockers(ctx, team, who, r.now)))
-	flagged, err := s.flaggedLines(ctx, team, who, from)
+	flagged, err := s.flaggedLines(ctx, r.viewer, team, who, from)
 	if err != nil {
 		return Response{}, err
 	}
@@ -283,7 +283,8 @@ func (s *Service) openBlockers(ctx context.Context, team Team, who UserID, now t
 	return out
 }
 
-func (s *Service) flaggedLines(ctx context.Context, team Team, who UserID, from time.Time) ([]string, error) {
+// flaggedLines are the person's flagged check-ins of the period that v may read.
+func (s *Service) flaggedLines(ctx context.Context, v Viewer, team Team, who UserID, from time.Time) ([]string, error) {
 	flags, err := s.store.ReviewFlags(ctx, team.ID)
 	if err != nil {
 		return nil, fmt.Errorf("flags of %s: %w", team.ID, err)
@@ -297,6 +298,9 @@ func (s *Service) flaggedLines(ctx context.Context, team Team, who UserID, from 
 		c, err := s.store.GetCheckIn(ctx, team.ID, f.Period, who)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return nil, fmt.Errorf("flagged check-in %s: %w", f.Period, err)
+		}
+		if !CanSeeCheckIn(v, CheckIn{TeamID: team.ID, Person: who, Period: f.Period}) {
+			continue
 		}
 		line := "• " + f.Period + ": " + strings.Join(c.Answers, " · ")
 		if f.Note != "" {
@@ -332,7 +336,7 @@ func (s *Service) actionLines(ctx context.Context, r *request, team Team, who Us
 	}
 	var out []string
 	for _, x := range actions {
-		if x.Person != who || (!x.Done.IsZero() && x.Done.Before(from)) {
+		if x.Person != who || (!x.Done.IsZero() && x.Done.Before(from)) || !CanSeeDevAction(r.viewer, x) {
 			continue
 		}
 		key := "action_line_open"

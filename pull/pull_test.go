@@ -162,6 +162,15 @@ func TestSourcesThatHangAreHugeOrRedirectElsewhereAreCutOffWithALoggedReason(t *
 	}))
 	defer hang.Close()
 	defer close(release)
+	trickle := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"data": {"conversion": {"rate": 2.6`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer trickle.Close()
 	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte(`{"data": {"conversion": {"rate": 2.6, "pad": "`))
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
@@ -197,6 +206,7 @@ func TestSourcesThatHangAreHugeOrRedirectElsewhereAreCutOffWithALoggedReason(t *
 	}{
 		{"hangs", hang.URL, "no answer within 300ms"},
 		{"10 MB", huge.URL, "body larger than 1048576 bytes"},
+		{"sends half a body, then hangs", trickle.URL, "body not read within 300ms"},
 		{"redirects elsewhere", redirect.URL + "/elsewhere", "redirected to another host (" + strings.TrimPrefix(elsewhere.URL, "http://") + ")"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -301,5 +311,38 @@ func TestAPrometheusQueryIsASource(t *testing.T) {
 	}
 	if query.Load() != src.Query {
 		t.Fatalf("query sent %q", query.Load())
+	}
+}
+
+func TestRunPullsEachSourceAtItsScheduledTime(t *testing.T) {
+	f := newFixture(t)
+	fetched := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `{"data": {"conversion": {"rate": 2.5}}}`)
+		select {
+		case fetched <- struct{}{}:
+		default:
+		}
+	}))
+	defer srv.Close()
+	// A millisecond before the minute: the every-minute schedule is due at once.
+	f.clock.Set(time.Date(2026, 12, 1, 9, 0, 59, 999_000_000, time.UTC))
+	src := jsonSource(srv.URL)
+	src.Schedule = "* * * * *"
+	r := f.runner(src, time.Second, 1<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	select {
+	case <-fetched:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the source was not pulled at its scheduled minute")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("run ended with %v", err)
+	}
+	if first, _ := f.st.FirstSeen(context.Background(), "pull:growth:shop-conversion:"+fmt.Sprint(time.Date(2026, 12, 1, 9, 1, 0, 0, time.UTC).Unix()), time.Minute); first {
+		t.Fatal("the fire at 09:01 was not claimed under its scheduled time")
 	}
 }

@@ -193,7 +193,7 @@ func (s *Server) postProgress(w http.ResponseWriter, r *http.Request, c call) {
 	if res.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	s.writeJSON(w, http.StatusOK, progressReply{Goal: goalOf(bot.FedGoal{Goal: res.Goal, Figures: res.Goal.FiguresAt(s.clock.Now())}),
+	s.writeJSON(w, http.StatusOK, progressReply{Goal: goalOf(bot.FedGoal{Goal: res.Goal, Figures: res.Goal.FiguresAt(s.clock.Now()), Updates: []bot.Update{res.Update}}),
 		Update: updateOf(res.Update), Replayed: res.Replayed})
 	if res.Announcement != nil {
 		// The caller has its answer; the chat post may wait on the

@@ -287,7 +287,7 @@ func TestAFedUpdateAppearsInChatNamingItsSourceAndInHistory(t *testing.T) {
 		t.Fatalf("%d %v", a.status, a.body)
 	}
 	goal := a.body["goal"].(map[string]any)
-	if goal["current"] != 2.6 || goal["stated"] != "on_track" || a.body["update"].(map[string]any)["source"] != "shop-analytics" {
+	if goal["current"] != 2.6 || goal["stated"] != "on_track" || a.body["update"].(map[string]any)["source"] != "shop-analytics" || goal["last_source"] != "shop-analytics" {
 		t.Fatalf("reply %v", a.body)
 	}
 	sent := h.out.Sent()
@@ -300,7 +300,7 @@ func TestAFedUpdateAppearsInChatNamingItsSourceAndInHistory(t *testing.T) {
 		t.Fatalf("channel post to %+v: %q", post.To, text)
 	}
 	show := h.say(alice, "/goal show "+g)
-	if !strings.Contains(show, "(from shop-analytics)") || !strings.Contains(show, "2.1% → 2.6%") {
+	if !strings.Contains(show, "(from shop-analytics)") || !strings.Contains(show, "2.1% → 2.6%") || !strings.Contains(show, "Latest value from shop-analytics") {
 		t.Fatalf("history does not name the source: %q", show)
 	}
 	// A back-fill is recorded but not announced, and never goes behind the latest update.

@@ -18,15 +18,17 @@ type goalJSON struct {
 	Target    float64 `json:"target"`
 	Current   float64 `json:"current"`
 	// Progress, Pace and Status are the figures every view shows (bot/figures.go).
-	Progress  float64      `json:"progress"`
-	Pace      *float64     `json:"pace,omitempty"`
-	Status    string       `json:"status"`
-	Stated    string       `json:"stated,omitempty"`
-	State     string       `json:"state"`
-	Due       string       `json:"due,omitempty"`
-	Source    string       `json:"source,omitempty"`
-	UpdatedAt time.Time    `json:"updated_at"`
-	Updates   []updateJSON `json:"updates,omitempty"`
+	Progress float64  `json:"progress"`
+	Pace     *float64 `json:"pace,omitempty"`
+	Status   string   `json:"status"`
+	Stated   string   `json:"stated,omitempty"`
+	State    string   `json:"state"`
+	Due      string   `json:"due,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	// LastSource is where the latest update came from, when it was fed.
+	LastSource string       `json:"last_source,omitempty"`
+	UpdatedAt  time.Time    `json:"updated_at"`
+	Updates    []updateJSON `json:"updates,omitempty"`
 }
 
 type updateJSON struct {
@@ -66,6 +68,7 @@ func goalOf(fg bot.FedGoal) goalJSON {
 	}
 	for _, u := range fg.Updates {
 		out.Updates = append(out.Updates, updateOf(u))
+		out.LastSource = u.Via
 	}
 	return out
 }

@@ -105,9 +105,6 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
 }
 
-// isTeamWord reports whether a token is the "team" keyword, in any case or in Chinese.
-func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok == "团队" }
-
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
 func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
 	// Anything but "team <name>" means the usual team.
@@ -265,7 +262,12 @@ func (s *Service) goAway(ctx context.Context, r *request, args string) (Response
 	return s.say(r, "checkin_away", map[string]any{"Date": until.Format("2006-01-02")}), nil
 }
 
+// comeBack ends an away spell. Someone who was not away is told so and
+// nothing is written: there is nobody to welcome back.
 func (s *Service) comeBack(ctx context.Context, r *request) (Response, error) {
+	if r.actor.AwayUntil.IsZero() || r.actor.AwayUntil.Before(r.now.AddDate(0, 0, -1)) {
+		return s.say(r, "checkin_not_away", nil), nil
+	}
 	r.actor.AwayUntil = time.Time{}
 	if err := s.store.SavePerson(ctx, r.actor); err != nil {
 		return Response{}, fmt.Errorf("save back of %s: %w", r.actor.ID, err)

@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -53,11 +54,24 @@ func connectLongConnection(t *testing.T, f *fakeFeishu, a *Adapter) *gateway {
 	go func() { _ = a.Run(context.Background()) }()
 	select {
 	case c := <-conns:
+		openGateways.Lock()
+		openGateways.conns = append(openGateways.conns, c)
+		openGateways.Unlock()
 		return &gateway{conn: c}
 	case <-time.After(frameAckWait):
 		t.Fatal("the long-connection client did not connect")
 		return nil
 	}
+}
+
+// openGateways keeps every fake gateway's connection reachable after its
+// test. A connection the garbage collector takes is closed by its
+// finalizer; the SDK client then runs its disconnect path, whose writes
+// race with its own ping loop (see ws_test.go), and -race reported that in
+// whichever test happened to be running.
+var openGateways struct {
+	sync.Mutex
+	conns []*websocket.Conn
 }
 
 // push sends plain as one event frame, as the gateway does for events and

@@ -42,6 +42,7 @@ func TestTeamPrefix(t *testing.T) {
 		"team growth 2026-W48": {"growth", "2026-W48"},
 		"团队 增长":                {"增长", ""},
 		"TEAM sales":           {"sales", ""},
+		"ｔｅａｍ sales":           {"sales", ""},
 		"  2026-W48 ":          {"", "2026-W48"},
 		"team":                 {"", "team"},
 	} {
@@ -83,7 +84,14 @@ func TestTeamAdminGrammars(t *testing.T) {
 	if err != nil || people.Team != "growth" || strings.Join(people.People, ",") != "slack:T1:UA,slack:T1:UB" {
 		t.Errorf("people: %+v, %v", people, err)
 	}
-	for _, bad := range []string{"growth", "growth @nobody", ""} {
+	joined, err := ParseTeamPeople("growth " + Mention("slack:T1:UA") + ", " + Mention("slack:T1:UB") + " 和 " + Mention("slack:T1:UA") + "，")
+	if err != nil || strings.Join(joined.People, ",") != "slack:T1:UA,slack:T1:UB" {
+		t.Errorf("people joined by commas and 和: %+v, %v", joined, err)
+	}
+	// A plain name used to come back as an empty spec without an error,
+	// which the core read as "the asker's team, nobody".
+	for _, bad := range []string{"growth", "growth @nobody", "", "growth nobody", "growth " + Mention("slack:T1:UA") + " bob",
+		"growth ,", "growth " + Mention("slack:T1:UA") + " and", "growth " + Mention("slack:T1:UA") + " 小王"} {
 		if _, err := ParseTeamPeople(bad); err == nil {
 			t.Errorf("people %q accepted", bad)
 		} else {
@@ -233,6 +241,36 @@ func FuzzSmallArgs(f *testing.F) {
 		ParseReviewQuestions(s)
 		ActionDone(s)
 		ParseFlag(s, argsNow, time.UTC)
+		// A spec accepted without an error is complete: the core acts on
+		// it as it stands (an empty people list once emptied a team's
+		// managers).
+		if spec, err := ParseTeamPeople(s); err == nil && (spec.Team == "" || len(spec.People) == 0) {
+			t.Fatalf("team people %+v from %q", spec, s)
+		}
+		if spec, err := ParseTeamCreate(s); err == nil && spec.Name == "" {
+			t.Fatalf("team create %+v from %q", spec, s)
+		}
+		if spec, err := ParseTeamSet(s); err == nil && (spec.Team == "" || spec.Key == "" || spec.Value == "") {
+			t.Fatalf("team set %+v from %q", spec, s)
+		}
+		if spec, err := ParseGoalClose(s); err == nil && spec.ID == "" {
+			t.Fatalf("goal close %+v from %q", spec, s)
+		}
+		if spec, err := ParseGoalEdit(s); err == nil && (spec.ID == "" || spec.Field == "" || len(spec.Tokens) == 0) {
+			t.Fatalf("goal edit %+v from %q", spec, s)
+		}
+		if id, _, ok, err := OneMention(s); err == nil && ok && !ValidPersonID(id) {
+			t.Fatalf("one mention %q from %q", id, s)
+		}
+		if spec, ok, err := ParseFeedbackRequest(s, argsNow, time.UTC); err == nil && ok && len(spec.Asked) == 0 {
+			t.Fatalf("feedback request %+v from %q", spec, s)
+		}
+		if spec, ok, err := ParseReviewStart(s, argsNow, time.UTC); err == nil && ok && (spec.Team == "" || spec.Title == "" || spec.Due.IsZero()) {
+			t.Fatalf("review start %+v from %q", spec, s)
+		}
+		if spec, ok, err := ParseAction(s, argsNow, time.UTC); err == nil && ok && (spec.Text == "" || spec.Due.IsZero()) {
+			t.Fatalf("action %+v from %q", spec, s)
+		}
 		for _, parse := range []func(string) error{
 			func(s string) error { _, err := ParseTeamCreate(s); return err },
 			func(s string) error { _, err := ParseTeamPeople(s); return err },

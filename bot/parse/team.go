@@ -16,5 +16,6 @@ func TeamArg(args string) (string, bool) {
 	return "", false
 }
 
-// isTeamWord reports whether a token is the "team" keyword, in any case or in Chinese.
-func isTeamWord(tok string) bool { return strings.EqualFold(tok, "team") || tok == "团队" }
+// isTeamWord reports whether a token is the "team" keyword, in any case,
+// full-width ("ｔｅａｍ") or in Chinese.
+func isTeamWord(tok string) bool { w := fold(tok); return w == "team" || w == "团队" }

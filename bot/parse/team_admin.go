@@ -35,19 +35,32 @@ type TeamPeopleSpec struct {
 }
 
 // ParseTeamPeople reads the arguments of "/pulse team add|remove|managers":
-// a team name, then one or more mentions.
+// a team name, then one or more mentions, which may be joined as kudos
+// recipients are ("@a, @b", "@a 和 @b"). Any other word is refused by
+// name: a spec without people would empty the managers of a team.
 func ParseTeamPeople(args string) (TeamPeopleSpec, error) {
 	toks := Tokens(args)
 	if len(toks) < 2 {
 		return TeamPeopleSpec{}, parseErr(keyTeamPeopleUsage, nil)
 	}
 	spec := TeamPeopleSpec{Team: toks[0]}
-	for _, tok := range toks[1:] {
-		id, ok := ParseMention(tok)
-		if !ok {
-			return TeamPeopleSpec{}, mentionErr(tok)
+	for i, tok := range toks[1:] {
+		if id, ok := ParseMention(tok); ok {
+			if !contains(spec.People, id) {
+				spec.People = append(spec.People, id)
+			}
+			continue
 		}
-		spec.People = append(spec.People, id)
+		if err := mentionErr(tok); err != nil {
+			return TeamPeopleSpec{}, err
+		}
+		if trimSeparators(tok) == "" || (kudosJoiners[fold(tok)] && i+2 < len(toks)) {
+			continue
+		}
+		return TeamPeopleSpec{}, parseErr(keyMentionUnknown, map[string]any{"Name": clip(trimSeparators(tok), parseQuoteMax)})
+	}
+	if len(spec.People) == 0 {
+		return TeamPeopleSpec{}, parseErr(keyTeamPeopleUsage, nil)
 	}
 	return spec, nil
 }

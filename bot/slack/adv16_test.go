@@ -4,12 +4,18 @@ package slack
 // adapter mishandled.
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/bot/bottest"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // Slack checks a slash command's (and the interactivity) request URL's
@@ -93,4 +99,65 @@ func TestConformanceSlackFileOnlyDirectMessageAsksForText(t *testing.T) {
 			t.Fatalf("%d replies after a file alone in a channel, want none more", n-1)
 		}
 	})
+}
+
+// Slack's app_rate_limited notice
+// (https://docs.slack.dev/apis/events-api/#rate-limiting; the documented
+// body re-typed) says it is dropping the app's events for a minute. It was
+// answered 200 without a word, so an operator never learnt why updates
+// went unseen; it is now logged with the workspace and the minute, and
+// still answered 200 with nothing queued.
+func TestSlackAppRateLimitedIsLogged(t *testing.T) {
+	var logs strings.Builder
+	st := storetest.MustOpen(t)
+	fs := newFakeSlack(t)
+	h := &bottest.Handler{}
+	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fs.apiURL(),
+		Handler: h, Inbox: st.Inbox(), Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	srv := newLoopback(t, mux)
+	body := `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","type":"app_rate_limited","team_id":"` + testTeam + `","minute_rate_limited":1518467820,"api_app_id":"A0PNCHHK2"}`
+	stamp := strconv.FormatInt(testNow.Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, srv+"/slack/events", strings.NewReader(body))
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+fmt.Sprintf("%x", sign(testSecret, stamp, []byte(body))))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("answered %d", resp.StatusCode)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "app_rate_limited") || !strings.Contains(out, `"minute_rate_limited":1518467820`) || !strings.Contains(out, testTeam) {
+		t.Fatalf("no rate-limit line in %q", out)
+	}
+	if q := bottest.Queued(t, st.Inbox()); len(q) != 0 || len(h.Events()) != 0 {
+		t.Fatalf("a rate-limit notice was queued: %+v", q)
+	}
+}
+
+// Slackbot's posts (a channel reminder set with /remind, a custom
+// response) come as plain message events with user USLACKBOT and no
+// bot_id, so they were read as a person's: a reminder "G7 25%" in a team
+// channel reached the core as an update from USLACKBOT. Pulse ignores them
+// like any bot's. Body: the channel message sample with Slackbot's
+// reminder text, as Slack shows it.
+func TestSlackbotPostsAreIgnored(t *testing.T) {
+	h := &bottest.Handler{}
+	hs := newHarness(t, h)
+	hs.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["event_id"] = "EvSlackbot"
+		ev := eventOf(m)
+		ev["user"], ev["text"], ev["ts"] = "USLACKBOT", "Reminder: <@"+testBotUser+"> G7 25%.", "1355517700.000001"
+	}))
+	hs.settle()
+	if evs := h.Events(); len(evs) != 0 {
+		t.Fatalf("Slackbot's post reached the core: %+v", evs)
+	}
 }

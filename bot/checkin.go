@@ -262,7 +262,12 @@ func (s *Service) goAway(ctx context.Context, r *request, args string) (Response
 	return s.say(r, "checkin_away", map[string]any{"Date": until.Format("2006-01-02")}), nil
 }
 
+// comeBack ends an away spell. Someone who was not away is told so and
+// nothing is written: there is nobody to welcome back.
 func (s *Service) comeBack(ctx context.Context, r *request) (Response, error) {
+	if r.actor.AwayUntil.IsZero() || r.actor.AwayUntil.Before(r.now.AddDate(0, 0, -1)) {
+		return s.say(r, "checkin_not_away", nil), nil
+	}
 	r.actor.AwayUntil = time.Time{}
 	if err := s.store.SavePerson(ctx, r.actor); err != nil {
 		return Response{}, fmt.Errorf("save back of %s: %w", r.actor.ID, err)

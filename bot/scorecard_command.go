@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/pulse-bot/pulse/bot/parse"
@@ -23,6 +24,9 @@ func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command)
 // managers and admins only. Managers also see their members' moods; an
 // admin who does not manage the team sees only the average.
 func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (Response, error) {
+	if id, rest, ok := parse.LeadingMention(args); ok {
+		return s.personScorecard(ctx, r, UserID(id), rest)
+	}
 	name, rest := parse.TeamPrefix(args)
 	team, err := s.resolveTeam(ctx, r, name)
 	if err != nil {
@@ -49,6 +53,33 @@ func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Res
 		return Response{}, err
 	}
 	return s.scorecardResponse(ctx, r, team, period, r.actor.ID, scorecardView{moods: true})
+}
+
+// personScorecard is "/scorecard @person [period]": one member's own
+// scorecard, for their managers and admins (and for the person, like
+// "/scorecard me"). The team is the one of the person's teams the asker
+// manages; someone who manages none of them is refused, by name.
+func (s *Service) personScorecard(ctx context.Context, r *request, person UserID, args string) (Response, error) {
+	teams, err := s.store.TeamsOf(ctx, person)
+	if err != nil {
+		return Response{}, fmt.Errorf("teams of %s: %w", person, err)
+	}
+	names, err := s.names(ctx, r, []UserID{person})
+	if err != nil {
+		return Response{}, err
+	}
+	for _, team := range teams {
+		if !team.HasMember(person) || !CanSeeScorecard(r.viewer, team.ID, person) {
+			continue
+		}
+		period, err := parse.ParsePeriod(args, r.now, team.Location())
+		if err != nil {
+			return Response{}, err
+		}
+		moods := person == r.actor.ID || team.HasManager(r.actor.ID)
+		return s.scorecardResponse(ctx, r, team, period, person, scorecardView{moods: moods})
+	}
+	return Response{}, refuse("scorecard_person_forbidden", map[string]any{"Name": names[person]})
 }
 
 // scorecardResponse builds, renders and (with a chart renderer) draws a scorecard.

@@ -27,7 +27,7 @@ func (s *Service) renderScorecard(r *request, sc Scorecard, v scorecardView) Mes
 	msg.Blocks = append(msg.Blocks,
 		Context{Text: s.t(r, "sc_range", map[string]any{
 			"From": sc.From.Format("2006-01-02"), "To": sc.To.AddDate(0, 0, -1).Format("2006-01-02"), "Zone": sc.From.Location().String()})},
-		s.scorecardHeadline(r, sc))
+		s.scorecardHeadline(r, sc, v))
 	msg.Blocks = append(msg.Blocks, s.scorecardGoalBlocks(r, sc)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardPeople(r, sc, v)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardBlockers(r, sc)...)
@@ -36,7 +36,7 @@ func (s *Service) renderScorecard(r *request, sc Scorecard, v scorecardView) Mes
 }
 
 // scorecardHeadline shows the figures a manager reads first, with their change.
-func (s *Service) scorecardHeadline(r *request, sc Scorecard) Fields {
+func (s *Service) scorecardHeadline(r *request, sc Scorecard, v scorecardView) Fields {
 	h, p := sc.Headline, sc.Previous
 	checkins := fmt.Sprintf("%d/%d %s", h.Answered, h.Expected, delta(h.Answered-p.Answered))
 	if sc.Person != "" {
@@ -54,7 +54,7 @@ func (s *Service) scorecardHeadline(r *request, sc Scorecard) Fields {
 	}
 	mood := s.t(r, "scorecard_mood_hidden", map[string]any{"Min": MinMoodAnswers})
 	switch {
-	case sc.Person != "" && h.MoodCount > 0:
+	case sc.Person != "" && h.MoodCount > 0 && v.moods:
 		mood = fmt.Sprintf("%.0f/5", h.Mood)
 		if p.MoodCount > 0 {
 			mood += " " + deltaFloat(h.Mood-p.Mood)

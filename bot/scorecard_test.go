@@ -268,6 +268,11 @@ func TestScorecardPermissions(t *testing.T) {
 		{"admin sees average only", admin, "/scorecard team growth", []string{"Mood: 4.0/5", "Alice — checked in"}, []string{"mood 5/5", "mood 4/5", "mood 3/5"}},
 		{"member's own", alice, "/scorecard me", []string{"Scorecard of Alice", "Mood: 5/5", "3 weeks in a row"}, []string{"Bob —", "Chen —", "mood 4/5"}},
 		{"manager's own", maya, "/scorecard me", []string{"Scorecard of Maya"}, []string{"Alice —", "mood 5/5"}},
+		{"manager sees a member's", maya, "/scorecard " + bot.Mention(alice), []string{"Scorecard of Alice", "Mood: 5/5"}, []string{"Bob —", "mood 4/5"}},
+		{"manager names a member and a week", maya, "/scorecard " + bot.Mention(alice) + " 2026-W48", []string{"Scorecard of Alice"}, nil},
+		{"admin sees a member's without moods", admin, "/scorecard " + bot.Mention(alice), []string{"Scorecard of Alice"}, []string{"Mood: 5/5"}},
+		{"member refused another's, by name", bob, "/scorecard " + bot.Mention(alice), []string{"Alice's scorecard is for their managers"}, []string{"console:", "<@"}},
+		{"member may name themself", alice, "/scorecard " + bot.Mention(alice), []string{"Scorecard of Alice", "Mood: 5/5"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -121,6 +121,9 @@ func (s *Store) CycleAnonymousReviews(ctx context.Context, teamID, cycleID strin
 // random score, so an import links no more than the export did.
 func (s *Store) importAnonymousReviews(b *importBatch, t string, x bot.ReviewExport) error {
 	for _, ar := range x.AnonymousReviews {
+		if _, ok := idNumber(ar.CycleID, "C"); !ok {
+			return fmt.Errorf("anonymous reviews of cycle %q: want a cycle id such as C1", ar.CycleID)
+		}
 		for _, a := range ar.Answered {
 			b.add("zadd", s.rvKey(t, "anon", ar.CycleID, "answered"), "0", answererMember(a.Subject, a.Author))
 		}

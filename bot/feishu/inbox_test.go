@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -81,5 +83,65 @@ func TestPushThatCannotBeQueuedIsRefusedInTime(t *testing.T) {
 	}
 	if len(h.Events()) != 0 {
 		t.Error("something that could not be stored was handled")
+	}
+}
+
+// switchInbox is the inbox as the adapter reaches it through a fault: the
+// stalled store's while Redis hangs, the real one once it answers again.
+type switchInbox struct {
+	mu  sync.Mutex
+	cur bot.Inbox
+}
+
+func (s *switchInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
+	s.mu.Lock()
+	in := s.cur
+	s.mu.Unlock()
+	return in.Enqueue(ctx, e, ttl)
+}
+
+func (s *switchInbox) heal(in bot.Inbox) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = in
+}
+
+// TestLongConnectionEventDuringARedisHangIsHandledOnceAfterFeishuPushesItAgain
+// runs the SDK's real long-connection client against the fake gateway: an
+// event frame that arrives while Redis hangs is not acknowledged (so
+// Feishu pushes it again), and its pushes after the hang, including a
+// repeated one, are handled exactly once.
+func TestLongConnectionEventDuringARedisHangIsHandledOnceAfterFeishuPushesItAgain(t *testing.T) {
+	f, h := newFakeFeishu(t), &bottest.Handler{Respond: zhReply}
+	s := storetest.MustOpen(t)
+	real := storetest.NewInbox(s)
+	sw := &switchInbox{cur: storetest.Stalled(t).Inbox()}
+	a, err := New(Config{
+		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret", Mode: ModeWS,
+		VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: f.srv.URL,
+		Handler: h, Inbox: sw, Dedup: s, Cache: s, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logBuffer{}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	real.Start(t, map[bot.Platform]bot.InboxProcessor{bot.PlatformFeishu: a})
+	gw := connectLongConnection(t, f, a)
+	event := payload(t, "message_receive_p2p.json", nil)
+	start := time.Now()
+	if code, _ := gw.push(t, event); code == http.StatusOK {
+		t.Fatalf("an event that could not be queued was acknowledged %d", code)
+	}
+	if waited := time.Since(start); waited > 3*time.Second {
+		t.Errorf("the refusal took %s, past Feishu's 3 s", waited)
+	}
+	sw.heal(real)
+	for push := range 2 {
+		if code, _ := gw.push(t, event); code != http.StatusOK {
+			t.Fatalf("push %d after the hang answered %d", push+2, code)
+		}
+	}
+	real.Settle()
+	if evs := h.Events(); len(evs) != 1 {
+		t.Fatalf("the event was handled %d times over 3 pushes (1 refused), want once", len(evs))
 	}
 }

@@ -530,6 +530,10 @@ func ParseProgress(args string) (ProgressSpec, error) {
 	}
 	v, rest, err := leadingValue(toks[1])
 	if err != nil {
+		if st, _ := leadingStatus(args, toks[1:]); st != "" {
+			// "G2 at risk": a status with no value before it.
+			return ProgressSpec{}, parseErr(keyProgressStatusFirst, map[string]any{"ID": id})
+		}
 		return ProgressSpec{}, err
 	}
 	spec.Value = v

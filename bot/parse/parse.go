@@ -54,6 +54,7 @@ const (
 	keyGoalListUsage       = "goal_list_usage"
 	keyGoalCloseUsage      = "goal_close_usage"
 	keyGoalEditUsage       = "goal_edit_usage"
+	keyProgressStatusFirst = "progress_status_first"
 )
 
 // parseErrorKeys lists every key a parser can return.
@@ -65,7 +66,7 @@ var parseErrorKeys = []string{
 	keyGoalOwnerMissing, keyGoalOwnerTwice, keyGoalTeamMissing, keyGoalExtraText,
 	keyProgressValueMiss, keyMentionUnknown, keyKudosRecipientMiss, keyKudosMessageMissing,
 	keyPeriodInvalid, keyAwayDateExtra, keyExportUsage, keyTeamCreateUsage, keyTeamPeopleUsage, keyTeamSetUsage,
-	keyGoalListUsage, keyGoalCloseUsage, keyGoalEditUsage,
+	keyGoalListUsage, keyGoalCloseUsage, keyGoalEditUsage, keyProgressStatusFirst,
 }
 
 // Limits on what people type, so a reply can always quote it back and a

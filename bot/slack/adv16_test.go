@@ -4,12 +4,18 @@ package slack
 // adapter mishandled.
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/bot/bottest"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // Slack checks a slash command's (and the interactivity) request URL's
@@ -93,4 +99,45 @@ func TestConformanceSlackFileOnlyDirectMessageAsksForText(t *testing.T) {
 			t.Fatalf("%d replies after a file alone in a channel, want none more", n-1)
 		}
 	})
+}
+
+// Slack's app_rate_limited notice
+// (https://docs.slack.dev/apis/events-api/#rate-limiting; the documented
+// body re-typed) says it is dropping the app's events for a minute. It was
+// answered 200 without a word, so an operator never learnt why updates
+// went unseen; it is now logged with the workspace and the minute, and
+// still answered 200 with nothing queued.
+func TestSlackAppRateLimitedIsLogged(t *testing.T) {
+	var logs strings.Builder
+	st := storetest.MustOpen(t)
+	fs := newFakeSlack(t)
+	h := &bottest.Handler{}
+	a, err := New(Config{BotToken: "xoxb-test", SigningSecret: testSecret, APIURL: fs.apiURL(),
+		Handler: h, Inbox: st.Inbox(), Cache: st, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	a.Routes(mux)
+	srv := newLoopback(t, mux)
+	body := `{"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","type":"app_rate_limited","team_id":"` + testTeam + `","minute_rate_limited":1518467820,"api_app_id":"A0PNCHHK2"}`
+	stamp := strconv.FormatInt(testNow.Unix(), 10)
+	req, _ := http.NewRequest(http.MethodPost, srv+"/slack/events", strings.NewReader(body))
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+fmt.Sprintf("%x", sign(testSecret, stamp, []byte(body))))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("answered %d", resp.StatusCode)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "app_rate_limited") || !strings.Contains(out, `"minute_rate_limited":1518467820`) || !strings.Contains(out, testTeam) {
+		t.Fatalf("no rate-limit line in %q", out)
+	}
+	if q := bottest.Queued(t, st.Inbox()); len(q) != 0 || len(h.Events()) != 0 {
+		t.Fatalf("a rate-limit notice was queued: %+v", q)
+	}
 }

@@ -27,6 +27,9 @@ type envelope struct {
 	} `json:"authorizations"`
 	IsExtSharedChannel bool       `json:"is_ext_shared_channel"`
 	Event              innerEvent `json:"event"`
+	// MinuteRateLimited is set on an app_rate_limited notice: the minute
+	// (Unix time) from which Slack stopped delivering this app's events.
+	MinuteRateLimited int64 `json:"minute_rate_limited,omitempty"`
 }
 
 // innerEvent holds the fields Pulse reads from message, app_mention and
@@ -76,6 +79,14 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(env.Challenge))
 		return
 	case "event_callback":
+	case "app_rate_limited":
+		// Slack drops the app's events for the rest of that minute (over
+		// 30,000 an hour from one workspace): updates typed then are lost,
+		// and the operator should hear of it.
+		a.log.Warn().Str("team_id", env.TeamID).Int64("minute_rate_limited", env.MinuteRateLimited).
+			Msg("slack is not delivering this app's events for a minute (app_rate_limited); messages sent then are not seen")
+		w.WriteHeader(http.StatusOK)
+		return
 	default:
 		w.WriteHeader(http.StatusOK)
 		return

@@ -160,10 +160,12 @@ func TestServeNeedsRedisOrEmbeddedStore(t *testing.T) {
 type fakeSlack struct {
 	// failPosts makes every chat.postMessage fail, as a removed channel does.
 	failPosts bool
-	posts     atomic.Int64
-	onAuth    func()
-	mu        sync.Mutex
-	channels  []string
+	// failTo makes chat.postMessage fail to these channels (guarded by mu).
+	failTo   map[string]bool
+	posts    atomic.Int64
+	onAuth   func()
+	mu       sync.Mutex
+	channels []string
 }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -178,7 +180,10 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "conversations.open":
 		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, r.Form.Get("users"))
 	case "chat.postMessage":
-		if f.failPosts {
+		f.mu.Lock()
+		fail := f.failTo[r.Form.Get("channel")]
+		f.mu.Unlock()
+		if f.failPosts || fail {
 			fmt.Fprint(w, `{"ok":false,"error":"channel_not_found"}`)
 			return
 		}
@@ -426,6 +431,53 @@ func TestJobsRunExitsNonZeroWhenADeliveryFailed(t *testing.T) {
 		t.Fatalf("jobs run with failing sends: err %v\nout %s\nstderr %s", err, out, stderr)
 	}
 	assertContains(t, out, "0 sent, 2 failed")
+}
+
+// TestJobsRunRetriesFailedDeliveriesOnly: a run where one of two prompts
+// failed exits non-zero; running it again sends only the failed one
+// (and exits 0); a third run sends nothing and says the run was already
+// done instead of repeating "1 sent".
+func TestJobsRunRetriesFailedDeliveriesOnly(t *testing.T) {
+	env, st := redisEnv(t)
+	seedSlackTeam(t, st)
+	fake := &fakeSlack{failTo: map[string]bool{"DU1": true}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["SLACK_API_URL"] = "xoxb-test", "secret", srv.URL+"/"
+	ctx := context.Background()
+	args := []string{"jobs", "run", "checkin-prompt", "--team", "growth", "--at", "2026-03-02T10:00:00Z"}
+	out, stderr, err := runPulse(ctx, env, "", args...)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 deliveries failed for team growth") {
+		t.Fatalf("first run, one send failing: err %v\nout %s\nstderr %s", err, out, stderr)
+	}
+	assertContains(t, out, "2 planned, 1 sent, 1 failed")
+	if n := fake.posts.Load(); n != 1 {
+		t.Fatalf("first run posted %d, want 1", n)
+	}
+
+	fake.mu.Lock()
+	fake.failTo = nil // the channel is back
+	fake.mu.Unlock()
+	out, stderr, err = runPulse(ctx, env, "", args...)
+	if err != nil {
+		t.Fatalf("re-run after the failure: %v\nout %s\nstderr %s", err, out, stderr)
+	}
+	assertContains(t, out, "1 planned, 1 sent, 0 failed, 1 already sent before")
+	fake.mu.Lock()
+	channels := append([]string(nil), fake.channels...)
+	fake.mu.Unlock()
+	if len(channels) != 2 || channels[0] != "DU2" || channels[1] != "DU1" {
+		t.Fatalf("posts went to %v, want DU2 then only the retried DU1", channels)
+	}
+
+	out, stderr, err = runPulse(ctx, env, "", args...)
+	if err != nil {
+		t.Fatalf("third run: %v\n%s", err, stderr)
+	}
+	assertContains(t, out, "already run before, nothing sent now")
+	if strings.Contains(out, "planned") || fake.posts.Load() != 2 {
+		t.Fatalf("third run claims or makes a send (%d posts in all):\n%s", fake.posts.Load(), out)
+	}
 }
 
 func TestJobsRunSendsCheckInPromptsOnce(t *testing.T) {

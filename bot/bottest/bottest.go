@@ -68,8 +68,9 @@ type SentFile struct {
 // Messenger is a bot.Messenger that records every send. It sends no
 // files; FileMessenger does.
 type Messenger struct {
-	mu   sync.Mutex
-	sent []Sent
+	mu        sync.Mutex
+	sent      []Sent
+	retracted []bot.MessageRef
 }
 
 // FileMessenger is a Messenger that also sends files (a bot.FileSender).
@@ -89,6 +90,21 @@ func (m *Messenger) Send(_ context.Context, to bot.Address, msg bot.Message, key
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, Sent{To: to, Msg: msg, Key: key})
 	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: fmt.Sprintf("m%d", len(m.sent))}, nil
+}
+
+// Retract records that ref was taken back (Messenger is a bot.Retractor).
+func (m *Messenger) Retract(_ context.Context, ref bot.MessageRef) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.retracted = append(m.retracted, ref)
+	return nil
+}
+
+// Retracted returns the references taken back, in order.
+func (m *Messenger) Retracted() []bot.MessageRef {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]bot.MessageRef(nil), m.retracted...)
 }
 
 // SendFile records f unless FileErr is set.

@@ -413,3 +413,18 @@ func TestEveryMessageKindRendersInItsLanguage(t *testing.T) {
 		})
 	}
 }
+
+// An undone kudos's posts are taken back; the console says so where they were.
+func TestRetractSaysTheMessageWasTakenBack(t *testing.T) {
+	c, out := newTestConsole("", echo(), nil)
+	ref, err := c.Send(context.Background(), bot.Address{Platform: bot.PlatformConsole, Channel: "growth"}, bot.Message{Title: "Kudos"}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Retract(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "(Pulse took back the message it posted in growth)") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

@@ -129,6 +129,8 @@ func (f *fakeFeishu) serve(w http.ResponseWriter, r *http.Request) {
 			chat = "oc_p2p_with_person"
 		}
 		fmt.Fprintf(w, `{"code":0,"msg":"success","data":{"message_id":"om_sent_%d","root_id":"","parent_id":"","msg_type":"interactive","create_time":"1615380573411","update_time":"1615380573411","deleted":false,"updated":false,"chat_id":%q,"sender":{"id":"cli_9f427eec54ae901b","id_type":"app_id","sender_type":"app","tenant_key":%q},"body":{"content":"{}"},"mentions":[],"upper_message_id":""}}`, n, chat, testTenant)
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/open-apis/im/v1/messages/"):
+		fmt.Fprint(w, `{"code":0,"msg":"success","data":{}}`)
 	case m != nil && m[2] == "reactions":
 		fmt.Fprintf(w, `{"code":0,"msg":"success","data":{"reaction_id":"ZCaCIjUBVVWSrm5L-3ZTw*************sNa8dHVplEzzSfJVUVLMLcS_","operator":{"operator_id":"cli_9f427eec54ae901b","operator_type":"app"},"action_time":"1663054162546","reaction_type":{"emoji_type":%q}}}`, emojiOf(call))
 	case strings.HasPrefix(r.URL.Path, "/open-apis/contact/v3/users/"):

@@ -33,10 +33,6 @@ type APIToken struct {
 	CreatedAt time.Time
 }
 
-// Author is the id updates made with the token are recorded under:
-// "api:<team>:<name>". It is not a person; views show the name.
-func (t APIToken) Author() UserID { return NewUserID(PlatformAPI, t.Team, t.Name) }
-
 // PlatformAPI is the "platform" of updates fed by the API, the CLI or a
 // scheduled pull: their author ids are "api:<team>:<token or source name>".
 const PlatformAPI Platform = "api"

@@ -162,7 +162,7 @@ func benchPrompt(b *testing.B, n int, rate float64, kill bool) {
 	began := time.Now()
 	f := newDueFire(bot.JobCheckInPrompt, team.ID, zoneGroup{zone: "UTC", loc: time.UTC, people: team.Members},
 		fire{At: now.Truncate(time.Minute)})
-	if _, err := a.fire(ctx, team, f, clock.Now(), true); err != nil {
+	if _, _, err := a.fire(ctx, team, f, clock.Now(), true); err != nil {
 		b.Fatal(err)
 	}
 	deadline := began.Add(10*time.Duration(float64(n)/rate*float64(time.Second)) + 30*time.Second)

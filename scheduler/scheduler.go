@@ -58,6 +58,10 @@ type DeliveryQueue interface {
 	Reserve(ctx context.Context, a jobrun.MarkerArgs, lease time.Duration, maxAttempts int) (jobrun.Reservation, error)
 	Release(ctx context.Context, a jobrun.MarkerArgs, attempt int) error
 	Complete(ctx context.Context, a jobrun.MarkerArgs, outcome jobrun.Outcome) (finished bool, err error)
+	// Reopen readies a delivery of a manual re-run: it reports one sent
+	// before (and counts it in the run as deduped), and forgets that one
+	// failed for good, so it is tried again.
+	Reopen(ctx context.Context, a jobrun.MarkerArgs) (sentBefore bool, err error)
 }
 
 // Config is what a Scheduler needs. Teams, People, Planner, Runs and Queue
@@ -342,7 +346,7 @@ func (s *Scheduler) tickTeam(ctx context.Context, t bot.Team, now time.Time) err
 		if s.isSettled(f.id) {
 			continue
 		}
-		if _, err := s.fire(ctx, t, f, now, false); err != nil {
+		if _, _, err := s.fire(ctx, t, f, now, false); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -495,8 +499,9 @@ func RunID(job bot.Job, teamID, zone string, at time.Time) string {
 }
 
 // fire claims one fire and, if this process won it and it is due, plans
-// and enqueues it. It returns the run's record as stored.
-func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Time, manual bool) (RunRecord, error) {
+// and enqueues it. It returns the run's record as stored, and whether
+// this call claimed it.
+func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Time, manual bool) (RunRecord, bool, error) {
 	rec := RunRecord{
 		ID: f.id, Job: f.job, TeamID: t.ID, Zone: f.zone, FireAt: f.At,
 		Period: bot.ISOWeek(f.At, t.Location()), Manual: manual,
@@ -516,13 +521,13 @@ func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Ti
 	}
 	won, stored, err := s.runs.Claim(ctx, rec, now, s.timing.ClaimTTL, mode)
 	if err != nil {
-		return RunRecord{}, err
+		return RunRecord{}, false, err
 	}
 	if !won {
 		if stored.Status != jobrun.Planning {
 			s.settle(f.id, f.At)
 		}
-		return stored, nil
+		return stored, false, nil
 	}
 	log := s.log.With().Str("run", f.id).Str("job", string(f.job)).Str("team", t.ID).Str("zone", f.zone).
 		Time("fire", f.At).Logger()
@@ -530,21 +535,22 @@ func (s *Scheduler) fire(ctx context.Context, t bot.Team, f dueFire, now time.Ti
 	case jobrun.Missed:
 		log.Warn().Dur("late", now.Sub(f.At)).Msg("run missed: every process was down past its grace window; nothing sent")
 		s.settle(f.id, f.At)
-		return stored, nil
+		return stored, true, nil
 	case jobrun.DayOff:
 		log.Info().Msg("run skipped: day off in the team's calendar")
 		s.settle(f.id, f.At)
-		return stored, nil
+		return stored, true, nil
 	}
-	return s.plan(ctx, t, f, stored, now, log)
+	rec, err = s.plan(ctx, t, f, stored, now, manual, log)
+	return rec, true, err
 }
 
 // maxPlanAttempts bounds how often a run whose planning fails is retried
 // (once per wake) before it is recorded failed.
 const maxPlanAttempts = 3
 
-func (s *Scheduler) plan(ctx context.Context, t bot.Team, f dueFire, rec RunRecord, now time.Time, log zerolog.Logger) (RunRecord, error) {
-	err := s.enqueue(ctx, t, f, now, log)
+func (s *Scheduler) plan(ctx context.Context, t bot.Team, f dueFire, rec RunRecord, now time.Time, manual bool, log zerolog.Logger) (RunRecord, error) {
+	err := s.enqueue(ctx, t, f, now, manual, log)
 	if err == nil {
 		s.settle(f.id, f.At)
 		return s.runs.Get(ctx, t.ID, f.id)
@@ -565,11 +571,19 @@ func (s *Scheduler) plan(ctx context.Context, t bot.Team, f dueFire, rec RunReco
 	return RunRecord{}, err
 }
 
-// enqueue asks the planner for the run's deliveries and puts them on the queue.
-func (s *Scheduler) enqueue(ctx context.Context, t bot.Team, f dueFire, now time.Time, log zerolog.Logger) error {
+// enqueue asks the planner for the run's deliveries and puts them on the
+// queue. A manual run (`pulse jobs run`, /run) may repeat a fire whose
+// deliveries partly went out: it queues only those not sent before, and
+// tries again those that failed for good.
+func (s *Scheduler) enqueue(ctx context.Context, t bot.Team, f dueFire, now time.Time, manual bool, log zerolog.Logger) error {
 	deliveries, err := s.cfg.Planner.PlanJob(ctx, bot.JobRequest{Job: f.job, TeamID: t.ID, At: f.At, People: f.people})
 	if err != nil {
 		return fmt.Errorf("plan %s: %w", f.id, err)
+	}
+	if manual {
+		if deliveries, err = s.reopen(ctx, f.id, deliveries); err != nil {
+			return fmt.Errorf("plan %s: %w", f.id, err)
+		}
 	}
 	payloads := make([][]byte, len(deliveries))
 	for i, d := range deliveries {
@@ -592,6 +606,26 @@ func (s *Scheduler) enqueue(ctx context.Context, t bot.Team, f dueFire, now time
 		s.logFinished(ctx, t.ID, f.id)
 	}
 	return nil
+}
+
+// reopen keeps the deliveries of a manual run that were not sent before,
+// readying those that failed for good to be tried again.
+func (s *Scheduler) reopen(ctx context.Context, runID string, deliveries []bot.Delivery) ([]bot.Delivery, error) {
+	out := deliveries[:0:0]
+	for _, d := range deliveries {
+		if d.Key == "" || d.TeamID == "" {
+			out = append(out, d) // enqueue refuses it with its reason
+			continue
+		}
+		sent, err := s.queue.Reopen(ctx, jobrun.MarkerArgs{TeamID: d.TeamID, Key: d.Key, RunID: runID})
+		if err != nil {
+			return nil, err
+		}
+		if !sent {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // logFinished logs a finished run's id, counts and duration.
@@ -650,8 +684,11 @@ func (s *Scheduler) forget(before time.Time) {
 // the job's latest scheduled fire at or before at (now when at is zero),
 // per zone group, so it is idempotent per team and period and never doubles
 // the loop's run. A fire that was recorded missed or fell on a day off is
-// run, since an operator asked for it. RunNow returns once every delivery
-// of the run is settled, with the counts summed over zone groups.
+// run, since an operator asked for it; one that ended with failed
+// deliveries (or failed planning) is run again, sending only what did not
+// go out before. A fire that ended done is not: the record comes back with
+// Repeat set. RunNow returns once every delivery of the run is settled,
+// with the counts summed over zone groups.
 func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at time.Time) (RunRecord, error) {
 	if _, ok := bot.ParseJob(string(job)); !ok {
 		return RunRecord{}, fmt.Errorf("run %s: unknown job", job)
@@ -676,15 +713,19 @@ func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at t
 		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 	}
 	var fires []dueFire
+	repeat := true
 	for _, g := range jobGroups(job, team, groups) {
 		f, err := tt.samePeriod(job, g.loc, at, anchor.At, team.loc)
 		if err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}
 		df := newDueFire(job, t.ID, g, f)
-		if _, err := s.fire(ctx, t, df, now, true); err != nil {
+		stored, won, err := s.fire(ctx, t, df, now, true)
+		if err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}
+		// Only a run that ended done is not taken again (see ClaimManual).
+		repeat = repeat && !won && stored.Status == jobrun.Done
 		fires = append(fires, df)
 	}
 	if len(fires) == 0 {
@@ -694,7 +735,9 @@ func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at t
 	if err != nil {
 		return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 	}
-	return combine(recs), nil
+	out := combine(recs)
+	out.Repeat = repeat
+	return out, nil
 }
 
 // drain works the queue in this goroutine until every run of fires is
@@ -715,7 +758,7 @@ func (s *Scheduler) drain(ctx context.Context, t bot.Team, fires []dueFire) ([]R
 				return nil, err
 			}
 			if now := s.cfg.Clock.Now(); rec.Status == jobrun.Planning && rec.Lease.Before(now) {
-				if rec, err = s.fire(ctx, t, f, now, true); err != nil {
+				if rec, _, err = s.fire(ctx, t, f, now, true); err != nil {
 					return nil, err
 				}
 			}

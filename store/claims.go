@@ -50,6 +50,10 @@ if status then
     takeover = true
   elseif ARGV[4] == '1' and (status == 'missed' or status == 'day-off') then
     takeover = true
+  elseif ARGV[4] == '1' and (status == 'done-with-errors' or status == 'failed') then
+    -- A manual re-run: the retry starts its counts afresh.
+    takeover = true
+    redis.call('HDEL', KEYS[1], 'planned', 'sent', 'failed', 'deduped', 'finished')
   else
     return {0, redis.call('HGETALL', KEYS[1])}
   end

@@ -265,6 +265,32 @@ func (q *Queue) Complete(ctx context.Context, a jobrun.MarkerArgs, outcome jobru
 	return res[1] == 1, nil
 }
 
+// reopenLua readies a delivery of a manual re-run: one sent before is
+// counted in the run as already sent and is not queued again; one that
+// failed for good has its marker dropped, so it is tried afresh.
+// KEYS: marker, run hash. Returns 1 when the delivery was sent before.
+const reopenLua = `
+local v = redis.call('GET', KEYS[1])
+if v == 'sent' then
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'deduped', 1) end
+  return 1
+end
+if v == 'failed' then redis.call('DEL', KEYS[1]) end
+return 0
+`
+
+var reopenScript = redis.NewScript(reopenLua)
+
+// Reopen readies a delivery for a manual re-run (see reopenLua) and
+// reports whether it was sent before, in which case it must not be queued.
+func (q *Queue) Reopen(ctx context.Context, a jobrun.MarkerArgs) (sentBefore bool, err error) {
+	n, err := reopenScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key), q.s.Runs().runKey(a.TeamID, a.RunID)}).Int()
+	if err != nil {
+		return false, fmt.Errorf("reopen delivery %s: %w", a.Key, err)
+	}
+	return n == 1, nil
+}
+
 // Marker returns a delivery's marker as stored ("" when there is none), for
 // tests and `/pulse status`.
 func (q *Queue) Marker(ctx context.Context, teamID, key string) (string, error) {

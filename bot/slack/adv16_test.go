@@ -141,3 +141,23 @@ func TestSlackAppRateLimitedIsLogged(t *testing.T) {
 		t.Fatalf("a rate-limit notice was queued: %+v", q)
 	}
 }
+
+// Slackbot's posts (a channel reminder set with /remind, a custom
+// response) come as plain message events with user USLACKBOT and no
+// bot_id, so they were read as a person's: a reminder "G7 25%" in a team
+// channel reached the core as an update from USLACKBOT. Pulse ignores them
+// like any bot's. Body: the channel message sample with Slackbot's
+// reminder text, as Slack shows it.
+func TestSlackbotPostsAreIgnored(t *testing.T) {
+	h := &bottest.Handler{}
+	hs := newHarness(t, h)
+	hs.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["event_id"] = "EvSlackbot"
+		ev := eventOf(m)
+		ev["user"], ev["text"], ev["ts"] = "USLACKBOT", "Reminder: <@"+testBotUser+"> G7 25%.", "1355517700.000001"
+	}))
+	hs.settle()
+	if evs := h.Events(); len(evs) != 0 {
+		t.Fatalf("Slackbot's post reached the core: %+v", evs)
+	}
+}

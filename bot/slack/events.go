@@ -145,14 +145,18 @@ func (a *Adapter) handleEnvelope(ctx context.Context, env envelope, last bool) e
 	return nil
 }
 
+// slackbot is Slackbot's user id. Its posts (channel reminders, custom
+// responses) carry a user and no bot_id, like a person's.
+const slackbot = "USLACKBOT"
+
 // ignoredMessage reports messages Pulse must not act on: other subtypes
 // (including message_changed: an edit is not a new update, see
-// deploy/slack/README.md), bots (ourselves included) and system messages without a user.
+// deploy/slack/README.md), bots (ourselves included, and Slackbot) and system messages without a user.
 func (a *Adapter) ignoredMessage(ev innerEvent) bool {
 	if (ev.Subtype != "" && !userSubtypes[ev.Subtype]) || ev.Edited != nil {
 		return true
 	}
-	if ev.BotID != "" || ev.User == "" || ev.TS == "" {
+	if ev.BotID != "" || ev.User == "" || ev.User == slackbot || ev.TS == "" {
 		return true
 	}
 	me := a.self()

@@ -29,12 +29,15 @@ func main() {
 	}
 }
 
-const usage = `usage: pulse <command>
+// usage is the help text; the job list is taken from bot.Jobs so it names
+// every job there is.
+var usage = `usage: pulse <command>
 
   try                       chat with Pulse in the terminal, on a demo team
   serve [--embedded-store]  connect to Slack and Feishu, serve webhooks, run the scheduler
   jobs run <job> [--team T] [--at RFC3339]
-                            run one scheduled job now (` + "checkin-prompt, checkin-remind, checkin-summary, scorecard-digest, goal-nudge" + `)
+                            run one scheduled job now; job is one of
+                            ` + jobList() + `
   export --format csv|json [--team T] [--from DATE] [--to DATE]
                             write goals, updates, kudos and check-ins to stdout
   import [--file F] [--team T]

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,28 +21,10 @@ import (
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// syncBuffer is a writer tests can read while the program still writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runPulse runs the program with args, an environment and stdin, and
 // returns what it wrote.
 func runPulse(ctx context.Context, env map[string]string, stdin string, args ...string) (string, string, error) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr bottest.LogBuffer
 	getenv := func(k string) string { return env[k] }
 	err := run(ctx, append([]string{"pulse"}, args...), getenv, strings.NewReader(stdin), &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
@@ -177,10 +160,12 @@ func TestServeNeedsRedisOrEmbeddedStore(t *testing.T) {
 type fakeSlack struct {
 	// failPosts makes every chat.postMessage fail, as a removed channel does.
 	failPosts bool
-	posts     atomic.Int64
-	onAuth    func()
-	mu        sync.Mutex
-	channels  []string
+	// failTo makes chat.postMessage fail to these channels (guarded by mu).
+	failTo   map[string]bool
+	posts    atomic.Int64
+	onAuth   func()
+	mu       sync.Mutex
+	channels []string
 }
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -195,7 +180,10 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "conversations.open":
 		fmt.Fprintf(w, `{"ok":true,"channel":{"id":"D%s"}}`, r.Form.Get("users"))
 	case "chat.postMessage":
-		if f.failPosts {
+		f.mu.Lock()
+		fail := f.failTo[r.Form.Get("channel")]
+		f.mu.Unlock()
+		if f.failPosts || fail {
 			fmt.Fprint(w, `{"ok":false,"error":"channel_not_found"}`)
 			return
 		}
@@ -445,6 +433,53 @@ func TestJobsRunExitsNonZeroWhenADeliveryFailed(t *testing.T) {
 	assertContains(t, out, "0 sent, 2 failed")
 }
 
+// TestJobsRunRetriesFailedDeliveriesOnly: a run where one of two prompts
+// failed exits non-zero; running it again sends only the failed one
+// (and exits 0); a third run sends nothing and says the run was already
+// done instead of repeating "1 sent".
+func TestJobsRunRetriesFailedDeliveriesOnly(t *testing.T) {
+	env, st := redisEnv(t)
+	seedSlackTeam(t, st)
+	fake := &fakeSlack{failTo: map[string]bool{"DU1": true}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["SLACK_API_URL"] = "xoxb-test", "secret", srv.URL+"/"
+	ctx := context.Background()
+	args := []string{"jobs", "run", "checkin-prompt", "--team", "growth", "--at", "2026-03-02T10:00:00Z"}
+	out, stderr, err := runPulse(ctx, env, "", args...)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 deliveries failed for team growth") {
+		t.Fatalf("first run, one send failing: err %v\nout %s\nstderr %s", err, out, stderr)
+	}
+	assertContains(t, out, "2 planned, 1 sent, 1 failed")
+	if n := fake.posts.Load(); n != 1 {
+		t.Fatalf("first run posted %d, want 1", n)
+	}
+
+	fake.mu.Lock()
+	fake.failTo = nil // the channel is back
+	fake.mu.Unlock()
+	out, stderr, err = runPulse(ctx, env, "", args...)
+	if err != nil {
+		t.Fatalf("re-run after the failure: %v\nout %s\nstderr %s", err, out, stderr)
+	}
+	assertContains(t, out, "1 planned, 1 sent, 0 failed, 1 already sent before")
+	fake.mu.Lock()
+	channels := append([]string(nil), fake.channels...)
+	fake.mu.Unlock()
+	if len(channels) != 2 || channels[0] != "DU2" || channels[1] != "DU1" {
+		t.Fatalf("posts went to %v, want DU2 then only the retried DU1", channels)
+	}
+
+	out, stderr, err = runPulse(ctx, env, "", args...)
+	if err != nil {
+		t.Fatalf("third run: %v\n%s", err, stderr)
+	}
+	assertContains(t, out, "already run before, nothing sent now")
+	if strings.Contains(out, "planned") || fake.posts.Load() != 2 {
+		t.Fatalf("third run claims or makes a send (%d posts in all):\n%s", fake.posts.Load(), out)
+	}
+}
+
 func TestJobsRunSendsCheckInPromptsOnce(t *testing.T) {
 	env, st := redisEnv(t)
 	seedSlackTeam(t, st)
@@ -531,7 +566,10 @@ func TestExportRejectsBadFlags(t *testing.T) {
 	cases := map[string][]string{
 		"use --format csv or --format json":  {"export", "--format", "xml"},
 		"--from \"yesterday\" is not a date": {"export", "--format", "csv", "--from", "yesterday"},
-		"is not before --to":                 {"export", "--format", "csv", "--from", "2026-03-02", "--to", "2026-03-01"},
+		"ends before it starts":              {"export", "--format", "csv", "--from", "2026-11-30", "--to", "2026-11-20"},
+		"want a month (2026-11)":             {"export", "--format", "csv", "--period", "2026-13"},
+		"not both":                           {"export", "--format", "csv", "--period", "2026-Q4", "--from", "2026-10-01"},
+		"--team nowhere":                     {"export", "--format", "csv", "--period", "2026-Q4", "--team", "nowhere"},
 		"unexpected argument":                {"export", "--format", "csv", "everything"},
 	}
 	for want, args := range cases {
@@ -540,6 +578,32 @@ func TestExportRejectsBadFlags(t *testing.T) {
 			t.Errorf("pulse %s = %v, want an error containing %q", strings.Join(args, " "), err, want)
 		}
 	}
+}
+
+// TestExportPeriodReadsAsChatDoes: --period is parse.ExportPeriod's
+// reading, in the team's zone, so a quarter exports what its first and
+// last day do; a one-day range is not backwards (as in chat).
+func TestExportPeriodReadsAsChatDoes(t *testing.T) {
+	env, st := redisEnv(t)
+	seedSlackTeam(t, st)
+	ctx := context.Background()
+	for _, at := range []time.Time{time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)} {
+		k := bot.Kudos{ID: "K" + at.Format("0102"), TeamID: "growth", From: "slack:T1:U1", To: []bot.UserID{"slack:T1:U2"}, Message: "thanks " + at.Format(time.DateOnly), At: at}
+		if err := st.ImportKudos(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byPeriod := exportJSON(t, env, "--team", "growth", "--period", "2026-q1")
+	byDates := exportJSON(t, env, "--team", "growth", "--from", "2026-01-01", "--to", "2026-03-31")
+	if byPeriod != byDates {
+		t.Fatalf("--period 2026-q1 and --from 2026-01-01 --to 2026-03-31 differ:\n%s\n%s", byPeriod, byDates)
+	}
+	assertContains(t, byPeriod, "thanks 2026-02-10")
+	if strings.Contains(byPeriod, "thanks 2025-12-31") || strings.Contains(byPeriod, "thanks 2026-04-01") {
+		t.Fatalf("the quarter's export holds kudos from outside it:\n%s", byPeriod)
+	}
+	oneDay := exportJSON(t, env, "--team", "growth", "--from", "2026-02-10", "--to", "2026-02-10")
+	assertContains(t, oneDay, "thanks 2026-02-10")
 }
 
 func TestUnknownCommandShowsUsage(t *testing.T) {

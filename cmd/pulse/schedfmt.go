@@ -9,12 +9,19 @@ import (
 	"github.com/pulse-bot/pulse/scheduler"
 )
 
-// describeRun is one line about a job run, for `jobs run` and `/run`.
+// describeRun is one line about a job run, for `jobs run` and `/run`. A
+// repeat of a fire that already ran to the end says so instead of
+// repeating the earlier run's "1 sent".
 func describeRun(rec scheduler.RunRecord) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s", rec.Period, rec.Status)
 	if !rec.FireAt.IsZero() {
 		fmt.Fprintf(&b, " (fire %s %s)", rec.FireAt.In(zoneOf(rec.Zone)).Format("Mon 2006-01-02 15:04"), rec.Zone)
+	}
+	if rec.Repeat {
+		// The counts are the earlier run's: this call sent nothing.
+		fmt.Fprintf(&b, ": already run before, nothing sent now (then %d sent, %d failed)", rec.Sent, rec.Failed)
+		return b.String()
 	}
 	fmt.Fprintf(&b, ": %d planned, %d sent, %d failed", rec.Planned, rec.Sent, rec.Failed)
 	if rec.Deduped > 0 {

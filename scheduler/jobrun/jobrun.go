@@ -68,6 +68,10 @@ type Record struct {
 	Planned, Sent, Failed, Deduped int
 	Error                          string
 	StartedAt, FinishedAt          time.Time
+	// Repeat is set (never stored) on what RunNow returns when the fire
+	// had already run to the end before it was asked: this call sent
+	// nothing, and the counts are the earlier run's.
+	Repeat bool
 }
 
 // Duration is how long the run took from claim to its last delivery; zero
@@ -87,8 +91,10 @@ const (
 	// ClaimNew takes only a fire nobody claimed, or a run stuck in planning
 	// whose lease has passed (its owner died).
 	ClaimNew ClaimMode = iota
-	// ClaimManual also takes a fire that was recorded missed or day-off:
-	// nothing was sent for it, and an operator asked for it explicitly.
+	// ClaimManual also takes a fire that was recorded missed or day-off
+	// (nothing was sent for it), or that ended done-with-errors or failed
+	// (so a re-run retries what did not go out): an operator asked for it
+	// explicitly. A run that ended done is never taken again.
 	ClaimManual
 )
 

@@ -206,6 +206,36 @@ func (r Router) SendFile(ctx context.Context, to Address, f File, key string) (M
 	return fs.SendFile(ctx, to, f, key)
 }
 
+// Retractor is the optional capability of a Messenger that can take back
+// a message it sent (Slack chat.delete, Feishu recall): an undone kudos
+// leaves no thank-you behind in anyone's chat.
+type Retractor interface {
+	// Retract deletes the message ref points to. A message that is already
+	// gone counts as retracted.
+	Retract(ctx context.Context, ref MessageRef) error
+}
+
+// Retract routes ref by its platform to that platform's messenger when it
+// can take messages back; otherwise it returns a *NoRetractorError.
+func (r Router) Retract(ctx context.Context, ref MessageRef) error {
+	m, ok := r[ref.Platform]
+	if !ok {
+		return &NoMessengerError{Platform: ref.Platform}
+	}
+	rt, ok := m.(Retractor)
+	if !ok {
+		return &NoRetractorError{Platform: ref.Platform}
+	}
+	return rt.Retract(ctx, ref)
+}
+
+// NoRetractorError says the messenger of a platform cannot take messages back.
+type NoRetractorError struct{ Platform Platform }
+
+func (e *NoRetractorError) Error() string {
+	return "the messenger for platform " + string(e.Platform) + " cannot take messages back"
+}
+
 // NoFileSenderError says the messenger of a platform cannot send files.
 type NoFileSenderError struct{ Platform Platform }
 

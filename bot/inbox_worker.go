@@ -61,9 +61,6 @@ type InboxWorker struct {
 	cfg InboxWorkerConfig
 	sem chan struct{}
 	wg  sync.WaitGroup
-	// acks carries the ids of finished entries to the one goroutine that
-	// acknowledges them, all that arrived meanwhile in one round trip.
-	acks chan InboxEntry
 }
 
 // NewInboxWorker checks cfg and fills in defaults.
@@ -103,24 +100,26 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
-	return &InboxWorker{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), acks: make(chan InboxEntry, cfg.Concurrency)}, nil
+	return &InboxWorker{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency)}, nil
 }
 
 // Run consumes the inbox until ctx ends, then waits for the entries in
 // hand (each bounded by WorkTimeout).
 func (w *InboxWorker) Run(ctx context.Context) error {
 	log := w.cfg.Log.With().Str("consumer", w.cfg.Consumer).Logger()
-	acked := make(chan struct{})
+	// Finished entries go to one goroutine that acknowledges them, all that
+	// arrived meanwhile in one round trip.
+	acks, acked := make(chan InboxEntry, cap(w.sem)), make(chan struct{})
 	go func() {
 		defer close(acked)
-		w.acknowledge(context.WithoutCancel(ctx), log)
+		w.acknowledge(context.WithoutCancel(ctx), acks, log)
 	}()
 	defer func() {
 		w.wg.Wait()
-		close(w.acks)
+		close(acks)
 		<-acked
 	}()
-	settle := func(e InboxEntry, _ zerolog.Logger) { w.acks <- e }
+	settle := func(e InboxEntry, _ zerolog.Logger) { acks <- e }
 	for {
 		err := w.cfg.Queue.EnsureGroup(ctx)
 		if err == nil {
@@ -276,20 +275,20 @@ func (w *InboxWorker) ack(e InboxEntry, log zerolog.Logger) {
 	}
 }
 
-// acknowledge settles the finished entries Run hands it until w.acks is
+// acknowledge settles the finished entries Run hands it until acks is
 // closed: every entry that finished while one round trip was under way
 // goes in the next, so a busy worker pays a fraction of a round trip per
 // entry and an idle one acknowledges at once. An entry whose
 // acknowledgement fails stays pending and is delivered again; its effects
 // are keyed by the event, so it records once.
-func (w *InboxWorker) acknowledge(ctx context.Context, log zerolog.Logger) {
-	batch := make([]string, 0, cap(w.acks))
-	for e := range w.acks {
+func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, log zerolog.Logger) {
+	batch := make([]string, 0, cap(acks))
+	for e := range acks {
 		batch = append(batch[:0], e.ID)
 	more:
 		for len(batch) < cap(batch) {
 			select {
-			case next, ok := <-w.acks:
+			case next, ok := <-acks:
 				if !ok {
 					break more
 				}

@@ -79,8 +79,11 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec parse.KudosS
 }
 
 // announceKudos tells each recipient by direct message, and the team
-// channel when the team wants it.
+// channel when the team wants it, and remembers where those posts went so
+// an undo can take them back.
 func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Kudos, people map[UserID]Person, names map[UserID]string) {
+	var posts []MessageRef
+	defer func() { s.rememberKudosPosts(ctx, k, posts) }()
 	for _, to := range k.To {
 		l := localeOf(people[to], team)
 		msg := Message{Title: s.catalog.T(l, "kudos_received_title", nil), Blocks: []Block{
@@ -89,7 +92,7 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 		if len(k.Values) > 0 {
 			msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(l, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 		}
-		s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, msg, r.ev.Key+":dm:"+string(to))
+		posts = append(posts, s.notify(ctx, Address{Platform: to.Platform(), User: to}, l, msg, r.ev.Key+":dm:"+string(to)))
 	}
 	if !team.AnnounceKudos || team.Channel == "" || team.Platform != r.ev.Platform {
 		return
@@ -100,7 +103,61 @@ func (s *Service) announceKudos(ctx context.Context, r *request, team Team, k Ku
 	if len(k.Values) > 0 {
 		msg.Blocks = append(msg.Blocks, Context{Text: s.catalog.T(team.Locale, "kudos_values", map[string]any{"Values": hashJoin(k.Values)})})
 	}
-	s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, team.Locale, msg, r.ev.Key+":channel")
+	posts = append(posts, s.notify(ctx, Address{Platform: team.Platform, Channel: team.Channel}, team.Locale, msg, r.ev.Key+":channel"))
+}
+
+// kudosPostsKey names where a kudos's direct messages and channel post are
+// remembered, by the event that gave it, for as long as it can be undone
+// (and a day more, for an undo redelivered late).
+func kudosPostsKey(k Kudos) string { return "kudos-posts:" + k.TeamID + ":" + k.Key }
+
+const kudosPostsTTL = KudosUndoWindow + 24*time.Hour
+
+// rememberKudosPosts keeps the references of the posts a kudos made, one
+// per line as "platform|channel|id". A failure is logged: the kudos stands.
+func (s *Service) rememberKudosPosts(ctx context.Context, k Kudos, posts []MessageRef) {
+	var lines []string
+	for _, p := range posts {
+		if !p.IsZero() {
+			lines = append(lines, string(p.Platform)+"|"+p.Channel+"|"+p.ID)
+		}
+	}
+	if len(lines) == 0 || k.Key == "" {
+		return
+	}
+	if err := s.store.CacheSet(ctx, kudosPostsKey(k), strings.Join(lines, "\n"), kudosPostsTTL); err != nil {
+		s.log.Warn().Err(err).Str("kudos", k.ID).Msg("remember kudos posts")
+	}
+}
+
+// retractKudosPosts takes back the direct messages and channel post of an
+// undone kudos where the platform can. Each failure is logged and the
+// others still go: the undo itself is already saved.
+func (s *Service) retractKudosPosts(ctx context.Context, k Kudos) {
+	rt, ok := s.messenger.(Retractor)
+	if !ok {
+		return
+	}
+	if k.Key == "" {
+		return
+	}
+	raw, found, err := s.store.CacheGet(ctx, kudosPostsKey(k))
+	if err != nil || !found {
+		if err != nil {
+			s.log.Warn().Err(err).Str("kudos", k.ID).Msg("read kudos posts")
+		}
+		return
+	}
+	for _, line := range strings.Split(raw, "\n") {
+		parts := strings.SplitN(line, "|", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		ref := MessageRef{Platform: Platform(parts[0]), Channel: parts[1], ID: parts[2]}
+		if err := rt.Retract(ctx, ref); err != nil {
+			s.log.Warn().Err(err).Str("kudos", k.ID).Str("platform", parts[0]).Msg("take back kudos post")
+		}
+	}
 }
 
 // splitValues separates tags naming a company value from plain tags.
@@ -161,6 +218,7 @@ func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
 	case err != nil:
 		return Response{}, fmt.Errorf("undo kudos by %s: %w", r.ev.Key, err)
 	}
+	s.retractKudosPosts(ctx, k)
 	used, err := s.store.KudosUsed(ctx, team.ID, r.actor.ID, r.now.In(personLocation(r.actor, team)).Format("2006-01-02"))
 	if err != nil {
 		return Response{}, fmt.Errorf("kudos used by %s: %w", r.actor.ID, err)

@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
 // Replies that must say what was wrong in the asker's words and what to
@@ -34,4 +37,30 @@ func TestRefusalsSayWhatToType(t *testing.T) {
 	}
 	h.say(bob, "/checkin away until 2026-12-31")
 	mustContain(t, text(h.say(bob, "/checkin back")), "Welcome back")
+}
+
+// The router hands a retraction to the platform's messenger, and says when
+// that platform cannot take messages back or has no messenger.
+func TestRouterRetract(t *testing.T) {
+	console := &bottest.Messenger{}
+	r := bot.Router{bot.PlatformConsole: console, bot.PlatformSlack: plainMessenger{}}
+	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: "growth", ID: "m1"}
+	if err := r.Retract(context.Background(), ref); err != nil || len(console.Retracted()) != 1 {
+		t.Fatalf("console retract: %v %v", err, console.Retracted())
+	}
+	var nr *bot.NoRetractorError
+	if err := r.Retract(context.Background(), bot.MessageRef{Platform: bot.PlatformSlack, ID: "1"}); !errors.As(err, &nr) {
+		t.Errorf("slack without Retract: %v", err)
+	}
+	var nm *bot.NoMessengerError
+	if err := r.Retract(context.Background(), bot.MessageRef{Platform: bot.PlatformFeishu, ID: "om_1"}); !errors.As(err, &nm) {
+		t.Errorf("feishu not wired: %v", err)
+	}
+}
+
+// plainMessenger sends nothing and has no optional capabilities.
+type plainMessenger struct{}
+
+func (plainMessenger) Send(context.Context, bot.Address, bot.Message, string) (bot.MessageRef, error) {
+	return bot.MessageRef{}, nil
 }

@@ -537,12 +537,15 @@ func personLocation(p Person, t Team) *time.Location {
 	return t.Location()
 }
 
-// notify sends a message, written in l, to someone else; a failure is
-// logged, never fatal, because what it reports is already saved.
-func (s *Service) notify(ctx context.Context, to Address, l Locale, msg Message, key string) {
-	if _, err := s.messenger.Send(ctx, to, msg.In(l), key); err != nil {
+// notify sends a message, written in l, to someone else and returns where
+// it went; a failure is logged, never fatal, because what it reports is
+// already saved (and the reference is then zero).
+func (s *Service) notify(ctx context.Context, to Address, l Locale, msg Message, key string) MessageRef {
+	ref, err := s.messenger.Send(ctx, to, msg.In(l), key)
+	if err != nil {
 		s.log.Warn().Err(err).Str("platform", string(to.Platform)).Str("key", key).Msg("send notification")
 	}
+	return ref
 }
 
 // localeOf is the language to write to a person in when they did not ask.

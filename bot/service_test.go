@@ -310,6 +310,33 @@ func TestKudosUndoWithinTenMinutes(t *testing.T) {
 	mustContain(t, text(h.say(alice, "/kudos undo")), "10 minutes")
 }
 
+// TestKudosUndoTakesBackTheDMAndTheChannelPost: an undone kudos leaves no
+// thank-you behind, neither in the recipient's chat nor in the channel.
+func TestKudosUndoTakesBackTheDMAndTheChannelPost(t *testing.T) {
+	h := newHarness(t)
+	h.say(bob, "/kudos "+bot.Mention(chen)+" earlier")
+	before := len(h.out.Sent())
+	h.say(alice, "/kudos "+bot.Mention(bob)+" "+bot.Mention(chen)+" thanks")
+	var want []string
+	for i, s := range h.out.Sent()[before:] {
+		want = append(want, fmt.Sprintf("m%d", before+i+1))
+		if s.To.User == "" && s.To.Channel != "growth" {
+			t.Fatalf("unexpected post %+v", s)
+		}
+	}
+	if len(want) != 3 {
+		t.Fatalf("the kudos made %d posts, want 2 DMs and the channel post", len(want))
+	}
+	mustContain(t, text(h.say(alice, "/kudos undo")), "Taken back")
+	var got []string
+	for _, ref := range h.out.Retracted() {
+		got = append(got, ref.ID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("retracted %v, want the kudos's posts %v (and not the earlier kudos's)", got, want)
+	}
+}
+
 // TestRedeliveredKudosUndoTakesBackOnlyOneKudos: the inbox delivers an
 // event at least once, so an undo handled twice (a worker killed after the
 // undo, before its acknowledgement) must not take back the kudos before.

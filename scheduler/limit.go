@@ -207,6 +207,20 @@ func (m *limited) SendFile(ctx context.Context, to bot.Address, f bot.File, key 
 	return m.paced(ctx, to, func() (bot.MessageRef, error) { return fs.SendFile(ctx, to, f, key) })
 }
 
+// Retract takes a message back at the same shared pace as sends, when the
+// wrapped messenger can (bot.Retractor); otherwise it answers
+// *bot.NoRetractorError.
+func (m *limited) Retract(ctx context.Context, ref bot.MessageRef) error {
+	rt, ok := m.next.(bot.Retractor)
+	if !ok {
+		return &bot.NoRetractorError{Platform: ref.Platform}
+	}
+	_, err := m.paced(ctx, bot.Address{Platform: ref.Platform, Channel: ref.Channel}, func() (bot.MessageRef, error) {
+		return ref, rt.Retract(ctx, ref)
+	})
+	return err
+}
+
 // paced runs send when the limiter allows, retrying rate-limit errors.
 func (m *limited) paced(ctx context.Context, to bot.Address, send func() (bot.MessageRef, error)) (bot.MessageRef, error) {
 	backoff := m.l.cfg.Backoff

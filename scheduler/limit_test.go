@@ -200,3 +200,35 @@ func TestFilesArePacedAndRetriedLikeMessages(t *testing.T) {
 		t.Errorf("err = %v, want NoFileSenderError", err)
 	}
 }
+
+// retractingPlatform records the messages taken back through it.
+type retractingPlatform struct {
+	*strictPlatform
+	retracted []bot.MessageRef
+}
+
+func (p *retractingPlatform) Retract(_ context.Context, ref bot.MessageRef) error {
+	p.retracted = append(p.retracted, ref)
+	return nil
+}
+
+// An undone kudos takes its posts back through the rate-limited messenger:
+// the wrapper passes Retract on, and says so when the platform cannot.
+func TestRetractPassesThroughTheLimiter(t *testing.T) {
+	e := newEnv(t, time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC))
+	platform := &retractingPlatform{strictPlatform: newStrictPlatform(e.clock, 1, 0)}
+	m := e.limiter(map[bot.Platform]Limit{}).Wrap(platform)
+	ref := bot.MessageRef{Platform: bot.PlatformConsole, Channel: "growth", ID: "m1"}
+	rt, ok := m.(bot.Retractor)
+	if !ok {
+		t.Fatal("the rate-limited messenger does not pass Retract on")
+	}
+	if err := rt.Retract(context.Background(), ref); err != nil || len(platform.retracted) != 1 || platform.retracted[0] != ref {
+		t.Fatalf("retracted %v (%v), want %v", platform.retracted, err, ref)
+	}
+	plain := e.limiter(map[bot.Platform]Limit{}).Wrap(newStrictPlatform(e.clock, 1, 0))
+	var nr *bot.NoRetractorError
+	if err := plain.(bot.Retractor).Retract(context.Background(), ref); !errors.As(err, &nr) {
+		t.Errorf("err = %v, want NoRetractorError", err)
+	}
+}

@@ -254,7 +254,9 @@ func (s *Store) forgetGoals(ctx context.Context, p redis.Pipeliner, teamID strin
 			return nil, err
 		}
 		// Only the static record: the current value may be moving concurrently.
+		// A new version, so an edit that read the goal before saves over nothing.
 		p.HSet(ctx, s.goalKey(teamID, g.ID), "rec", fields[0])
+		p.HIncrBy(ctx, s.goalKey(teamID, g.ID), "ver", 1)
 	}
 	return deleted, nil
 }

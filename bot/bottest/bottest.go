@@ -5,8 +5,10 @@
 package bottest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -66,8 +68,9 @@ type SentFile struct {
 // Messenger is a bot.Messenger that records every send. It sends no
 // files; FileMessenger does.
 type Messenger struct {
-	mu   sync.Mutex
-	sent []Sent
+	mu        sync.Mutex
+	sent      []Sent
+	retracted []bot.MessageRef
 }
 
 // FileMessenger is a Messenger that also sends files (a bot.FileSender).
@@ -87,6 +90,21 @@ func (m *Messenger) Send(_ context.Context, to bot.Address, msg bot.Message, key
 	defer m.mu.Unlock()
 	m.sent = append(m.sent, Sent{To: to, Msg: msg, Key: key})
 	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: fmt.Sprintf("m%d", len(m.sent))}, nil
+}
+
+// Retract records that ref was taken back (Messenger is a bot.Retractor).
+func (m *Messenger) Retract(_ context.Context, ref bot.MessageRef) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.retracted = append(m.retracted, ref)
+	return nil
+}
+
+// Retracted returns the references taken back, in order.
+func (m *Messenger) Retracted() []bot.MessageRef {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]bot.MessageRef(nil), m.retracted...)
 }
 
 // SendFile records f unless FileErr is set.
@@ -123,4 +141,39 @@ func (m *Messenger) To(id bot.UserID) []Sent {
 		}
 	}
 	return out
+}
+
+// LogBuffer is a log destination that the goroutines of an adapter, a
+// server or a worker may write while a test reads it.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Line is the first line written that contains every one of parts, or "".
+func (l *LogBuffer) Line(parts ...string) string {
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := line != ""
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return line
+		}
+	}
+	return ""
 }

@@ -387,11 +387,11 @@ func TestRunFormSlashLineIsACommandNeverAnAnswer(t *testing.T) {
 	}
 }
 
-// TestEveryMessageKindPrintsInItsLanguage sends a message holding every
+// TestEveryMessageKindRendersInItsLanguage sends a message holding every
 // block kind to a person and to a channel, in both languages, from a
 // console whose own language is the other one: the heading the console
 // prints above each message is in the message's language.
-func TestEveryMessageKindPrintsInItsLanguage(t *testing.T) {
+func TestEveryMessageKindRendersInItsLanguage(t *testing.T) {
 	words := bottest.Catalog(t)
 	for _, l := range []bot.Locale{bot.English, bot.Chinese} {
 		t.Run(string(l), func(t *testing.T) {
@@ -411,5 +411,20 @@ func TestEveryMessageKindPrintsInItsLanguage(t *testing.T) {
 			bottest.AssertInLanguage(t, l, out.String(), msg.Title, words.T(l, "summary_highlights", nil),
 				words.T(l, "console_to_dm", map[string]any{"name": "bob"}), words.T(l, "console_to_channel", map[string]any{"channel": "growth"}))
 		})
+	}
+}
+
+// An undone kudos's posts are taken back; the console says so where they were.
+func TestRetractSaysTheMessageWasTakenBack(t *testing.T) {
+	c, out := newTestConsole("", echo(), nil)
+	ref, err := c.Send(context.Background(), bot.Address{Platform: bot.PlatformConsole, Channel: "growth"}, bot.Message{Title: "Kudos"}, "k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Retract(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "(Pulse took back the message it posted in growth)") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }

@@ -99,3 +99,10 @@ func (c *Console) humanSize(n int) string {
 		return strconv.FormatFloat(float64(n)/(1024*1024), 'f', 1, 64) + " MB"
 	}
 }
+
+// Retract shows that Pulse took back a message it posted (an undone
+// kudos's DM or channel post), as a chat would by removing it.
+func (c *Console) Retract(_ context.Context, ref bot.MessageRef) error {
+	c.println(c.text("retracted", "channel", ref.Channel))
+	return nil
+}

@@ -42,7 +42,7 @@ func TestConformanceFeishuEditOfAnyShapeIsAcknowledged(t *testing.T) {
 		if n := len(e.f.sends()); n != callsBefore {
 			t.Fatalf("the edit sent %d messages", n-callsBefore)
 		}
-		if e.logs.line(`"event_type":"im.message.updated_v1"`, `"event_id":"ev-edit-odd"`, `"message_id":"om_edit_odd"`, "edit ignored") == "" {
+		if e.logs.Line(`"event_type":"im.message.updated_v1"`, `"event_id":"ev-edit-odd"`, `"message_id":"om_edit_odd"`, "edit ignored") == "" {
 			t.Fatalf("no log line for the edit in:\n%s", e.logs)
 		}
 	})
@@ -52,7 +52,7 @@ func TestConformanceFeishuEditOfAnyShapeIsAcknowledged(t *testing.T) {
 // line; it used to be refused without a word, so an operator saw Feishu
 // retrying and nothing in Pulse's log.
 func TestFeishuUnreadablePushIsLogged(t *testing.T) {
-	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &logBuffer{}
+	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, h, ModeWebhook, logs)
 	plain := []byte(`{"schema":"2.0","header":{"event_id":"ev-odd","event_type":"im.message.receive_v1","token":"` + testToken + `"},"event":"not an object"}`)
 	if rec := signedPush(t, plain, testNow).send(t, a); rec.Code != http.StatusBadRequest {
@@ -62,7 +62,7 @@ func TestFeishuUnreadablePushIsLogged(t *testing.T) {
 	if len(h.Events()) != 0 {
 		t.Fatal("an unreadable push was acted on")
 	}
-	if logs.line(`"level":"warn"`, "not the JSON Feishu sends") == "" {
+	if logs.Line(`"level":"warn"`, "not the JSON Feishu sends") == "" {
 		t.Fatalf("no log line in:\n%s", logs)
 	}
 }
@@ -86,7 +86,7 @@ func TestConformanceFeishuEventsNotActedOnAreAcknowledged(t *testing.T) {
 				t.Errorf("%s answered %d %v, want 200", c.eventType, code, answer)
 			}
 			settle(e.a)
-			if e.logs.line(`"event_type":"`+c.eventType+`"`, `"event_id":"ev-`+c.eventType+`"`) == "" {
+			if e.logs.Line(`"event_type":"`+c.eventType+`"`, `"event_id":"ev-`+c.eventType+`"`) == "" {
 				t.Errorf("no log line naming %s in:\n%s", c.eventType, e.logs)
 			}
 		}

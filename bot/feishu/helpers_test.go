@@ -129,6 +129,8 @@ func (f *fakeFeishu) serve(w http.ResponseWriter, r *http.Request) {
 			chat = "oc_p2p_with_person"
 		}
 		fmt.Fprintf(w, `{"code":0,"msg":"success","data":{"message_id":"om_sent_%d","root_id":"","parent_id":"","msg_type":"interactive","create_time":"1615380573411","update_time":"1615380573411","deleted":false,"updated":false,"chat_id":%q,"sender":{"id":"cli_9f427eec54ae901b","id_type":"app_id","sender_type":"app","tenant_key":%q},"body":{"content":"{}"},"mentions":[],"upper_message_id":""}}`, n, chat, testTenant)
+	case r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/open-apis/im/v1/messages/"):
+		fmt.Fprint(w, `{"code":0,"msg":"success","data":{}}`)
 	case m != nil && m[2] == "reactions":
 		fmt.Fprintf(w, `{"code":0,"msg":"success","data":{"reaction_id":"ZCaCIjUBVVWSrm5L-3ZTw*************sNa8dHVplEzzSfJVUVLMLcS_","operator":{"operator_id":"cli_9f427eec54ae901b","operator_type":"app"},"action_time":"1663054162546","reaction_type":{"emoji_type":%q}}}`, emojiOf(call))
 	case strings.HasPrefix(r.URL.Path, "/open-apis/contact/v3/users/"):
@@ -204,41 +206,8 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 	return testAdapterLogged(t, f, h, mode, nil)
 }
 
-// logBuffer collects an adapter's log lines (the webhook and the inbox
-// workers write at once).
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// line returns the first log line that contains every part, or "".
-func (l *logBuffer) line(parts ...string) string {
-	for _, line := range strings.Split(l.String(), "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all && line != "" {
-			return line
-		}
-	}
-	return ""
-}
-
 // testAdapterLogged is testAdapter whose log lines, down to debug, also go to logs.
-func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *logBuffer) (*Adapter, *bot.ManualClock) {
+func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *bottest.LogBuffer) (*Adapter, *bot.ManualClock) {
 	t.Helper()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 	switch {
@@ -246,7 +215,7 @@ func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, 
 		// The SDK's long-connection client outlives the test and may log
 		// after it, when the test's writer may no longer be used.
 		if logs == nil {
-			logs = &logBuffer{}
+			logs = &bottest.LogBuffer{}
 		}
 		log = zerolog.New(logs).Level(zerolog.DebugLevel)
 	case logs != nil:

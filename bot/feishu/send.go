@@ -313,3 +313,17 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// Retract recalls a message Pulse sent (DELETE /im/v1/messages/:id), such
+// as the kudos DM and group post of an undone kudos.
+func (a *Adapter) Retract(ctx context.Context, ref bot.MessageRef) error {
+	req := larkim.NewDeleteMessageReqBuilder().MessageId(ref.ID).Build()
+	err := a.retry(ctx, "recall "+ref.ID, func() (*larkcore.ApiResp, larkcore.CodeError, error) {
+		resp, err := a.im.Message.Delete(ctx, req)
+		return apiResult(resp, err, func() (*larkcore.ApiResp, larkcore.CodeError) { return resp.ApiResp, resp.CodeError })
+	})
+	if err != nil {
+		return fmt.Errorf("feishu recall %s: %w", ref.ID, err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,19 @@ func TestRunReportsTheConnectionLimit(t *testing.T) {
 	}
 	if a.Ready() == nil {
 		t.Fatal("ready without a connection")
+	}
+}
+
+// An undone kudos's DM and group post are recalled (DELETE
+// /open-apis/im/v1/messages/:message_id).
+func TestRetractRecallsTheMessage(t *testing.T) {
+	f := newFakeFeishu(t)
+	a, _ := testAdapter(t, f, &bottest.Handler{}, ModeWS)
+	if err := a.Retract(context.Background(), bot.MessageRef{Platform: bot.PlatformFeishu, Channel: "oc_group", ID: "om_sent_7"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := f.callsTo("/open-apis/im/v1/messages/om_sent_7")
+	if len(calls) != 1 || calls[0].Method != http.MethodDelete {
+		t.Fatalf("recall calls %+v", calls)
 	}
 }

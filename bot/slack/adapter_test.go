@@ -733,3 +733,25 @@ func TestExpiredTriggerFallsBackToMessage(t *testing.T) {
 		t.Errorf("fallback message %v", call.JSON)
 	}
 }
+
+// An undone kudos's DM and channel post are deleted with chat.delete; one
+// that is already gone counts as taken back, any other refusal is an error.
+func TestRetractDeletesTheMessage(t *testing.T) {
+	h := newHarness(t, &bottest.Handler{})
+	ref := bot.MessageRef{Platform: bot.PlatformSlack, Channel: "C0GROWTH", ID: "1700000000.000042"}
+	if err := h.a.Retract(context.Background(), ref); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.slack.callsTo("chat.delete")
+	if len(calls) != 1 || calls[0].Form.Get("channel") != "C0GROWTH" || calls[0].Form.Get("ts") != "1700000000.000042" {
+		t.Fatalf("chat.delete calls %+v", calls)
+	}
+	h.slack.override["chat.delete"] = `{"ok":false,"error":"message_not_found"}`
+	if err := h.a.Retract(context.Background(), ref); err != nil {
+		t.Errorf("a message already gone: %v", err)
+	}
+	h.slack.override["chat.delete"] = `{"ok":false,"error":"cant_delete_message"}`
+	if err := h.a.Retract(context.Background(), ref); err == nil {
+		t.Error("a refused delete was reported as done")
+	}
+}

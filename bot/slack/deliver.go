@@ -254,3 +254,18 @@ func (a *Adapter) dmChannel(ctx context.Context, id bot.UserID) (string, error) 
 	}
 	return ch.ID, nil
 }
+
+// Retract deletes a message Pulse posted (chat.delete), such as the kudos
+// DM and channel post of an undone kudos. A message already gone counts as
+// taken back.
+func (a *Adapter) Retract(ctx context.Context, ref bot.MessageRef) error {
+	err := a.call(ctx, "chat.delete", func(ctx context.Context) error {
+		_, _, err := a.api.DeleteMessageContext(ctx, ref.Channel, ref.ID)
+		return err
+	})
+	var gone slack.SlackErrorResponse
+	if errors.As(err, &gone) && gone.Err == "message_not_found" {
+		return nil
+	}
+	return err
+}

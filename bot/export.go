@@ -292,7 +292,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		return Response{}, err
 	}
 	format, period, from, to := spec.Format, spec.Period, spec.From, spec.To
-	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+	if parse.RangeBackwards(from, to) {
 		// The same rule as pulse export's --from and --to.
 		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}

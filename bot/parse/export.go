@@ -55,6 +55,13 @@ func ParseExport(args string, now time.Time) (ExportSpec, error) {
 	return spec, nil
 }
 
+// RangeBackwards reports whether an export range [from, to) ends before
+// it starts; open ends (zero) never do. `/scorecard export … from … to …`
+// and `pulse export --from … --to …` both refuse such a range by it.
+func RangeBackwards(from, to time.Time) bool {
+	return !from.IsZero() && !to.IsZero() && !from.Before(to)
+}
+
 // rePeriodToken recognises the period words export accepts: a month
 // "2026-11", a quarter "2026-Q4" or an ISO week "2026-W48" (upper-cased).
 var rePeriodToken = regexp.MustCompile(`^\d{4}-(\d{1,2}|Q[1-4]|W\d{1,2})$`)

@@ -6,9 +6,12 @@ import (
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/parse"
 )
 
-// export writes goals, updates, kudos and check-ins to stdout. It is an
+// export writes goals, updates, kudos and check-ins to stdout. --period
+// is read by parse.ExportPeriod and a backwards range refused by
+// parse.RangeBackwards, as in /scorecard export. It is an
 // operator command: whoever can run it can read Redis anyway.
 func (e *environment) export(ctx context.Context, args []string) error {
 	fs := newFlagSet("export", e.stderr)
@@ -16,6 +19,7 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	team := fs.String("team", "", "export this team only (default: every team)")
 	fromFlag := fs.String("from", "", "first day, YYYY-MM-DD (or an RFC3339 instant)")
 	toFlag := fs.String("to", "", "last day, inclusive, YYYY-MM-DD (or an RFC3339 instant, exclusive)")
+	periodFlag := fs.String("period", "", "a month 2026-11, a quarter 2026-Q4 or an ISO week 2026-W48, in the team's time zone (UTC without --team)")
 	positional, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -34,14 +38,32 @@ func (e *environment) export(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		return fmt.Errorf("--from %s is not before --to %s", *fromFlag, *toFlag)
+	if parse.RangeBackwards(from, to) {
+		return fmt.Errorf("--from %s to --to %s ends before it starts; put the earlier date in --from, e.g. --from %s --to %s", *fromFlag, *toFlag, *toFlag, *fromFlag)
+	}
+	if *periodFlag != "" && (*fromFlag != "" || *toFlag != "") {
+		return fmt.Errorf("--period %s: give either --period or --from/--to, not both", *periodFlag)
 	}
 	b, err := e.openBackend(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer b.close()
+	if *periodFlag != "" {
+		// The period is read as /scorecard export reads it: whole calendar
+		// periods of the team's time zone.
+		loc := time.UTC
+		if *team != "" {
+			t, err := b.store.GetTeam(ctx, bot.TeamID(*team))
+			if err != nil {
+				return fmt.Errorf("--team %s: %w", *team, err)
+			}
+			loc = t.Location()
+		}
+		if from, to, err = parse.ExportPeriod(*periodFlag, loc); err != nil {
+			return fmt.Errorf("--period: %w", err)
+		}
+	}
 	c, err := e.newCore(b, bot.Router{}, bot.SystemClock{})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,28 +21,10 @@ import (
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// syncBuffer is a writer tests can read while the program still writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runPulse runs the program with args, an environment and stdin, and
 // returns what it wrote.
 func runPulse(ctx context.Context, env map[string]string, stdin string, args ...string) (string, string, error) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr bottest.LogBuffer
 	getenv := func(k string) string { return env[k] }
 	err := run(ctx, append([]string{"pulse"}, args...), getenv, strings.NewReader(stdin), &stdout, &stderr)
 	return stdout.String(), stderr.String(), err
@@ -583,7 +566,10 @@ func TestExportRejectsBadFlags(t *testing.T) {
 	cases := map[string][]string{
 		"use --format csv or --format json":  {"export", "--format", "xml"},
 		"--from \"yesterday\" is not a date": {"export", "--format", "csv", "--from", "yesterday"},
-		"is not before --to":                 {"export", "--format", "csv", "--from", "2026-03-02", "--to", "2026-03-01"},
+		"ends before it starts":              {"export", "--format", "csv", "--from", "2026-11-30", "--to", "2026-11-20"},
+		"want a month (2026-11)":             {"export", "--format", "csv", "--period", "2026-13"},
+		"not both":                           {"export", "--format", "csv", "--period", "2026-Q4", "--from", "2026-10-01"},
+		"--team nowhere":                     {"export", "--format", "csv", "--period", "2026-Q4", "--team", "nowhere"},
 		"unexpected argument":                {"export", "--format", "csv", "everything"},
 	}
 	for want, args := range cases {
@@ -592,6 +578,32 @@ func TestExportRejectsBadFlags(t *testing.T) {
 			t.Errorf("pulse %s = %v, want an error containing %q", strings.Join(args, " "), err, want)
 		}
 	}
+}
+
+// TestExportPeriodReadsAsChatDoes: --period is parse.ExportPeriod's
+// reading, in the team's zone, so a quarter exports what its first and
+// last day do; a one-day range is not backwards (as in chat).
+func TestExportPeriodReadsAsChatDoes(t *testing.T) {
+	env, st := redisEnv(t)
+	seedSlackTeam(t, st)
+	ctx := context.Background()
+	for _, at := range []time.Time{time.Date(2025, 12, 31, 23, 0, 0, 0, time.UTC), time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)} {
+		k := bot.Kudos{ID: "K" + at.Format("0102"), TeamID: "growth", From: "slack:T1:U1", To: []bot.UserID{"slack:T1:U2"}, Message: "thanks " + at.Format(time.DateOnly), At: at}
+		if err := st.ImportKudos(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byPeriod := exportJSON(t, env, "--team", "growth", "--period", "2026-q1")
+	byDates := exportJSON(t, env, "--team", "growth", "--from", "2026-01-01", "--to", "2026-03-31")
+	if byPeriod != byDates {
+		t.Fatalf("--period 2026-q1 and --from 2026-01-01 --to 2026-03-31 differ:\n%s\n%s", byPeriod, byDates)
+	}
+	assertContains(t, byPeriod, "thanks 2026-02-10")
+	if strings.Contains(byPeriod, "thanks 2025-12-31") || strings.Contains(byPeriod, "thanks 2026-04-01") {
+		t.Fatalf("the quarter's export holds kudos from outside it:\n%s", byPeriod)
+	}
+	oneDay := exportJSON(t, env, "--team", "growth", "--from", "2026-02-10", "--to", "2026-02-10")
+	assertContains(t, oneDay, "thanks 2026-02-10")
 }
 
 func TestUnknownCommandShowsUsage(t *testing.T) {

@@ -95,3 +95,24 @@ func TestConformanceFeishuEventsNotActedOnAreAcknowledged(t *testing.T) {
 		}
 	})
 }
+
+// A rich-text (post) message of a picture and no words (the img element
+// re-typed from
+// https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content#post
+// ) gets the sentence asking for text in a direct chat, like an image
+// message. It was answered "That message was empty", although something was sent.
+func TestConformanceFeishuPostOfOnlyAPictureAsksForText(t *testing.T) {
+	overBoth(t, func(t *testing.T, e *e2e) {
+		e.message(t, "message_receive_p2p.json", testUserOpenID, "post",
+			`{"title":"","content":[[{"tag":"img","image_key":"img_7ea74629-9191-4176-998c-2e603c9c5e8g","width":300,"height":300}]]}`, []any{})
+		sends := e.f.sends()
+		if len(sends) != 1 || !findText(cardOf(t, sends[0]), "I can only read text") {
+			t.Fatalf("answers %+v, want one asking for text", sends)
+		}
+		e.message(t, "message_receive_p2p.json", testUserOpenID, "post",
+			`{"title":"","content":[[{"tag":"img","image_key":"img_7ea74629-9191-4176-998c-2e603c9c5e8g"}],[{"tag":"text","text":"help"}]]}`, []any{})
+		if sends := e.f.sends(); len(sends) != 2 || findText(cardOf(t, sends[1]), "I can only read text") {
+			t.Fatalf("a picture with words was not read as its words")
+		}
+	})
+}

@@ -44,7 +44,19 @@ func (s *Service) SetTeamTemplates(byTeam map[string][]GoalTemplate) { s.templat
 // templatesOf lists the templates a team can use: its own, then the defaults it did not replace.
 func (s *Service) templatesOf(team string) []GoalTemplate {
 	own := s.templates[team]
-	out := slices.Clone(own)
+	out := make([]GoalTemplate, 0, len(own)+len(DefaultTemplates))
+	for _, t := range own {
+		// A team's template that replaces a default keeps the names
+		// people already type for it (转化率, cvr) and its Chinese title.
+		if i := slices.IndexFunc(DefaultTemplates, func(d GoalTemplate) bool { return d.Name == t.Name }); i >= 0 {
+			d := DefaultTemplates[i]
+			t.Aliases = append(slices.Clone(t.Aliases), d.Aliases...)
+			if t.TitleZh == "" {
+				t.TitleZh = d.TitleZh
+			}
+		}
+		out = append(out, t)
+	}
 	for _, d := range DefaultTemplates {
 		if !slices.ContainsFunc(own, func(t GoalTemplate) bool { return t.Name == d.Name }) {
 			out = append(out, d)

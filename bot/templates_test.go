@@ -51,6 +51,10 @@ func TestGoalFromTemplateFillsTitleUnitDirectionAndSourceInBothLanguages(t *test
 	if !strings.Contains(zh, "复购率") || !strings.Contains(zh, "20% → 25%") {
 		t.Fatalf("Chinese template goal: %q", zh)
 	}
+	zq := bot.PlainText(h.say(chen, "目标 新建 模板 转化率 从 2.1% 到 3.2% 截止 季度末").Reply)
+	if !strings.Contains(zq, "结账转化率") || !strings.Contains(zq, "2.1% → 3.2%") || !strings.Contains(zq, "2026-12-31") {
+		t.Fatalf("Chinese template goal by the quarter's end: %q", zq)
+	}
 	if r := bot.PlainText(h.say(chen, "目标 新建 模板").Reply); !strings.Contains(r, "目标 新建 模板 转化率") {
 		t.Fatalf("Chinese usage: %q", r)
 	}

@@ -21,6 +21,9 @@ const (
 	visibilitySteps    = 100
 )
 
+// dan writes reviews in the property test; he reads nothing of its own.
+var dan = bot.NewUserID(bot.PlatformConsole, "demo", "dan")
+
 // token marks the text of a record created by the property test.
 var tokenRE = regexp.MustCompile(`vt\d+z`)
 
@@ -63,26 +66,35 @@ func TestPropertyNobodySeesWhatTheModelDenies(t *testing.T) {
 func runVisibilityEpisode(t *testing.T, seed uint64, episode int) int {
 	rng := rand.New(rand.NewPCG(seed, uint64(episode)))
 	w := newMatrixWorld(t)
+	// dan joins growth, so a person there has three possible peers.
+	w.say(admin, "/pulse team add growth "+bot.Mention(dan))
 	p := &visProp{w: w, rng: rng}
 	for _, r := range matrixRoles {
 		p.people = append(p.people, r.id)
 	}
 	ways := p.ways()
 	for step := 0; step < visibilitySteps; step++ {
-		who := p.people[rng.IntN(len(p.people))]
-		cmds := p.randomCommands(who)
+		who, cmds := p.randomCommands(p.people[rng.IntN(len(p.people))])
 		for _, cmd := range cmds {
 			w.n++
 			w.event(bot.Event{Key: fmt.Sprintf("vp:%d", w.n), Kind: bot.KindCommand, Platform: who.Platform(),
 				User: who, Direct: true, Channel: "dm", Text: cmd})
 		}
 		where := fmt.Sprintf("seed %d episode %d step %d: %s said %q", seed, episode, step, who.Local(), cmds)
-		world := p.load()
+		// The records are read only when a step shows one.
+		var loaded *propWorld
+		world := func() propWorld {
+			if loaded == nil {
+				x := p.load()
+				loaded = &x
+			}
+			return *loaded
+		}
 		// The actor and two others read a way out, a different one each
 		// step: over the run every role reads every way many times.
 		way := ways[(episode+step)%len(ways)]
 		for _, reader := range []bot.UserID{who, p.people[rng.IntN(len(p.people))], p.people[rng.IntN(len(p.people))]} {
-			p.check(where+" then read "+way.name, reader, p.viewer(reader), way.read(reader), world)
+			p.check(where+" then read "+way.name, reader, func() bot.Viewer { return p.viewer(reader) }, way.read(reader), world)
 		}
 		p.checkJobs(where, episode+step, world)
 		if t.Failed() {
@@ -129,27 +141,46 @@ func (p *visProp) viewer(id bot.UserID) bot.Viewer {
 	return v
 }
 
-// randomCommands picks one command (a check-in is its whole conversation),
-// often one that will be refused.
-func (p *visProp) randomCommands(who bot.UserID) []string {
+// randomCommands picks one command for who (a check-in or a review is
+// its whole conversation), often one that will be refused. Review steps
+// pick their own actor among the people of a review — the subject, a
+// peer, a manager — so that anonymous reviews do reach three.
+func (p *visProp) randomCommands(who bot.UserID) (bot.UserID, []string) {
+	cmds := p.commandsOf(&who)
+	return who, cmds
+}
+
+func (p *visProp) commandsOf(actor *bot.UserID) []string {
+	who := *actor
 	rng := p.rng
 	other := p.people[rng.IntN(len(p.people))]
 	goal := fmt.Sprintf("G%d", 1+rng.IntN(12))
-	subject := []bot.UserID{alice, bob, chen, sam}[rng.IntN(4)]
+	subject := []bot.UserID{alice, bob}[rng.IntN(2)]
+	writers := []bot.UserID{alice, bob, chen, dan, maya}
 	switch rng.IntN(16) {
 	case 10:
 		return []string{fmt.Sprintf("/review start team %s Cycle %s due 2026-12-20 %s", []string{"Growth", "Sales"}[rng.IntN(2)],
 			p.token(), []string{"anonymous", "named"}[rng.IntN(2)])}
 	case 11:
-		return []string{fmt.Sprintf("/review nominate %s %s %s", bot.Mention(p.people[rng.IntN(len(p.people))]),
-			bot.Mention(p.people[rng.IntN(len(p.people))]), bot.Mention(p.people[rng.IntN(len(p.people))]))}
+		*actor = subject
+		var peers []string
+		for _, id := range []bot.UserID{alice, bob, chen, dan} {
+			if id != subject {
+				peers = append(peers, bot.Mention(id))
+			}
+		}
+		return []string{"/review nominate " + strings.Join(peers[:3], " ")}
 	case 12:
+		*actor = []bot.UserID{maya, admin, who}[rng.IntN(3)]
 		return []string{"/review approve " + bot.Mention(subject)}
 	case 13, 14:
+		// A whole review most of the time (three answers, two ratings),
+		// else a part of one.
+		*actor = writers[rng.IntN(len(writers))]
 		var out []string
-		for i := 0; i < 1+rng.IntN(5); i++ {
+		for i, n := 0, 5-rng.IntN(2)*rng.IntN(5); i < n; i++ {
 			answer := "rv " + p.token()
-			if rng.IntN(3) == 0 {
+			if i >= 3 {
 				answer = fmt.Sprint(1 + rng.IntN(5))
 			}
 			out = append(out, "/review answer "+bot.Mention(subject)+" "+answer)
@@ -315,9 +346,13 @@ func (p *visProp) load() propWorld {
 
 // check fails when text, read by v, shows a record CanSee… denies v, or
 // names an answerer on a line with an anonymous answer.
-func (p *visProp) check(where string, reader bot.UserID, v bot.Viewer, text string, x propWorld) {
+func (p *visProp) check(where string, reader bot.UserID, viewer func() bot.Viewer, text string, world func() propWorld) {
 	t := p.w.t
 	t.Helper()
+	if !tokenRE.MatchString(text) && !strings.Contains(text, "feedback.answered") {
+		return
+	}
+	x, v := world(), viewer()
 	for _, line := range strings.Split(text, "\n") {
 		for _, tok := range tokenRE.FindAllString(line, -1) {
 			ok, known := true, true
@@ -377,27 +412,27 @@ func capital(s string) string { return strings.ToUpper(s[:1]) + s[1:] }
 // checkJobs plans a job of both teams now and checks each message
 // against its readers: a channel post against any member of the team, a
 // direct message against its recipient.
-func (p *visProp) checkJobs(where string, step int, x propWorld) {
+func (p *visProp) checkJobs(where string, step int, world func() propWorld) {
 	ctx := context.Background()
 	jobs := []bot.Job{bot.JobScorecardDigest, bot.JobCheckInSummary, bot.JobFeedbackRemind, bot.JobGoalNudge, bot.JobReviewRemind}
 	// One job a step, in turn, for both teams: every job is checked every
 	// fourth step.
 	for _, team := range []string{"growth", "sales"} {
 		for _, job := range jobs[step%len(jobs) : step%len(jobs)+1] {
-			plan, err := p.w.svc.PlanJob(ctx, bot.JobRequest{Job: job, TeamID: team, At: x.now})
+			plan, err := p.w.svc.PlanJob(ctx, bot.JobRequest{Job: job, TeamID: team, At: p.w.clock.Now()})
 			if err != nil {
 				p.w.t.Fatalf("%s: plan %s %s: %v", where, job, team, err)
 			}
 			for _, d := range plan {
-				v, reader := bot.ChannelViewer(team), bot.UserID("#"+team)
-				if d.To.User != "" {
-					v, reader = p.viewer(d.To.User), d.To.User
+				viewer, reader := func() bot.Viewer { return bot.ChannelViewer(team) }, bot.UserID("#"+team)
+				if to := d.To.User; to != "" {
+					viewer, reader = func() bot.Viewer { return p.viewer(to) }, to
 				}
 				texts := []string{bot.PlainText(d.Msg)}
 				for _, m := range d.Thread {
 					texts = append(texts, bot.PlainText(m))
 				}
-				p.check(where+" then job "+string(job), reader, v, strings.Join(texts, "\n"), x)
+				p.check(where+" then job "+string(job), reader, viewer, strings.Join(texts, "\n"), world)
 			}
 		}
 	}

@@ -24,30 +24,12 @@ import (
 
 var now = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
-// logBuffer is a log sink safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type fixture struct {
 	t     *testing.T
 	st    *store.Store
 	svc   *bot.Service
 	out   *bottest.Messenger
-	logs  *logBuffer
+	logs  *bottest.LogBuffer
 	goal  string
 	clock *bot.ManualClock
 }
@@ -57,7 +39,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &fixture{t: t, st: storetest.MustOpen(t), out: &bottest.Messenger{}, logs: &logBuffer{}, clock: bot.NewManualClock(now)}
+	f := &fixture{t: t, st: storetest.MustOpen(t), out: &bottest.Messenger{}, logs: &bottest.LogBuffer{}, clock: bot.NewManualClock(now)}
 	svc, err := bot.NewService(bot.Config{Store: f.st, Messenger: f.out, Clock: f.clock, Log: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)

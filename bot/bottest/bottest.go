@@ -5,8 +5,10 @@
 package bottest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -139,4 +141,39 @@ func (m *Messenger) To(id bot.UserID) []Sent {
 		}
 	}
 	return out
+}
+
+// LogBuffer is a log destination that the goroutines of an adapter, a
+// server or a worker may write while a test reads it.
+type LogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Line is the first line written that contains every one of parts, or "".
+func (l *LogBuffer) Line(parts ...string) string {
+	for _, line := range strings.Split(l.String(), "\n") {
+		all := line != ""
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return line
+		}
+	}
+	return ""
 }

@@ -387,11 +387,11 @@ func TestRunFormSlashLineIsACommandNeverAnAnswer(t *testing.T) {
 	}
 }
 
-// TestEveryMessageKindPrintsInItsLanguage sends a message holding every
+// TestEveryMessageKindRendersInItsLanguage sends a message holding every
 // block kind to a person and to a channel, in both languages, from a
 // console whose own language is the other one: the heading the console
 // prints above each message is in the message's language.
-func TestEveryMessageKindPrintsInItsLanguage(t *testing.T) {
+func TestEveryMessageKindRendersInItsLanguage(t *testing.T) {
 	words := bottest.Catalog(t)
 	for _, l := range []bot.Locale{bot.English, bot.Chinese} {
 		t.Run(string(l), func(t *testing.T) {

@@ -42,7 +42,7 @@ func TestConformanceFeishuEditOfAnyShapeIsAcknowledged(t *testing.T) {
 		if n := len(e.f.sends()); n != callsBefore {
 			t.Fatalf("the edit sent %d messages", n-callsBefore)
 		}
-		if e.logs.line(`"event_type":"im.message.updated_v1"`, `"event_id":"ev-edit-odd"`, `"message_id":"om_edit_odd"`, "edit ignored") == "" {
+		if e.logs.Line(`"event_type":"im.message.updated_v1"`, `"event_id":"ev-edit-odd"`, `"message_id":"om_edit_odd"`, "edit ignored") == "" {
 			t.Fatalf("no log line for the edit in:\n%s", e.logs)
 		}
 	})
@@ -52,7 +52,7 @@ func TestConformanceFeishuEditOfAnyShapeIsAcknowledged(t *testing.T) {
 // line; it used to be refused without a word, so an operator saw Feishu
 // retrying and nothing in Pulse's log.
 func TestFeishuUnreadablePushIsLogged(t *testing.T) {
-	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &logBuffer{}
+	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, h, ModeWebhook, logs)
 	plain := []byte(`{"schema":"2.0","header":{"event_id":"ev-odd","event_type":"im.message.receive_v1","token":"` + testToken + `"},"event":"not an object"}`)
 	if rec := signedPush(t, plain, testNow).send(t, a); rec.Code != http.StatusBadRequest {
@@ -62,7 +62,7 @@ func TestFeishuUnreadablePushIsLogged(t *testing.T) {
 	if len(h.Events()) != 0 {
 		t.Fatal("an unreadable push was acted on")
 	}
-	if logs.line(`"level":"warn"`, "not the JSON Feishu sends") == "" {
+	if logs.Line(`"level":"warn"`, "not the JSON Feishu sends") == "" {
 		t.Fatalf("no log line in:\n%s", logs)
 	}
 }
@@ -86,12 +86,33 @@ func TestConformanceFeishuEventsNotActedOnAreAcknowledged(t *testing.T) {
 				t.Errorf("%s answered %d %v, want 200", c.eventType, code, answer)
 			}
 			settle(e.a)
-			if e.logs.line(`"event_type":"`+c.eventType+`"`, `"event_id":"ev-`+c.eventType+`"`) == "" {
+			if e.logs.Line(`"event_type":"`+c.eventType+`"`, `"event_id":"ev-`+c.eventType+`"`) == "" {
 				t.Errorf("no log line naming %s in:\n%s", c.eventType, e.logs)
 			}
 		}
 		if n := len(e.f.sends()); n != 0 {
 			t.Fatalf("%d messages sent for events Pulse does not act on", n)
+		}
+	})
+}
+
+// A rich-text (post) message of a picture and no words (the img element
+// re-typed from
+// https://open.feishu.cn/document/server-docs/im-v1/message-content-description/message_content#post
+// ) gets the sentence asking for text in a direct chat, like an image
+// message. It was answered "That message was empty", although something was sent.
+func TestConformanceFeishuPostOfOnlyAPictureAsksForText(t *testing.T) {
+	overBoth(t, func(t *testing.T, e *e2e) {
+		e.message(t, "message_receive_p2p.json", testUserOpenID, "post",
+			`{"title":"","content":[[{"tag":"img","image_key":"img_7ea74629-9191-4176-998c-2e603c9c5e8g","width":300,"height":300}]]}`, []any{})
+		sends := e.f.sends()
+		if len(sends) != 1 || !findText(cardOf(t, sends[0]), "I can only read text") {
+			t.Fatalf("answers %+v, want one asking for text", sends)
+		}
+		e.message(t, "message_receive_p2p.json", testUserOpenID, "post",
+			`{"title":"","content":[[{"tag":"img","image_key":"img_7ea74629-9191-4176-998c-2e603c9c5e8g"}],[{"tag":"text","text":"help"}]]}`, []any{})
+		if sends := e.f.sends(); len(sends) != 2 || findText(cardOf(t, sends[1]), "I can only read text") {
+			t.Fatalf("a picture with words was not read as its words")
 		}
 	})
 }

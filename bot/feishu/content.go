@@ -106,14 +106,17 @@ func parsePost(content string) (post, bool) {
 
 // decode writes the post as lines of text. The title is read only when
 // the body is empty, so a title above an update ("周报") does not become
-// its first word.
+// its first word. A post of pictures or videos and no words is NotText,
+// like an image message.
 func (p post) decode() decoded {
 	var d decoded
 	lines := make([]string, 0, len(p.Content))
+	media := false
 	for _, para := range p.Content {
 		var b strings.Builder
 		for _, el := range para {
 			b.WriteString(d.element(el))
+			media = media || el.Tag == "img" || el.Tag == "media"
 		}
 		lines = append(lines, b.String())
 	}
@@ -121,6 +124,7 @@ func (p post) decode() decoded {
 	if d.Text == "" {
 		d.Text = strings.TrimSpace(p.Title)
 	}
+	d.NotText = d.Text == "" && media
 	return d
 }
 

@@ -206,41 +206,8 @@ func testAdapter(t *testing.T, f *fakeFeishu, h bot.Handler, mode string) (*Adap
 	return testAdapterLogged(t, f, h, mode, nil)
 }
 
-// logBuffer collects an adapter's log lines (the webhook and the inbox
-// workers write at once).
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// line returns the first log line that contains every part, or "".
-func (l *logBuffer) line(parts ...string) string {
-	for _, line := range strings.Split(l.String(), "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all && line != "" {
-			return line
-		}
-	}
-	return ""
-}
-
 // testAdapterLogged is testAdapter whose log lines, down to debug, also go to logs.
-func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *logBuffer) (*Adapter, *bot.ManualClock) {
+func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, logs *bottest.LogBuffer) (*Adapter, *bot.ManualClock) {
 	t.Helper()
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 	switch {
@@ -248,7 +215,7 @@ func testAdapterLogged(t *testing.T, f *fakeFeishu, h bot.Handler, mode string, 
 		// The SDK's long-connection client outlives the test and may log
 		// after it, when the test's writer may no longer be used.
 		if logs == nil {
-			logs = &logBuffer{}
+			logs = &bottest.LogBuffer{}
 		}
 		log = zerolog.New(logs).Level(zerolog.DebugLevel)
 	case logs != nil:

@@ -119,7 +119,7 @@ func TestLongConnectionEventDuringARedisHangIsHandledOnceAfterFeishuPushesItAgai
 	a, err := New(Config{
 		AppID: "cli_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()), AppSecret: "secret", Mode: ModeWS,
 		VerificationToken: testToken, EncryptKey: testEncryptKey, BaseURL: f.srv.URL,
-		Handler: h, Inbox: sw, Dedup: s, Cache: s, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&logBuffer{}),
+		Handler: h, Inbox: sw, Dedup: s, Cache: s, Clock: bot.NewManualClock(testNow), Log: zerolog.New(&bottest.LogBuffer{}),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -155,7 +155,7 @@ func TestConformanceFeishuEditsAreNotActedOn(t *testing.T) {
 		if len(after) != 0 {
 			t.Fatalf("edits made calls %+v", after)
 		}
-		if e.logs.line(`"event_type":"im.message.updated_v1"`, `"message_id":"om_never_seen"`, "edit ignored") == "" {
+		if e.logs.Line(`"event_type":"im.message.updated_v1"`, `"message_id":"om_never_seen"`, "edit ignored") == "" {
 			t.Fatalf("no log line for the ignored edit in:\n%s", e.logs)
 		}
 	})
@@ -165,7 +165,7 @@ func TestConformanceFeishuEditsAreNotActedOn(t *testing.T) {
 // logged with event_type "". It is answered 200, nothing is queued or
 // handled, and the log line names its type and says it is not supported.
 func TestFeishuV1EventIsAnsweredAndLoggedWithItsType(t *testing.T) {
-	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &logBuffer{}
+	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, h, ModeWebhook, logs)
 	rec := signedPush(t, payload(t, "event_v1_message.json", nil), testNow).send(t, a)
 	settle(a)
@@ -175,7 +175,7 @@ func TestFeishuV1EventIsAnsweredAndLoggedWithItsType(t *testing.T) {
 	if len(h.Events()) != 0 || len(f.sends()) != 0 {
 		t.Fatal("a v1 push was acted on")
 	}
-	if logs.line(`"event_type":"message"`, `"event_id":"41b5f371157e3b5a1ae8c1d1ad3b3a9c"`, "v1", "not supported") == "" {
+	if logs.Line(`"event_type":"message"`, `"event_id":"41b5f371157e3b5a1ae8c1d1ad3b3a9c"`, "v1", "not supported") == "" {
 		t.Fatalf("no log line naming the v1 event in:\n%s", logs)
 	}
 }
@@ -197,7 +197,7 @@ func oldCardPush(t *testing.T, body []byte, token string) push {
 // is answered 200 with an empty object (the card stays), plain or
 // encrypted, and logged as not supported; a forged one is still refused.
 func TestFeishuOldCardCallbackIsAnsweredAndLogged(t *testing.T) {
-	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &logBuffer{}
+	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, h, ModeWebhook, logs)
 	plain := payload(t, "card_old_button.json", nil)
 	rec := oldCardPush(t, plain, testToken).send(t, a)
@@ -215,7 +215,7 @@ func TestFeishuOldCardCallbackIsAnsweredAndLogged(t *testing.T) {
 	if len(h.Events()) != 0 || len(f.sends()) != 0 {
 		t.Fatal("an old card callback was acted on")
 	}
-	if logs.line(`"event_type":"card.action (old format)"`, `"open_message_id":"om_abcdefg1234567890"`, "not supported") == "" {
+	if logs.Line(`"event_type":"card.action (old format)"`, `"open_message_id":"om_abcdefg1234567890"`, "not supported") == "" {
 		t.Fatalf("no log line naming the old card callback in:\n%s", logs)
 	}
 }
@@ -225,7 +225,7 @@ func TestFeishuOldCardCallbackIsAnsweredAndLogged(t *testing.T) {
 // Content: node-sdk's normalize test ("interactive message extracts text
 // from event summary").
 func TestFeishuInteractiveMessageIsIgnoredWithALogLine(t *testing.T) {
-	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &logBuffer{}
+	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, h, ModeWebhook, logs)
 	plain := payload(t, "message_receive_p2p.json", map[string]any{
 		"event.message.message_type": "interactive",
@@ -238,7 +238,7 @@ func TestFeishuInteractiveMessageIsIgnoredWithALogLine(t *testing.T) {
 	if len(h.Events()) != 0 || len(f.sends()) != 0 {
 		t.Fatal("an interactive message was acted on")
 	}
-	if logs.line(`"message_type":"interactive"`, `"message_id":"om_5ce6d572455d361153b7cb51da133945"`, "does not read") == "" {
+	if logs.Line(`"message_type":"interactive"`, `"message_id":"om_5ce6d572455d361153b7cb51da133945"`, "does not read") == "" {
 		t.Fatalf("no log line for the interactive message in:\n%s", logs)
 	}
 }
@@ -246,7 +246,7 @@ func TestFeishuInteractiveMessageIsIgnoredWithALogLine(t *testing.T) {
 // Every push that is queued is logged with its event type, over the
 // webhook and over the long connection alike.
 func TestFeishuEveryQueuedPushLogsItsEventType(t *testing.T) {
-	f, logs := newFakeFeishu(t), &logBuffer{}
+	f, logs := newFakeFeishu(t), &bottest.LogBuffer{}
 	a, _ := testAdapterLogged(t, f, &bottest.Handler{}, ModeWebhook, logs)
 	for _, name := range []string{"message_receive_p2p.json", "bot_menu.json", "bot_p2p_chat_entered.json"} {
 		if rec := signedPush(t, payload(t, name, nil), testNow).send(t, a); rec.Code != http.StatusOK {
@@ -258,17 +258,17 @@ func TestFeishuEveryQueuedPushLogsItsEventType(t *testing.T) {
 	card.send(t, a)
 	settle(a)
 	for _, kind := range []string{eventMessageReceive, eventBotMenu, eventP2PChatEntered, kindCard} {
-		if logs.line(`"event_type":"`+kind+`"`, "queued") == "" {
+		if logs.Line(`"event_type":"`+kind+`"`, "queued") == "" {
 			t.Errorf("no queued line for %s in:\n%s", kind, logs)
 		}
 	}
-	ws, wsLogs := newFakeFeishu(t), &logBuffer{}
+	ws, wsLogs := newFakeFeishu(t), &bottest.LogBuffer{}
 	b, _ := testAdapterLogged(t, ws, &bottest.Handler{}, ModeWS, wsLogs)
 	if _, err := b.dispatcher.Do(context.Background(), payload(t, "message_receive_group.json", nil)); err != nil {
 		t.Fatal(err)
 	}
 	settle(b)
-	if wsLogs.line(`"event_type":"`+eventMessageReceive+`"`, "queued") == "" {
+	if wsLogs.Line(`"event_type":"`+eventMessageReceive+`"`, "queued") == "" {
 		t.Errorf("no queued line over the long connection in:\n%s", wsLogs)
 	}
 }

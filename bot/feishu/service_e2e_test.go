@@ -2,6 +2,7 @@ package feishu
 
 import (
 	"context"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"net/http"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ type e2e struct {
 	store *store.Store
 	user  bot.UserID
 	// logs holds the adapter's log lines from info up.
-	logs *logBuffer
+	logs *bottest.LogBuffer
 	// gw is the long connection pushes go through in ModeWS.
 	gw *gateway
 }
@@ -32,7 +33,7 @@ func newE2E(t *testing.T, mode string) *e2e {
 	f := newFakeFeishu(t)
 	s := storetest.MustOpen(t)
 	clock := bot.NewManualClock(testNow)
-	e := &e2e{f: f, store: s, user: bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID), logs: &logBuffer{}}
+	e := &e2e{f: f, store: s, user: bot.NewUserID(bot.PlatformFeishu, testTenant, testUserOpenID), logs: &bottest.LogBuffer{}}
 	// The service needs the adapter as its messenger and the adapter needs
 	// the service as its handler: a forwarding handler breaks the cycle.
 	var svc *bot.Service
@@ -67,7 +68,7 @@ func newE2E(t *testing.T, mode string) *e2e {
 // e2eLog is the adapter's logger, from info up, into logs and the test's
 // output. Over the long connection the SDK client outlives the test and
 // may log after it, so there it writes to logs only.
-func e2eLog(t *testing.T, mode string, logs *logBuffer) zerolog.Logger {
+func e2eLog(t *testing.T, mode string, logs *bottest.LogBuffer) zerolog.Logger {
 	if mode == ModeWS {
 		return zerolog.New(logs).Level(zerolog.InfoLevel)
 	}

@@ -1,11 +1,9 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -115,7 +113,7 @@ func TestFailedReactionOrReplyIsLoggedAndTheEventIsRecordedOnceAndSettled(t *tes
 		t.Run(tc.failing, func(t *testing.T) {
 			h := buildServiceHarness(t, false)
 			ctx := context.Background()
-			var logs syncBuffer
+			var logs bottest.LogBuffer
 			h.a.log = zerolog.New(&logs)
 			if _, err := h.a.handler.Handle(ctx, bot.Event{Key: "test:create", Kind: bot.KindCommand, Platform: bot.PlatformSlack,
 				User: lilei, Direct: true, Channel: "D024BE91L", Text: "/goal new Raise activation from 20% to 30% by 2026-12-31"}); err != nil {
@@ -172,22 +170,4 @@ func TestFailedReactionOrReplyIsLoggedAndTheEventIsRecordedOnceAndSettled(t *tes
 			}
 		})
 	}
-}
-
-// syncBuffer is a log destination the adapter's goroutines may share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,28 +21,10 @@ import (
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// syncBuffer is a writer tests can read while the program still writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // runPulse runs the program with args, an environment and stdin, and
 // returns what it wrote.
 func runPulse(ctx context.Context, env map[string]string, stdin string, args ...string) (string, string, error) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr bottest.LogBuffer
 	getenv := func(k string) string { return env[k] }
 	err := run(ctx, append([]string{"pulse"}, args...), getenv, strings.NewReader(stdin), &stdout, &stderr)
 	return stdout.String(), stderr.String(), err

@@ -28,6 +28,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -211,7 +212,7 @@ func buildPulse(t *testing.T) string {
 type proc struct {
 	name   string
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *bottest.LogBuffer
 	base   string
 	done   chan struct{}
 	err    error // set when done is closed
@@ -219,7 +220,7 @@ type proc struct {
 
 func startProc(t *testing.T, bin, name string, env map[string]string) *proc {
 	t.Helper()
-	p := &proc{name: name, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{name: name, stderr: &bottest.LogBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve")
 	for k, v := range env {
 		p.cmd.Env = append(p.cmd.Env, k+"="+v)

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/pulse-bot/pulse/bot/bottest"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -128,7 +129,7 @@ func eventually(t testing.TB, within time.Duration, what string, cond func() boo
 // replica is one `pulse serve` running in this test process.
 type replica struct {
 	base   string
-	stderr *syncBuffer
+	stderr *bottest.LogBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -141,7 +142,7 @@ func startReplica(t *testing.T, env map[string]string) *replica {
 	env = copyEnv(env)
 	env["PULSE_HTTP_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &replica{stderr: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	r := &replica{stderr: &bottest.LogBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		getenv := func(k string) string { return env[k] }
 		r.done <- run(ctx, []string{"pulse", "serve"}, getenv, strings.NewReader(""), io.Discard, r.stderr)

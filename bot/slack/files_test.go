@@ -89,11 +89,19 @@ func TestCommandInDMSharesChartThere(t *testing.T) {
 // TestLateReplyThenChart checks a slow scorecard replies through
 // response_url and then shares the chart.
 func TestLateReplyThenChart(t *testing.T) {
-	h := newHarness(t, chartReply(bot.Private))
+	// The handler answers only once the command's acknowledgement has gone
+	// out, so the reply is late however fast the worker is.
+	acked := make(chan struct{})
+	chart := chartReply(bot.Private)
+	h := newHarness(t, &bottest.Handler{Respond: func(ev bot.Event) (bot.Response, error) {
+		<-acked
+		return chart.Respond(ev)
+	}})
 	expired := make(chan time.Time)
 	close(expired)
 	h.a.deadline = func() (<-chan time.Time, func()) { return expired, func() {} }
 	h.postForm("/slack/commands", commandForm(t, h, "/scorecard", "team growth"))
+	close(acked)
 	h.slack.waitFor("files.completeUploadExternal")
 	h.settle()
 	m := h.slack.methods()

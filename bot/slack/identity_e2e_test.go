@@ -76,12 +76,21 @@ func TestIdentityComesFromThePersonsOwnWorkspace(t *testing.T) {
 		{"button, org-wide install", func() {
 			h.postForm("/slack/interactions", map[string][]string{"payload": {string(loadJSON(t, "block_actions.json", func(m map[string]any) {
 				m["team"].(map[string]any)["id"] = testTeam
-				m["user"].(map[string]any)["team_id"] = "T0002"
+				m["user"].(map[string]any)["team_id"] = testTeam
 				m["enterprise"] = map[string]any{"id": "E0001", "name": "Org"}
 				m["is_enterprise_install"] = true
 				m["trigger_id"] = "trig-org"
 			}))}})
 		}, "slack:E0001:UA8RXUSPL", ""},
+		{"button of someone of another workspace, org-wide install (a Connect guest cannot be told apart)", func() {
+			h.postForm("/slack/interactions", map[string][]string{"payload": {string(loadJSON(t, "block_actions.json", func(m map[string]any) {
+				m["team"].(map[string]any)["id"] = testTeam
+				m["user"].(map[string]any)["team_id"] = "TEXT"
+				m["enterprise"] = map[string]any{"id": "E0001", "name": "Org"}
+				m["is_enterprise_install"] = true
+				m["trigger_id"] = "trig-org-guest"
+			}))}})
+		}, "slack:TEXT:UA8RXUSPL", ""},
 	}
 	for i, c := range cases {
 		c.post()

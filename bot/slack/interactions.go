@@ -206,9 +206,13 @@ func (p interaction) enterprise() string {
 	return p.Team.EnterpriseID
 }
 
-// userID is the person who acted, identified by their own workspace (identity.go).
+// userID is the person who acted, identified by their own workspace
+// (identity.go). An interaction does not say whether its channel is shared
+// with another company, so someone of another workspace keeps it, even
+// under an org-wide install: a Slack Connect guest must never pass for a
+// member of the Grid organisation.
 func (a *Adapter) userID(p interaction) bot.UserID {
-	return bot.NewUserID(bot.PlatformSlack, workspaceOf(p.User.TeamID, a.team(p), p.enterprise(), false), p.User.ID)
+	return bot.NewUserID(bot.PlatformSlack, workspaceOf(p.User.TeamID, a.team(p), p.enterprise(), true), p.User.ID)
 }
 
 // viewResponse is a view_submission acknowledgement

@@ -243,7 +243,7 @@ func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 			t.DigestSchedule = expr
 		}
 	case "questions":
-		qs := splitList(value, "|")
+		qs := parse.QuestionList(value)
 		if len(qs) == 0 || len(qs) > 10 {
 			return refuse("error_questions", nil)
 		}
@@ -255,20 +255,20 @@ func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 		}
 		t.KudosAllowance = n
 	case "values":
-		t.Values = splitList(strings.ReplaceAll(value, "#", ""), ",")
+		t.Values = parse.ValueList(value)
 	case "holidays":
 		if value != "none" && value != "cn" {
 			return refuse("error_holidays", nil)
 		}
 		t.Holidays = value
 	case "leaderboard":
-		on, ok := parseOnOff(value)
+		on, ok := parse.OnOff(value)
 		if !ok {
 			return refuse("error_on_off", map[string]any{"Key": s.catalog.T(l, "team_key_"+key, nil)})
 		}
 		t.Leaderboard = on
 	case "announce_kudos":
-		on, ok := parseOnOff(value)
+		on, ok := parse.OnOff(value)
 		if !ok {
 			return refuse("error_on_off", map[string]any{"Key": s.catalog.T(l, "team_key_"+key, nil)})
 		}
@@ -289,26 +289,6 @@ func scheduleExpr(value string, validate func(string) error) (string, error) {
 		return "", refuse("error_schedule", nil)
 	}
 	return expr, nil
-}
-
-func splitList(s, sep string) []string {
-	var out []string
-	for _, p := range strings.Split(s, sep) {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func parseOnOff(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "on", "yes", "true", "开", "开启", "是":
-		return true, true
-	case "off", "no", "false", "关", "关闭", "否":
-		return false, true
-	}
-	return false, false
 }
 
 func (s *Service) teamShow(ctx context.Context, r *request, args string) (Response, error) {

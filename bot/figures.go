@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pulse-bot/pulse/bot/parse"
@@ -24,22 +23,22 @@ type GoalFigures struct {
 	// Progress is the goal's own measure: percent of the way from baseline
 	// to target (a milestone's value already is a percent). A done goal
 	// counts 100.
-	Progress float64
+	Progress float64 `json:"progress"`
 	// Pace is the percent of the planned time passed at the moment, when
 	// HasPace (the goal is open and has a due date).
-	Pace    float64
-	HasPace bool
+	Pace    float64 `json:"pace"`
+	HasPace bool    `json:"has_pace"`
 	// Status is done or dropped for a closed goal; otherwise how far
 	// Progress trails Pace (SPEC's thresholds, statusFromGap).
-	Status Status
+	Status Status `json:"status"`
 	// Rolled is the average progress of the goals of the same team aligned
 	// directly under this one, each counted by its own Rolled (a goal with
 	// none under it by its Progress); done ones count 100 and dropped ones
 	// are left out. Children is how many were counted; Rolled
 	// is meaningful only when Children > 0. It is shown beside Progress,
 	// never in its place.
-	Rolled   float64
-	Children int
+	Rolled   float64 `json:"rolled"`
+	Children int     `json:"children"`
 }
 
 // Gap is how many points progress trails pace (negative when ahead).
@@ -189,7 +188,7 @@ func (s *Service) figuresWithRollUp(ctx context.Context, r *request, g Goal) Goa
 // "none". Alignment stays a tree: a goal under itself, under a goal aligned
 // below it, or deeper than MaxGoalDepth is refused with a sentence.
 func (s *Service) editParent(ctx context.Context, r *request, g *Goal, value string) error {
-	if isNoneWord(value) {
+	if parse.IsNone(value) {
 		g.Parent = ""
 		return nil
 	}
@@ -259,15 +258,6 @@ func (s *Service) depthBelow(ctx context.Context, id string) (int, error) {
 	return walk(id, 0), nil
 }
 
-// isNoneWord reads "none" (and its Chinese) as "no goal".
-func isNoneWord(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "none", "-", "无", "没有":
-		return true
-	}
-	return false
-}
-
 // MeasureStart is when the goal's current measure began: its start, or the
 // end of the measure before it. Pace counts from there.
 func (g Goal) MeasureStart() time.Time {
@@ -312,14 +302,17 @@ func (g *Goal) newMeasure(m Metric, current float64, now time.Time) {
 // same unit counts from the goal's value now, and one in a new unit (or
 // a milestone's first target) from zero.
 func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
-	target, used, err := parse.ParseValueWithUnit(toks)
+	spec, ok, err := parse.ParseTargetEdit(toks)
 	if err != nil {
 		return err
 	}
-	if target.Relative {
+	if spec.Target.Relative {
 		return refuse("error_target_relative", nil)
 	}
-	m := Metric{Target: target.Number, Unit: target.Unit}
+	if !ok || (spec.HasFrom && spec.From.Relative) {
+		return refuse("goal_edit_target_usage", nil)
+	}
+	m := Metric{Target: spec.Target.Number, Unit: spec.Target.Unit}
 	if m.Unit == "" && !g.Metric.Milestone {
 		m.Unit = g.Metric.Unit
 	}
@@ -328,16 +321,8 @@ func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
 	if sameUnit {
 		m.Baseline, current = g.Current, g.Current
 	}
-	rest := toks[used:]
-	switch {
-	case len(rest) >= 2 && isFromWord(rest[0]):
-		base, n, err := parse.ParseValueWithUnit(rest[1:])
-		if err != nil {
-			return err
-		}
-		if base.Relative || n != len(rest)-1 {
-			return refuse("goal_edit_target_usage", nil)
-		}
+	if spec.HasFrom {
+		base := spec.From
 		if base.Unit != "" && m.Unit != "" && base.Unit != m.Unit {
 			return refuse("error_unit_mismatch", map[string]any{"Got": base.Unit, "Want": m.Unit})
 		}
@@ -345,8 +330,6 @@ func (s *Service) editTarget(g *Goal, toks []string, now time.Time) error {
 		if !sameUnit {
 			current = base.Number
 		}
-	case len(rest) > 0:
-		return refuse("goal_edit_target_usage", nil)
 	}
 	return s.applyMeasure(g, m, current, now)
 }
@@ -386,8 +369,4 @@ func (s *Service) applyMeasure(g *Goal, m Metric, current float64, now time.Time
 	}
 	g.newMeasure(m, current, now)
 	return nil
-}
-
-func isFromWord(s string) bool {
-	return strings.EqualFold(s, "from") || s == "从"
 }

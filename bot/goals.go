@@ -694,7 +694,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, spec p
 		}
 		g.Due = d
 	case "private":
-		on, ok := parseOnOff(value)
+		on, ok := parse.OnOff(value)
 		if !ok {
 			return refuse("error_on_off", map[string]any{"Key": spec.Typed})
 		}

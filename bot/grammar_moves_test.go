@@ -71,3 +71,18 @@ func TestReviewStartTakesFullWidthTeamKeyword(t *testing.T) {
 	h := newHarness(t)
 	mustContain(t, text(h.say(maya, "/review start ｔｅａｍ Growth H2 review due 2026-12-15 peers 3")), "C1", "H2 review")
 }
+
+// Team values typed with Chinese commas or 、 are separate values, and a
+// switch takes full-width letters; the keyword tables moved into bot/parse.
+func TestTeamSetValuesInChinesePunctuationAndFullWidthSwitch(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(maya, "/pulse team set growth 价值观 担当，坦诚、＃创新")), "Growth")
+	mustContain(t, text(h.say(maya, "/pulse team set growth leaderboard ＯＮ")), "Growth")
+	team, err := h.store.GetTeam(context.Background(), "growth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(team.Values, []string{"担当", "坦诚", "创新"}) || !team.Leaderboard {
+		t.Fatalf("values %q, leaderboard %v", team.Values, team.Leaderboard)
+	}
+}

@@ -62,7 +62,7 @@ func (s *Service) editSource(r *request, g *Goal, value string) error {
 		return refuse("goal_source_admin", nil)
 	}
 	name := strings.ToLower(strings.TrimSpace(value))
-	if isNoneWord(name) {
+	if parse.IsNone(name) {
 		g.Source = ""
 		return nil
 	}

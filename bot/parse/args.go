@@ -35,3 +35,48 @@ func LeadingMention(args string) (id, rest string, ok bool) {
 // HasFiveFields reports whether a schedule is five space-separated cron
 // fields, the check used when no cron parser is wired in.
 func HasFiveFields(schedule string) bool { return len(strings.Fields(schedule)) == 5 }
+
+// OnOff reads a switch setting: on/yes/true/开/开启/是 or
+// off/no/false/关/关闭/否, in any case or full-width; ok is false for
+// anything else.
+func OnOff(s string) (on, ok bool) {
+	switch fold(strings.TrimSpace(s)) {
+	case "on", "yes", "true", "开", "开启", "是":
+		return true, true
+	case "off", "no", "false", "关", "关闭", "否":
+		return false, true
+	}
+	return false, false
+}
+
+// IsNone reads "none" (也 "-", 无, 没有) as "take it away", as in
+// "/goal edit G7 parent none".
+func IsNone(s string) bool {
+	switch fold(strings.TrimSpace(s)) {
+	case "none", "-", "无", "没有":
+		return true
+	}
+	return false
+}
+
+// QuestionList splits "q1 | q2 | q3" (also the full-width ｜) into its
+// questions, trimmed, dropping empty ones.
+func QuestionList(s string) []string { return splitOn(s, "|｜") }
+
+// ValueList splits "ownership, candor" into its values: commas in either
+// width or 、 separate them, a leading # (＃) is dropped.
+func ValueList(s string) []string {
+	s = strings.NewReplacer("#", "", "＃", "").Replace(s)
+	return splitOn(s, ",，、")
+}
+
+// splitOn splits s at any of seps, trimming each part and dropping empty ones.
+func splitOn(s, seps string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

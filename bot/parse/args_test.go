@@ -290,3 +290,42 @@ func FuzzSmallArgs(f *testing.F) {
 		}
 	})
 }
+
+func TestSettingWords(t *testing.T) {
+	for in, want := range map[string][2]bool{"on": {true, true}, "ＯＮ": {true, true}, "开启": {true, true}, " off ": {false, true}, "关": {false, true}, "maybe": {false, false}} {
+		if on, ok := OnOff(in); on != want[0] || ok != want[1] {
+			t.Errorf("OnOff(%q) = %v, %v", in, on, ok)
+		}
+	}
+	for in, want := range map[string]bool{"none": true, "ＮＯＮＥ": true, "无": true, "-": true, "G7": false} {
+		if IsNone(in) != want {
+			t.Errorf("IsNone(%q) = %v", in, !want)
+		}
+	}
+	if got := strings.Join(QuestionList(" What shipped? ｜ What is blocked? | "), "/"); got != "What shipped?/What is blocked?" {
+		t.Errorf("questions %q", got)
+	}
+	if got := strings.Join(ValueList("#ownership, candor，担当、＃坦诚"), "/"); got != "ownership/candor/担当/坦诚" {
+		t.Errorf("values %q", got)
+	}
+}
+
+func TestParseTargetEdit(t *testing.T) {
+	spec, ok, err := ParseTargetEdit(Tokens("5% 从 2%"))
+	if err != nil || !ok || spec.Target.Number != 5 || !spec.HasFrom || spec.From.Number != 2 {
+		t.Errorf("target from: %+v %v %v", spec, ok, err)
+	}
+	if spec, ok, err := ParseTargetEdit(Tokens("120 orders")); err != nil || !ok || spec.HasFrom || spec.Target.Unit != "orders" {
+		t.Errorf("target: %+v %v %v", spec, ok, err)
+	}
+	for _, bad := range []string{"5% please", "5% from 2% now", "5% from"} {
+		if _, ok, err := ParseTargetEdit(Tokens(bad)); ok && err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if _, _, err := ParseTargetEdit(Tokens("lots")); err == nil {
+		t.Error("an unreadable target accepted")
+	} else {
+		checkParseError(t, err)
+	}
+}

@@ -89,3 +89,39 @@ func ParseGoalEdit(args string) (GoalEditSpec, error) {
 	}
 	return spec, nil
 }
+
+// TargetEditSpec is what follows "target" in "/goal edit G7 target <value>
+// [from <value>]" (从).
+type TargetEditSpec struct {
+	Target Value
+	// From is the new baseline; HasFrom says whether one was typed.
+	From    Value
+	HasFrom bool
+}
+
+// ParseTargetEdit reads the words after "target". ok is false when words
+// follow that are not "from <value>" (the core names the command's usage);
+// err is a value that cannot be read.
+func ParseTargetEdit(toks []string) (spec TargetEditSpec, ok bool, err error) {
+	target, used, err := ParseValueWithUnit(toks)
+	if err != nil {
+		return spec, false, err
+	}
+	spec.Target = target
+	rest := toks[used:]
+	switch {
+	case len(rest) == 0:
+		return spec, true, nil
+	case len(rest) >= 2 && (fold(rest[0]) == "from" || rest[0] == "从"):
+		base, n, err := ParseValueWithUnit(rest[1:])
+		if err != nil {
+			return spec, false, err
+		}
+		if n != len(rest)-1 {
+			return spec, false, nil
+		}
+		spec.From, spec.HasFrom = base, true
+		return spec, true, nil
+	}
+	return spec, false, nil
+}

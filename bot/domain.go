@@ -74,44 +74,44 @@ func ParseLocale(s string) (Locale, bool) {
 
 // Person is what Pulse knows of one human across teams.
 type Person struct {
-	ID UserID
+	ID UserID `json:"id"`
 	// Name is the display name people see.
-	Name string
+	Name string `json:"name"`
 	// TimeZone is an IANA zone; empty means "use my team's".
-	TimeZone string
+	TimeZone string `json:"time_zone"`
 	// Locale is the person's chosen language; empty means "use my team's".
-	Locale Locale
+	Locale Locale `json:"locale"`
 	// AwayUntil is the last day the person is away (inclusive); zero when present.
-	AwayUntil time.Time
+	AwayUntil time.Time `json:"away_until"`
 }
 
 // Team is a group of people who share a channel, goals, check-ins and a scorecard.
 type Team struct {
 	// ID is the lower-case name; teams are addressed by name in commands.
-	ID       string
-	Name     string
-	Platform Platform
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Platform Platform `json:"platform"`
 	// Channel is the platform's channel id where digests and summaries go.
-	Channel  string
-	Members  []UserID
-	Managers []UserID
+	Channel  string   `json:"channel"`
+	Members  []UserID `json:"members"`
+	Managers []UserID `json:"managers"`
 	// TimeZone is an IANA zone name.
-	TimeZone string
-	Locale   Locale
+	TimeZone string `json:"time_zone"`
+	Locale   Locale `json:"locale"`
 	// CheckInSchedule and DigestSchedule are five-field cron expressions in TimeZone.
-	CheckInSchedule string
-	DigestSchedule  string
+	CheckInSchedule string `json:"check_in_schedule"`
+	DigestSchedule  string `json:"digest_schedule"`
 	// Questions replace the default written check-in questions when not
 	// empty. The first answer is read as the highlight and the last as the
 	// blockers; the 1–5 mood question is always asked after them.
-	Questions      []string
-	KudosAllowance int
-	Values         []string
+	Questions      []string `json:"questions"`
+	KudosAllowance int      `json:"kudos_allowance"`
+	Values         []string `json:"values"`
 	// Holidays names the holiday calendar: "none", "cn" or a file path.
-	Holidays      string
-	Leaderboard   bool
-	AnnounceKudos bool
-	CreatedAt     time.Time
+	Holidays      string    `json:"holidays"`
+	Leaderboard   bool      `json:"leaderboard"`
+	AnnounceKudos bool      `json:"announce_kudos"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Team defaults, from SPEC.md.
@@ -212,44 +212,44 @@ const (
 // Metric is how a goal is measured: from Baseline to Target in Unit, or, when
 // Milestone is set, as percent complete from 0 to 100.
 type Metric struct {
-	Milestone bool
-	Baseline  float64
-	Target    float64
-	Unit      string
+	Milestone bool    `json:"milestone"`
+	Baseline  float64 `json:"baseline"`
+	Target    float64 `json:"target"`
+	Unit      string  `json:"unit"`
 }
 
 // Goal is a SMART goal owned by a person or a team.
 type Goal struct {
 	// ID is the short id people type, "G7".
-	ID     string
-	TeamID string
-	Title  string
+	ID     string `json:"id"`
+	TeamID string `json:"team"`
+	Title  string `json:"title"`
 	// Owner is the person who owns the goal; empty for a team goal.
-	Owner UserID
+	Owner UserID `json:"owner"`
 	// OwnerTeam is set for a team goal (owned by the team, not a person).
-	OwnerTeam string
-	CreatedBy UserID
-	Metric    Metric
-	Current   float64
-	Start     time.Time
-	Due       time.Time
+	OwnerTeam string    `json:"owner_team"`
+	CreatedBy UserID    `json:"created_by"`
+	Metric    Metric    `json:"metric"`
+	Current   float64   `json:"current"`
+	Start     time.Time `json:"start"`
+	Due       time.Time `json:"due"`
 	// Parent is the id of the goal this one aligns under; empty at the top.
-	Parent string
+	Parent string `json:"parent"`
 	// Measures are the goal's earlier measures, oldest first: a change of
 	// unit, baseline or target starts a new one, so history keeps the
 	// units it was recorded in.
-	Measures []PastMeasure
-	State    GoalState
+	Measures []PastMeasure `json:"measures"`
+	State    GoalState     `json:"state"`
 	// Private goals are seen only by their owner, the managers of their
 	// team and admins (and, for a team goal, the team); see CanSeeGoal.
-	Private bool
+	Private bool `json:"private"`
 	// Source names the metric source (declared in the team file) whose
 	// scheduled pull feeds the goal; empty when nothing pulls it.
-	Source string
+	Source string `json:"source"`
 	// Stated is the status the owner last stated in an update, if any.
-	Stated    Status
-	CloseNote string
-	UpdatedAt time.Time
+	Stated    Status    `json:"stated"`
+	CloseNote string    `json:"close_note"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// Version counts the saves of the goal's record (edits, closes; not
 	// progress, which the store computes itself). SaveGoal refuses a stale
 	// one with ErrConflict, so an edit is applied to the goal as it is and
@@ -261,61 +261,61 @@ type Goal struct {
 // PastMeasure is a measure a goal had until a change of unit, baseline or
 // target replaced it at Until.
 type PastMeasure struct {
-	Metric Metric
-	Until  time.Time
+	Metric Metric    `json:"metric"`
+	Until  time.Time `json:"until"`
 }
 
 // Update is one progress record on a goal.
 type Update struct {
-	GoalID string
-	TeamID string
+	GoalID string `json:"goal"`
+	TeamID string `json:"team"`
 	// Value is the goal's value after this update.
-	Value float64
+	Value float64 `json:"value"`
 	// Previous is the value before it, so history shows the change.
-	Previous float64
-	Stated   Status
-	Note     string
-	Author   UserID
-	At       time.Time
+	Previous float64   `json:"previous"`
+	Stated   Status    `json:"stated"`
+	Note     string    `json:"note"`
+	Author   UserID    `json:"author"`
+	At       time.Time `json:"at"`
 	// Source is the chat message the update came from, if any.
-	Source MessageRef
+	Source MessageRef `json:"source"`
 	// Key is the idempotency key of the event that produced it.
-	Key string
+	Key string `json:"key"`
 	// Via names the system a fed update came from (an API token's or a
 	// metric source's name, or one the caller gave); empty when typed.
-	Via string
+	Via string `json:"via"`
 }
 
 // Kudos is recognition from one person to others.
 type Kudos struct {
-	ID      string
-	TeamID  string
-	From    UserID
-	To      []UserID
-	Message string
+	ID      string   `json:"id"`
+	TeamID  string   `json:"team"`
+	From    UserID   `json:"from"`
+	To      []UserID `json:"to"`
+	Message string   `json:"message"`
 	// Values are hashtags that match the team's company values; Tags the rest.
-	Values []string
-	Tags   []string
-	At     time.Time
-	Source MessageRef
-	Key    string
+	Values []string   `json:"values"`
+	Tags   []string   `json:"tags"`
+	At     time.Time  `json:"at"`
+	Source MessageRef `json:"source"`
+	Key    string     `json:"key"`
 }
 
 // CheckIn is one person's answers for one period of one team.
 type CheckIn struct {
-	TeamID string
-	Person UserID
+	TeamID string `json:"team"`
+	Person UserID `json:"person"`
 	// Period is an ISO week, "2026-W48", in the team's time zone.
-	Period string
+	Period string `json:"period"`
 	// Answers holds one answer per question, in order; the mood answer is kept in Mood.
-	Answers    []string
-	Mood       int
-	Skipped    bool
-	SkipReason string
+	Answers    []string `json:"answers"`
+	Mood       int      `json:"mood"`
+	Skipped    bool     `json:"skipped"`
+	SkipReason string   `json:"skip_reason"`
 	// Next is the index of the question to ask next in the conversation.
-	Next      int
-	Completed time.Time
-	UpdatedAt time.Time
+	Next      int       `json:"next"`
+	Completed time.Time `json:"completed"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Done reports whether all questions were answered.
@@ -341,9 +341,9 @@ type AuditEntry struct {
 
 // MessageRef points at one chat message, so Pulse can react to it or reply in its thread.
 type MessageRef struct {
-	Platform Platform
-	Channel  string
-	ID       string
+	Platform Platform `json:"platform"`
+	Channel  string   `json:"channel"`
+	ID       string   `json:"id"`
 }
 
 // IsZero reports whether the reference is empty.

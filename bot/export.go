@@ -34,9 +34,18 @@ type ExportRequest struct {
 	Viewer *Viewer
 }
 
+// ExportVersion is the version of the JSON export's format that Export
+// writes, in its "version" field. Version 1 (no "version" field) named
+// teams, people, goals, updates, kudos and check-ins with Go's field names
+// ("TeamID"); version 2 names every field in snake_case. The schema is
+// docs/export.schema.json; `pulse import` reads both versions.
+const ExportVersion = 2
+
 // Export is the JSON document of an export.
 type Export struct {
-	Teams []Team `json:"teams"`
+	// Version is ExportVersion.
+	Version int    `json:"version"`
+	Teams   []Team `json:"teams"`
 	// People are the profiles (name, time zone, language, away) of the
 	// exported teams' members and managers, ordered by id, so a restore
 	// keeps how each person is greeted and when they are asked.
@@ -122,7 +131,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	if to.IsZero() {
 		to = s.clock.Now().Add(time.Second)
 	}
-	out := Export{Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
+	out := Export{Version: ExportVersion, Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
 	for _, t := range teams {
 		if err := s.exportTeam(ctx, &out, t, from, to, req.Figures); err != nil {
 			return Export{}, err

@@ -23,22 +23,22 @@ type GoalFigures struct {
 	// Progress is the goal's own measure: percent of the way from baseline
 	// to target (a milestone's value already is a percent). A done goal
 	// counts 100.
-	Progress float64
+	Progress float64 `json:"progress"`
 	// Pace is the percent of the planned time passed at the moment, when
 	// HasPace (the goal is open and has a due date).
-	Pace    float64
-	HasPace bool
+	Pace    float64 `json:"pace"`
+	HasPace bool    `json:"has_pace"`
 	// Status is done or dropped for a closed goal; otherwise how far
 	// Progress trails Pace (SPEC's thresholds, statusFromGap).
-	Status Status
+	Status Status `json:"status"`
 	// Rolled is the average progress of the goals of the same team aligned
 	// directly under this one, each counted by its own Rolled (a goal with
 	// none under it by its Progress); done ones count 100 and dropped ones
 	// are left out. Children is how many were counted; Rolled
 	// is meaningful only when Children > 0. It is shown beside Progress,
 	// never in its place.
-	Rolled   float64
-	Children int
+	Rolled   float64 `json:"rolled"`
+	Children int     `json:"children"`
 }
 
 // Gap is how many points progress trails pace (negative when ahead).

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -44,6 +42,11 @@ func (e *environment) importData(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
 	}
+	// Every record is checked before the first is written: a file with a
+	// problem imports nothing.
+	if err := validateExport(data); err != nil {
+		return fmt.Errorf("import %s: %w", name, err)
+	}
 	b, err := e.openBackend(ctx, false)
 	if err != nil {
 		return err
@@ -56,16 +59,6 @@ func (e *environment) importData(ctx context.Context, args []string) error {
 	fmt.Fprintf(e.stdout, "imported %d teams, %d people, %d goals, %d updates, %d kudos, %d check-ins, %d feedback and review records\n",
 		counts.teams, counts.people, counts.goals, counts.updates, counts.kudos, counts.checkIns, counts.reviews)
 	return nil
-}
-
-// decodeExport reads one JSON export document.
-func decodeExport(r io.Reader) (bot.Export, error) {
-	var data bot.Export
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&data); err != nil {
-		return bot.Export{}, fmt.Errorf("not a `pulse export --format json` document: %w", err)
-	}
-	return data, nil
 }
 
 // importCounts says what an import wrote.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +33,8 @@ func TestExportImportExportRoundTripsEveryRecord(t *testing.T) {
 	}
 	seedReviews(t, fromSt)
 	before := exportJSON(t, from)
-	for _, want := range []string{`"goals": [`, `"Title": `, `"Previous": `, `"Message": `, `"Answers": [`,
-		`"people": [`, `"TimeZone": "Asia/Shanghai"`, `"AwayUntil": "2026-03-20T00:00:00+08:00"`,
+	for _, want := range []string{`"version": 2,`, `"goals": [`, `"title": `, `"previous": `, `"message": `, `"answers": [`,
+		`"people": [`, `"time_zone": "Asia/Shanghai"`, `"away_until": "2026-03-20T00:00:00+08:00"`, `"team": "growth"`,
 		`"id": "F1"`, `"request": "FR2"`, `"anonymous": true`, `"feedback_visibility": "person"`,
 		`"id": "C1"`, `"approved_by": `, `"role": "peer"`, `"ratings": {`, `"id": "A1"`, `"period": "2026-W10"`} {
 		if !strings.Contains(before, want) {
@@ -216,4 +218,131 @@ func FuzzDecodeExport(f *testing.F) {
 			t.Fatalf("re-encoding changed the export:\n%s\n%s", enc, enc2)
 		}
 	})
+}
+
+// TestImportReadsAnExportMadeBeforeVersion2: testdata/export-v1.json was
+// written by `pulse export` before the format had a version and
+// snake_case names (the demo team, by the pulse of commit ba00eff). It
+// imports, and the records read back are the file's, field by field.
+func TestImportReadsAnExportMadeBeforeVersion2(t *testing.T) {
+	ctx := context.Background()
+	env, st := redisEnv(t)
+	out, stderr, err := runPulse(ctx, env, "", "import", "--file", "testdata/export-v1.json")
+	if err != nil {
+		t.Fatalf("import of a version 1 export: %v\n%s", err, stderr)
+	}
+	assertContains(t, out, "imported 1 teams, 4 people, 4 goals, 8 updates, 4 kudos, 1 check-ins")
+	team, err := st.GetTeam(ctx, "growth")
+	if err != nil || team.Name != "Growth" || team.CheckInSchedule != "0 10 * * MON" || len(team.Members) != 3 {
+		t.Fatalf("imported team: %+v, %v", team, err)
+	}
+
+	var old map[string][]map[string]any
+	raw, err := os.ReadFile("testdata/export-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &old); err != nil {
+		t.Fatal(err)
+	}
+	var now map[string]any
+	if err := json.Unmarshal([]byte(exportJSON(t, env)), &now); err != nil {
+		t.Fatal(err)
+	}
+	if now["version"] != float64(bot.ExportVersion) {
+		t.Errorf("re-export version = %v, want %d", now["version"], bot.ExportVersion)
+	}
+	for _, section := range v1Sections {
+		want, _ := json.Marshal(renameKeys(anySlice(old[section])))
+		got, _ := json.Marshal(now[section])
+		if string(got) != string(want) {
+			t.Errorf("%s after importing the version 1 file:\n got %s\nwant %s", section, got, want)
+		}
+	}
+	if old["goals"][0]["TeamID"] != "growth" || now["goals"].([]any)[0].(map[string]any)["team"] != "growth" {
+		t.Errorf("goal team not carried from TeamID to team")
+	}
+}
+
+func anySlice(in []map[string]any) []any {
+	out := make([]any, len(in))
+	for i, m := range in {
+		out[i] = m
+	}
+	return out
+}
+
+// TestExportTagsFollowExportName: every field of the records a version 1
+// export named by Go field names has the json tag exportName gives, so
+// upgradeV1's renaming is exact.
+func TestExportTagsFollowExportName(t *testing.T) {
+	for _, v := range []any{bot.Team{}, bot.Person{}, bot.Goal{}, bot.Metric{}, bot.PastMeasure{}, bot.Update{},
+		bot.MessageRef{}, bot.Kudos{}, bot.CheckIn{}, bot.GoalFigures{}} {
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			tag := strings.Split(f.Tag.Get("json"), ",")[0]
+			if tag == "-" {
+				continue
+			}
+			if want := exportName(f.Name); tag != want {
+				t.Errorf("%s.%s has json tag %q, want %q", typ.Name(), f.Name, tag, want)
+			}
+		}
+	}
+}
+
+// TestImportRefusesInvalidRecordsAndImportsNothing: each problem is one
+// line naming the record and field; a file with any problem writes
+// nothing, not even its valid records.
+func TestImportRefusesInvalidRecordsAndImportsNothing(t *testing.T) {
+	ctx := context.Background()
+	valid := `{"version":2,"teams":[{"id":"ops","name":"Ops","platform":"slack","channel":"C1","members":["slack:T1:U1"],"managers":[],
+		"time_zone":"UTC","locale":"en","check_in_schedule":"0 10 * * MON","digest_schedule":"0 16 * * FRI","kudos_allowance":5,"holidays":"none"}]`
+	for _, tc := range []struct {
+		name, doc string
+		want      []string
+	}{
+		{"the issue's nameless team", `{"teams":[{"ID":"x"}]}`, []string{
+			"teams[0] (x).name: is required", "teams[0] (x).platform: \"\" is not slack, feishu or console",
+			"teams[0] (x).channel: is required", "teams[0] (x).time_zone: is required", "teams[0] (x).locale: \"\" is not en or zh",
+			"teams[0] (x).check_in_schedule: \"\" is not a schedule", "teams[0] (x).digest_schedule: \"\" is not a schedule"}},
+		{"bad team fields", `{"version":2,"teams":[{"id":"Ops","name":"Ops","platform":"slack","channel":"C1","members":["U1","feishu:t:ou_1"],
+			"time_zone":"Mars/Olympus","locale":"fr","check_in_schedule":"every monday","digest_schedule":"0 16 * * FRI","kudos_allowance":-1,"holidays":"none"}]}`, []string{
+			`teams[0] (Ops).id: "Ops" is not the team's name "Ops" in lower case`,
+			`teams[0] (Ops).members[0]: "U1" is not a platform-qualified user id`,
+			`teams[0] (Ops).members[1]: "feishu:t:ou_1" is not on the team's platform slack`,
+			`teams[0] (Ops).time_zone: "Mars/Olympus" is not an IANA time zone`, `teams[0] (Ops).locale: "fr" is not en or zh`,
+			`teams[0] (Ops).check_in_schedule: "every monday" is not a schedule`, `teams[0] (Ops).kudos_allowance: -1 is negative`}},
+		{"records pointing nowhere", valid + `,"goals":[{"id":"G1","team":"ops","title":"","state":"open","owner":"slack:T1:U1","parent":"G9"},{"id":"7","team":"dev","title":"x","state":"half","owner_team":"dev"}],
+			"updates":[{"goal":"G3","team":"ops","at":"2026-03-02T10:00:00Z"}],"kudos":[{"id":"K1","team":"ops","from":"slack:T1:U1","to":[],"at":"0001-01-01T00:00:00Z"}],
+			"checkins":[{"team":"ops","person":"slack:T1:U1","period":"2026-48","mood":9}],"people":[{"id":"bob","time_zone":"Nowhere"}]}`, []string{
+			"goals[0] (G1).title: is required", `goals[0] (G1).parent: "G9" is not a goal of this export`,
+			`goals[1].id: "7" is not a goal id such as G7`, `goals[1].team: "dev" is not a team of this export`, `goals[1].state: "half" is not open, done or dropped`,
+			`updates[0].goal: "G3" is not a goal of this export`, "kudos[0].to: names nobody", "kudos[0].at: is required",
+			`checkins[0].period: "2026-48" is not an ISO week`, "checkins[0].mood: 9 is not 0 (none) to 5",
+			`people[0].id: "bob" is not a platform-qualified user id`, `people[0].time_zone: "Nowhere" is not an IANA time zone`}},
+		{"an unknown field", valid + `,"goals":[{"id":"G1","team":"ops","titel":"typo"}]}`, []string{`unknown field "titel"`}},
+		{"a newer format", `{"version":3,"teams":[]}`, []string{"export format version 3: this pulse reads versions 1 to 2"}},
+		{"a version that is no number", `{"version":"2"}`, []string{`"version" is "2", not a whole number`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, st := redisEnv(t)
+			out, _, err := runPulse(ctx, env, tc.doc, "import")
+			if err == nil {
+				t.Fatalf("import succeeded (exit 0):\n%s", out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			if lines := strings.Count(err.Error(), "\n"); len(tc.want) > 1 && lines < len(tc.want) {
+				t.Errorf("want one line per problem (%d), got %d lines:\n%v", len(tc.want), lines, err)
+			}
+			if teams, err := st.ListTeams(ctx); err != nil || len(teams) != 0 {
+				t.Errorf("a refused import stored teams %+v (%v)", teams, err)
+			}
+		})
+	}
 }

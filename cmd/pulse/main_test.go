@@ -81,7 +81,7 @@ func TestTryPipedSessionOnEmbeddedStore(t *testing.T) {
 		"Grow weekly active buyers", "Raise checkout conversion", "Onboard new merchants", "上线新版结账页面",
 		"→ DM to bob:",
 		"Now typing as maya.",
-		"→ DM to chen:",
+		"→ 私信给 chen：", // chen reads Chinese: the heading is in the message's language
 		"Bye.",
 	)
 }

@@ -7,8 +7,8 @@ package bot
 // written (the one-answer-at-a-time dialogue needs the draft, and only its
 // author may read it); submitting drops the draft and stores the review
 // with nothing that names its author, in one step. Reviews about a person
-// are shown merged per question, never one by one, and only when no new
-// one can arrive alone (CanSeeAnonymousReviews).
+// are shown merged per question, never one by one, and only once no new
+// one can ever arrive (CanSeeAnonymousReviews).
 
 import (
 	"context"

@@ -38,8 +38,9 @@ func TestAnonymousPeerReviewsCannotBeLinkedToAnyone(t *testing.T) {
 				h.say(rvMia, "/review answer @ann "+a)
 			}
 			given := peerTexts[:n]
-			// Before release, managers see the reviews only once every
-			// approved peer answered (no review can arrive alone later).
+			// Before release nobody sees the reviews, not even once every
+			// approved peer answered: the manager could approve one more
+			// peer and read the difference.
 			before := map[string]string{
 				"manager's show":   h.say(rvMia, "/review show @ann"),
 				"admin's show":     h.say(rvAda, "/review show @ann"),
@@ -49,8 +50,8 @@ func TestAnonymousPeerReviewsCannotBeLinkedToAnyone(t *testing.T) {
 				assertNoLink(t, name, got, given, peers[:n])
 			}
 			for _, name := range []string{"manager's show", "admin's show"} {
-				if shown, want := strings.Contains(before[name], peerTexts[0]), n == 4; shown != want {
-					t.Errorf("%s before release shows the reviews: %v, want %v: %s", name, shown, want, before[name])
+				if strings.Contains(before[name], peerTexts[0]) {
+					t.Errorf("%s before release shows the reviews: %s", name, before[name])
 				}
 			}
 			h.say(rvMia, "/review release @ann anyway")

@@ -78,7 +78,7 @@ func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
 	for _, ar := range x.AnonymousReviews {
 		shown := AnonymousReviews{CycleID: ar.CycleID, Answered: []ReviewAnswerer{}}
 		for _, sh := range sheets {
-			if about := ar.About(sh.Person); sh.CycleID == ar.CycleID && CanSeeAnonymousReviews(v, sh, len(about)) {
+			if about := ar.About(sh.Person); sh.CycleID == ar.CycleID && CanSeeAnonymousReviews(v, cycles[ar.CycleID], sh, len(about)) {
 				shown.Reviews = append(shown.Reviews, about...)
 			}
 		}

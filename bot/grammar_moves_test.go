@@ -86,3 +86,24 @@ func TestTeamSetValuesInChinesePunctuationAndFullWidthSwitch(t *testing.T) {
 		t.Fatalf("values %q, leaderboard %v", team.Values, team.Leaderboard)
 	}
 }
+
+// "/review answer @zoe …" with a name the platform did not turn into a
+// mention is refused by name: it used to be taken as the writer's own
+// self-review, answer text "@zoe …" included.
+func TestReviewAnswerAboutAnUnlinkedNameIsRefused(t *testing.T) {
+	h := newRVHarness(t)
+	rvHas(t, h.say(rvMia, "/review start team Growth H2 review due 2026-12-15 peers 3"), "C1")
+	h.refused(rvBen, "/review answer @zoe clear writing", "I can't tell who @zoe is")
+	h.refused(rvBen, "/review write @zoe", "I can't tell who @zoe is")
+	rvHas(t, h.say(rvBen, "/review answer clear writing"), "Saved. 2/5")
+}
+
+// A person typed as "@zoe" without a link is named in the refusal of
+// "/goal list" and "/scorecard", not reported as a wrong usage or period.
+func TestGoalListAndScorecardNameAnUnlinkedPerson(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(alice, "/goal list @zoe")), "I can't tell who @zoe is")
+	mustContain(t, text(h.say(maya, "/scorecard @zoe last week")), "I can't tell who @zoe is")
+	mustContain(t, text(h.say(chen, "/goal list ＠小王")), "我不知道 @小王 是谁")
+	mustContain(t, text(h.say(maya, "/scorecard "+bot.Mention(alice)+": 2026-W48")), "Alice")
+}

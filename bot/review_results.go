@@ -140,7 +140,7 @@ func (s *Service) reviewSummary(ctx context.Context, r *request, p reviewPlace, 
 	switch {
 	case !p.cycle.Anonymous:
 		section("review_section_peer", peers, true)
-	case CanSeeAnonymousReviews(r.viewer, p.sheet, len(anon)):
+	case CanSeeAnonymousReviews(r.viewer, p.cycle, p.sheet, len(anon)):
 		msg.Blocks = append(msg.Blocks, Divider{}, Text{Text: s.t(r, "review_section_peers_anonymous", map[string]any{"Count": len(anon)})})
 		msg.Blocks = append(msg.Blocks, s.anonymousPeerFields(r, p.cycle, qs, anon)...)
 	case len(anon) > 0:

@@ -14,9 +14,15 @@ import (
 
 // writerPlace finds what the actor writes: about the person mentioned first
 // (as their manager or approved peer), else their own self-review. It
-// returns the role and the text after the mention.
+// returns the role and the text after the mention. A name typed with "@"
+// that the platform did not turn into a mention is refused by name, never
+// taken as the start of a self-review answer.
 func (s *Service) writerPlace(ctx context.Context, r *request, args string) (reviewPlace, string, string, error) {
-	if id, rest, ok := parse.LeadingMention(args); ok && UserID(id) == r.actor.ID {
+	id, rest, ok, err := parse.OneMention(args)
+	if err != nil {
+		return reviewPlace{}, "", "", err
+	}
+	if ok && UserID(id) == r.actor.ID {
 		args = rest
 	} else if ok {
 		p, err := s.placeOf(ctx, UserID(id))

@@ -248,22 +248,21 @@ func CanSeeReviewCycle(v Viewer, c ReviewCycle) bool { return v.Inside && v.Mana
 
 // CanSeeAnonymousReviews: the anonymous peer reviews about a person
 // (count of them), merged per question and without authors, are for the
-// person once released and for the team's managers and admins — and only
-// when at least AnonymityFloor peers answered and no further review can
-// arrive (every approved peer answered, or the results are out): a review
-// that appeared alone would point at whoever had just answered.
-func CanSeeAnonymousReviews(v Viewer, sh ReviewSheet, count int) bool {
+// person and for the team's managers and admins — only when at least
+// AnonymityFloor peers answered, and only once no further review can ever
+// arrive: the person's results are released, or (for managers) the cycle
+// is over. Shown any earlier, a review that appeared between two readings
+// would point at whoever had answered in between — a manager could even
+// approve one more peer after the others answered, and read the difference.
+func CanSeeAnonymousReviews(v Viewer, c ReviewCycle, sh ReviewSheet, count int) bool {
 	if !v.Inside || count < AnonymityFloor {
 		return false
 	}
 	released := !sh.Released.IsZero()
-	if !released && count < len(sh.Peers) {
-		return false
-	}
 	if v.ID == sh.Person {
 		return released
 	}
-	return v.ManagerOf(sh.TeamID)
+	return v.ManagerOf(sh.TeamID) && (released || c.State() != CycleOpen)
 }
 
 // CanSeeDevAction: the person, whoever agreed it, the team's managers and admins.

@@ -238,6 +238,7 @@ type reviewRecord struct {
 }
 
 type anonReviewRecord struct {
+	c       bot.ReviewCycle
 	sh      bot.ReviewSheet
 	count   int
 	authors []bot.UserID
@@ -315,7 +316,7 @@ func (p *visProp) load() propWorld {
 			anon, err := st.CycleAnonymousReviews(ctx, team, c.ID)
 			must(err)
 			for _, r := range anon.Reviews {
-				rec := anonReviewRecord{sh: sheetOf[r.Subject], count: len(anon.About(r.Subject))}
+				rec := anonReviewRecord{c: c, sh: sheetOf[r.Subject], count: len(anon.About(r.Subject))}
 				for _, a := range anon.Answered {
 					if a.Subject == r.Subject {
 						rec.authors = append(rec.authors, a.Author)
@@ -381,7 +382,7 @@ func (p *visProp) check(where string, reader bot.UserID, viewer func() bot.Viewe
 				ok = bot.CanSeeReviewAnswers(v, r.c, r.a, r.sh)
 			case x.reviewsAnon[tok].sh.Person != "":
 				r := x.reviewsAnon[tok]
-				ok = bot.CanSeeAnonymousReviews(v, r.sh, r.count)
+				ok = bot.CanSeeAnonymousReviews(v, r.c, r.sh, r.count)
 				for _, who := range r.authors {
 					if strings.Contains(line, string(who)) || strings.Contains(line, capital(who.Local())) {
 						t.Errorf("%s: %s reads an anonymous peer review beside %s: %q", where, reader, who, line)

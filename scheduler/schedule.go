@@ -266,6 +266,32 @@ func (tt timetable) latest(job bot.Job, loc *time.Location, at time.Time) (fire,
 	return fire{}, fmt.Errorf("%s before %s: %w", job, at.Format(time.RFC3339), errNoFire)
 }
 
+// workingDay returns f, or, for the daily jobs (nudges and reminders), when
+// f falls on a day off, the job's last fire before it that does not: a
+// manual run on a weekend means the fire of the last working day, as the
+// schedule itself skips days off. Weekly jobs keep their week's fire. f
+// itself when the past year holds no working fire.
+func (tt timetable) workingDay(job bot.Job, loc *time.Location, f fire) (fire, error) {
+	switch job {
+	case bot.JobGoalNudge, bot.JobFeedbackRemind, bot.JobReviewRemind, bot.JobActionNudge:
+	default:
+		return f, nil
+	}
+	const window = 8 * 24 * time.Hour
+	for end, stop := f.At.Add(-time.Nanosecond), f.At.AddDate(-1, 0, 0); f.DayOff && end.After(stop); end = end.Add(-window) {
+		fs, err := tt.fires(job, loc, end.Add(-window), end)
+		if err != nil {
+			return fire{}, err
+		}
+		for i := len(fs) - 1; i >= 0; i-- {
+			if !fs[i].DayOff {
+				return fs[i], nil
+			}
+		}
+	}
+	return f, nil
+}
+
 // samePeriod returns the fire in loc that a manual run at at means: the
 // latest at or before at, unless that belongs to an earlier period (ISO
 // week in the team's zone) than anchor, the team's own latest fire. Then

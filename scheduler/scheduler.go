@@ -716,6 +716,9 @@ func (s *Scheduler) RunNow(ctx context.Context, job bot.Job, teamID string, at t
 	repeat := true
 	for _, g := range jobGroups(job, team, groups) {
 		f, err := tt.samePeriod(job, g.loc, at, anchor.At, team.loc)
+		if err == nil {
+			f, err = tt.workingDay(job, g.loc, f)
+		}
 		if err != nil {
 			return RunRecord{}, fmt.Errorf("run %s for %s: %w", job, teamID, err)
 		}

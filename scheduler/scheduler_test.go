@@ -622,3 +622,24 @@ func TestStopDuringASendFinishesItOnce(t *testing.T) {
 	}
 	assertOnce(t, e.planner, promptKeys(team, bot.JobCheckInPrompt, "2026-W13"))
 }
+
+// On a weekend, `/run goal-nudge` runs Friday's nudge, as of Friday: the
+// daily jobs skip days off, so a manual run means the last working day.
+func TestRunNowOfADailyJobOnAWeekendRunsTheLastWorkingDay(t *testing.T) {
+	saturday := local(t, "Asia/Shanghai", 2026, 3, 28, 11, 0)
+	e := newEnv(t, saturday)
+	team := e.team("core", "Asia/Shanghai", 2, func(tm *bot.Team) { tm.CreatedAt = saturday.AddDate(0, 0, -14) })
+	s := e.scheduler("cli", nil)
+	rec, err := s.RunNow(context.Background(), bot.JobGoalNudge, team.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := local(t, "Asia/Shanghai", 2026, 3, 27, 9, 0); !rec.FireAt.Equal(want) {
+		t.Errorf("a Saturday run fired as of %v, want Friday's nudge %v", rec.FireAt, want)
+	}
+	for _, req := range e.planner.planned(bot.JobGoalNudge) {
+		if req.At.Weekday() == time.Saturday {
+			t.Errorf("planned as of a Saturday: %+v", req)
+		}
+	}
+}

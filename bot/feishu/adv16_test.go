@@ -49,7 +49,7 @@ func TestConformanceFeishuEditOfAnyShapeIsAcknowledged(t *testing.T) {
 }
 
 // A push that is not the JSON Feishu sends is refused 400 with a log
-// line; it used to be refused without a word, so an operator saw Feishu
+// line naming its event_type; it used to be refused without a word, so an operator saw Feishu
 // retrying and nothing in Pulse's log.
 func TestFeishuUnreadablePushIsLogged(t *testing.T) {
 	f, h, logs := newFakeFeishu(t), &bottest.Handler{}, &bottest.LogBuffer{}
@@ -62,7 +62,7 @@ func TestFeishuUnreadablePushIsLogged(t *testing.T) {
 	if len(h.Events()) != 0 {
 		t.Fatal("an unreadable push was acted on")
 	}
-	if logs.Line(`"level":"warn"`, "not the JSON Feishu sends") == "" {
+	if logs.Line(`"level":"warn"`, `"event_type":"im.message.receive_v1"`, "not the JSON Feishu sends") == "" {
 		t.Fatalf("no log line in:\n%s", logs)
 	}
 }

@@ -112,7 +112,7 @@ func (a *Adapter) webhook() http.Handler {
 		}
 		var env envelope
 		if err := json.Unmarshal(plain, &env); err != nil {
-			a.log.Warn().Err(err).Bool("encrypted", encrypted).Msg("feishu push rejected: not the JSON Feishu sends")
+			a.log.Warn().Err(err).Bool("encrypted", encrypted).Str("event_type", typeOf(plain)).Msg("feishu push rejected: not the JSON Feishu sends")
 			http.Error(w, "bad payload", http.StatusBadRequest)
 			return
 		}
@@ -171,6 +171,18 @@ func (a *Adapter) webhook() http.Handler {
 		}
 		writeJSON(w, resp)
 	})
+}
+
+// typeOf reads only a push's header.event_type, for the log line of a
+// push whose other fields do not fit the envelope ("" when even that fails).
+func typeOf(plain []byte) string {
+	var h struct {
+		Header struct {
+			EventType string `json:"event_type"`
+		} `json:"header"`
+	}
+	_ = json.Unmarshal(plain, &h)
+	return h.Header.EventType
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -38,10 +38,12 @@ var usage = `usage: pulse <command>
   jobs run <job> [--team T] [--at RFC3339]
                             run one scheduled job now; job is one of
                             ` + jobList() + `
-  export --format csv|json [--team T] [--from DATE] [--to DATE]
+  export --format csv|json [--team T] [--from DATE] [--to DATE] [--period 2026-Q4]
                             write goals, updates, kudos and check-ins to stdout
+                            (JSON: format version 2, schema docs/export.schema.json)
   import [--file F] [--team T]
-                            restore a JSON export (from stdin or a file) into REDIS_URL
+                            check a JSON export (from stdin or a file), then restore it
+                            into REDIS_URL; any problem: one line each, nothing imported
   progress <goal> <value> [--note TEXT] [--status S] [--at RFC3339] [--key K]
   progress --csv FILE [--source NAME]
                             record a goal's value (or back-fill goal,value,time rows) as the API does

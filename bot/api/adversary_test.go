@@ -161,3 +161,24 @@ func TestATokenWhoseDirectMessageFailedIsNotLeftBehind(t *testing.T) {
 		t.Fatalf("the delivered token does not work: %v", err)
 	}
 }
+
+// Idempotency keys are the caller's own: another team using the same key
+// ("2026-11-23", "1") neither replays nor blocks this team's update, and
+// learns nothing about the other team's goals.
+func TestTwoTeamsUsingTheSameIdempotencyKeyDoNotCollide(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	opsGoal := h.goal(omar, "Cut refund rate from 5% to 3% by 2026-12-31 for team ops")
+	growth := h.token(maya, "growth", "shop")
+	ops := h.token(omar, "ops", "erp")
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", growth, "2026-11-23", `{"value": 2.5}`); a.status != 200 {
+		t.Fatalf("growth: %d %v", a.status, a.body)
+	}
+	a := h.call("POST", "/api/v1/goals/"+opsGoal+"/progress", ops, "2026-11-23", `{"value": 4.5}`)
+	if a.status != 200 || a.body["replayed"] != false {
+		t.Fatalf("ops with the key growth used: %d %v", a.status, a.body)
+	}
+	if n := len(h.updates(opsGoal)); n != 1 {
+		t.Fatalf("ops goal has %d updates, want 1", n)
+	}
+}

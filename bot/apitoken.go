@@ -163,6 +163,12 @@ func (s *Service) tokenCreate(ctx context.Context, r *request, teamName, name st
 	// screenshot from someone else: it goes to the direct chat.
 	to := Address{Platform: r.actor.ID.Platform(), User: r.actor.ID}
 	if _, err := s.messenger.Send(ctx, to, msg, r.ev.Key+":token"); err != nil {
+		// Nobody saw the secret: a token kept now would be valid yet
+		// unusable and would hold its name. Take it back, so the
+		// event's retry makes and delivers a fresh one.
+		if _, rerr := s.store.RevokeAPIToken(ctx, team.ID, name, r.audit("api.token.revoked", name, "direct message failed")); rerr != nil {
+			s.log.Error().Err(rerr).Str("team", team.ID).Str("token", name).Msg("take back an undelivered api token")
+		}
 		return Response{}, fmt.Errorf("send api token to %s: %w", r.actor.ID, err)
 	}
 	return s.say(r, "token_sent", map[string]any{"Name": name}), nil

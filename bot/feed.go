@@ -298,6 +298,10 @@ func (s *Service) checkFeed(ctx context.Context, g Goal, in FeedUpdate, now time
 // announcement is the team channel's line about a fed update: the same
 // change a typed update shows its author, naming where it came from.
 func (s *Service) announcement(ctx context.Context, g Goal, u Update) *Announcement {
+	// The channel is read by every member: a private goal's value is not theirs to see.
+	if !CanSeeGoal(ChannelViewer(g.TeamID), g) {
+		return nil
+	}
 	team, err := s.store.GetTeam(ctx, g.TeamID)
 	if err != nil || team.Channel == "" {
 		return nil

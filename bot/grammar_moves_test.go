@@ -97,3 +97,13 @@ func TestReviewAnswerAboutAnUnlinkedNameIsRefused(t *testing.T) {
 	h.refused(rvBen, "/review write @zoe", "I can't tell who @zoe is")
 	rvHas(t, h.say(rvBen, "/review answer clear writing"), "Saved. 2/5")
 }
+
+// A person typed as "@zoe" without a link is named in the refusal of
+// "/goal list" and "/scorecard", not reported as a wrong usage or period.
+func TestGoalListAndScorecardNameAnUnlinkedPerson(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, text(h.say(alice, "/goal list @zoe")), "I can't tell who @zoe is")
+	mustContain(t, text(h.say(maya, "/scorecard @zoe last week")), "I can't tell who @zoe is")
+	mustContain(t, text(h.say(chen, "/goal list ＠小王")), "我不知道 @小王 是谁")
+	mustContain(t, text(h.say(maya, "/scorecard "+bot.Mention(alice)+": 2026-W48")), "Alice")
+}

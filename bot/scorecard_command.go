@@ -24,7 +24,12 @@ func (s *Service) scorecardCommand(ctx context.Context, r *request, cmd Command)
 // managers and admins only. Managers also see their members' moods; an
 // admin who does not manage the team sees only the average.
 func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (Response, error) {
-	if id, rest, ok := parse.LeadingMention(args); ok {
+	id, rest, ok, err := parse.OneMention(args)
+	if err != nil {
+		// "@zoe" typed without a link: name them, not the period.
+		return Response{}, err
+	}
+	if ok {
 		return s.personScorecard(ctx, r, UserID(id), rest)
 	}
 	name, rest := parse.TeamPrefix(args)

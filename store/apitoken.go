@@ -12,6 +12,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -36,11 +37,15 @@ type apiTokenRec struct {
 	CreatedAt time.Time  `json:"at"`
 }
 
-// saveAPITokenLua stores a token unless the key was seen (duplicate) or
-// its team already has a token of that name (conflict).
+// saveAPITokenLua stores a token unless the key made one that still exists
+// (duplicate) or its team already has a token of that name (conflict). A
+// key whose token was taken back (its direct message failed) makes a new one.
 // KEYS: tokens hash, idempotency marker. ARGV: has key, ttl, id, record, team, name.
 var saveAPITokenLua = redis.NewScript(`
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
+if ARGV[1] == '1' then
+  local made = redis.call('GET', KEYS[2])
+  if made and redis.call('HEXISTS', KEYS[1], made) == 1 then return 'duplicate' end
+end
 for _, v in ipairs(redis.call('HVALS', KEYS[1])) do
   local t = cjson.decode(v)
   if t.team == ARGV[5] and t.name == ARGV[6] then return 'conflict' end
@@ -80,8 +85,11 @@ func (s *Store) SaveAPIToken(ctx context.Context, t bot.APIToken, a bot.AuditEnt
 	if err := errReply(status); err != nil {
 		return fmt.Errorf("save api token %s: %w", t.Name, err)
 	}
+	// A key whose first token was taken back audited its creation then.
 	if a != (bot.AuditEntry{}) {
-		return s.Audit(ctx, t.Team, a)
+		if err := s.Audit(ctx, t.Team, a); err != nil && !errors.Is(err, bot.ErrDuplicate) {
+			return err
+		}
 	}
 	return nil
 }

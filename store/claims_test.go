@@ -124,3 +124,61 @@ func TestRunFinishesWhenEveryDeliveryIsSettled(t *testing.T) {
 		t.Error("enqueued a run that was never claimed")
 	}
 }
+
+// TestManualClaimRetriesARunWithFailuresOnly: a manual claim takes a run
+// that ended done-with-errors (or failed), starting its counts afresh; it
+// never takes one that ended done. Reopen then counts a delivery sent
+// before as deduped (not to be queued) and lets a failed one be reserved
+// again.
+func TestManualClaimRetriesARunWithFailuresOnly(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.MustOpen(t)
+	runs, q := st.Runs(), st.Queue()
+	now := time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)
+	args := func(key string) jobrun.MarkerArgs {
+		return jobrun.MarkerArgs{TeamID: "eng", Key: key, RunID: "r1", Now: now, TTL: time.Hour}
+	}
+	if _, _, err := runs.Claim(ctx, planningRun("r1", now, "a"), now, time.Hour, jobrun.ClaimNew); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runs.Enqueued(ctx, "eng", "r1", 2, now); err != nil {
+		t.Fatal(err)
+	}
+	for key, outcome := range map[string]jobrun.Outcome{"k-sent": jobrun.OutcomeSent, "k-failed": jobrun.OutcomeFailed} {
+		if _, err := q.Complete(ctx, args(key), outcome); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, _ := runs.Get(ctx, "eng", "r1"); rec.Status != jobrun.DoneWithErrors {
+		t.Fatalf("run status %s, want done-with-errors", rec.Status)
+	}
+	if won, _, _ := runs.Claim(ctx, planningRun("r1", now, "loop"), now.Add(time.Hour), time.Hour, jobrun.ClaimNew); won {
+		t.Fatal("the loop re-ran a finished run")
+	}
+	won, stored, err := runs.Claim(ctx, planningRun("r1", now, "cli"), now.Add(time.Minute), time.Hour, jobrun.ClaimManual)
+	if err != nil || !won || stored.Status != jobrun.Planning || stored.Sent != 0 || stored.Failed != 0 || stored.Planned != 0 || !stored.FinishedAt.IsZero() {
+		t.Fatalf("manual retry claim: won %v, %+v, %v; want planning with fresh counts", won, stored, err)
+	}
+	if sent, err := q.Reopen(ctx, args("k-sent")); err != nil || !sent {
+		t.Errorf("reopen of a sent delivery = %v, %v; want sent before", sent, err)
+	}
+	if sent, err := q.Reopen(ctx, args("k-failed")); err != nil || sent {
+		t.Errorf("reopen of a failed delivery = %v, %v; want to send it again", sent, err)
+	}
+	if r, err := q.Reserve(ctx, args("k-failed"), time.Minute, 3); err != nil || r.State != jobrun.Reserved || r.Attempt != 1 {
+		t.Errorf("reserve after reopen = %+v, %v; want a fresh first attempt", r, err)
+	}
+	if _, err := runs.Enqueued(ctx, "eng", "r1", 1, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Complete(ctx, args("k-failed"), jobrun.OutcomeSent); err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := runs.Get(ctx, "eng", "r1")
+	if rec.Status != jobrun.Done || rec.Sent != 1 || rec.Deduped != 1 || rec.Failed != 0 {
+		t.Fatalf("retried run %+v, want done with 1 sent and 1 already sent", rec)
+	}
+	if won, _, _ := runs.Claim(ctx, planningRun("r1", now, "cli2"), now.Add(2*time.Minute), time.Hour, jobrun.ClaimManual); won {
+		t.Error("a manual run took a run that ended done")
+	}
+}

@@ -179,7 +179,8 @@ func (s *Server) postProgress(w http.ResponseWriter, r *http.Request, c call) {
 		Source: body.Source, Key: "api:" + key}
 	if body.At != "" {
 		at, err := time.Parse(time.RFC3339, body.At)
-		if err != nil {
+		// Year 1 is the zero time, which the core reads as "now".
+		if err != nil || at.IsZero() {
 			s.refused(w, r, c, http.StatusBadRequest, "api_at_invalid", nil)
 			return
 		}

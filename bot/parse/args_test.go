@@ -109,7 +109,7 @@ func TestTeamAdminGrammars(t *testing.T) {
 			checkParseError(t, err)
 		}
 	}
-	for in, want := range map[string]string{"fri 16:00": "0 16 * * FRI", "周一 9:30": "30 9 * * MON"} {
+	for in, want := range map[string]string{"fri 16:00": "0 16 * * FRI", "周一 9:30": "30 9 * * MON", "周五　１６：００": "0 16 * * FRI", "ＦＲＩ 8:05": "5 8 * * FRI"} {
 		if got, weekly := Schedule(in); !weekly || got != want {
 			t.Errorf("Schedule(%q) = %q, %v", in, got, weekly)
 		}

@@ -23,6 +23,9 @@ func ParseGoalList(args string) (GoalListSpec, error) {
 		if id, ok := ParseMention(toks[0]); ok {
 			return GoalListSpec{Person: id}, nil
 		}
+		if err := mentionErr(toks[0]); err != nil {
+			return GoalListSpec{}, err
+		}
 	}
 	return GoalListSpec{}, parseErr(keyGoalListUsage, nil)
 }

@@ -113,15 +113,15 @@ var weekdays = map[string]string{
 }
 
 // Schedule reads a team schedule: "<weekday> HH:MM" ("fri 16:00", "周五
-// 16:00") becomes its cron expression and weekly is true; anything else
+// 16:00", full-width "周五 １６：００" too) becomes its cron expression and weekly is true; anything else
 // comes back with its spaces tidied, for the caller to check as a
 // five-field cron expression.
 func Schedule(value string) (expr string, weekly bool) {
 	f := strings.Fields(value)
 	if len(f) == 2 {
-		if day, ok := weekdays[strings.ToLower(f[0])]; ok {
+		if day, ok := weekdays[fold(f[0])]; ok {
 			var h, m int
-			if _, err := fmt.Sscanf(f[1], "%d:%d", &h, &m); err == nil && h >= 0 && h < 24 && m >= 0 && m < 60 {
+			if _, err := fmt.Sscanf(fold(f[1]), "%d:%d", &h, &m); err == nil && h >= 0 && h < 24 && m >= 0 && m < 60 {
 				return fmt.Sprintf("%d %d * * %s", m, h, day), true
 			}
 		}

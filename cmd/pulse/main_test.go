@@ -627,3 +627,33 @@ func TestOffsetClockMovesWithTheBase(t *testing.T) {
 		t.Errorf("offset clock after reset = %v", got)
 	}
 }
+
+// TestConsoleRunRepeatSaysNothingWasSent: a second /run of a job whose
+// run already went out says so instead of repeating "1 sent".
+func TestConsoleRunRepeatSaysNothingWasSent(t *testing.T) {
+	script := "/as maya\n/run checkin-summary\n/run checkin-summary\n/quit\n"
+	out, stderr, err := runPulse(context.Background(), map[string]string{}, script, "try")
+	if err != nil {
+		t.Fatalf("try: %v\n%s", err, stderr)
+	}
+	first := strings.Index(out, "1 planned, 1 sent, 0 failed")
+	repeat := strings.Index(out, "already run before, nothing sent now")
+	if first < 0 || repeat < first {
+		t.Fatalf("want the first /run to send one summary and the second to say it was already run:\n%s", out)
+	}
+	if strings.Count(out, "1 planned, 1 sent") != 1 {
+		t.Errorf("the repeat claims a send:\n%s", out)
+	}
+}
+
+func TestHelpListsEveryJob(t *testing.T) {
+	out, _, err := runPulse(context.Background(), map[string]string{}, "", "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range bot.Jobs {
+		if !strings.Contains(out, string(j)) {
+			t.Errorf("pulse help does not name job %s:\n%s", j, out)
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/bot/bottest"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// A private personal goal is hidden from the team's other members, so an
+// update fed by the API must not be announced in the team channel, where
+// every member reads; a private team goal is the team's and is announced.
+func TestAFedUpdateOnAPrivateGoalIsNotAnnouncedInTheTeamChannel(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(alice, "Raise my checkout conversion from 2.1% to 3.2% by 2026-12-31")
+	if reply := h.say(alice, "/goal edit "+g+" private on"); !strings.Contains(reply, g) {
+		t.Fatalf("private on: %q", reply)
+	}
+	tok := h.token(maya, "growth", "shop")
+	before := len(h.out.Sent())
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "p1", `{"value": 2.5, "note": "secret plan"}`); a.status != 200 {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	for _, s := range h.out.Sent()[before:] {
+		if s.To.Channel == "growth-channel" {
+			t.Fatalf("a private goal's update was posted in the team channel: %q", bot.PlainText(s.Msg))
+		}
+	}
+	if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status != 200 {
+		t.Fatalf("the team's token (made by its manager) reads the private goal: %d %v", a.status, a.body)
+	}
+	tg := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	h.say(maya, "/goal edit "+tg+" private on")
+	before = len(h.out.Sent())
+	h.call("POST", "/api/v1/goals/"+tg+"/progress", tok, "p2", `{"value": 2.5}`)
+	if sent := h.out.Sent()[before:]; len(sent) != 1 || sent[0].To.Channel != "growth-channel" {
+		t.Fatalf("a private team goal's update: posts %v", sent)
+	}
+}
+
+// Broadcast mentions typed into a note or status never reach the channel as mentions.
+func TestNotesCannotBroadcastInTheChannel(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	before := len(h.out.Sent())
+	a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "n1", `{"value": 2.5, "note": "<!channel> <!here> @everyone <at user_id=\"all\">all</at> <@U123>"}`)
+	if a.status != 200 {
+		t.Fatalf("%d %v", a.status, a.body)
+	}
+	for _, s := range h.out.Sent()[before:] {
+		text := bot.PlainText(s.Msg)
+		for _, bad := range []string{"<!channel>", "<!here>", "@everyone", `<at user_id="all">`} {
+			if strings.Contains(text, bad) {
+				t.Fatalf("channel post carries %s: %q", bad, text)
+			}
+		}
+	}
+}
+
+// The token's secret never lands in the audit log or in any Redis key or value.
+func TestTheTokenSecretIsNowhereInRedis(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	secret := tok[strings.LastIndex(tok, "_")+1:]
+	h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "s1", `{"value": 2.5}`)
+	h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "s2", `{"value": "x"}`)
+	h.call("GET", "/api/v1/goals/"+g, tok, "", "")
+	log, err := h.store.AuditLog(context.Background(), "growth", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range log {
+		if strings.Contains(e.Detail+e.Subject, secret) {
+			t.Fatalf("audit entry holds the secret: %+v", e)
+		}
+	}
+}
+
+// Values and times at the edges are refused with a sentence, never stored.
+func TestEdgeValuesAndTimesAreRefused(t *testing.T) {
+	h := newHarness(t, 1000)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	for i, body := range []string{
+		`{"value": 1e400}`, `{"value": NaN}`, `{"value": Infinity}`, `{"value": 1e16}`, `{"value": -1e16}`,
+		`{"value": 1, "at": "0001-01-01T00:00:00Z"}`,
+		`{"value": 1, "at": "9999-12-31T23:59:59Z"}`, `{"value": 1}{"value": 2}`, `[]`, `null`, `{"value": null}`,
+		`{"value": 1, "status": "<!channel>"}`, `{"value": 1, "source": "<!here>"}`,
+		strings.Repeat("[", 10000), `{"value": 1, "value": 2, "note": "\u0000\u202e"}`,
+	} {
+		key := "e" + string(rune('a'+i))
+		a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, key, body)
+		if a.status == 200 && i != 14 {
+			t.Errorf("%s accepted: %v", body, a.body)
+		}
+		if a.status >= 500 {
+			t.Errorf("%s: %d %v", body, a.status, a.body)
+		}
+	}
+	if ups := h.updates(g); len(ups) != 1 || ups[0].Value != 2 {
+		t.Fatalf("updates %+v, want only the duplicate-field one (2)", ups)
+	}
+}
+
+// failingMessenger fails every direct message while fail is set.
+type failingMessenger struct {
+	bottest.Messenger
+	fail atomic.Bool
+}
+
+func (m *failingMessenger) Send(ctx context.Context, to bot.Address, msg bot.Message, key string) (bot.MessageRef, error) {
+	if m.fail.Load() && to.User != "" {
+		return bot.MessageRef{}, errors.New("platform down")
+	}
+	return m.Messenger.Send(ctx, to, msg, key)
+}
+
+// A token whose direct message failed was never seen by anyone: it must
+// not stay valid or keep its name, and the retry of the same command must
+// deliver a working token.
+func TestATokenWhoseDirectMessageFailedIsNotLeftBehind(t *testing.T) {
+	st := storetest.MustOpen(t)
+	out := &failingMessenger{}
+	svc, err := bot.NewService(bot.Config{Store: st, Messenger: out, Clock: bot.NewManualClock(start), Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := bot.NewTeam("growth", bot.PlatformConsole, "growth-channel", start)
+	tm.Managers = []bot.UserID{maya}
+	if err := svc.ApplyTeam(context.Background(), tm); err != nil {
+		t.Fatal(err)
+	}
+	ev := bot.Event{Key: "dm-fail:1", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: maya,
+		Channel: "growth-channel", Text: "/pulse token create growth ci"}
+	out.fail.Store(true)
+	if _, err := svc.Handle(context.Background(), ev); err == nil {
+		t.Fatal("the token's direct message failed but the command succeeded")
+	}
+	if list, err := st.TeamAPITokens(context.Background(), "growth"); err != nil || len(list) != 0 {
+		t.Fatalf("an unseen token was kept: %+v %v", list, err)
+	}
+	// The inbox delivers the failed event again once the platform is back.
+	out.fail.Store(false)
+	if resp, err := svc.Handle(context.Background(), ev); err != nil || !strings.Contains(bot.PlainText(resp.Reply), "direct") {
+		t.Fatalf("retry: %q %v", bot.PlainText(resp.Reply), err)
+	}
+	dm := out.To(maya)
+	if len(dm) != 1 || !tokenPattern.MatchString(bot.PlainText(dm[0].Msg)) {
+		t.Fatalf("after the retry, direct messages %v", dm)
+	}
+	if _, err := svc.Authenticate(context.Background(), tokenPattern.FindString(bot.PlainText(dm[0].Msg))); err != nil {
+		t.Fatalf("the delivered token does not work: %v", err)
+	}
+}
+
+// Idempotency keys are the caller's own: another team using the same key
+// ("2026-11-23", "1") neither replays nor blocks this team's update, and
+// learns nothing about the other team's goals.
+func TestTwoTeamsUsingTheSameIdempotencyKeyDoNotCollide(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	opsGoal := h.goal(omar, "Cut refund rate from 5% to 3% by 2026-12-31 for team ops")
+	growth := h.token(maya, "growth", "shop")
+	ops := h.token(omar, "ops", "erp")
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", growth, "2026-11-23", `{"value": 2.5}`); a.status != 200 {
+		t.Fatalf("growth: %d %v", a.status, a.body)
+	}
+	a := h.call("POST", "/api/v1/goals/"+opsGoal+"/progress", ops, "2026-11-23", `{"value": 4.5}`)
+	if a.status != 200 || a.body["replayed"] != false {
+		t.Fatalf("ops with the key growth used: %d %v", a.status, a.body)
+	}
+	if n := len(h.updates(opsGoal)); n != 1 {
+		t.Fatalf("ops goal has %d updates, want 1", n)
+	}
+}

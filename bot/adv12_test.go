@@ -61,3 +61,60 @@ func TestAdv12LeftoverAnonymousAnswersNeverArriveAlone(t *testing.T) {
 		})
 	}
 }
+
+// Adversary of #12: a person's mood is for them and their managers
+// (CanSeeMood). The check-in summary posts the team's average of the moods
+// in so far and names who is missing; the digest posts the week's average
+// again once the latecomer answered. Two averages in the same channel
+// differing by one named answer give that answer: 4·b − 3·a.
+func TestAdv12LateMoodCannotBeWorkedOutFromTwoChannelAverages(t *testing.T) {
+	h := newRVHarness(t)
+	ctx := context.Background()
+	loc := rvStart.Location()
+	period := bot.ISOWeek(rvStart, loc)
+	for id, mood := range map[bot.UserID]int{rvAnn: 5, rvBen: 5, rvCat: 4} {
+		if err := h.store.SaveCheckIn(ctx, bot.CheckIn{TeamID: "growth", Person: id, Period: period,
+			Answers: []string{"fine", "none", "none"}, Mood: mood, Completed: rvStart, UpdatedAt: rvStart}, "", bot.AuditEntry{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	channelText := func(job bot.Job, at time.Time) string {
+		plan, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: job, TeamID: "growth", At: at})
+		if err != nil {
+			t.Fatalf("plan %s: %v", job, err)
+		}
+		var got []string
+		for _, d := range plan {
+			if d.To.Channel != "" {
+				got = append(got, bot.PlainText(d.Msg))
+			}
+		}
+		return strings.Join(got, "\n")
+	}
+	summary := channelText(bot.JobCheckInSummary, rvStart.Add(50*time.Hour))
+	late := rvStart.Add(60 * time.Hour)
+	if err := h.store.SaveCheckIn(ctx, bot.CheckIn{TeamID: "growth", Person: rvDan, Period: period,
+		Answers: []string{"fine", "none", "none"}, Mood: 1, Completed: late, UpdatedAt: late}, "", bot.AuditEntry{}); err != nil {
+		t.Fatal(err)
+	}
+	digest := channelText(bot.JobScorecardDigest, rvStart.AddDate(0, 0, 4))
+	t.Logf("summary:\n%s\ndigest:\n%s", summary, digest)
+	a, okA := moodIn(summary)
+	b, okB := moodIn(digest)
+	if okA && okB && a != b {
+		t.Errorf("the channel reads the average %.1f with Dan missing and %.1f after he answered: Dan's mood is %.1f", a, b, 4*b-3*a)
+	}
+}
+
+// moodIn reads the first "N.N/5" mood average out of a post.
+func moodIn(text string) (float64, bool) {
+	for _, f := range strings.Fields(text) {
+		var v float64
+		if strings.HasSuffix(f, "/5") {
+			if _, err := fmt.Sscanf(strings.TrimSuffix(f, "/5"), "%g", &v); err == nil {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}

@@ -108,7 +108,8 @@ func (s *Service) planCheckInDMs(ctx context.Context, team Team, req JobRequest)
 }
 
 // planSummary posts one channel message with counts, highlights, blockers
-// and (with enough answers) the mood average; each person's answers go in its thread.
+// and (with enough answers, once nobody is missing: CanSeeMoodInAverage)
+// the mood average; each person's answers go in its thread.
 func (s *Service) planSummary(ctx context.Context, team Team, period string, at time.Time) ([]Delivery, error) {
 	p, err := s.participation(ctx, team, period, at)
 	if err != nil {
@@ -130,6 +131,8 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 	mood, moods := 0, 0
 	var thread []Message
 	channel := ChannelViewer(team.ID)
+	_, end, err := WeekBounds(period, team.Location())
+	settled := len(p.missing) == 0 || (err == nil && !at.Before(end))
 	for _, id := range p.answered {
 		c := p.checkIns[id]
 		if !CanSeeCheckIn(channel, c) {
@@ -141,7 +144,9 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 		if b := c.Blockers(); b != "" {
 			blockers = append(blockers, "• "+names[id]+": "+b)
 		}
-		mood, moods = mood+c.Mood, moods+1
+		if CanSeeMoodInAverage(channel, c, settled) {
+			mood, moods = mood+c.Mood, moods+1
+		}
 		thread = append(thread, s.answersMessage(l, team, c, names[id]).In(l))
 	}
 	if len(blockers) > 0 {

@@ -202,7 +202,7 @@ func (s *Service) buildScorecard(ctx context.Context, v Viewer, team Team, perio
 	if err != nil {
 		return Scorecard{}, nil, fmt.Errorf("scorecard %s %s: %w", team.ID, period, err)
 	}
-	b := newScorecardBuilder(team, person, filterScorecardData(v, data), weeks, now)
+	b := newScorecardBuilder(v, team, person, filterScorecardData(v, data), weeks, now)
 	history := make([]Scorecard, 0, len(weeks)-1)
 	for i := range weeks[:len(weeks)-1] {
 		history = append(history, b.week(i, false))
@@ -261,6 +261,8 @@ func previousPeriod(period string, loc *time.Location) string {
 
 // scorecardBuilder turns one batched read into scorecards.
 type scorecardBuilder struct {
+	// viewer decides which moods count in the averages (CanSeeMoodInAverage).
+	viewer Viewer
 	team   Team
 	person UserID
 	data   ScorecardData
@@ -272,8 +274,8 @@ type scorecardBuilder struct {
 	checkIns []map[UserID]CheckIn
 }
 
-func newScorecardBuilder(team Team, person UserID, data ScorecardData, weeks []week, now time.Time) scorecardBuilder {
-	b := scorecardBuilder{team: team, person: person, data: data, weeks: weeks, now: now}
+func newScorecardBuilder(v Viewer, team Team, person UserID, data ScorecardData, weeks []week, now time.Time) scorecardBuilder {
+	b := scorecardBuilder{viewer: v, team: team, person: person, data: data, weeks: weeks, now: now}
 	b.trees = make([]trendTree, len(weeks))
 	b.checkIns = make([]map[UserID]CheckIn, len(weeks))
 	for i, w := range weeks {
@@ -488,18 +490,37 @@ func trendOf(g Goal, trees []trendTree, weeks []week, now time.Time) []TrendPoin
 	return out
 }
 
+// moodSettled reports whether no further mood can join weeks[i]'s
+// average: the week is over or no member is missing (CanSeeMoodInAverage).
+func (b scorecardBuilder) moodSettled(i int, states map[UserID]CheckInState) bool {
+	if !b.now.Before(b.weeks[i].to) {
+		return true
+	}
+	for _, st := range states {
+		if st == StateMissing {
+			return false
+		}
+	}
+	return true
+}
+
 // participation sorts members by their check-in for weeks[i] and averages moods.
 func (b scorecardBuilder) participation(sc *Scorecard, i int) {
 	byPerson := b.checkIns[i]
 	sc.Moods = map[UserID]int{}
 	sum := 0
+	states := make(map[UserID]CheckInState, len(b.team.Members))
+	for _, id := range b.team.Members {
+		states[id] = b.state(id, i)
+	}
+	settled := b.moodSettled(i, states)
 	for _, id := range b.team.Members {
 		c := byPerson[id]
 		var into *[]UserID
-		switch b.state(id, i) {
+		switch states[id] {
 		case StateAnswered:
 			into = &sc.Answered
-			if c.Mood > 0 {
+			if c.Mood > 0 && CanSeeMoodInAverage(b.viewer, c, settled) {
 				sum += c.Mood
 				sc.MoodCount++
 				sc.Moods[id] = c.Mood
@@ -569,16 +590,21 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	for i := range b.weeks {
 		w := WeekFigures{Period: b.weeks[i].period}
 		mood := 0
+		states := make(map[UserID]CheckInState, len(b.team.Members))
+		for _, id := range b.team.Members {
+			states[id] = b.state(id, i)
+		}
+		settled := b.moodSettled(i, states)
 		for _, id := range b.team.Members {
 			if b.person != "" && id != b.person {
 				continue
 			}
 			c := b.checkIn(i, id)
-			switch b.state(id, i) {
+			switch states[id] {
 			case StateAnswered:
 				w.Answered++
 				w.Expected++
-				if c.Mood > 0 {
+				if c.Mood > 0 && CanSeeMoodInAverage(b.viewer, c, settled) {
 					mood += c.Mood
 					w.MoodCount++
 				}

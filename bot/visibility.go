@@ -179,6 +179,16 @@ func CanSeeMood(v Viewer, c CheckIn) bool {
 	return v.ID == c.Person || slices.Contains(v.Manages, c.TeamID)
 }
 
+// CanSeeMoodInAverage: a mood counts in an average shown to v when v may
+// read it on its own (CanSeeMood) or, for everyone else inside, once the
+// week is settled: nobody is missing any more, or the week is over. An
+// average shown while an answer can still arrive, set beside a later one,
+// gives the latecomer's mood away (4·b − 3·a), and the summary names who
+// is missing.
+func CanSeeMoodInAverage(v Viewer, c CheckIn, settled bool) bool {
+	return CanSeeMood(v, c) || (v.Inside && settled)
+}
+
 // CanSeeFeedback: the recipient and the giver; the team's managers and
 // admins unless the team keeps feedback to the person. Anonymous answers
 // carry no giver and reach only the requester (released in batches, see

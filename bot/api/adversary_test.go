@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -180,5 +182,36 @@ func TestTwoTeamsUsingTheSameIdempotencyKeyDoNotCollide(t *testing.T) {
 	}
 	if n := len(h.updates(opsGoal)); n != 1 {
 		t.Fatalf("ops goal has %d updates, want 1", n)
+	}
+}
+
+// The limit holds over any minute: a token that spent it at 9:00:59 does
+// not get it again at 9:01:00 (a fixed window let twice the limit through).
+func TestTheRateLimitHoldsAcrossAWindowBoundary(t *testing.T) {
+	h := newHarness(t, 10)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	h.clock.Advance(59*time.Second + 500*time.Millisecond)
+	allowed := 0
+	for i := 0; i < 10; i++ {
+		if h.call("GET", "/api/v1/goals/"+g, tok, "", "").status == 200 {
+			allowed++
+		}
+	}
+	h.clock.Advance(time.Second) // 9:01:00.5
+	for i := 0; i < 10; i++ {
+		if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status == 200 {
+			allowed++
+		} else if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+			t.Fatalf("%d %v", a.status, a.header)
+		}
+	}
+	if allowed > 10 {
+		t.Fatalf("%d calls allowed within one second across the boundary, limit 10 a minute", allowed)
+	}
+	// Half a minute later half of the earlier calls no longer count.
+	h.clock.Advance(30 * time.Second)
+	if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status != 200 {
+		t.Fatalf("half a minute later: %d", a.status)
 	}
 }

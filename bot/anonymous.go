@@ -3,9 +3,10 @@ package bot
 // Anonymous feedback answers are stored with no link to their author:
 // who has answered is one set (to stop a second answer and to remind the
 // others), the answers another, with no author, no id, no time and no
-// arrival order. The requester gets them in batches of at least
-// AnonymityFloor new answers, or the rest at the deadline, so no answer
-// arrives alone right after someone said they answered.
+// arrival order. The requester gets them only in batches of at least
+// AnonymityFloor new answers: fewer left over at the deadline are never
+// shown, since one or two new lines would point at whoever answered after
+// the last batch.
 
 import (
 	"context"
@@ -14,7 +15,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 )
 
 // AnonymousAnswer is an anonymous answer exactly as stored: its words and
@@ -49,16 +49,15 @@ type AnonymousStore interface {
 }
 
 // ReleasedAnonymous is what the requester of an anonymous request may read:
-// the released batches and, once the deadline has passed and at least
-// AnonymityFloor answered, the rest. Nobody else may read any of it.
-func ReleasedAnonymous(v Viewer, q FeedbackRequest, a AnonymousAnswers, now time.Time) []AnonymousAnswer {
+// the released batches, each of at least AnonymityFloor answers. Held
+// answers stay held, the deadline included: a leftover of one or two
+// handed over on its own would be whoever answered after the last batch.
+// Nobody else may read any of it.
+func ReleasedAnonymous(v Viewer, q FeedbackRequest, a AnonymousAnswers) []AnonymousAnswer {
 	if !v.Inside || v.ID != q.From {
 		return nil
 	}
 	out := append([]AnonymousAnswer(nil), a.Released...)
-	if !now.Before(q.Due) && len(a.Released)+len(a.Held) >= AnonymityFloor {
-		out = append(out, a.Held...)
-	}
 	sortAnonymous(out)
 	return out
 }
@@ -96,7 +95,7 @@ func (s *Service) myAnonymousAnswers(ctx context.Context, r *request, teams []Te
 			if err != nil {
 				return nil, err
 			}
-			shown := ReleasedAnonymous(r.viewer, q, all, r.now)
+			shown := ReleasedAnonymous(r.viewer, q, all)
 			if len(shown) == 0 {
 				continue
 			}
@@ -110,37 +109,6 @@ func (s *Service) myAnonymousAnswers(ctx context.Context, r *request, teams []Te
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])
-}
-
-// finalAnonymousDelivery hands the requester, once the deadline has passed,
-// the answers still held back — when at least AnonymityFloor answered in
-// all, else nothing is ever shown. Its key names the request, so it is sent once.
-func (s *Service) finalAnonymousDelivery(ctx context.Context, team Team, q FeedbackRequest, at time.Time) ([]Delivery, error) {
-	if at.Sub(q.Due) > FeedbackRequestWindow {
-		return nil, nil
-	}
-	all, err := s.store.RequestAnonymousAnswers(ctx, team.ID, q.ID)
-	if err != nil {
-		return nil, err
-	}
-	requester, err := s.ViewerOf(ctx, q.From)
-	if err != nil {
-		return nil, err
-	}
-	if len(all.Held) == 0 || len(ReleasedAnonymous(requester, q, all, at)) == len(all.Released) {
-		return nil, nil
-	}
-	people, err := s.store.People(ctx, []UserID{q.From})
-	if err != nil {
-		return nil, fmt.Errorf("load requester of %s: %w", q.ID, err)
-	}
-	l := localeOf(people[q.From], team)
-	msg := Message{Blocks: []Block{
-		Text{Text: s.catalog.T(l, "feedback_anonymous_final", map[string]any{"ID": q.ID})},
-		Text{Text: strings.Join(anonymousLinesOf(all.Held), "\n")},
-	}}
-	return []Delivery{{Key: "feedback-release:" + team.ID + ":" + q.ID + ":final", Job: JobFeedbackRemind, TeamID: team.ID,
-		Period: q.ID, Person: q.From, To: Address{Platform: q.From.Platform(), User: q.From}, Msg: msg.In(l)}}, nil
 }
 
 // exportAnonymous adds what anonymous requests store: who answered and the

@@ -95,20 +95,16 @@ func TestAnonymousAnswersCannotBeLinkedToAnyone(t *testing.T) {
 			}
 			assertRedisHoldsNoLink(t, h.store.(*store.Store), given, answerers[:n])
 
-			// At the deadline the rest goes to the requester, once.
+			// The deadline hands over nothing more: a leftover below three
+			// on its own would point at whoever answered after the batch.
 			plan, err := h.svc.PlanFeedbackReminders(ctx, "growth", reqs[0].Due.Add(time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}
-			finals := 0
 			for _, d := range plan {
 				if d.Person == rvAnn {
-					finals++
-					assertNoLink(t, "deadline release", bot.PlainText(d.Msg), given, answerers[:n])
+					t.Errorf("the deadline sends the requester %q", bot.PlainText(d.Msg))
 				}
-			}
-			if want := map[int]int{2: 0, 3: 0, 4: 1}[n]; finals != want {
-				t.Errorf("deadline releases = %d, want %d", finals, want)
 			}
 		})
 	}

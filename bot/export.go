@@ -148,7 +148,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	}
 	out.Reviews = reviews
 	if req.Viewer != nil {
-		out = filterExport(*req.Viewer, out, s.clock.Now())
+		out = filterExport(*req.Viewer, out)
 	}
 	return out, nil
 }

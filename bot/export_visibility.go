@@ -1,13 +1,10 @@
 package bot
 
-import (
-	"slices"
-	"time"
-)
+import "slices"
 
 // filterExport keeps what v may read of an export (see visibility.go):
 // a chat export is a way out like any other.
-func filterExport(v Viewer, x Export, now time.Time) Export {
+func filterExport(v Viewer, x Export) Export {
 	goals := map[string]Goal{}
 	for _, g := range x.Goals {
 		goals[g.ID] = g
@@ -28,7 +25,7 @@ func filterExport(v Viewer, x Export, now time.Time) Export {
 	}
 	x.Teams = keep(x.Teams, func(t Team) bool { return CanSeeTeamRoster(v, t) })
 	for i := range x.Reviews {
-		x.Reviews[i] = filterReviewExport(v, x.Reviews[i], now)
+		x.Reviews[i] = filterReviewExport(v, x.Reviews[i])
 	}
 	return x
 }
@@ -53,7 +50,7 @@ func filterScorecardData(v Viewer, d ScorecardData) ScorecardData {
 	return d
 }
 
-func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
+func filterReviewExport(v Viewer, x ReviewExport) ReviewExport {
 	x.Feedback = keep(x.Feedback, func(f Feedback) bool { return CanSeeFeedback(v, f, x.Settings) })
 	requests := map[string]FeedbackRequest{}
 	for _, q := range x.Requests {
@@ -95,7 +92,7 @@ func filterReviewExport(v Viewer, x ReviewExport, now time.Time) ReviewExport {
 	x.Answerers = nil
 	var anon []AnonymousAnswers
 	for _, a := range x.Anonymous {
-		if shown := ReleasedAnonymous(v, requests[a.RequestID], a, now); len(shown) > 0 {
+		if shown := ReleasedAnonymous(v, requests[a.RequestID], a); len(shown) > 0 {
 			anon = append(anon, AnonymousAnswers{RequestID: a.RequestID, Released: shown})
 		}
 	}

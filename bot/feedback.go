@@ -588,13 +588,6 @@ func (s *Service) PlanFeedbackReminders(ctx context.Context, teamID string, at t
 	}
 	var out []Delivery
 	for _, q := range reqs {
-		if q.Anonymous && !at.Before(q.Due) {
-			final, err := s.finalAnonymousDelivery(ctx, team, q, at)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, final...)
-		}
 		if q.StateAt(at) != RequestOpen || q.Due.Sub(at) > FeedbackReminderBefore {
 			continue
 		}

@@ -369,7 +369,7 @@ func (p *visProp) check(where string, reader bot.UserID, viewer func() bot.Viewe
 				ok = bot.CanSeeCheckIn(v, x.checkIns[tok])
 			case x.anon[tok].q.ID != "":
 				a := x.anon[tok]
-				ok = slices.ContainsFunc(bot.ReleasedAnonymous(v, a.q, a.all, x.now), func(ans bot.AnonymousAnswer) bool {
+				ok = slices.ContainsFunc(bot.ReleasedAnonymous(v, a.q, a.all), func(ans bot.AnonymousAnswer) bool {
 					return strings.Contains(ans.Text, tok)
 				})
 				for _, who := range x.answerers {

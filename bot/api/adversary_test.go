@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -159,5 +161,57 @@ func TestATokenWhoseDirectMessageFailedIsNotLeftBehind(t *testing.T) {
 	}
 	if _, err := svc.Authenticate(context.Background(), tokenPattern.FindString(bot.PlainText(dm[0].Msg))); err != nil {
 		t.Fatalf("the delivered token does not work: %v", err)
+	}
+}
+
+// Idempotency keys are the caller's own: another team using the same key
+// ("2026-11-23", "1") neither replays nor blocks this team's update, and
+// learns nothing about the other team's goals.
+func TestTwoTeamsUsingTheSameIdempotencyKeyDoNotCollide(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	opsGoal := h.goal(omar, "Cut refund rate from 5% to 3% by 2026-12-31 for team ops")
+	growth := h.token(maya, "growth", "shop")
+	ops := h.token(omar, "ops", "erp")
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", growth, "2026-11-23", `{"value": 2.5}`); a.status != 200 {
+		t.Fatalf("growth: %d %v", a.status, a.body)
+	}
+	a := h.call("POST", "/api/v1/goals/"+opsGoal+"/progress", ops, "2026-11-23", `{"value": 4.5}`)
+	if a.status != 200 || a.body["replayed"] != false {
+		t.Fatalf("ops with the key growth used: %d %v", a.status, a.body)
+	}
+	if n := len(h.updates(opsGoal)); n != 1 {
+		t.Fatalf("ops goal has %d updates, want 1", n)
+	}
+}
+
+// The limit holds over any minute: a token that spent it at 9:00:59 does
+// not get it again at 9:01:00 (a fixed window let twice the limit through).
+func TestTheRateLimitHoldsAcrossAWindowBoundary(t *testing.T) {
+	h := newHarness(t, 10)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	h.clock.Advance(59*time.Second + 500*time.Millisecond)
+	allowed := 0
+	for i := 0; i < 10; i++ {
+		if h.call("GET", "/api/v1/goals/"+g, tok, "", "").status == 200 {
+			allowed++
+		}
+	}
+	h.clock.Advance(time.Second) // 9:01:00.5
+	for i := 0; i < 10; i++ {
+		if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status == 200 {
+			allowed++
+		} else if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+			t.Fatalf("%d %v", a.status, a.header)
+		}
+	}
+	if allowed > 10 {
+		t.Fatalf("%d calls allowed within one second across the boundary, limit 10 a minute", allowed)
+	}
+	// Half a minute later half of the earlier calls no longer count.
+	h.clock.Advance(30 * time.Second)
+	if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status != 200 {
+		t.Fatalf("half a minute later: %d", a.status)
 	}
 }

@@ -252,11 +252,7 @@ func ParseReviewQuestions(args string) (ReviewQuestionsSpec, bool) {
 		spec.Default = true
 		return spec, true
 	}
-	for _, q := range strings.Split(rest, "|") {
-		if q = strings.TrimSpace(q); q != "" {
-			spec.Questions = append(spec.Questions, q)
-		}
-	}
+	spec.Questions = QuestionList(rest)
 	return spec, true
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -168,7 +169,12 @@ func (e *environment) progressCSV(ctx context.Context, svc *bot.Service, f bot.F
 // readProgressCSV reads rows and reports every malformed one; rows come
 // back ordered by goal and time, the order they must be recorded in.
 func readProgressCSV(r io.Reader) ([]csvRow, []string) {
-	cr := csv.NewReader(r)
+	// Excel's "CSV UTF-8" and `pulse export` start with a byte-order mark.
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = false

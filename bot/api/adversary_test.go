@@ -215,3 +215,23 @@ func TestTheRateLimitHoldsAcrossAWindowBoundary(t *testing.T) {
 		t.Fatalf("half a minute later: %d", a.status)
 	}
 }
+
+// A known address with the wrong method answers 405 with Allow, in the caller's language.
+func TestAWrongMethodIsMethodNotAllowed(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	a := h.call("PUT", "/api/v1/goals/"+g+"/progress", tok, "k", `{"value": 2.5}`)
+	h.wantProblem(a, http.StatusMethodNotAllowed, bot.English, "api_method_not_allowed", map[string]any{"Method": "PUT", "Allow": "POST"})
+	if a.header.Get("Allow") != "POST" {
+		t.Fatalf("Allow %q", a.header.Get("Allow"))
+	}
+	h.wantProblem(h.call("DELETE", "/api/v1/goals/"+g, tok, "", "", "Accept-Language", "zh-CN"), http.StatusMethodNotAllowed,
+		bot.Chinese, "api_method_not_allowed", map[string]any{"Method": "DELETE", "Allow": "GET"})
+	if n := len(h.updates(g)); n != 0 {
+		t.Fatalf("%d updates", n)
+	}
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "k", `{"value": 2.5}`); a.status != 200 {
+		t.Fatalf("POST: %d %v", a.status, a.body)
+	}
+}

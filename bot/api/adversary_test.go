@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -84,6 +85,45 @@ func TestTheTokenSecretIsNowhereInRedis(t *testing.T) {
 		if strings.Contains(e.Detail+e.Subject, secret) {
 			t.Fatalf("audit entry holds the secret: %+v", e)
 		}
+	}
+	// Every value of every test key, whatever its type (the secret is
+	// random, so a hit can only be this test's).
+	ctx := context.Background()
+	rdb := h.store.Client()
+	iter := rdb.Scan(ctx, 0, "pulsetest:*", 1000).Iterator()
+	checked := 0
+	for iter.Next(ctx) {
+		key := iter.Val()
+		var vals []string
+		switch rdb.Type(ctx, key).Val() {
+		case "string":
+			vals = []string{rdb.Get(ctx, key).Val()}
+		case "hash":
+			for k, v := range rdb.HGetAll(ctx, key).Val() {
+				vals = append(vals, k, v)
+			}
+		case "list":
+			vals = rdb.LRange(ctx, key, 0, -1).Val()
+		case "set":
+			vals = rdb.SMembers(ctx, key).Val()
+		case "zset":
+			vals = rdb.ZRange(ctx, key, 0, -1).Val()
+		case "stream":
+			for _, m := range rdb.XRange(ctx, key, "-", "+").Val() {
+				for k, v := range m.Values {
+					vals = append(vals, k, fmt.Sprint(v))
+				}
+			}
+		}
+		checked++
+		for _, v := range append(vals, key) {
+			if strings.Contains(v, secret) {
+				t.Fatalf("Redis key %s holds the token's secret", key)
+			}
+		}
+	}
+	if err := iter.Err(); err != nil || checked == 0 {
+		t.Fatalf("scanned %d keys: %v", checked, err)
 	}
 }
 

@@ -137,7 +137,7 @@ func TestEdgeValuesAndTimesAreRefused(t *testing.T) {
 		`{"value": 1, "at": "0001-01-01T00:00:00Z"}`,
 		`{"value": 1, "at": "9999-12-31T23:59:59Z"}`, `{"value": 1}{"value": 2}`, `[]`, `null`, `{"value": null}`,
 		`{"value": 1, "status": "<!channel>"}`, `{"value": 1, "source": "<!here>"}`,
-		strings.Repeat("[", 10000), `{"value": 1, "value": 2, "note": "\u0000\u202e"}`,
+		strings.Repeat("[", 10000), `{"value": 1, "value": 2, "note": "\u0000\u202e\u2066\u2069"}`,
 	} {
 		key := "e" + string(rune('a'+i))
 		a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, key, body)
@@ -148,8 +148,8 @@ func TestEdgeValuesAndTimesAreRefused(t *testing.T) {
 			t.Errorf("%s: %d %v", body, a.status, a.body)
 		}
 	}
-	if ups := h.updates(g); len(ups) != 1 || ups[0].Value != 2 {
-		t.Fatalf("updates %+v, want only the duplicate-field one (2)", ups)
+	if ups := h.updates(g); len(ups) != 1 || ups[0].Value != 2 || ups[0].Note != "" {
+		t.Fatalf("updates %+v, want only the duplicate-field one (2) with its control and bidi-override note dropped", ups)
 	}
 }
 

@@ -42,7 +42,10 @@ func (s *Service) cleanEvent(ctx context.Context, ev Event) Event {
 }
 
 // CleanText drops NUL and every other control character except newline and
-// tab; a carriage return before a newline goes too.
+// tab; a carriage return before a newline goes too. Bidirectional
+// embeddings, overrides and isolates go as well: echoed in a channel they
+// can make "2.1 → 3.5" display as something else (Trojan Source);
+// the plain marks LRM and RLM stay.
 func CleanText(s string) string {
 	if !strings.ContainsFunc(s, isDroppedControl) {
 		return s
@@ -56,7 +59,8 @@ func CleanText(s string) string {
 }
 
 func isDroppedControl(r rune) bool {
-	return (unicode.IsControl(r) && r != '\n' && r != '\t') || r == '\u2028' || r == '\u2029'
+	return (unicode.IsControl(r) && r != '\n' && r != '\t') || r == '\u2028' || r == '\u2029' ||
+		('\u202a' <= r && r <= '\u202e') || ('\u2066' <= r && r <= '\u2069')
 }
 
 // broadcastRE matches the ways a message can notify a whole channel: Slack's

@@ -4,7 +4,7 @@ package store
 //
 //	P{api}:tokens              hash    token id → token record (team, name, SHA-256 of the secret, maker, time)
 //	P{api}:idem:<key>          string  the token id a chat event created; TTL IdempotencyTTL
-//	P{api:rate}:<id>:<window>  string  calls of one token in one fixed window; TTL the window
+//	P{api:rate}:<id>:<window>  string  calls of one token in one fixed window (this one and the previous one weigh in); TTL two windows
 //
 // All tokens live in one hash, so creating one checks its name is unique in
 // its team and stores it in one script. Only the secret's hash is kept.
@@ -155,20 +155,45 @@ func (s *Store) RevokeAPIToken(ctx context.Context, team, name string, a bot.Aud
 	return t, nil
 }
 
-// AllowAPICall counts one call of a token in the current fixed window of
-// length window (aligned to the epoch, on the caller's clock) and reports
-// whether it is within limit, with the time the window ends.
+// allowAPICallLua is a sliding-window counter: the calls of the current
+// fixed window plus the previous window's, weighted by how much of it still
+// lies within the last window length, rounded up. A fixed window alone lets a token
+// make twice its limit across a boundary (the limit at 0:59, again at
+// 1:00). Refused calls are not counted. Replies {1} or {0, ms to wait}.
+// KEYS: this window's counter, the previous one's (one slot). ARGV: limit,
+// window ms, ms elapsed in this window.
+var allowAPICallLua = redis.NewScript(`
+local limit, w, e = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
+-- ceil(a / b) of whole numbers, exactly.
+local function ceildiv(a, b) return math.floor((a + b - 1) / b) end
+if cur + ceildiv(prev * (w - e), w) < limit then
+  redis.call('INCR', KEYS[1])
+  redis.call('PEXPIRE', KEYS[1], 2 * w + 1000)
+  return {1}
+end
+-- Allowed again once the weighted previous count fits in what is left.
+if cur < limit then
+  return {0, math.max(1, ceildiv(w * (prev - limit + cur + 1), prev) - e)}
+end
+return {0, w - e + ceildiv(w * (cur - limit + 1), cur)}
+`)
+
+// AllowAPICall counts one call of a token in a sliding window of length
+// window (on the caller's clock) and reports whether it is within limit,
+// with the time the token may call again when it is not.
 func (s *Store) AllowAPICall(ctx context.Context, tokenID string, limit int, window time.Duration, now time.Time) (bool, time.Time, error) {
-	w := now.UnixMilli() / window.Milliseconds()
-	key := s.apiRateKey(tokenID, w)
-	var count *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		count = p.Incr(ctx, key)
-		p.Expire(ctx, key, window+time.Second)
-		return nil
-	})
+	wms := window.Milliseconds()
+	w := now.UnixMilli() / wms
+	elapsed := now.UnixMilli() - w*wms
+	reply, err := allowAPICallLua.Run(ctx, s.rdb, []string{s.apiRateKey(tokenID, w), s.apiRateKey(tokenID, w-1)},
+		limit, wms, elapsed).Int64Slice()
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("count api calls of %s: %w", tokenID, err)
 	}
-	return count.Val() <= int64(limit), time.UnixMilli((w + 1) * window.Milliseconds()), nil
+	if reply[0] == 1 {
+		return true, time.Time{}, nil
+	}
+	return false, now.Add(time.Duration(reply[1]) * time.Millisecond), nil
 }

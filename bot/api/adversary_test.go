@@ -3,9 +3,12 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -83,6 +86,45 @@ func TestTheTokenSecretIsNowhereInRedis(t *testing.T) {
 			t.Fatalf("audit entry holds the secret: %+v", e)
 		}
 	}
+	// Every value of every test key, whatever its type (the secret is
+	// random, so a hit can only be this test's).
+	ctx := context.Background()
+	rdb := h.store.Client()
+	iter := rdb.Scan(ctx, 0, "pulsetest:*", 1000).Iterator()
+	checked := 0
+	for iter.Next(ctx) {
+		key := iter.Val()
+		var vals []string
+		switch rdb.Type(ctx, key).Val() {
+		case "string":
+			vals = []string{rdb.Get(ctx, key).Val()}
+		case "hash":
+			for k, v := range rdb.HGetAll(ctx, key).Val() {
+				vals = append(vals, k, v)
+			}
+		case "list":
+			vals = rdb.LRange(ctx, key, 0, -1).Val()
+		case "set":
+			vals = rdb.SMembers(ctx, key).Val()
+		case "zset":
+			vals = rdb.ZRange(ctx, key, 0, -1).Val()
+		case "stream":
+			for _, m := range rdb.XRange(ctx, key, "-", "+").Val() {
+				for k, v := range m.Values {
+					vals = append(vals, k, fmt.Sprint(v))
+				}
+			}
+		}
+		checked++
+		for _, v := range append(vals, key) {
+			if strings.Contains(v, secret) {
+				t.Fatalf("Redis key %s holds the token's secret", key)
+			}
+		}
+	}
+	if err := iter.Err(); err != nil || checked == 0 {
+		t.Fatalf("scanned %d keys: %v", checked, err)
+	}
 }
 
 // Values and times at the edges are refused with a sentence, never stored.
@@ -95,7 +137,7 @@ func TestEdgeValuesAndTimesAreRefused(t *testing.T) {
 		`{"value": 1, "at": "0001-01-01T00:00:00Z"}`,
 		`{"value": 1, "at": "9999-12-31T23:59:59Z"}`, `{"value": 1}{"value": 2}`, `[]`, `null`, `{"value": null}`,
 		`{"value": 1, "status": "<!channel>"}`, `{"value": 1, "source": "<!here>"}`,
-		strings.Repeat("[", 10000), `{"value": 1, "value": 2, "note": "\u0000\u202e"}`,
+		strings.Repeat("[", 10000), `{"value": 1, "value": 2, "note": "\u0000\u202e\u2066\u2069"}`,
 	} {
 		key := "e" + string(rune('a'+i))
 		a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, key, body)
@@ -106,8 +148,8 @@ func TestEdgeValuesAndTimesAreRefused(t *testing.T) {
 			t.Errorf("%s: %d %v", body, a.status, a.body)
 		}
 	}
-	if ups := h.updates(g); len(ups) != 1 || ups[0].Value != 2 {
-		t.Fatalf("updates %+v, want only the duplicate-field one (2)", ups)
+	if ups := h.updates(g); len(ups) != 1 || ups[0].Value != 2 || ups[0].Note != "" {
+		t.Fatalf("updates %+v, want only the duplicate-field one (2) with its control and bidi-override note dropped", ups)
 	}
 }
 
@@ -180,5 +222,56 @@ func TestTwoTeamsUsingTheSameIdempotencyKeyDoNotCollide(t *testing.T) {
 	}
 	if n := len(h.updates(opsGoal)); n != 1 {
 		t.Fatalf("ops goal has %d updates, want 1", n)
+	}
+}
+
+// The limit holds over any minute: a token that spent it at 9:00:59 does
+// not get it again at 9:01:00 (a fixed window let twice the limit through).
+func TestTheRateLimitHoldsAcrossAWindowBoundary(t *testing.T) {
+	h := newHarness(t, 10)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	h.clock.Advance(59*time.Second + 500*time.Millisecond)
+	allowed := 0
+	for i := 0; i < 10; i++ {
+		if h.call("GET", "/api/v1/goals/"+g, tok, "", "").status == 200 {
+			allowed++
+		}
+	}
+	h.clock.Advance(time.Second) // 9:01:00.5
+	for i := 0; i < 10; i++ {
+		if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status == 200 {
+			allowed++
+		} else if a.status != http.StatusTooManyRequests || a.header.Get("Retry-After") == "" {
+			t.Fatalf("%d %v", a.status, a.header)
+		}
+	}
+	if allowed > 10 {
+		t.Fatalf("%d calls allowed within one second across the boundary, limit 10 a minute", allowed)
+	}
+	// Half a minute later half of the earlier calls no longer count.
+	h.clock.Advance(30 * time.Second)
+	if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status != 200 {
+		t.Fatalf("half a minute later: %d", a.status)
+	}
+}
+
+// A known address with the wrong method answers 405 with Allow, in the caller's language.
+func TestAWrongMethodIsMethodNotAllowed(t *testing.T) {
+	h := newHarness(t, 100)
+	g := h.goal(maya, "Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth")
+	tok := h.token(maya, "growth", "shop")
+	a := h.call("PUT", "/api/v1/goals/"+g+"/progress", tok, "k", `{"value": 2.5}`)
+	h.wantProblem(a, http.StatusMethodNotAllowed, bot.English, "api_method_not_allowed", map[string]any{"Method": "PUT", "Allow": "POST"})
+	if a.header.Get("Allow") != "POST" {
+		t.Fatalf("Allow %q", a.header.Get("Allow"))
+	}
+	h.wantProblem(h.call("DELETE", "/api/v1/goals/"+g, tok, "", "", "Accept-Language", "zh-CN"), http.StatusMethodNotAllowed,
+		bot.Chinese, "api_method_not_allowed", map[string]any{"Method": "DELETE", "Allow": "GET"})
+	if n := len(h.updates(g)); n != 0 {
+		t.Fatalf("%d updates", n)
+	}
+	if a := h.call("POST", "/api/v1/goals/"+g+"/progress", tok, "k", `{"value": 2.5}`); a.status != 200 {
+		t.Fatalf("POST: %d %v", a.status, a.body)
 	}
 }

@@ -90,6 +90,15 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/goals/{id}/progress", s.authorized(s.postProgress))
 	mux.Handle("GET /api/v1/goals/{id}", s.authorized(s.getGoal))
 	mux.Handle("GET /api/v1/teams/{team}/goals", s.authorized(s.getTeamGoals))
+	// An address that exists answers another method with 405 and Allow,
+	// not the catch-all's 404, so a client sees it got the verb wrong.
+	for path, allow := range map[string]string{"/api/v1/openapi.json": "GET", "/api/v1/goals/{id}/progress": "POST",
+		"/api/v1/goals/{id}": "GET", "/api/v1/teams/{team}/goals": "GET"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			s.problem(w, r, http.StatusMethodNotAllowed, "api_method_not_allowed", map[string]any{"Method": r.Method, "Allow": allow})
+		})
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, r, http.StatusNotFound, "api_not_found", nil)
 	})

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +43,8 @@ type harness struct {
 	out   *bottest.Messenger
 	srv   *httptest.Server
 	n     int
+	calls atomic.Int64
+	done  sync.Map // X-Test-Call → closed when its handler returned
 }
 
 // newHarness serves the API on real Redis with teams growth (maya
@@ -77,7 +81,13 @@ func newHarness(t testing.TB, limit int) *harness {
 	}
 	mux := http.NewServeMux()
 	a.Routes(mux)
-	h.srv = httptest.NewServer(mux)
+	// The handler posts in chat after the caller has its answer; call
+	// waits for the handler to return, so a test sees that post.
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		done, _ := h.done.LoadOrStore(r.Header.Get("X-Test-Call"), make(chan struct{}))
+		defer close(done.(chan struct{}))
+		mux.ServeHTTP(w, r)
+	}))
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -141,6 +151,8 @@ func (h *harness) call(method, path, token, key, body string, header ...string) 
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
+	id := strconv.FormatInt(h.calls.Add(1), 10)
+	req.Header.Set("X-Test-Call", id)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -150,6 +162,8 @@ func (h *harness) call(method, path, token, key, body string, header ...string) 
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
+	done, _ := h.done.LoadOrStore(id, make(chan struct{}))
+	<-done.(chan struct{})
 	a := answer{status: resp.StatusCode, header: resp.Header}
 	if len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, &a.body); err != nil {
@@ -381,14 +395,16 @@ func TestReadsAreScopedAuditedAndRateLimitedPerToken(t *testing.T) {
 	}
 	h.call("GET", "/api/v1/goals/"+g, tok, "", "")
 	limited := h.call("GET", "/api/v1/goals/"+g, tok, "", "")
-	h.wantProblem(limited, http.StatusTooManyRequests, bot.English, "api_rate_limited", map[string]any{"Seconds": 60})
-	if limited.header.Get("Retry-After") != "60" {
+	// Sliding window: the 3 calls made at 9:00 count as spread over their
+	// minute, so one of them has left the last minute at 9:01:20.
+	h.wantProblem(limited, http.StatusTooManyRequests, bot.English, "api_rate_limited", map[string]any{"Seconds": 80})
+	if limited.header.Get("Retry-After") != "80" {
 		t.Fatalf("Retry-After %q", limited.header.Get("Retry-After"))
 	}
 	if a := h.call("GET", "/api/v1/goals/"+g, other, "", ""); a.status != 200 {
 		t.Fatalf("another token was limited too: %d", a.status)
 	}
-	h.clock.Advance(time.Minute)
+	h.clock.Advance(80 * time.Second)
 	if a := h.call("GET", "/api/v1/goals/"+g, tok, "", ""); a.status != 200 {
 		t.Fatalf("after the window: %d", a.status)
 	}

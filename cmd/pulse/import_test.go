@@ -199,6 +199,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 func FuzzDecodeExport(f *testing.F) {
 	f.Add(`{"teams":[{"ID":"growth","Name":"Growth","Platform":"slack"}],"goals":[{"ID":"G1","TeamID":"growth","Current":2.5}]}`)
 	f.Add(`{"kudos":[{"ID":"K1","To":["slack:T1:U2"]}],"checkins":[{"Period":"2026-W10","Mood":3}]}`)
+	f.Add(`{"version":2,"teams":[{"id":"growth","name":"Growth","platform":"slack"}],"goals":[{"id":"G1","team":"growth","current":2.5}]}`)
 	f.Add(`not json`)
 	f.Fuzz(func(t *testing.T, in string) {
 		data, err := decodeExport(strings.NewReader(in))

@@ -24,6 +24,9 @@ func decodeExport(r io.Reader) (bot.Export, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return bot.Export{}, fmt.Errorf("not a `pulse export --format json` document: %w", err)
 	}
+	if doc == nil { // the document is JSON null
+		return bot.Export{}, fmt.Errorf("not a `pulse export --format json` document: it is null, not an object")
+	}
 	version := 1 // exports made before the field existed
 	if v, ok := doc["version"]; ok {
 		if err := json.Unmarshal(v, &version); err != nil {

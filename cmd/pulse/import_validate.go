@@ -71,12 +71,18 @@ func validateExport(data bot.Export) error {
 	for _, g := range data.Goals {
 		goals[g.ID] = true
 	}
+	seenGoal := map[string]bool{}
 	for i, g := range data.Goals {
 		field := fmt.Sprintf("goals[%d]", i)
 		if !reGoalID.MatchString(g.ID) {
 			p.add(field+".id", "%q is not a goal id such as G7", g.ID)
 		} else {
 			field = fmt.Sprintf("goals[%d] (%s)", i, g.ID)
+			// A second record with the same id would silently replace the first.
+			if seenGoal[g.ID] {
+				p.add(field+".id", "goal %q is in the export twice", g.ID)
+			}
+			seenGoal[g.ID] = true
 		}
 		team(field, g.TeamID)
 		if strings.TrimSpace(g.Title) == "" {
@@ -102,11 +108,15 @@ func validateExport(data bot.Export) error {
 		person(field+".author", u.Author, false)
 		checkTime(&p, field+".at", u.At)
 	}
+	seenKudos := map[string]bool{}
 	for i, k := range data.Kudos {
 		field := fmt.Sprintf("kudos[%d]", i)
 		if k.ID == "" {
 			p.add(field+".id", "is required")
+		} else if seenKudos[k.ID] {
+			p.add(field+".id", "kudos %q is in the export twice", k.ID)
 		}
+		seenKudos[k.ID] = true
 		team(field, k.TeamID)
 		person(field+".from", k.From, true)
 		if len(k.To) == 0 {

@@ -17,6 +17,15 @@ func TestImportAdv14RefusesHandEditedExports(t *testing.T) {
 		{"array document", `[]`, "not a `pulse export --format json` document"},
 		{"duplicate goal ids", valid + `,"goals":[{"id":"G1","team":"ops","title":"a","state":"open","owner":"slack:T1:U1"},{"id":"G1","team":"ops","title":"b","state":"open","owner":"slack:T1:U1"}]}`, `"G1" is in the export twice`},
 		{"duplicate kudos ids", valid + `,"kudos":[{"id":"K1","team":"ops","from":"slack:T1:U1","to":["slack:T1:U2"],"at":"2026-03-02T10:00:00Z"},{"id":"K1","team":"ops","from":"slack:T1:U1","to":["slack:T1:U2"],"at":"2026-03-02T10:00:00Z"}]}`, `"K1" is in the export twice`},
+		// The store refuses these while writing, after the teams went in:
+		// the validator must find them first so nothing is imported.
+		{"feedback of another team", valid + `,"reviews":[{"team":"ops","feedback":[{"id":"F1","team":"dev","from":"slack:T1:U1","to":"slack:T1:U2"}]}]}`, `reviews[0].feedback[0].team: "dev" is not the team ops`},
+		{"feedback with a bad id", valid + `,"reviews":[{"team":"ops","feedback":[{"id":"X1","team":"ops","from":"slack:T1:U1","to":"slack:T1:U2"}]}]}`, `reviews[0].feedback[0].id: "X1" is not an id such as F1`},
+		{"feedback with no author", valid + `,"reviews":[{"team":"ops","feedback":[{"id":"F1","team":"ops","to":"slack:T1:U2"}]}]}`, `reviews[0].feedback[0].from: "" is not a platform-qualified user id`},
+		{"request, cycle, sheet, answers, action, flag", valid + `,"reviews":[{"team":"ops","feedback_requests":[{"id":"R1","team":"ops"}],"review_cycles":[{"id":"C1","team":"dev"}],
+			"review_sheets":[{"cycle":"1","team":"ops","person":"slack:T1:U1"}],"review_answers":[{"cycle":"C1","team":"ops","subject":"slack:T1:U1"}],
+			"development_actions":[{"id":"A0","team":"ops","person":"slack:T1:U1"}],"review_flags":[{"team":"ops","person":"slack:T1:U1"}]}]}`,
+			`reviews[0].feedback_requests[0].id: "R1" is not an id such as FR1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, st := redisEnv(t)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,12 +140,81 @@ func validateExport(data bot.Export) error {
 		}
 	}
 	for i, r := range data.Reviews {
-		team(fmt.Sprintf("reviews[%d]", i), r.TeamID)
+		field := fmt.Sprintf("reviews[%d]", i)
+		team(field, r.TeamID)
+		checkReviews(&p, person, field, r)
 	}
 	if len(p) == 0 {
 		return nil
 	}
 	return &importError{problems: p}
+}
+
+// checkReviews applies the rules the store enforces while writing a
+// team's review records (store.ImportReviews), so such a record is found
+// before the first team is written, not after.
+func checkReviews(p *problems, person func(string, bot.UserID, bool), field string, r bot.ReviewExport) {
+	sameTeam := func(f, team string) {
+		if team != r.TeamID {
+			p.add(f+".team", "%q is not the team %s these records are filed under", team, r.TeamID)
+		}
+	}
+	id := func(f, id, prefix string) {
+		if !hasIDNumber(id, prefix) {
+			p.add(f, "%q is not an id such as %s1", id, prefix)
+		}
+	}
+	for i, x := range r.Feedback {
+		f := fmt.Sprintf("%s.feedback[%d]", field, i)
+		id(f+".id", x.ID, "F")
+		sameTeam(f, x.TeamID)
+		person(f+".from", x.From, true)
+		person(f+".to", x.To, true)
+	}
+	for i, x := range r.Requests {
+		f := fmt.Sprintf("%s.feedback_requests[%d]", field, i)
+		id(f+".id", x.ID, "FR")
+		sameTeam(f, x.TeamID)
+	}
+	for i, x := range r.Cycles {
+		f := fmt.Sprintf("%s.review_cycles[%d]", field, i)
+		id(f+".id", x.ID, "C")
+		sameTeam(f, x.TeamID)
+	}
+	for i, x := range r.Sheets {
+		f := fmt.Sprintf("%s.review_sheets[%d]", field, i)
+		id(f+".cycle", x.CycleID, "C")
+		sameTeam(f, x.TeamID)
+		person(f+".person", x.Person, true)
+	}
+	for i, x := range r.Answers {
+		f := fmt.Sprintf("%s.review_answers[%d]", field, i)
+		id(f+".cycle", x.CycleID, "C")
+		sameTeam(f, x.TeamID)
+		person(f+".subject", x.Subject, true)
+		person(f+".author", x.Author, true)
+	}
+	for i, x := range r.Actions {
+		f := fmt.Sprintf("%s.development_actions[%d]", field, i)
+		id(f+".id", x.ID, "A")
+		sameTeam(f, x.TeamID)
+		person(f+".person", x.Person, true)
+	}
+	for i, x := range r.Flags {
+		f := fmt.Sprintf("%s.review_flags[%d]", field, i)
+		sameTeam(f, x.TeamID)
+		person(f+".person", x.Person, true)
+		if x.Period == "" {
+			p.add(f+".period", "is required")
+		}
+	}
+}
+
+// hasIDNumber reports whether id is prefix and a number above 0, as the
+// store numbers review records.
+func hasIDNumber(id, prefix string) bool {
+	n, err := strconv.ParseInt(strings.TrimPrefix(id, prefix), 10, 64)
+	return strings.HasPrefix(id, prefix) && err == nil && n > 0
 }
 
 // checkImportedTeam applies the team file's rules to a stored team, which

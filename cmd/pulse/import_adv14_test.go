@@ -26,6 +26,8 @@ func TestImportAdv14RefusesHandEditedExports(t *testing.T) {
 			"review_sheets":[{"cycle":"1","team":"ops","person":"slack:T1:U1"}],"review_answers":[{"cycle":"C1","team":"ops","subject":"slack:T1:U1"}],
 			"development_actions":[{"id":"A0","team":"ops","person":"slack:T1:U1"}],"review_flags":[{"team":"ops","person":"slack:T1:U1"}]}]}`,
 			`reviews[0].feedback_requests[0].id: "R1" is not an id such as FR1`},
+		{"anonymous review of a cycle with a bad id", valid + `,"reviews":[{"team":"ops","review_anonymous":[{"cycle":"cycle-1","answered":[],"reviews":[]}]}]}`,
+			`reviews[0].review_anonymous[0].cycle: "cycle-1" is not an id such as C1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, st := redisEnv(t)

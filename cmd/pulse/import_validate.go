@@ -200,6 +200,15 @@ func checkReviews(p *problems, person func(string, bot.UserID, bool), field stri
 		sameTeam(f, x.TeamID)
 		person(f+".person", x.Person, true)
 	}
+	for i, x := range r.Answerers {
+		id(fmt.Sprintf("%s.feedback_answerers[%d].request", field, i), x.RequestID, "FR")
+	}
+	for i, x := range r.Anonymous {
+		id(fmt.Sprintf("%s.feedback_anonymous[%d].request", field, i), x.RequestID, "FR")
+	}
+	for i, x := range r.AnonymousReviews {
+		id(fmt.Sprintf("%s.review_anonymous[%d].cycle", field, i), x.CycleID, "C")
+	}
 	for i, x := range r.Flags {
 		f := fmt.Sprintf("%s.review_flags[%d]", field, i)
 		sameTeam(f, x.TeamID)

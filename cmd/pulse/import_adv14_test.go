@@ -28,6 +28,10 @@ func TestImportAdv14RefusesHandEditedExports(t *testing.T) {
 			`reviews[0].feedback_requests[0].id: "R1" is not an id such as FR1`},
 		{"anonymous review of a cycle with a bad id", valid + `,"reviews":[{"team":"ops","review_anonymous":[{"cycle":"cycle-1","answered":[],"reviews":[]}]}]}`,
 			`reviews[0].review_anonymous[0].cycle: "cycle-1" is not an id such as C1`},
+		{"update filed under another team than its goal", strings.Replace(valid, `"teams":[`, `"teams":[{"id":"dev","name":"Dev","platform":"slack","channel":"C2","members":["slack:T1:U1"],"managers":[],
+			"time_zone":"UTC","locale":"en","check_in_schedule":"0 10 * * MON","digest_schedule":"0 16 * * FRI","kudos_allowance":5,"holidays":"none"},`, 1) +
+			`,"goals":[{"id":"G1","team":"ops","title":"a","state":"open","owner":"slack:T1:U1"}],"updates":[{"goal":"G1","team":"dev","at":"2026-03-02T10:00:00Z"}]}`,
+			`updates[0].team: "dev" is not the team of goal G1 (ops)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, st := redisEnv(t)

@@ -69,8 +69,10 @@ func validateExport(data bot.Export) error {
 		}
 	}
 	goals := map[string]bool{}
+	goalTeam := map[string]string{}
 	for _, g := range data.Goals {
 		goals[g.ID] = true
+		goalTeam[g.ID] = g.TeamID
 	}
 	seenGoal := map[string]bool{}
 	for i, g := range data.Goals {
@@ -105,6 +107,9 @@ func validateExport(data bot.Export) error {
 		team(field, u.TeamID)
 		if !goals[u.GoalID] {
 			p.add(field+".goal", "%q is not a goal of this export", u.GoalID)
+		} else if goalTeam[u.GoalID] != u.TeamID {
+			// Filed under another team, the update would hang off no goal.
+			p.add(field+".team", "%q is not the team of goal %s (%s)", u.TeamID, u.GoalID, goalTeam[u.GoalID])
 		}
 		person(field+".author", u.Author, false)
 		checkTime(&p, field+".at", u.At)

@@ -73,6 +73,13 @@ func (s *Service) personScorecard(ctx context.Context, r *request, person UserID
 	if err != nil {
 		return Response{}, err
 	}
+	// A second mention would be echoed as "not a period" in its raw,
+	// internal form: refuse it by what was meant instead.
+	for _, tok := range parse.Tokens(args) {
+		if _, more := parse.ParseMention(tok); more {
+			return Response{}, refuse("scorecard_one_person", map[string]any{"Name": names[person]})
+		}
+	}
 	for _, team := range teams {
 		if !team.HasMember(person) || !CanSeeScorecard(r.viewer, team.ID, person) {
 			continue

@@ -80,6 +80,18 @@ func (f *fakeSlack) addUser(id, name, tz, locale string) {
 	}
 }
 
+// addOrgUser answers users.info for a member of Grid organisation org whose
+// own workspace is team, the way Slack does (enterprise_user).
+func (f *fakeSlack) addOrgUser(id, team, org string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users[id] = map[string]any{
+		"id": id, "team_id": team, "name": strings.ToLower(id), "real_name": id, "tz": "UTC", "locale": "en-US",
+		"profile":         map[string]any{"display_name": id, "real_name": id},
+		"enterprise_user": map[string]any{"id": id, "enterprise_id": org, "enterprise_name": "Org", "teams": []string{team}},
+	}
+}
+
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/socket" {
 		f.acceptSocket(w, r)

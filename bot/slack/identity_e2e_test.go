@@ -82,7 +82,18 @@ func TestIdentityComesFromThePersonsOwnWorkspace(t *testing.T) {
 				m["trigger_id"] = "trig-org"
 			}))}})
 		}, "slack:E0001:UA8RXUSPL", ""},
-		{"button of someone of another workspace, org-wide install (a Connect guest cannot be told apart)", func() {
+		{"button of an org member from another of its workspaces, org-wide install (users.info says so)", func() {
+			h.slack.addOrgUser("UORG1", "T0002", "E0001")
+			h.postForm("/slack/interactions", map[string][]string{"payload": {string(loadJSON(t, "block_actions.json", func(m map[string]any) {
+				m["team"].(map[string]any)["id"] = testTeam
+				m["user"].(map[string]any)["id"] = "UORG1"
+				m["user"].(map[string]any)["team_id"] = "T0002"
+				m["enterprise"] = map[string]any{"id": "E0001", "name": "Org"}
+				m["is_enterprise_install"] = true
+				m["trigger_id"] = "trig-org-member"
+			}))}})
+		}, "slack:E0001:UORG1", ""},
+		{"button of a Connect guest, org-wide install (users.info knows no organisation of theirs)", func() {
 			h.postForm("/slack/interactions", map[string][]string{"payload": {string(loadJSON(t, "block_actions.json", func(m map[string]any) {
 				m["team"].(map[string]any)["id"] = testTeam
 				m["user"].(map[string]any)["team_id"] = "TEXT"

@@ -171,7 +171,7 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) er
 			Key:      key,
 			Kind:     bot.KindAction,
 			Platform: bot.PlatformSlack,
-			User:     a.userID(p),
+			User:     a.userID(ctx, p),
 			Channel:  channel,
 			Direct:   isDirect(channel, p.Channel.Name),
 			Action:   bot.Action{ID: botActionID(act.ActionID), Value: act.Value},
@@ -208,11 +208,33 @@ func (p interaction) enterprise() string {
 
 // userID is the person who acted, identified by their own workspace
 // (identity.go). An interaction does not say whether its channel is shared
-// with another company, so someone of another workspace keeps it, even
-// under an org-wide install: a Slack Connect guest must never pass for a
-// member of the Grid organisation.
-func (a *Adapter) userID(p interaction) bot.UserID {
-	return bot.NewUserID(bot.PlatformSlack, workspaceOf(p.User.TeamID, a.team(p), p.enterprise(), true), p.User.ID)
+// with another company, so under an org-wide install someone of another
+// workspace is asked about (users.info): a colleague from another
+// workspace of the same Grid organisation is the organisation's person, as
+// in their messages and commands; anyone else, such as a Slack Connect
+// guest, keeps their own workspace and never passes for a member.
+func (a *Adapter) userID(ctx context.Context, p interaction) bot.UserID {
+	own, payload, org := p.User.TeamID, a.team(p), p.enterprise()
+	if org != "" && own != "" && own != payload && a.memberOfOrganisation(ctx, p.User.ID, org) {
+		return bot.NewUserID(bot.PlatformSlack, org, p.User.ID)
+	}
+	return bot.NewUserID(bot.PlatformSlack, workspaceOf(own, payload, org, true), p.User.ID)
+}
+
+// memberOfOrganisation reports whether Slack says user belongs to the Grid
+// organisation org (users.info's enterprise_user). A failed lookup says no:
+// the person is then treated as someone of their own workspace.
+func (a *Adapter) memberOfOrganisation(ctx context.Context, user, org string) bool {
+	var u *slack.User
+	err := a.call(ctx, "users.info", func(ctx context.Context) (err error) {
+		u, err = a.api.GetUserInfoContext(ctx, user)
+		return err
+	})
+	if err != nil {
+		a.log.Warn().Err(err).Str("user", user).Msg("slack organisation lookup failed")
+		return false
+	}
+	return u.Enterprise.EnterpriseID == org
 }
 
 // viewResponse is a view_submission acknowledgement
@@ -241,7 +263,7 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 		Key:      t.key,
 		Kind:     bot.KindAction,
 		Platform: bot.PlatformSlack,
-		User:     a.userID(p),
+		User:     a.userID(ctx, p),
 		Channel:  meta.Channel,
 		Direct:   t.direct,
 		Action:   bot.Action{ID: p.View.CallbackID, Value: meta.Value, Fields: fields},

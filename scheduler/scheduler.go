@@ -617,7 +617,7 @@ func (s *Scheduler) reopen(ctx context.Context, runID string, deliveries []bot.D
 			out = append(out, d) // enqueue refuses it with its reason
 			continue
 		}
-		sent, err := s.queue.Reopen(ctx, jobrun.MarkerArgs{TeamID: d.TeamID, Key: d.Key, RunID: runID})
+		sent, err := s.queue.Reopen(ctx, jobrun.MarkerArgs{TeamID: d.TeamID, Key: d.Key, RunID: runID, TTL: s.timing.ClaimTTL})
 		if err != nil {
 			return nil, err
 		}

@@ -159,8 +159,16 @@ func TestManualClaimRetriesARunWithFailuresOnly(t *testing.T) {
 	if err != nil || !won || stored.Status != jobrun.Planning || stored.Sent != 0 || stored.Failed != 0 || stored.Planned != 0 || !stored.FinishedAt.IsZero() {
 		t.Fatalf("manual retry claim: won %v, %+v, %v; want planning with fresh counts", won, stored, err)
 	}
+	// The re-run renews the run record; the sent marker must outlive it
+	// too, or a later re-run would send that delivery again.
+	if err := st.Client().PExpire(ctx, q.MarkerKey("eng", "k-sent"), time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
 	if sent, err := q.Reopen(ctx, args("k-sent")); err != nil || !sent {
 		t.Errorf("reopen of a sent delivery = %v, %v; want sent before", sent, err)
+	}
+	if ttl := st.Client().PTTL(ctx, q.MarkerKey("eng", "k-sent")).Val(); ttl <= time.Minute {
+		t.Errorf("a reopened sent marker expires in %s, want the run's ttl (1h) again", ttl)
 	}
 	if sent, err := q.Reopen(ctx, args("k-failed")); err != nil || sent {
 		t.Errorf("reopen of a failed delivery = %v, %v; want to send it again", sent, err)

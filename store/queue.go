@@ -268,10 +268,14 @@ func (q *Queue) Complete(ctx context.Context, a jobrun.MarkerArgs, outcome jobru
 // reopenLua readies a delivery of a manual re-run: one sent before is
 // counted in the run as already sent and is not queued again; one that
 // failed for good has its marker dropped, so it is tried afresh.
-// KEYS: marker, run hash. Returns 1 when the delivery was sent before.
+// A sent marker is kept for ttl again: the re-run renewed the run record,
+// and a later re-run of it must still find the marker, not send again.
+// KEYS: marker, run hash. ARGV: ttl (ms). Returns 1 when the delivery was
+// sent before.
 const reopenLua = `
 local v = redis.call('GET', KEYS[1])
 if v == 'sent' then
+  if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
   if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HINCRBY', KEYS[2], 'deduped', 1) end
   return 1
 end
@@ -284,7 +288,7 @@ var reopenScript = redis.NewScript(reopenLua)
 // Reopen readies a delivery for a manual re-run (see reopenLua) and
 // reports whether it was sent before, in which case it must not be queued.
 func (q *Queue) Reopen(ctx context.Context, a jobrun.MarkerArgs) (sentBefore bool, err error) {
-	n, err := reopenScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key), q.s.Runs().runKey(a.TeamID, a.RunID)}).Int()
+	n, err := reopenScript.Run(ctx, q.s.rdb, []string{q.markerKey(a.TeamID, a.Key), q.s.Runs().runKey(a.TeamID, a.RunID)}, a.TTL.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("reopen delivery %s: %w", a.Key, err)
 	}

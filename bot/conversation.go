@@ -50,7 +50,7 @@ func (s *Service) conversationRule(ctx context.Context, r *request, text string)
 	}
 	if err != nil {
 		// A refusal: its one sentence, then the way back.
-		if resp, err = s.failure(r.locale, r.ev, err); err != nil {
+		if resp, err = s.failure(ctx, r.locale, r.ev, err); err != nil {
 			return resp, err
 		}
 	}

@@ -30,3 +30,24 @@ func TestScorecardOfTwoPeopleNamesThemNotTheirIDs(t *testing.T) {
 		t.Errorf("one person and a period refused: %q", out)
 	}
 }
+
+// TestRefusalsNameMentionsNotIDs: a refusal that echoes what was typed
+// shows a mention as "@Name", never the internal id it carries.
+func TestRefusalsNameMentionsNotIDs(t *testing.T) {
+	h := newHarness(t)
+	m := "<@console:demo:bob>"
+	for _, tc := range []struct{ text, want string }{
+		{"/scorecard me " + m, "“@Bob” as a period"},
+		{"/kudos mine " + m, "“@Bob” as a period"},
+		{"/checkin away until " + m, "“@Bob” as a date"},
+		{"/feedback answer " + m, "no feedback request @Bob"},
+		{"/scorecard export csv from " + m + " to 2026-12-01", "“@Bob” as a date"},
+		{"/review start team growth H2 due " + m, "“@Bob” as a date"},
+		{"/checkin away until <@console:demo:nobody>", "“@nobody” as a date"},
+	} {
+		out := text(h.say(maya, tc.text))
+		if !strings.Contains(out, tc.want) || strings.Contains(out, "console:demo") {
+			t.Errorf("%q → %q, want %q and no internal id", tc.text, out, tc.want)
+		}
+	}
+}

@@ -75,10 +75,8 @@ func (s *Service) personScorecard(ctx context.Context, r *request, person UserID
 	}
 	// A second mention would be echoed as "not a period" in its raw,
 	// internal form: refuse it by what was meant instead.
-	for _, tok := range parse.Tokens(args) {
-		if _, more := parse.ParseMention(tok); more {
-			return Response{}, refuse("scorecard_one_person", map[string]any{"Name": names[person]})
-		}
+	if parse.HasMention(args) {
+		return Response{}, refuse("scorecard_one_person", map[string]any{"Name": names[person]})
 	}
 	for _, team := range teams {
 		if !team.HasMember(person) || !CanSeeScorecard(r.viewer, team.ID, person) {

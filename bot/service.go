@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -150,25 +151,25 @@ func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 		return s.outsiderReply(ev), nil
 	}
 	if err != nil {
-		return s.failure(English, ev, err)
+		return s.failure(ctx, English, ev, err)
 	}
 	resp, err := s.dispatch(ctx, r)
 	if err != nil {
-		return s.failure(r.locale, ev, err)
+		return s.failure(ctx, r.locale, ev, err)
 	}
 	resp.Locale = r.locale
 	return resp, nil
 }
 
 // failure turns an error into the reply the user sees.
-func (s *Service) failure(l Locale, ev Event, err error) (Response, error) {
+func (s *Service) failure(ctx context.Context, l Locale, ev Event, err error) (Response, error) {
 	var ue *userError
 	if errors.As(err, &ue) {
-		return s.textReply(l, ue.Key, ue.Data), nil
+		return s.textReply(l, ue.Key, s.nameMentions(ctx, ev, ue.Data)), nil
 	}
 	var pe *parse.Error
 	if errors.As(err, &pe) {
-		return s.textReply(l, pe.Key, pe.Data), nil
+		return s.textReply(l, pe.Key, s.nameMentions(ctx, ev, pe.Data)), nil
 	}
 	if errors.Is(err, ErrDuplicate) {
 		// A platform retry of something already done: say nothing twice.
@@ -176,6 +177,44 @@ func (s *Service) failure(l Locale, ev Event, err error) (Response, error) {
 	}
 	s.log.Error().Err(err).Str("event", ev.Key).Str("platform", string(ev.Platform)).Msg("handle event")
 	return s.textReply(l, "error_internal", nil), err
+}
+
+// mentionToken is a person reference as the parsers see it (parse.Mention).
+var mentionToken = regexp.MustCompile(`<@([^<>\s]+)>`)
+
+// nameMentions rewrites the mentions in a refusal's echoed text ("I can't
+// read “<@slack:T1:U1>” as a date") as "@Name": a reply never shows an
+// internal id. A failed name lookup falls back to the platform's user id.
+func (s *Service) nameMentions(ctx context.Context, ev Event, data map[string]any) map[string]any {
+	var ids []UserID
+	for _, v := range data {
+		if text, ok := v.(string); ok {
+			for _, m := range mentionToken.FindAllStringSubmatch(text, -1) {
+				ids = append(ids, UserID(m[1]))
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return data
+	}
+	names, err := s.names(ctx, &request{ev: ev}, ids)
+	if err != nil {
+		s.log.Warn().Err(err).Str("event", ev.Key).Msg("names for a refusal")
+	}
+	out := make(map[string]any, len(data))
+	for k, v := range data {
+		if text, ok := v.(string); ok {
+			v = mentionToken.ReplaceAllStringFunc(text, func(tok string) string {
+				id := UserID(tok[2 : len(tok)-1])
+				if name := names[id]; name != "" {
+					return "@" + name
+				}
+				return "@" + id.Local()
+			})
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func (s *Service) textReply(l Locale, key string, data map[string]any) Response {

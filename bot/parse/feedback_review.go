@@ -28,6 +28,16 @@ func OneMention(args string) (id, rest string, ok bool, err error) {
 	return id, TrimSeparators(rest), true, nil
 }
 
+// HasMention reports whether any word of text is a mention.
+func HasMention(text string) bool {
+	for _, tok := range Tokens(text) {
+		if _, ok := ParseMention(tok); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // MentionList reads a list of mentions and nothing else, each person once.
 // ok is false when something else was typed; err says an "@name" was
 // typed instead of a real mention.

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/slack-go/slack"
+
 	"github.com/pulse-bot/pulse/bot"
 )
 
@@ -186,7 +188,11 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) er
 		Direct:   direct,
 		Message:  bot.MessageRef{Platform: bot.PlatformSlack, Channel: ev.Channel, ID: ev.TS},
 	}
-	bev.Text, bev.Names = a.translateText(ctx, team, workspaceOf("", team, env.orgWide(), false), text)
+	if env.IsExtSharedChannel {
+		bev.Text, bev.Names = a.translateSharedText(ctx, team, env.orgWide(), text)
+	} else {
+		bev.Text, bev.Names = a.translateText(ctx, team, workspaceOf("", team, env.orgWide(), false), text)
+	}
 	bev.Profile = a.profile(ctx, team, ev.User)
 	o, retry := a.handled(ctx, bev, last)
 	if retry != nil {
@@ -267,13 +273,45 @@ var (
 // A mentioned person is identified in mentioned, the workspace (or Grid
 // organisation) the text was written in; team is the payload's, for lookups.
 func (a *Adapter) translateText(ctx context.Context, team, mentioned, text string) (string, map[bot.UserID]string) {
+	return a.translateTextIn(ctx, team, func(string) string { return mentioned }, text)
+}
+
+// translateSharedText is translateText for a channel shared with another
+// company (Slack Connect): a mentioned person may belong to either side,
+// so each is identified by their own workspace, as users.info says (the
+// Grid organisation for one of its members under an org-wide install).
+// A failed lookup keeps the host's workspace.
+func (a *Adapter) translateSharedText(ctx context.Context, team, org, text string) (string, map[bot.UserID]string) {
+	host := workspaceOf("", team, org, false)
+	return a.translateTextIn(ctx, team, func(user string) string {
+		var u *slack.User
+		err := a.call(ctx, "users.info", func(ctx context.Context) (err error) {
+			u, err = a.api.GetUserInfoContext(ctx, user)
+			return err
+		})
+		switch {
+		case err != nil:
+			a.log.Warn().Err(err).Str("user", user).Msg("slack mention workspace lookup failed")
+			return host
+		case org != "" && u.Enterprise.EnterpriseID == org:
+			return org
+		case u.TeamID != "":
+			return workspaceOf(u.TeamID, team, org, true)
+		}
+		return host
+	}, text)
+}
+
+// translateTextIn is translateText with each mentioned person's workspace
+// given by workspace.
+func (a *Adapter) translateTextIn(ctx context.Context, team string, workspace func(user string) string, text string) (string, map[bot.UserID]string) {
 	if !strings.ContainsAny(text, "<&") {
 		return text, nil
 	}
 	var names map[bot.UserID]string
 	text = mentionRE.ReplaceAllStringFunc(text, func(m string) string {
 		sub := mentionRE.FindStringSubmatch(m)
-		id := bot.NewUserID(bot.PlatformSlack, mentioned, sub[1])
+		id := bot.NewUserID(bot.PlatformSlack, workspace(sub[1]), sub[1])
 		if names == nil {
 			names = map[bot.UserID]string{}
 		}

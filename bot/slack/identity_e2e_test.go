@@ -54,6 +54,21 @@ func TestIdentityComesFromThePersonsOwnWorkspace(t *testing.T) {
 				eventOf(m)["user"], eventOf(m)["user_team"], eventOf(m)["ts"] = "UEXT1", "TEXT", "1.2"
 			}))
 		}, "slack:TEXT:UEXT1", ""},
+		{"Slack Connect guest mentioning a colleague of their own company", func() {
+			h.slack.addOrgUser("UEXTPAL", "TEXT", "")
+			h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+				m["team_id"], m["event_id"], m["is_ext_shared_channel"] = testTeam, "Ev-guest-mention", true
+				eventOf(m)["user"], eventOf(m)["user_team"], eventOf(m)["ts"] = "UEXT1", "TEXT", "1.25"
+				eventOf(m)["text"] = "kudos <@UEXTPAL> great"
+			}))
+		}, "slack:TEXT:UEXT1", "slack:TEXT:UEXTPAL"},
+		{"host member mentioning a Connect guest in the shared channel", func() {
+			h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+				m["team_id"], m["event_id"], m["is_ext_shared_channel"] = testTeam, "Ev-host-mention", true
+				eventOf(m)["user_team"], eventOf(m)["ts"] = testTeam, "1.26"
+				eventOf(m)["text"] = "kudos <@UEXTPAL> thanks"
+			}))
+		}, "slack:" + testTeam + ":U2147483697", "slack:TEXT:UEXTPAL"},
 		{"Slack Connect guest, per-workspace install", func() {
 			h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
 				m["team_id"], m["event_id"], m["is_ext_shared_channel"] = testTeam, "Ev-guest2", true

@@ -32,6 +32,9 @@ func TestImportAdv14RefusesHandEditedExports(t *testing.T) {
 			"time_zone":"UTC","locale":"en","check_in_schedule":"0 10 * * MON","digest_schedule":"0 16 * * FRI","kudos_allowance":5,"holidays":"none"},`, 1) +
 			`,"goals":[{"id":"G1","team":"ops","title":"a","state":"open","owner":"slack:T1:U1"}],"updates":[{"goal":"G1","team":"dev","at":"2026-03-02T10:00:00Z"}]}`,
 			`updates[0].team: "dev" is not the team of goal G1 (ops)`},
+		{"duplicate people", valid + `,"people":[{"id":"slack:T1:U1","time_zone":"UTC"},{"id":"slack:T1:U1","time_zone":"Asia/Shanghai"}]}`, `people[1].id: person "slack:T1:U1" is in the export twice`},
+		{"duplicate check-ins", valid + `,"checkins":[{"team":"ops","person":"slack:T1:U1","period":"2026-W48","mood":3},{"team":"ops","person":"slack:T1:U1","period":"2026-W48","mood":1}]}`,
+			`checkins[1]: slack:T1:U1's check-in of 2026-W48 in team ops is in the export twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env, st := redisEnv(t)

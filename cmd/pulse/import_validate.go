@@ -58,9 +58,14 @@ func validateExport(data bot.Export) error {
 			p.add(field, "%q is not a platform-qualified user id such as slack:T0123:U0456", id)
 		}
 	}
+	seenPerson := map[bot.UserID]bool{}
 	for i, x := range data.People {
 		field := fmt.Sprintf("people[%d]", i)
 		person(field+".id", x.ID, true)
+		if seenPerson[x.ID] && x.ID != "" {
+			p.add(field+".id", "person %q is in the export twice", x.ID)
+		}
+		seenPerson[x.ID] = true
 		if x.TimeZone != "" {
 			checkZone(&p, field+".time_zone", x.TimeZone)
 		}
@@ -133,8 +138,15 @@ func validateExport(data bot.Export) error {
 		}
 		checkTime(&p, field+".at", k.At)
 	}
+	seenCheckIn := map[string]bool{}
 	for i, c := range data.CheckIns {
 		field := fmt.Sprintf("checkins[%d]", i)
+		// One check-in per person, team and week: a second would replace the first.
+		if k := c.TeamID + "|" + string(c.Person) + "|" + c.Period; seenCheckIn[k] {
+			p.add(field, "%s's check-in of %s in team %s is in the export twice", c.Person, c.Period, c.TeamID)
+		} else {
+			seenCheckIn[k] = true
+		}
 		team(field, c.TeamID)
 		person(field+".person", c.Person, true)
 		if !reISOWeek.MatchString(c.Period) {

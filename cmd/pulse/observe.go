@@ -99,6 +99,21 @@ func (o *observedMessenger) SendFile(ctx context.Context, to bot.Address, f bot.
 	return ref, err
 }
 
+// Retract passes a take-back on (an undone kudos's DM and channel post)
+// and counts it like a send. Without it the service, which asks its
+// messenger for bot.Retractor, could take nothing back under `pulse serve`.
+func (o *observedMessenger) Retract(ctx context.Context, ref bot.MessageRef) error {
+	rt, ok := o.next.(bot.Retractor)
+	if !ok {
+		return &bot.NoRetractorError{Platform: ref.Platform}
+	}
+	start := o.now()
+	err := rt.Retract(ctx, ref)
+	o.m.apiCalls.WithLabelValues(string(ref.Platform), outcome(err)).Inc()
+	o.m.apiSeconds.WithLabelValues(string(ref.Platform)).Observe(o.now().Sub(start).Seconds())
+	return err
+}
+
 // observedPlanner counts the scheduler's runs and deliveries.
 type observedPlanner struct {
 	next scheduler.Planner

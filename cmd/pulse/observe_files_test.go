@@ -51,3 +51,37 @@ func TestObservedMessengerPassesFilesOn(t *testing.T) {
 		t.Errorf("err = %v, want NoFileSenderError", err)
 	}
 }
+
+type retractRecorder struct {
+	textOnly
+	refs []string
+}
+
+func (r *retractRecorder) Retract(_ context.Context, ref bot.MessageRef) error {
+	r.refs = append(r.refs, ref.Channel+"/"+ref.ID)
+	return nil
+}
+
+// TestObservedMessengerPassesRetractOn: `pulse serve` hands the service the
+// metrics decorator, so /kudos undo can take back the DM and channel post
+// only if the decorator is a bot.Retractor too.
+func TestObservedMessengerPassesRetractOn(t *testing.T) {
+	m := newMetrics()
+	rec := &retractRecorder{}
+	var msgr bot.Messenger = &observedMessenger{next: rec, m: m, now: time.Now}
+	rt, ok := msgr.(bot.Retractor)
+	if !ok {
+		t.Fatal("the metrics decorator is not a bot.Retractor: /kudos undo takes nothing back under pulse serve")
+	}
+	if err := rt.Retract(context.Background(), bot.MessageRef{Platform: bot.PlatformSlack, Channel: "C1", ID: "1.2"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.refs) != 1 || rec.refs[0] != "C1/1.2" {
+		t.Fatalf("retracted %v", rec.refs)
+	}
+	plain := &observedMessenger{next: textOnly{}, m: m, now: time.Now}
+	var nr *bot.NoRetractorError
+	if err := plain.Retract(context.Background(), bot.MessageRef{Platform: bot.PlatformSlack, ID: "1"}); !errors.As(err, &nr) {
+		t.Errorf("err = %v, want NoRetractorError", err)
+	}
+}

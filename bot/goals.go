@@ -82,7 +82,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 		return Goal{}, refuse("error_date_past", map[string]any{"Date": spec.Due.Format("2006-01-02")})
 	}
 	g := Goal{
-		TeamID: team.ID, Title: spec.Title, Owner: r.actor.ID, CreatedBy: r.actor.ID,
+		TeamID: team.ID, Title: s.mentionsAsNames(ctx, r, spec.Title), Owner: r.actor.ID, CreatedBy: r.actor.ID,
 		Start: r.now, Due: spec.Due, State: GoalOpen, UpdatedAt: r.now,
 	}
 	if err := s.applyGoalOwner(ctx, r, &g, spec); err != nil {
@@ -253,6 +253,7 @@ func (s *Service) recordProgress(ctx context.Context, r *request, spec parse.Pro
 		return Response{}, err
 	}
 	spec = spec.WithUnit(g.Metric.Unit)
+	spec.Note = s.mentionsAsNames(ctx, r, spec.Note)
 	u, change, err := s.buildUpdate(r, g, spec)
 	if err != nil {
 		return Response{}, err
@@ -602,7 +603,7 @@ func (s *Service) goalClose(ctx context.Context, r *request, args string, state 
 	if err != nil {
 		return Response{}, err
 	}
-	note := spec.Note
+	note := s.mentionsAsNames(ctx, r, spec.Note)
 	g, err := s.changeGoal(ctx, r, spec.ID, func(g *Goal) (AuditEntry, error) {
 		if g.State != GoalOpen {
 			return AuditEntry{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
@@ -679,7 +680,7 @@ func (s *Service) editGoalField(ctx context.Context, r *request, g *Goal, spec p
 		if err != nil {
 			return err
 		}
-		g.Title = spec.Title
+		g.Title = s.mentionsAsNames(ctx, r, spec.Title)
 	case "target":
 		return s.editTarget(g, toks, r.now)
 	case "baseline":

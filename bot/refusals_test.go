@@ -64,3 +64,18 @@ type plainMessenger struct{}
 func (plainMessenger) Send(context.Context, bot.Address, bot.Message, string) (bot.MessageRef, error) {
 	return bot.MessageRef{}, nil
 }
+
+// A mention inside a goal title, an update's note or a close note is stored
+// and echoed as the person's name, never as an internal id.
+func TestMentionsInGoalTextAreNames(t *testing.T) {
+	h := newHarness(t)
+	got := text(h.say(alice, "/goal new Pair with "+bot.Mention(bob)+" on checkout from 2.1% to 3% by 2027-03-31"))
+	mustContain(t, got, "Pair with @Bob on checkout")
+	got = text(h.say(alice, "/goal G1 2.4% on track thanks to "+bot.Mention(bob)))
+	got += text(h.say(alice, "/goal show G1"))
+	got += text(h.say(alice, "/goal done G1 with "+bot.Mention(chen)))
+	mustContain(t, got, "@Bob")
+	if strings.Contains(got, "<@") || strings.Contains(got, "console:") {
+		t.Errorf("an internal id was echoed:\n%s", got)
+	}
+}

@@ -80,7 +80,7 @@ func (s *Service) reviewStart(ctx context.Context, r *request, args string) (Res
 	if err != nil {
 		return Response{}, fmt.Errorf("review settings of %s: %w", team.ID, err)
 	}
-	c := ReviewCycle{TeamID: team.ID, Title: spec.Title, PeriodFrom: from, Due: spec.Due, Peers: spec.Peers,
+	c := ReviewCycle{TeamID: team.ID, Title: s.mentionsAsNames(ctx, r, spec.Title), PeriodFrom: from, Due: spec.Due, Peers: spec.Peers,
 		Anonymous: spec.Anonymous, Questions: settings.Questions, Values: team.Values, StartedBy: r.actor.ID, At: r.now}
 	c, err = s.store.CreateReviewCycle(ctx, c, team.Members, r.audit("review.started", "", spec.Title))
 	if err != nil {

@@ -171,7 +171,11 @@ func (s *Service) checkAlignment(ctx context.Context, r *request, childTeam, par
 		return err
 	}
 	if !ok {
-		return refuse("align_forbidden", map[string]any{"ID": parent.ID, "Team": parent.TeamID})
+		name := parent.TeamID
+		if t, err := s.store.GetTeam(ctx, parent.TeamID); err == nil {
+			name = t.Name
+		}
+		return refuse("align_forbidden", map[string]any{"ID": parent.ID, "Team": name})
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Res
 // "/scorecard me"). The team is the one of the person's teams the asker
 // manages; someone who manages none of them is refused, by name.
 func (s *Service) personScorecard(ctx context.Context, r *request, person UserID, args string) (Response, error) {
+	if person == r.actor.ID {
+		return s.myScorecard(ctx, r, args)
+	}
 	teams, err := s.store.TeamsOf(ctx, person)
 	if err != nil {
 		return Response{}, fmt.Errorf("teams of %s: %w", person, err)

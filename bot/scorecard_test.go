@@ -273,6 +273,7 @@ func TestScorecardPermissions(t *testing.T) {
 		{"admin sees a member's without moods", admin, "/scorecard " + bot.Mention(alice), []string{"Scorecard of Alice"}, []string{"Mood: 5/5"}},
 		{"member refused another's, by name", bob, "/scorecard " + bot.Mention(alice), []string{"Alice's scorecard is for their managers"}, []string{"console:", "<@"}},
 		{"member may name themself", alice, "/scorecard " + bot.Mention(alice), []string{"Scorecard of Alice", "Mood: 5/5"}, nil},
+		{"manager who is no member may name themself", maya, "/scorecard " + bot.Mention(maya), []string{"Scorecard of Maya"}, []string{"scorecard is for their managers"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -657,3 +657,31 @@ func TestHelpListsEveryJob(t *testing.T) {
 		}
 	}
 }
+
+// pingFunc is a pinger made of a function.
+type pingFunc func(context.Context) error
+
+func (f pingFunc) Ping(ctx context.Context) error { return f(ctx) }
+
+// /readyz is ready only when every Redis pool answers: the acknowledgement
+// pool recovers from an outage on its own, and while it backs off events
+// would be refused.
+func TestReadyzNeedsEveryRedisPool(t *testing.T) {
+	up := pingFunc(func(context.Context) error { return nil })
+	down := pingFunc(func(context.Context) error { return errors.New("dial tcp: connection refused") })
+	for _, c := range []struct {
+		name  string
+		pools pools
+		want  int
+	}{
+		{"both answer", pools{up, up}, http.StatusOK},
+		{"the acknowledgement pool backs off", pools{up, down}, http.StatusServiceUnavailable},
+		{"the store's pool backs off", pools{down, up}, http.StatusServiceUnavailable},
+	} {
+		rec := httptest.NewRecorder()
+		readyHandler(c.pools, nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code != c.want {
+			t.Errorf("%s: %d, want %d", c.name, rec.Code, c.want)
+		}
+	}
+}

@@ -16,6 +16,22 @@ type pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// pools pings every Redis connection pool serve uses, in turn: the store's
+// and the one acknowledgements queue events through. Ready means all of
+// them answer: after an outage each pool recovers on its own, and one that
+// is still backing off would refuse events.
+type pools []pinger
+
+// Ping fails with the first pool that does not answer.
+func (p pools) Ping(ctx context.Context) error {
+	for _, one := range p {
+		if err := one.Ping(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readyTimeout bounds one /readyz check, so a hung Redis fails the probe
 // within a second instead of hanging it (the Redis client honours the
 // deadline).

@@ -88,7 +88,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	}
 
 	mux := http.NewServeMux()
-	addRoutes(mux, b.store, platforms, e.obs)
+	addRoutes(mux, pools{b.store, b.ack}, platforms, e.obs)
 	srv := newHTTPServer(e.cfg.HTTPAddr, mux, serveLimits)
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {

@@ -40,23 +40,9 @@ func (e *environment) jobsRun(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.close()
-	router := bot.Router{}
-	// Rate limits are about real time, whatever --at says.
-	messenger, err := e.rateLimited(b, router, bot.SystemClock{})
+	c, err := e.sendingCore(b, clock)
 	if err != nil {
 		return err
-	}
-	c, err := e.newCore(b, messenger, clock)
-	if err != nil {
-		return err
-	}
-	// The adapters are only messengers here: jobs send, nothing is received.
-	platforms, err := e.newPlatforms(b, c.svc, clock)
-	if err != nil {
-		return err
-	}
-	for p, adapter := range platforms {
-		router[p] = adapter
 	}
 	teamIDs, err := e.jobTeams(ctx, b, *team)
 	if err != nil {

@@ -48,24 +48,10 @@ func (e *environment) progress(ctx context.Context, args []string) error {
 		return err
 	}
 	defer b.close()
-	clock := bot.SystemClock{}
-	router := bot.Router{}
-	messenger, err := e.rateLimited(b, router, clock)
+	// A live update is announced in its team's channel like one from the API.
+	c, err := e.sendingCore(b, bot.SystemClock{})
 	if err != nil {
 		return err
-	}
-	c, err := e.newCore(b, messenger, clock)
-	if err != nil {
-		return err
-	}
-	// The adapters are only messengers here: a live update is announced
-	// in its team's channel like one from the API.
-	platforms, err := e.newPlatforms(b, c.svc, clock)
-	if err != nil {
-		return err
-	}
-	for p, adapter := range platforms {
-		router[p] = adapter
 	}
 	feeder := bot.Feeder{Name: *source}
 	if *csvFile != "" {

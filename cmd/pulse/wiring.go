@@ -199,3 +199,27 @@ type discard struct{}
 func (discard) Send(_ context.Context, to bot.Address, _ bot.Message, key string) (bot.MessageRef, error) {
 	return bot.MessageRef{Platform: to.Platform, Channel: to.Channel, ID: "seed:" + key}, nil
 }
+
+// sendingCore is the core of a command that only sends (pulse jobs run,
+// pulse progress): the platforms' adapters serve as its messengers, behind
+// the shared rate limiter, and nothing is received. Rate limits are about
+// real time, whatever clock the core runs on.
+func (e *environment) sendingCore(b *backend, clock bot.Clock) (*core, error) {
+	router := bot.Router{}
+	messenger, err := e.rateLimited(b, router, bot.SystemClock{})
+	if err != nil {
+		return nil, err
+	}
+	c, err := e.newCore(b, messenger, clock)
+	if err != nil {
+		return nil, err
+	}
+	platforms, err := e.newPlatforms(b, c.svc, clock)
+	if err != nil {
+		return nil, err
+	}
+	for p, adapter := range platforms {
+		router[p] = adapter
+	}
+	return c, nil
+}

@@ -38,14 +38,7 @@ func (s *Store) GiveKudos(ctx context.Context, k bot.Kudos, day string, allowanc
 	if err != nil {
 		return 0, fmt.Errorf("give kudos %s: %w", k.ID, err)
 	}
-	t := k.TeamID
-	keys := []string{
-		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
-		s.auditKey(t), s.idemKey(t, "kudos", k.Key),
-	}
-	for _, to := range k.To {
-		keys = append(keys, s.kudosToKey(t, to))
-	}
+	keys := s.kudosScriptKeys(k, day, "kudos", k.Key)
 	hasKey, ttl := idemArgs(k.Key)
 	reply, err := s.scripts.giveKudos.Run(ctx, s.rdb, keys, hasKey, ttl, len(k.To), allowance,
 		k.ID, data, k.At.UnixMilli(), entry, AuditCap, int64(AllowanceTTL/time.Second)).Slice()
@@ -129,14 +122,7 @@ func (s *Store) UndoKudos(ctx context.Context, k bot.Kudos, day string, a bot.Au
 	if err != nil {
 		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
 	}
-	t := k.TeamID
-	keys := []string{
-		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
-		s.auditKey(t), s.idemKey(t, "kudos-undo", a.Key),
-	}
-	for _, to := range k.To {
-		keys = append(keys, s.kudosToKey(t, to))
-	}
+	keys := s.kudosScriptKeys(k, day, "kudos-undo", a.Key)
 	hasKey, ttl := idemArgs(a.Key)
 	reply, err := s.scripts.undoKudos.Run(ctx, s.rdb, keys, k.ID, len(k.To), entry, AuditCap, hasKey, ttl).StringSlice()
 	if err != nil {
@@ -148,7 +134,7 @@ func (s *Store) UndoKudos(ctx context.Context, k bot.Kudos, day string, a bot.Au
 	if len(reply) != 3 {
 		return bot.Kudos{}, fmt.Errorf("undo kudos %s: unexpected reply %q", k.ID, reply)
 	}
-	undone, err := decodeKudos(t, reply[1], reply[2])
+	undone, err := decodeKudos(k.TeamID, reply[1], reply[2])
 	if err != nil {
 		return bot.Kudos{}, fmt.Errorf("undo kudos %s: %w", k.ID, err)
 	}
@@ -189,4 +175,20 @@ func kudosWindow(teamID string) recordsWindow[bot.Kudos] {
 		at:     func(k bot.Kudos) time.Time { return k.At },
 		byID:   strings.Compare,
 	}
+}
+
+// kudosScriptKeys are the keys the give and undo scripts touch, in the
+// order both expect: the giver's daily count, the kudos hash, the time
+// index, the giver's index, the audit log, the event's idempotency marker
+// (kind and event key), then each recipient's index.
+func (s *Store) kudosScriptKeys(k bot.Kudos, day, kind, eventKey string) []string {
+	t := k.TeamID
+	keys := []string{
+		s.kudosUsedKey(t, k.From, day), s.kudosKey(t), s.kudosByTimeKey(t), s.kudosFromKey(t, k.From),
+		s.auditKey(t), s.idemKey(t, kind, eventKey),
+	}
+	for _, to := range k.To {
+		keys = append(keys, s.kudosToKey(t, to))
+	}
+	return keys
 }

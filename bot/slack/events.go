@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/slack-go/slack"
-
 	"github.com/pulse-bot/pulse/bot"
 )
 
@@ -284,19 +282,14 @@ func (a *Adapter) translateText(ctx context.Context, team, mentioned, text strin
 func (a *Adapter) translateSharedText(ctx context.Context, team, org, text string) (string, map[bot.UserID]string) {
 	host := workspaceOf("", team, org, false)
 	return a.translateTextIn(ctx, team, func(user string) string {
-		var u *slack.User
-		err := a.call(ctx, "users.info", func(ctx context.Context) (err error) {
-			u, err = a.api.GetUserInfoContext(ctx, user)
-			return err
-		})
+		home, ok := a.homeOf(ctx, user)
 		switch {
-		case err != nil:
-			a.log.Warn().Err(err).Str("user", user).Msg("slack mention workspace lookup failed")
+		case !ok:
 			return host
-		case org != "" && u.Enterprise.EnterpriseID == org:
+		case org != "" && home.enterprise == org:
 			return org
-		case u.TeamID != "":
-			return workspaceOf(u.TeamID, team, org, true)
+		case home.team != "":
+			return workspaceOf(home.team, team, org, true)
 		}
 		return host
 	}, text)

@@ -134,6 +134,16 @@ func TestIdentityComesFromThePersonsOwnWorkspace(t *testing.T) {
 				t.Errorf("%s: mention not identified as %s: names %v, text %q", c.name, c.mention, ev.Names, ev.Text)
 			}
 		}
+	} // UEXTPAL is mentioned twice in shared channels: where they belong and
+	// their name are each asked once, then read from the cache.
+	asked := 0
+	for _, c := range h.slack.callsTo("users.info") {
+		if c.Form.Get("user") == "UEXTPAL" {
+			asked++
+		}
+	}
+	if asked != 2 {
+		t.Errorf("users.info asked about UEXTPAL %d times, want twice (home and name, each cached)", asked)
 	}
 }
 

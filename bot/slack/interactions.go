@@ -222,19 +222,11 @@ func (a *Adapter) userID(ctx context.Context, p interaction) bot.UserID {
 }
 
 // memberOfOrganisation reports whether Slack says user belongs to the Grid
-// organisation org (users.info's enterprise_user). A failed lookup says no:
-// the person is then treated as someone of their own workspace.
+// organisation org. A failed lookup says no: the person is then treated as
+// someone of their own workspace.
 func (a *Adapter) memberOfOrganisation(ctx context.Context, user, org string) bool {
-	var u *slack.User
-	err := a.call(ctx, "users.info", func(ctx context.Context) (err error) {
-		u, err = a.api.GetUserInfoContext(ctx, user)
-		return err
-	})
-	if err != nil {
-		a.log.Warn().Err(err).Str("user", user).Msg("slack organisation lookup failed")
-		return false
-	}
-	return u.Enterprise.EnterpriseID == org
+	home, ok := a.homeOf(ctx, user)
+	return ok && home.enterprise == org
 }
 
 // viewResponse is a view_submission acknowledgement

@@ -103,3 +103,33 @@ func (c *localCache) put(key string, p bot.Profile, expires time.Time) {
 	}
 	c.m[key] = localEntry{p: p, expires: expires}
 }
+
+// home is where Slack says a person belongs: their own workspace and, for a
+// member of an Enterprise Grid organisation, its id.
+type home struct{ team, enterprise string }
+
+// homeOf asks users.info where user belongs, through the shared cache (one
+// Web API call per person per profileTTL), for the payloads that do not
+// say: a button under an org-wide install, a mention in a Slack Connect
+// channel. ok is false when Slack could not be asked.
+func (a *Adapter) homeOf(ctx context.Context, user string) (home, bool) {
+	key := "slack:home:" + user
+	if raw, ok, err := a.cache.CacheGet(ctx, key); err == nil && ok {
+		team, enterprise, _ := strings.Cut(raw, "|")
+		return home{team: team, enterprise: enterprise}, true
+	}
+	var u *slack.User
+	err := a.call(ctx, "users.info", func(ctx context.Context) (err error) {
+		u, err = a.api.GetUserInfoContext(ctx, user)
+		return err
+	})
+	if err != nil {
+		a.log.Warn().Err(err).Str("user", user).Msg("slack workspace lookup failed")
+		return home{}, false
+	}
+	h := home{team: u.TeamID, enterprise: u.Enterprise.EnterpriseID}
+	if err := a.cache.CacheSet(ctx, key, h.team+"|"+h.enterprise, profileTTL); err != nil {
+		a.log.Warn().Err(err).Msg("slack workspace cache write failed")
+	}
+	return h, true
+}

@@ -55,8 +55,21 @@ type TeamStore interface {
 	TeamByChannel(ctx context.Context, p Platform, channel string) (Team, error)
 }
 
+// Membership is the sender of an event as the store knows them.
+type Membership struct {
+	Person Person
+	// Known is false for someone Pulse has never seen (Person is then zero).
+	Known bool
+	// Teams are the teams they are a member or a manager of.
+	Teams []Team
+}
+
 // PersonStore keeps people's profiles and their check-in conversation.
 type PersonStore interface {
+	// Membership reads the person and their teams together: every event
+	// begins with both, and the store fetches them in fewer round trips
+	// than GetPerson and TeamsOf one after the other.
+	Membership(ctx context.Context, id UserID) (Membership, error)
 	// GetPerson returns ErrNotFound for someone Pulse has never seen.
 	GetPerson(ctx context.Context, id UserID) (Person, error)
 	// People returns the known people among ids; unknown ids are left out.

@@ -113,6 +113,15 @@ func contractTeams(t *testing.T, s *store.Store) {
 	of, err = s.TeamsOf(ctx, alice)
 	must(t, "teams of alice after leaving", err)
 	mustEqual(t, "teams of alice after leaving", of, []bot.Team{ops})
+	// An event's first read: the person (unknown so far) and the same teams.
+	m, err := s.Membership(ctx, alice)
+	must(t, "membership of alice", err)
+	mustEqual(t, "membership of an unknown alice", m, bot.Membership{Teams: []bot.Team{ops}})
+	ap := bot.Person{ID: alice, Name: "Alice", TimeZone: "Europe/Paris"}
+	must(t, "save alice", s.SavePerson(ctx, ap))
+	m, err = s.Membership(ctx, alice)
+	must(t, "membership of a known alice", err)
+	mustEqual(t, "membership of a known alice", m, bot.Membership{Person: ap, Known: true, Teams: []bot.Team{ops}})
 	_, err = s.TeamByChannel(ctx, bot.PlatformSlack, "C-eng")
 	mustErr(t, "old channel", err, bot.ErrNotFound)
 	if _, err := s.TeamByChannel(ctx, bot.PlatformSlack, "C-new"); err != nil {

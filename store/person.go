@@ -22,6 +22,37 @@ func (s *Store) GetPerson(ctx context.Context, id bot.UserID) (bot.Person, error
 	return decodePerson(id, data)
 }
 
+// Membership reads the person and their team index in one pipeline (both
+// keys share the person's hash slot), then their teams: two round trips
+// where GetPerson and TeamsOf take three.
+func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, error) {
+	var ids *redis.StringSliceCmd
+	var person *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = p.SMembers(ctx, s.personTeamsKey(id))
+		person = p.Get(ctx, s.personKey(id))
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
+	}
+	var m bot.Membership
+	switch data, err := person.Result(); {
+	case isNil(err):
+	case err != nil:
+		return bot.Membership{}, fmt.Errorf("get person %s: %w", id, err)
+	default:
+		if m.Person, err = decodePerson(id, data); err != nil {
+			return bot.Membership{}, err
+		}
+		m.Known = true
+	}
+	if m.Teams, err = s.teamsOfIDs(ctx, id, ids.Val()); err != nil {
+		return bot.Membership{}, err
+	}
+	return m, nil
+}
+
 // People reads the profiles in one pipeline (one round trip on a single
 // server; go-redis splits it per node on a Cluster).
 func (s *Store) People(ctx context.Context, ids []bot.UserID) (map[bot.UserID]bot.Person, error) {

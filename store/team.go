@@ -111,6 +111,12 @@ func (s *Store) TeamsOf(ctx context.Context, id bot.UserID) ([]bot.Team, error) 
 	if err != nil {
 		return nil, fmt.Errorf("teams of %s: %w", id, err)
 	}
+	return s.teamsOfIDs(ctx, id, ids)
+}
+
+// teamsOfIDs reads the teams the person's index names and keeps those
+// that still count them as a member or a manager.
+func (s *Store) teamsOfIDs(ctx context.Context, id bot.UserID, ids []string) ([]bot.Team, error) {
 	teams, err := s.teams(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("teams of %s: %w", id, err)

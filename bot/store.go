@@ -90,7 +90,9 @@ type GoalStore interface {
 	CreateGoal(ctx context.Context, g Goal, a AuditEntry) (Goal, error)
 	GetGoal(ctx context.Context, id string) (Goal, error)
 	// SaveGoal replaces a goal's fields (edit, done, drop) if the goal is
-	// still at g.Version; ErrConflict when another save came first.
+	// still at g.Version; ErrConflict when another save came first;
+	// ErrDuplicate, writing nothing (no second audit entry), when a.Key's
+	// event saved this goal before (a redelivery).
 	SaveGoal(ctx context.Context, g Goal, a AuditEntry) error
 	// RecordUpdate applies c to the goal's current value and appends u to its
 	// history and the team's update index in one atomic step that reads the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -22,15 +23,23 @@ func (s *Store) GetPerson(ctx context.Context, id bot.UserID) (bot.Person, error
 	return decodePerson(id, data)
 }
 
-// Membership reads the person and their team index in one pipeline (both
-// keys share the person's hash slot), then their teams: two round trips
-// where GetPerson and TeamsOf take three.
+// Membership reads the person, their team index and the teams the index
+// held last time (personTeams) in one pipeline: one round trip where
+// GetPerson and TeamsOf take three. The index read in that pipeline
+// decides; when it names other teams than guessed, they are read in a
+// second round trip.
 func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, error) {
 	var ids *redis.StringSliceCmd
 	var person *redis.StringCmd
+	guess, _ := s.personTeams.Load(id)
+	guessed, _ := guess.([]string)
+	teams := make([]*redis.StringCmd, len(guessed))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		ids = p.SMembers(ctx, s.personTeamsKey(id))
 		person = p.Get(ctx, s.personKey(id))
+		for i, t := range guessed {
+			teams[i] = p.Get(ctx, s.teamInfoKey(t))
+		}
 		return nil
 	})
 	if err != nil && !isNil(err) {
@@ -47,10 +56,25 @@ func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, 
 		}
 		m.Known = true
 	}
-	if m.Teams, err = s.teamsOfIDs(ctx, id, ids.Val()); err != nil {
+	if m.Teams, err = s.teamsOfIndex(ctx, id, ids.Val(), guessed, teams); err != nil {
 		return bot.Membership{}, err
 	}
 	return m, nil
+}
+
+// teamsOfIndex returns the teams of the person's index as read (ids), from
+// the replies already read for the guessed ids when they are the same.
+func (s *Store) teamsOfIndex(ctx context.Context, id bot.UserID, ids, guessed []string, replies []*redis.StringCmd) ([]bot.Team, error) {
+	slices.Sort(ids)
+	if !slices.Equal(ids, guessed) {
+		s.personTeams.Store(id, ids)
+		return s.teamsOfIDs(ctx, id, ids)
+	}
+	teams, err := decodeTeams(guessed, replies)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	return memberTeams(id, teams), nil
 }
 
 // People reads the profiles in one pipeline (one round trip on a single

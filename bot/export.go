@@ -229,14 +229,15 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 	return nil
 }
 
-// exportedCheckIn carries the questions the answers were given to (for a
-// check-in stored without them, the ones AskedQuestions reads), a default
-// question also in the team's language, so the export reads on its own.
+// exportedCheckIn is the check-in as stored, its kept questions' default
+// ones also written out in the team's language so the export reads on its
+// own. One stored before questions were kept is exported without them, as
+// stored: a backup holds records, and a reader applies AskedQuestions' rule.
 func (s *Service) exportedCheckIn(t Team, c CheckIn) CheckIn {
-	if len(c.Answers) == 0 {
+	if len(c.Questions) == 0 {
 		return c
 	}
-	qs := slices.Clone(c.AskedQuestions(t))
+	qs := slices.Clone(c.Questions)
 	for i, q := range qs {
 		if q.Key != "" && q.Text == "" {
 			qs[i].Text = s.catalog.T(t.Locale, q.Key, nil)

@@ -61,20 +61,22 @@ type Export struct {
 	// export's end, by goal id: the numbers every chat view shows. JSON only;
 	// an import ignores them.
 	Figures map[string]GoalFigures `json:"figures,omitempty"`
-	// Participation is each team's check-in states in the week the export
-	// ends, counted as the scorecard and the summary count them.
+	// Participation is each team's check-in states and kudos counts in the
+	// week the export ends, counted as the scorecard and the summary count them.
 	Participation []PeriodParticipation `json:"participation,omitempty"`
 }
 
 // PeriodParticipation is who answered, skipped, was away or is missing in
-// one team's check-in week.
+// one team's check-in week, and the week's kudos by giver and recipient
+// (KudosCounts), as the scorecard of that week counts them.
 type PeriodParticipation struct {
-	TeamID   string   `json:"team"`
-	Period   string   `json:"period"`
-	Answered []UserID `json:"answered"`
-	Skipped  []UserID `json:"skipped"`
-	Away     []UserID `json:"away"`
-	Missing  []UserID `json:"missing"`
+	TeamID   string      `json:"team"`
+	Period   string      `json:"period"`
+	Answered []UserID    `json:"answered"`
+	Skipped  []UserID    `json:"skipped"`
+	Away     []UserID    `json:"away"`
+	Missing  []UserID    `json:"missing"`
+	Kudos    KudosCounts `json:"kudos"`
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
@@ -136,7 +138,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	}
 	out := Export{Version: ExportVersion, Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
 	for _, t := range teams {
-		if err := s.exportTeam(ctx, &out, t, from, to, req.Figures); err != nil {
+		if err := s.exportTeam(ctx, &out, t, from, to, req); err != nil {
 			return Export{}, err
 		}
 	}
@@ -183,14 +185,14 @@ func (s *Service) exportPeople(ctx context.Context, teams []Team) ([]Person, err
 	return out, nil
 }
 
-func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, figures bool) error {
+func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, req ExportRequest) error {
 	goals, err := s.store.TeamGoals(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("export goals of %s: %w", t.ID, err)
 	}
 	out.Goals = append(out.Goals, goals...)
-	if figures {
-		if err := s.exportFigures(ctx, out, t, goals, to); err != nil {
+	if req.Figures {
+		if err := s.exportFigures(ctx, out, t, goals, to, req.Viewer); err != nil {
 			return err
 		}
 	}
@@ -247,9 +249,10 @@ func (s *Service) exportedCheckIn(t Team, c CheckIn) CheckIn {
 	return c
 }
 
-// exportFigures adds the team's goal figures and check-in states as they
-// stand at to (or now, when to is later).
-func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time) error {
+// exportFigures adds the team's goal figures, check-in states and kudos
+// counts as they stand at to (or now, when to is later); with viewer set,
+// only the kudos they may read count, as in their scorecard.
+func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time, viewer *Viewer) error {
 	if out.Figures == nil {
 		out.Figures = map[string]GoalFigures{}
 	}
@@ -266,8 +269,19 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	if err != nil {
 		return fmt.Errorf("export participation of %s: %w", t.ID, err)
 	}
+	from, end, err := WeekBounds(period, t.Location())
+	if err != nil {
+		return fmt.Errorf("export week of %s: %w", t.ID, err)
+	}
+	kudos, err := s.store.TeamKudos(ctx, t.ID, from, end)
+	if err != nil {
+		return fmt.Errorf("export kudos counts of %s: %w", t.ID, err)
+	}
+	if viewer != nil {
+		kudos = keep(kudos, func(k Kudos) bool { return CanSeeKudos(*viewer, k) })
+	}
 	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
-		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
+		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing, Kudos: CountKudos(kudos, "")})
 	return nil
 }
 

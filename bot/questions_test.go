@@ -84,6 +84,7 @@ func TestFinding6WhoHelpedYouIsNotABlocker(t *testing.T) {
 func TestFinding6QuestionsChangedAfterAnAnswerKeepItsQuestions(t *testing.T) {
 	h := newHarness(t)
 	h.answer(alice, "Shipped checkout", "Test plan", "Waiting on legal", "4")
+	h.say(bob, "/checkin") // opened, nothing answered: binds no questions
 	h.clock.Advance(time.Hour)
 	h.say(maya, "/pulse team set growth questions Who helped you? | What did you learn?")
 
@@ -102,7 +103,7 @@ func TestFinding6QuestionsChangedAfterAnAnswerKeepItsQuestions(t *testing.T) {
 	// Editing this week's check-in asks the questions it was answered to.
 	mustContain(t, text(h.say(alice, "/checkin")), "1/4", "What did you get done")
 
-	// New check-ins get the new questions.
+	// New check-ins, and ones with nothing answered yet, get the new questions.
 	h.answer(bob, "Carol", "Patience", "3")
 	_, thread = h.summary()
 	mustContain(t, thread, "Who helped you?: Carol")

@@ -241,7 +241,12 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	for _, g := range goals {
 		out.Figures[g.ID] = tree.figures(g, at)
 	}
-	period := ISOWeek(at, t.Location())
+	// to is exclusive: an export to a week's end is that week's.
+	last := at
+	if !at.Before(to) {
+		last = to.Add(-time.Nanosecond)
+	}
+	period := ISOWeek(last, t.Location())
 	p, err := s.participation(ctx, t, period, at)
 	if err != nil {
 		return fmt.Errorf("export participation of %s: %w", t.ID, err)

@@ -211,8 +211,9 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 	// mid-week start could miss the last), and the week after, which a
 	// member east of the team's zone may already be answering.
 	seen := map[string]bool{}
+	loc := t.Location()
 	for week := start; !week.After(to.AddDate(0, 0, 7)); week = week.AddDate(0, 0, 1) {
-		period := ISOWeek(week, t.Location())
+		period := ISOWeek(week, loc)
 		if seen[period] {
 			continue
 		}

@@ -305,7 +305,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		// The same rule as pulse export's --from and --to.
 		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
-	team, err := s.resolveTeam(ctx, r, spec.Team)
+	team, err := s.resolveTeam(ctx, r, spec.Team, needManager)
 	if err != nil {
 		return Response{}, err
 	}

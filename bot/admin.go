@@ -75,6 +75,9 @@ func (s *Service) ApplyTeam(ctx context.Context, t Team) error {
 			return fmt.Errorf("apply team %s: %w", t.Name, err)
 		}
 	}
+	if err := s.keepQuestionsSince(ctx, &t); err != nil {
+		return err
+	}
 	a := AuditEntry{At: s.clock.Now(), Actor: "config:file:pulse", Action: "team.configured", Subject: t.ID}
 	if err := s.store.SaveTeam(ctx, t, a); err != nil {
 		return fmt.Errorf("apply team %s: %w", t.Name, err)
@@ -218,6 +221,9 @@ func (s *Service) teamSet(ctx context.Context, r *request, args string) (Respons
 		value = t.CheckInSchedule
 	case "digest":
 		value = t.DigestSchedule
+	case "questions":
+		t.QuestionsSince = r.now
+		value = s.markedQuestions(r.locale, t)
 	}
 	if err := s.store.SaveTeam(ctx, t, r.audit("team.set", t.ID, key+"="+value)); err != nil {
 		return Response{}, fmt.Errorf("set %s of team %s: %w", key, t.ID, err)
@@ -250,11 +256,7 @@ func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 			t.DigestSchedule = expr
 		}
 	case "questions":
-		qs := parse.QuestionList(value)
-		if len(qs) == 0 || len(qs) > 10 {
-			return refuse("error_questions", nil)
-		}
-		t.Questions = qs
+		return s.setQuestions(t, value, l)
 	case "allowance":
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 || n > 100 {
@@ -310,7 +312,7 @@ func (s *Service) teamShow(ctx context.Context, r *request, args string) (Respon
 	if err != nil {
 		return Response{}, err
 	}
-	questions := strings.Join(s.questions(t, r.locale), " | ")
+	questions := s.markedQuestions(r.locale, t)
 	msg := Message{Title: s.t(r, "team_show_title", map[string]any{"Team": t.Name}), Blocks: []Block{Fields{
 		{Label: s.t(r, "label_members", nil), Value: listOrDash(names, t.Members)},
 		{Label: s.t(r, "label_managers", nil), Value: listOrDash(names, t.Managers)},

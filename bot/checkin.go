@@ -12,51 +12,6 @@ import (
 	"github.com/pulse-bot/pulse/bot/parse"
 )
 
-// defaultQuestionKeys are the written check-in questions of SPEC.md; the
-// mood question (1–5) always follows them.
-var defaultQuestionKeys = []string{"checkin_q_done", "checkin_q_next", "checkin_q_blockers"}
-
-// questions returns the team's written questions in locale l.
-func (s *Service) questions(t Team, l Locale) []string {
-	if len(t.Questions) > 0 {
-		return t.Questions
-	}
-	out := make([]string, len(defaultQuestionKeys))
-	for i, k := range defaultQuestionKeys {
-		out[i] = s.catalog.T(l, k, nil)
-	}
-	return out
-}
-
-// Highlight is the first answer; Blockers the last written one (SPEC's
-// "done" and "blockers" questions, wherever a team put its own).
-func (c CheckIn) Highlight() string {
-	if len(c.Answers) == 0 {
-		return ""
-	}
-	return c.Answers[0]
-}
-
-// Blockers returns the answer to the last written question, empty when the person said none.
-func (c CheckIn) Blockers() string {
-	if len(c.Answers) == 0 {
-		return ""
-	}
-	b := strings.TrimSpace(c.Answers[len(c.Answers)-1])
-	if isNothing(b) {
-		return ""
-	}
-	return b
-}
-
-func isNothing(s string) bool {
-	switch strings.ToLower(strings.Trim(s, " .!。！")) {
-	case "", "no", "none", "nope", "nothing", "n/a", "na", "-", "无", "没有", "暂无", "没", "否":
-		return true
-	}
-	return false
-}
-
 func (s *Service) checkInCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
 	switch cmd.Sub {
 	case "":
@@ -91,11 +46,14 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if editing || c.Skipped {
 		c.Next, c.Skipped, c.SkipReason = 0, false, ""
 	}
+	// The questions are kept from here on: an edit after the team changed
+	// its questions edits the answers to the questions they were given to.
+	c.Questions = c.AskedQuestions(team)
 	c.UpdatedAt = r.now
 	if err := s.store.SaveCheckIn(ctx, c, "", r.audit("checkin.started", period, "")); err != nil {
 		return Response{}, fmt.Errorf("start check-in: %w", err)
 	}
-	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period}); err != nil {
+	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period, Questions: c.Questions}); err != nil {
 		return Response{}, fmt.Errorf("open conversation: %w", err)
 	}
 	intro := s.t(r, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
@@ -126,10 +84,10 @@ func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id 
 // questionMessage asks the next question, with an intro line and a button
 // for platforms that can show the whole form at once.
 func (s *Service) questionMessage(l Locale, team Team, c CheckIn, intro string) Message {
-	qs := s.questions(team, l)
+	qs := c.AskedQuestions(team)
 	var q, previous string
 	if c.Next < len(qs) {
-		q = qs[c.Next]
+		q = s.questionText(l, qs[c.Next])
 		if c.Next < len(c.Answers) {
 			previous = c.Answers[c.Next]
 		}
@@ -164,7 +122,12 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 	if err != nil {
 		return Response{}, err
 	}
-	qs := s.questions(team, r.locale)
+	if len(c.Questions) == 0 && len(c.Answers) == 0 && len(conv.Questions) > 0 {
+		// Prompted by the schedule: the answers go with the questions the prompt showed.
+		c.Questions = conv.Questions
+	}
+	qs := c.AskedQuestions(team)
+	c.Questions = qs
 	c.UpdatedAt = r.now
 	if c.Next >= len(qs) {
 		// The mood answer finishes the check-in, also when it is an edit of
@@ -190,7 +153,8 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 // finishCheckIn saves a completed check-in, closes the conversation and,
 // when the team's summary is already out, adds the answers to its thread.
 func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
-	c.Next = len(s.questions(team, r.locale)) + 1
+	c.Questions = c.AskedQuestions(team)
+	c.Next = len(c.Questions) + 1
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil {
 		return Response{}, fmt.Errorf("save check-in: %w", err)
 	}
@@ -396,8 +360,9 @@ func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error)
 		return Response{}, err
 	}
 	msg := Message{Title: s.t(r, "checkin_form_title", map[string]any{"Team": team.Name, "Period": period})}
-	for i, q := range s.questions(team, r.locale) {
-		in := Input{ID: "q" + strconv.Itoa(i), Label: q, Multiline: true, Optional: i == len(s.questions(team, r.locale))-1}
+	// The blockers question may be left empty: nothing is in the way.
+	for i, q := range c.AskedQuestions(team) {
+		in := Input{ID: "q" + strconv.Itoa(i), Label: s.questionText(r.locale, q), Multiline: true, Optional: q.Role == RoleBlockers}
 		if i < len(c.Answers) {
 			in.Initial = c.Answers[i]
 		}
@@ -440,11 +405,12 @@ func (s *Service) submitCheckInForm(ctx context.Context, r *request) (Response, 
 	if !team.HasMember(r.actor.ID) && !team.HasManager(r.actor.ID) {
 		return Response{}, refuse("error_not_member", map[string]any{"Team": team.Name})
 	}
-	qs := s.questions(team, r.locale)
 	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
 	if err != nil {
 		return Response{}, err
 	}
+	qs := c.AskedQuestions(team)
+	c.Questions = qs
 	errs := map[string]string{}
 	c.Answers = make([]string, len(qs))
 	for i := range qs {
@@ -479,17 +445,24 @@ func summaryThreadKey(teamID, period string) string { return "summary-thread:" +
 
 // answersMessage shows one person's answers, for the summary thread. Mood is left out: it is private.
 func (s *Service) answersMessage(l Locale, team Team, c CheckIn, name string) Message {
-	qs := s.questions(team, l)
 	msg := Message{Title: name}
-	var fields Fields
-	for i, q := range qs {
-		if i < len(c.Answers) && strings.TrimSpace(c.Answers[i]) != "" {
-			fields = append(fields, Field{Label: q, Value: c.Answers[i]})
-		}
-	}
+	fields := s.checkInAnswerFields(l, team, c)
 	if c.Skipped {
 		fields = append(fields, Field{Label: s.catalog.T(l, "label_skipped", nil), Value: firstNonEmpty(c.SkipReason, "—")})
 	}
 	msg.Blocks = append(msg.Blocks, fields)
 	return msg
+}
+
+// checkInAnswerFields are the check-in's answers, each labelled with the question
+// it was given to; empty answers are left out.
+func (s *Service) checkInAnswerFields(l Locale, team Team, c CheckIn) Fields {
+	qs := c.AskedQuestions(team)
+	var fields Fields
+	for i, a := range c.Answers {
+		if strings.TrimSpace(a) != "" {
+			fields = append(fields, Field{Label: s.answerLabel(l, qs, i), Value: a})
+		}
+	}
+	return fields
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,20 +61,22 @@ type Export struct {
 	// export's end, by goal id: the numbers every chat view shows. JSON only;
 	// an import ignores them.
 	Figures map[string]GoalFigures `json:"figures,omitempty"`
-	// Participation is each team's check-in states in the week the export
-	// ends, counted as the scorecard and the summary count them.
+	// Participation is each team's check-in states and kudos counts in the
+	// week the export ends, counted as the scorecard and the summary count them.
 	Participation []PeriodParticipation `json:"participation,omitempty"`
 }
 
 // PeriodParticipation is who answered, skipped, was away or is missing in
-// one team's check-in week.
+// one team's check-in week, and the week's kudos by giver and recipient
+// (KudosCounts), as the scorecard of that week counts them.
 type PeriodParticipation struct {
-	TeamID   string   `json:"team"`
-	Period   string   `json:"period"`
-	Answered []UserID `json:"answered"`
-	Skipped  []UserID `json:"skipped"`
-	Away     []UserID `json:"away"`
-	Missing  []UserID `json:"missing"`
+	TeamID   string      `json:"team"`
+	Period   string      `json:"period"`
+	Answered []UserID    `json:"answered"`
+	Skipped  []UserID    `json:"skipped"`
+	Away     []UserID    `json:"away"`
+	Missing  []UserID    `json:"missing"`
+	Kudos    KudosCounts `json:"kudos"`
 }
 
 // ExportColumns are the CSV columns, stable across releases: one row per
@@ -92,7 +95,9 @@ type PeriodParticipation struct {
 //	text    title                note                message                answers joined by " | "
 //	extra   baseline= target=    previous=           to=<ids> values=<v,…>  skip reason
 //	        unit= due=
-var ExportColumns = []string{"record", "team", "id", "person", "time", "goal", "value", "status", "text", "extra"}
+//	questions —                  —                   —                      the answers' questions joined by " | ",
+//	                                                                        roles tagged "[highlight]" "[blockers]"
+var ExportColumns = []string{"record", "team", "id", "person", "time", "goal", "value", "status", "text", "extra", "questions"}
 
 // Export writes a team's (or every team's) records. CSV starts with a UTF-8
 // byte-order mark so spreadsheet programs read Chinese text correctly.
@@ -133,7 +138,7 @@ func (s *Service) collectExport(ctx context.Context, req ExportRequest) (Export,
 	}
 	out := Export{Version: ExportVersion, Teams: teams, Goals: []Goal{}, Updates: []Update{}, Kudos: []Kudos{}, CheckIns: []CheckIn{}}
 	for _, t := range teams {
-		if err := s.exportTeam(ctx, &out, t, from, to, req.Figures); err != nil {
+		if err := s.exportTeam(ctx, &out, t, from, to, req); err != nil {
 			return Export{}, err
 		}
 	}
@@ -180,14 +185,14 @@ func (s *Service) exportPeople(ctx context.Context, teams []Team) ([]Person, err
 	return out, nil
 }
 
-func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, figures bool) error {
+func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to time.Time, req ExportRequest) error {
 	goals, err := s.store.TeamGoals(ctx, t.ID)
 	if err != nil {
 		return fmt.Errorf("export goals of %s: %w", t.ID, err)
 	}
 	out.Goals = append(out.Goals, goals...)
-	if figures {
-		if err := s.exportFigures(ctx, out, t, goals, to); err != nil {
+	if req.Figures {
+		if err := s.exportFigures(ctx, out, t, goals, to, req.Viewer); err != nil {
 			return err
 		}
 	}
@@ -219,14 +224,35 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 		if err != nil {
 			return fmt.Errorf("export check-ins of %s: %w", t.ID, err)
 		}
-		out.CheckIns = append(out.CheckIns, list...)
+		for _, c := range list {
+			out.CheckIns = append(out.CheckIns, s.exportedCheckIn(t, c))
+		}
 	}
 	return nil
 }
 
-// exportFigures adds the team's goal figures and check-in states as they
-// stand at to (or now, when to is later).
-func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time) error {
+// exportedCheckIn is the check-in as stored, its kept questions' default
+// ones also written out in the team's language so the export reads on its
+// own. One stored before questions were kept is exported without them, as
+// stored: a backup holds records, and a reader applies AskedQuestions' rule.
+func (s *Service) exportedCheckIn(t Team, c CheckIn) CheckIn {
+	if len(c.Questions) == 0 {
+		return c
+	}
+	qs := slices.Clone(c.Questions)
+	for i, q := range qs {
+		if q.Key != "" && q.Text == "" {
+			qs[i].Text = s.catalog.T(t.Locale, q.Key, nil)
+		}
+	}
+	c.Questions = qs
+	return c
+}
+
+// exportFigures adds the team's goal figures, check-in states and kudos
+// counts as they stand at to (or now, when to is later); with viewer set,
+// only the kudos they may read count, as in their scorecard.
+func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals []Goal, to time.Time, viewer *Viewer) error {
 	if out.Figures == nil {
 		out.Figures = map[string]GoalFigures{}
 	}
@@ -243,8 +269,19 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	if err != nil {
 		return fmt.Errorf("export participation of %s: %w", t.ID, err)
 	}
+	from, end, err := WeekBounds(period, t.Location())
+	if err != nil {
+		return fmt.Errorf("export week of %s: %w", t.ID, err)
+	}
+	kudos, err := s.store.TeamKudos(ctx, t.ID, from, end)
+	if err != nil {
+		return fmt.Errorf("export kudos counts of %s: %w", t.ID, err)
+	}
+	if viewer != nil {
+		kudos = keep(kudos, func(k Kudos) bool { return CanSeeKudos(*viewer, k) })
+	}
 	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
-		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing})
+		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing, Kudos: CountKudos(kudos, "")})
 	return nil
 }
 
@@ -263,14 +300,14 @@ func writeExportCSV(w io.Writer, data Export) error {
 	}
 	for _, g := range data.Goals {
 		rows = append(rows, []string{"goal", g.TeamID, g.ID, string(g.Owner), ts(g.Start), g.Parent, num(g.Current), string(g.State), g.Title,
-			fmt.Sprintf("baseline=%s target=%s unit=%s due=%s", num(g.Metric.Baseline), num(g.Metric.Target), g.Metric.Unit, dateOrEmpty(g.Due))})
+			fmt.Sprintf("baseline=%s target=%s unit=%s due=%s", num(g.Metric.Baseline), num(g.Metric.Target), g.Metric.Unit, dateOrEmpty(g.Due)), ""})
 	}
 	for _, u := range data.Updates {
-		rows = append(rows, []string{"update", u.TeamID, u.Key, string(u.Author), ts(u.At), u.GoalID, num(u.Value), string(u.Stated), u.Note, "previous=" + num(u.Previous)})
+		rows = append(rows, []string{"update", u.TeamID, u.Key, string(u.Author), ts(u.At), u.GoalID, num(u.Value), string(u.Stated), u.Note, "previous=" + num(u.Previous), ""})
 	}
 	for _, k := range data.Kudos {
 		rows = append(rows, []string{"kudos", k.TeamID, k.ID, string(k.From), ts(k.At), "", strconv.Itoa(len(k.To)), "", k.Message,
-			"to=" + kudosDetail(k) + " values=" + strings.Join(k.Values, ",")})
+			"to=" + kudosDetail(k) + " values=" + strings.Join(k.Values, ","), ""})
 	}
 	for _, c := range data.CheckIns {
 		status := "open"
@@ -279,12 +316,26 @@ func writeExportCSV(w io.Writer, data Export) error {
 		} else if c.Skipped {
 			status = "skipped"
 		}
-		rows = append(rows, []string{"checkin", c.TeamID, c.Period, string(c.Person), ts(c.UpdatedAt), "", strconv.Itoa(c.Mood), status, strings.Join(c.Answers, " | "), c.SkipReason})
+		rows = append(rows, []string{"checkin", c.TeamID, c.Period, string(c.Person), ts(c.UpdatedAt), "", strconv.Itoa(c.Mood), status, strings.Join(c.Answers, " | "), c.SkipReason,
+			csvQuestions(c.Questions)})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// csvQuestions writes exported questions (text filled in) as the CSV's
+// questions column reads them.
+func csvQuestions(qs []Question) string {
+	parts := make([]string, len(qs))
+	for i, q := range qs {
+		parts[i] = q.Text
+		if q.Role != "" {
+			parts[i] += " [" + string(q.Role) + "]"
+		}
+	}
+	return strings.Join(parts, " | ")
 }
 
 func dateOrEmpty(t time.Time) string {

@@ -370,3 +370,44 @@ func (s *Service) applyMeasure(g *Goal, m Metric, current float64, now time.Time
 	g.newMeasure(m, current, now)
 	return nil
 }
+
+// KudosCounts are kudos counted one way in every view (scorecard headline,
+// people and kudos lists, /scorecard me and @person, digest, export, web):
+// Given counts each kudos once, for its giver; Received counts it once for
+// each person it thanks. A kudos to two people is one given and two
+// received, so the two are shown apart and never summed.
+type KudosCounts struct {
+	Given    map[UserID]int `json:"given"`
+	Received map[UserID]int `json:"received"`
+}
+
+// CountKudos counts list; with person set, only what that person gave or
+// received.
+func CountKudos(list []Kudos, person UserID) KudosCounts {
+	c := KudosCounts{Given: map[UserID]int{}, Received: map[UserID]int{}}
+	for _, k := range list {
+		if person == "" || k.From == person {
+			c.Given[k.From]++
+		}
+		for _, to := range k.To {
+			if person == "" || to == person {
+				c.Received[to]++
+			}
+		}
+	}
+	return c
+}
+
+// TotalGiven is how many kudos were given.
+func (c KudosCounts) TotalGiven() int { return sumCounts(c.Given) }
+
+// TotalReceived is how many times someone was thanked.
+func (c KudosCounts) TotalReceived() int { return sumCounts(c.Received) }
+
+func sumCounts(m map[UserID]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

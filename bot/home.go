@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"slices"
 	"strconv"
 )
 
@@ -52,11 +51,7 @@ func (s *Service) home(ctx context.Context, r *request) (Response, error) {
 func (s *Service) homeTeamFields(ctx context.Context, r *request, t Team) Fields {
 	received := 0
 	if list, err := s.periodKudos(ctx, r, []Team{t}, currentPeriod(t, r.now)); err == nil {
-		for _, k := range list {
-			if slices.Contains(k.To, r.actor.ID) {
-				received++
-			}
-		}
+		received = CountKudos(list, r.actor.ID).Received[r.actor.ID]
 	}
 	left := t.KudosAllowance
 	if used, err := s.store.KudosUsed(ctx, t.ID, r.actor.ID, r.now.In(personLocation(r.actor, t)).Format("2006-01-02")); err == nil {

@@ -338,9 +338,10 @@ func (s *Service) myKudos(ctx context.Context, r *request, args string) (Respons
 		return Response{}, err
 	}
 	msg := Message{Title: s.t(r, "kudos_mine_title", map[string]any{"Period": period})}
+	counts := CountKudos(all, r.actor.ID)
 	msg.Blocks = append(msg.Blocks, Fields{
-		{Label: s.t(r, "label_received", nil), Value: fmt.Sprint(len(received))},
-		{Label: s.t(r, "label_given", nil), Value: fmt.Sprint(len(given))},
+		{Label: s.t(r, "label_received", nil), Value: fmt.Sprint(counts.Received[r.actor.ID])},
+		{Label: s.t(r, "label_given", nil), Value: fmt.Sprint(counts.Given[r.actor.ID])},
 	})
 	var lines []string
 	for _, k := range received {

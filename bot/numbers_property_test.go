@@ -214,3 +214,21 @@ func roundHalfAway(v float64) float64 {
 	}
 	return n
 }
+
+// exportFigures exports the growth team with its figures, as JSON, decoded.
+func exportFigures(t *testing.T, h *harness, req bot.ExportRequest) bot.Export {
+	t.Helper()
+	req.Format, req.TeamID, req.Figures = "json", "growth", true
+	var buf bytes.Buffer
+	if err := h.svc.Export(context.Background(), &buf, req); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	var doc bot.Export
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("decode export: %v", err)
+	}
+	if len(doc.Participation) != 1 {
+		t.Fatalf("export participation %+v, want one week", doc.Participation)
+	}
+	return doc
+}

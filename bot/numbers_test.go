@@ -309,3 +309,29 @@ func TestFinding7ScorecardAgreesWithItself(t *testing.T) {
 	mustContain(t, text(h.say(maya, "/scorecard team growth 2027-W01")), "has not started yet")
 	mustContain(t, text(h.say(maya, "/scorecard team growth 2026-W20")), "did not exist yet")
 }
+
+// Finding 7 (kudos): the headline counted kudos messages while the list
+// counted recipients, so one kudos to two people read "Kudos: 1" above two
+// lines. Both are KudosCounts now: one given, two received, in the
+// scorecard, the digest, each person's scorecard and the export.
+func TestFinding7KudosHeadlineAndListCountTheSameWay(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.say(alice, "/kudos "+bot.Mention(bob)+" "+bot.Mention(chen)+" thanks for the launch #ownership")
+
+	sc := text(h.say(maya, "/scorecard team growth"))
+	mustContain(t, sc, "Kudos: given 1 (+1) · received 2", "• Bob: 1", "• Chen: 1", "kudos received 0, given 1")
+	digest, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth", At: h.clock.Now()})
+	if err != nil || len(digest) != 1 {
+		t.Fatalf("digest: %v %v", digest, err)
+	}
+	mustContain(t, bot.PlainText(digest[0].Msg), "Kudos: given 1 (+1) · received 2")
+	mustContain(t, text(h.say(alice, "/scorecard me")), "Kudos: given 1 · received 0")
+	mustContain(t, text(h.say(maya, "/scorecard "+bot.Mention(bob))), "Kudos: given 0 · received 1")
+
+	doc := exportFigures(t, h, bot.ExportRequest{})
+	k := doc.Participation[0].Kudos
+	if k.TotalGiven() != 1 || k.TotalReceived() != 2 || k.Given[alice] != 1 || k.Received[bob] != 1 || k.Received[chen] != 1 {
+		t.Fatalf("export counts kudos %+v, want alice gave 1, bob and chen received 1 each", k)
+	}
+}

@@ -49,11 +49,11 @@ type Scorecard struct {
 	// Moods are individual moods: only a person's managers may see them.
 	Moods    map[UserID]int
 	Blockers []Blocker
-	// KudosGiven and KudosReceived count kudos by person; Values counts named company values.
+	// KudosGiven and KudosReceived count kudos by person (KudosCounts);
+	// Values counts named company values.
 	KudosGiven    map[UserID]int
 	KudosReceived map[UserID]int
 	Values        map[string]int
-	KudosTotal    int
 	// CrossTeam are the period's kudos with a recipient outside the team;
 	// Outsiders those recipients.
 	CrossTeam []Kudos
@@ -118,15 +118,18 @@ type Blocker struct {
 type Headline struct {
 	Answered int
 	// Expected is how many members owed a check-in: answered, skipped or missing (not away).
-	Expected  int
-	Updates   int
-	Kudos     int
-	Mood      float64
-	MoodCount int
-	OnTrack   int
-	AtRisk    int
-	OffTrack  int
-	Done      int
+	Expected int
+	Updates  int
+	// KudosGiven and KudosReceived are the period's kudos as KudosCounts
+	// counts them: given once each, received once per person thanked.
+	KudosGiven    int
+	KudosReceived int
+	Mood          float64
+	MoodCount     int
+	OnTrack       int
+	AtRisk        int
+	OffTrack      int
+	Done          int
 	// Progress is the average progress of the goals in view, done ones
 	// counting 100 and dropped ones left out.
 	Progress float64
@@ -210,9 +213,9 @@ func (s *Service) buildScorecard(ctx context.Context, v Viewer, team Team, perio
 	sc := b.week(len(weeks)-1, true)
 	b.details(&sc)
 	sc.Previous = history[len(history)-1].Headline
-	sc.Previous.Updates, sc.Previous.Kudos = data.UpdatesBefore, data.KudosBefore
+	sc.Previous.Updates, sc.Previous.KudosGiven = data.UpdatesBefore, data.KudosBefore
 	if person != "" {
-		sc.Previous.Updates, sc.Previous.Kudos = b.activityCounts(prev)
+		sc.Previous.Updates, sc.Previous.KudosGiven = b.activityCounts(prev)
 	}
 	return sc, history, nil
 }
@@ -580,11 +583,11 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	}
 	for _, id := range sc.Answered {
 		c := b.checkIn(last, id)
-		if c.Blockers() == "" {
+		if c.Blockers(b.team) == "" {
 			continue
 		}
-		weeks := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() && c.Blockers() != "" })
-		sc.Blockers = append(sc.Blockers, Blocker{Person: id, Text: c.Blockers(), Weeks: weeks})
+		weeks := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() && c.Blockers(b.team) != "" })
+		sc.Blockers = append(sc.Blockers, Blocker{Person: id, Text: c.Blockers(b.team), Weeks: weeks})
 	}
 	sort.SliceStable(sc.Blockers, func(i, j int) bool { return sc.Blockers[i].Weeks > sc.Blockers[j].Weeks })
 	for i := range b.weeks {
@@ -617,7 +620,7 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 		}
 		sc.Weeks = append(sc.Weeks, w)
 	}
-	sc.Headline.Updates, sc.Headline.Kudos = sc.TotalUpdates(), sc.KudosTotal
+	sc.Headline.Updates = sc.TotalUpdates()
 	sc.Names = b.names(sc)
 }
 
@@ -640,37 +643,33 @@ func (b scorecardBuilder) runOfWeeks(id UserID, i int, ok func(CheckIn) bool) in
 	return n
 }
 
-// activityCounts counts updates and kudos in a week, for the person when set.
-func (b scorecardBuilder) activityCounts(w week) (updates, kudos int) {
+// activityCounts counts updates and kudos given in a week, by the person
+// when set.
+func (b scorecardBuilder) activityCounts(w week) (updates, kudosGiven int) {
 	for _, u := range b.data.Updates {
 		if !u.At.Before(w.from) && u.At.Before(w.to) && (b.person == "" || u.Author == b.person) {
 			updates++
 		}
 	}
 	for _, k := range b.data.Kudos {
-		if !k.At.Before(w.from) && k.At.Before(w.to) && (b.person == "" || k.From == b.person || slices.Contains(k.To, b.person)) {
-			kudos++
+		if !k.At.Before(w.from) && k.At.Before(w.to) && (b.person == "" || k.From == b.person) {
+			kudosGiven++
 		}
 	}
-	return updates, kudos
+	return updates, kudosGiven
 }
 
 func (b scorecardBuilder) kudos(sc *Scorecard) {
-	sc.KudosGiven, sc.KudosReceived, sc.Values = map[UserID]int{}, map[UserID]int{}, map[string]int{}
+	sc.Values = map[string]int{}
 	people := b.team.People()
+	var period []Kudos
 	for _, k := range b.data.Kudos {
 		if k.At.Before(sc.From) || (b.person != "" && k.From != b.person && !slices.Contains(k.To, b.person)) {
 			continue
 		}
-		sc.KudosTotal++
-		if b.person == "" || k.From == b.person {
-			sc.KudosGiven[k.From]++
-		}
+		period = append(period, k)
 		crossed := false
 		for _, to := range k.To {
-			if b.person == "" || to == b.person {
-				sc.KudosReceived[to]++
-			}
 			if !slices.Contains(people, to) {
 				crossed = true
 				if !slices.Contains(sc.Outsiders, to) {
@@ -688,6 +687,9 @@ func (b scorecardBuilder) kudos(sc *Scorecard) {
 			sc.CrossTeam = append(sc.CrossTeam, k)
 		}
 	}
+	counts := CountKudos(period, b.person)
+	sc.KudosGiven, sc.KudosReceived = counts.Given, counts.Received
+	sc.Headline.KudosGiven, sc.Headline.KudosReceived = counts.TotalGiven(), counts.TotalReceived()
 }
 
 // names are display names of the team and of everyone the kudos mention.

@@ -45,12 +45,12 @@ func (s *Service) scorecardHeadline(r *request, sc Scorecard, v scorecardView) F
 	fields := Fields{
 		{Label: s.t(r, "label_checkins", nil), Value: checkins},
 		{Label: s.t(r, "label_updates", nil), Value: fmt.Sprintf("%d %s", h.Updates, delta(h.Updates-p.Updates))},
-		{Label: s.t(r, "label_kudos", nil), Value: fmt.Sprintf("%d %s", h.Kudos, delta(h.Kudos-p.Kudos))},
+		// Kudos given and received apart, never summed (KudosCounts).
+		{Label: s.t(r, "label_kudos", nil), Value: s.t(r, "sc_kudos_headline", map[string]any{
+			"Given": h.KudosGiven, "Delta": delta(h.KudosGiven - p.KudosGiven), "Received": h.KudosReceived})},
 	}
 	if sc.Person != "" {
-		// One person's kudos: given and received apart, never summed.
-		fields[2].Value = s.t(r, "sc_kudos_given_received", map[string]any{
-			"Given": sc.KudosGiven[sc.Person], "Received": sc.KudosReceived[sc.Person]})
+		fields[2].Value = s.t(r, "sc_kudos_given_received", map[string]any{"Given": h.KudosGiven, "Received": h.KudosReceived})
 	}
 	mood := s.t(r, "scorecard_mood_hidden", map[string]any{"Min": MinMoodAnswers})
 	switch {
@@ -236,7 +236,7 @@ func (s *Service) scorecardBlockers(r *request, sc Scorecard) []Block {
 
 // scorecardKudos shows who received kudos, the values named, and kudos that crossed teams.
 func (s *Service) scorecardKudos(r *request, sc Scorecard) []Block {
-	if sc.KudosTotal == 0 || (len(sc.KudosReceived) == 0 && len(sc.CrossTeam) == 0) {
+	if len(sc.KudosReceived) == 0 && len(sc.CrossTeam) == 0 {
 		return nil
 	}
 	received := keys(sc.KudosReceived)

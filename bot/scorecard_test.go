@@ -120,7 +120,7 @@ func TestScorecardAcrossWeekBoundary(t *testing.T) {
 	if sc.Headline.Answered != 3 || !sc.MoodShown() || sc.Mood != 4 {
 		t.Fatalf("W48 headline %+v, want 3 answers and mood 4", sc.Headline)
 	}
-	if sc.Previous.Answered != 2 || sc.Previous.MoodShown() || sc.Previous.Updates != 1 || sc.Previous.Kudos != 1 {
+	if sc.Previous.Answered != 2 || sc.Previous.MoodShown() || sc.Previous.Updates != 1 || sc.Previous.KudosGiven != 1 {
 		t.Fatalf("W47 figures %+v, want 2 answers (mood hidden), 1 update, 1 kudos", sc.Previous)
 	}
 	if sc.Streaks[alice] != 3 || sc.Streaks[chen] != 1 {
@@ -129,8 +129,8 @@ func TestScorecardAcrossWeekBoundary(t *testing.T) {
 	if len(sc.Blockers) != 2 || sc.Blockers[0].Person != alice || sc.Blockers[0].Weeks != 2 || sc.Blockers[1].Weeks != 1 {
 		t.Fatalf("blockers %+v, want alice's (2 weeks) then chen's (new)", sc.Blockers)
 	}
-	if sc.KudosTotal != 2 || len(sc.CrossTeam) != 1 || sc.Outsiders[0] != zoe || sc.Values["candor"] != 1 {
-		t.Fatalf("kudos %d, cross %v, values %v", sc.KudosTotal, sc.Outsiders, sc.Values)
+	if sc.Headline.KudosGiven != 2 || len(sc.CrossTeam) != 1 || sc.Outsiders[0] != zoe || sc.Values["candor"] != 1 {
+		t.Fatalf("kudos %d, cross %v, values %v", sc.Headline.KudosGiven, sc.Outsiders, sc.Values)
 	}
 	var team1 bot.GoalCard
 	for _, g := range sc.Goals {
@@ -241,7 +241,7 @@ func TestScorecardOfEmptyWeek(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.TotalUpdates() != 0 || sc.KudosTotal != 0 || len(sc.Missing) != 3 || len(sc.Blockers) != 0 || len(sc.Goals) != 4 {
+	if sc.TotalUpdates() != 0 || sc.Headline.KudosGiven != 0 || len(sc.Missing) != 3 || len(sc.Blockers) != 0 || len(sc.Goals) != 4 {
 		t.Fatalf("empty week: %+v", sc.Headline)
 	}
 	checkGolden(t, "w50-empty-en", bot.PlainText(h.say(maya, "/scorecard team growth").Reply))

@@ -84,12 +84,12 @@ func (s *Store) Conversation(ctx context.Context, id bot.UserID) (bot.Conversati
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return bot.Conversation{}, fmt.Errorf("decode conversation of %s: %w", id, err)
 	}
-	return bot.Conversation(r), nil
+	return bot.Conversation{TeamID: r.TeamID, Period: r.Period, Questions: fromQuestionRecs(r.Questions)}, nil
 }
 
 // SetConversation records which check-in the person is answering.
 func (s *Store) SetConversation(ctx context.Context, id bot.UserID, c bot.Conversation) error {
-	data, err := encode("conversation", convRec(c))
+	data, err := encode("conversation", convRec{TeamID: c.TeamID, Period: c.Period, Questions: toQuestionRecs(c.Questions)})
 	if err != nil {
 		return fmt.Errorf("set conversation of %s: %w", id, err)
 	}

@@ -157,7 +157,7 @@ func (s *Server) teamPage(w http.ResponseWriter, r *http.Request, sess viewer) {
 		partic = append(partic, point{Label: sc.Period, Value: participation(h), OK: h.Expected > 0})
 		mood = append(mood, point{Label: sc.Period, Value: h.Mood, OK: h.MoodShown()})
 		progress = append(progress, point{Label: sc.Period, Value: h.Progress, OK: true})
-		kudos = append(kudos, point{Label: sc.Period, Value: float64(h.Kudos), OK: true})
+		kudos = append(kudos, point{Label: sc.Period, Value: float64(h.KudosGiven), OK: true})
 		for v, n := range sc.Values {
 			values[v] += n
 		}
@@ -193,7 +193,7 @@ func figureRows(trend []bot.Scorecard) []figureRow {
 	for _, sc := range trend {
 		h := sc.Headline
 		row := figureRow{Period: sc.Period, Answered: h.Answered, Expected: h.Expected, Progress: fmt.Sprintf("%.0f", h.Progress),
-			OnTrack: h.OnTrack, AtRisk: h.AtRisk, OffTrack: h.OffTrack, Done: h.Done, Updates: h.Updates, Kudos: h.Kudos}
+			OnTrack: h.OnTrack, AtRisk: h.AtRisk, OffTrack: h.OffTrack, Done: h.Done, Updates: h.Updates, Kudos: h.KudosGiven}
 		if h.MoodShown() {
 			m := fmt.Sprintf("%.1f", h.Mood)
 			row.Mood = &m

@@ -256,3 +256,22 @@ func TestFinding4KudosPickSpendsThePickedTeamsAllowance(t *testing.T) {
 		t.Fatalf("undo left %d used in Design", design)
 	}
 }
+
+// With review cycles open in both of bob's teams, "/review write" asks
+// which one instead of writing into the first.
+func TestFinding4ReviewAsksWhichTeamsCycle(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	h.say(maya, "/review start team growth H2 due 2026-12-15")
+	h.say(alice, "/review start team design H2 due 2026-12-15")
+	ask := h.say(bob, "/review write")
+	form := h.press(bob, pickButtons(t, ask)["Design"])
+	for _, b := range form.Reply.Blocks {
+		if row, ok := b.(bot.Buttons); ok && row[0].ID == bot.ActionReviewSubmit {
+			if !strings.HasPrefix(row[0].Value, "design|") {
+				t.Fatalf("the review form is for %q, want Design's cycle", row[0].Value)
+			}
+			return
+		}
+	}
+	t.Fatalf("no review form after picking Design: %q", text(form))
+}

@@ -48,6 +48,10 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	}
 	// The questions are kept from here on: an edit after the team changed
 	// its questions edits the answers to the questions they were given to.
+	// Nothing answered yet binds nothing: a fresh start asks today's questions.
+	if len(c.Answers) == 0 {
+		c.Questions = nil
+	}
 	c.Questions = c.AskedQuestions(team)
 	c.UpdatedAt = r.now
 	if err := s.store.SaveCheckIn(ctx, c, "", r.audit("checkin.started", period, "")); err != nil {

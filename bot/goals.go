@@ -653,6 +653,11 @@ func (s *Service) changeGoal(ctx context.Context, r *request, id string, edit fu
 		if err == nil {
 			return g, nil
 		}
+		if errors.Is(err, ErrDuplicate) {
+			// A redelivered event whose save landed before: the goal as it
+			// is now carries its change; answer as the first delivery did.
+			return s.loadGoal(ctx, id)
+		}
 		if !errors.Is(err, ErrConflict) {
 			return Goal{}, fmt.Errorf("save goal %s: %w", g.ID, err)
 		}

@@ -70,6 +70,7 @@ func TestFinding6WhoHelpedYouIsNotABlocker(t *testing.T) {
 	mustContain(t, post, "Highlights", "Alice: Launched checkout")
 	mustContain(t, thread, "Who helped you?: Carol")
 	mustNotContain(t, blockersSection(text(h.say(maya, "/scorecard team growth"))), "Carol")
+	mustNotContain(t, blockersSection(text(h.say(maya, "/scorecard <@"+string(alice)+">"))), "Carol")
 
 	// Three questions without tags: the third is the blockers, "none" still means none.
 	h.say(maya, "/pulse team set growth questions Done? | Next? | In your way?")
@@ -83,6 +84,7 @@ func TestFinding6WhoHelpedYouIsNotABlocker(t *testing.T) {
 func TestFinding6QuestionsChangedAfterAnAnswerKeepItsQuestions(t *testing.T) {
 	h := newHarness(t)
 	h.answer(alice, "Shipped checkout", "Test plan", "Waiting on legal", "4")
+	h.say(bob, "/checkin") // opened, nothing answered: binds no questions
 	h.clock.Advance(time.Hour)
 	h.say(maya, "/pulse team set growth questions Who helped you? | What did you learn?")
 
@@ -91,11 +93,17 @@ func TestFinding6QuestionsChangedAfterAnAnswerKeepItsQuestions(t *testing.T) {
 	mustNotContain(t, thread, "Who helped you?", "What did you learn?")
 	mustContain(t, blockersSection(post), "Alice: Waiting on legal")
 	mustContain(t, blockersSection(text(h.say(maya, "/scorecard team growth"))), "Alice: Waiting on legal")
+	mustContain(t, blockersSection(text(h.say(maya, "/scorecard <@"+string(alice)+">"))), "Alice: Waiting on legal")
+
+	page, err := h.svc.WebMyPage(context.Background(), alice, 2)
+	if err != nil || len(page.CheckIns) != 1 || page.CheckIns[0].Labelled[2].Label != "Is anything blocking you?" {
+		t.Fatalf("web view labels %+v, %v", page.CheckIns, err)
+	}
 
 	// Editing this week's check-in asks the questions it was answered to.
 	mustContain(t, text(h.say(alice, "/checkin")), "1/4", "What did you get done")
 
-	// New check-ins get the new questions.
+	// New check-ins, and ones with nothing answered yet, get the new questions.
 	h.answer(bob, "Carol", "Patience", "3")
 	_, thread = h.summary()
 	mustContain(t, thread, "Who helped you?: Carol")

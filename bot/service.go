@@ -234,18 +234,18 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 		return nil, fmt.Errorf("begin: event %s has no valid user", ev.Key)
 	}
 	r := &request{ev: ev, now: s.clock.Now()}
-	teams, err := s.store.TeamsOf(ctx, ev.User)
+	m, err := s.store.Membership(ctx, ev.User)
 	if err != nil {
-		return r, fmt.Errorf("teams of %s: %w", ev.User, err)
+		return r, fmt.Errorf("begin %s: %w", ev.Key, err)
 	}
-	r.teams, r.loaded = teams, true
-	r.viewer = s.viewerFrom(ev.User, teams)
+	r.teams, r.loaded = m.Teams, true
+	r.viewer = s.viewerFrom(ev.User, m.Teams)
 	if !r.viewer.Inside {
 		return r, errOutsider
 	}
-	p, err := s.store.GetPerson(ctx, ev.User)
+	p := m.Person
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case !m.Known:
 		p = Person{ID: ev.User, Name: ev.Profile.Name, TimeZone: ev.Profile.TimeZone}
 		if p.Name == "" {
 			p.Name = ev.User.Local()
@@ -253,8 +253,6 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 		if err := s.store.SavePerson(ctx, p); err != nil {
 			return r, fmt.Errorf("save new person %s: %w", ev.User, err)
 		}
-	case err != nil:
-		return r, fmt.Errorf("load person %s: %w", ev.User, err)
 	case ev.Profile.Name != "" && ev.Profile.Name != p.Name:
 		p.Name = ev.Profile.Name
 		if err := s.store.SavePerson(ctx, p); err != nil {

@@ -28,6 +28,10 @@ func (s *Service) pulseCommand(ctx context.Context, r *request, cmd Command) (Re
 		return s.setMyTimeZone(ctx, r, cmd.Args)
 	case "me language":
 		return s.setMyLanguage(ctx, r, cmd.Args)
+	case "me team":
+		return s.setPrimaryTeam(ctx, r, cmd.Args)
+	case "me":
+		return s.showMe(ctx, r)
 	case "forget":
 		return s.forgetPrompt(r), nil
 	case "forget confirm":
@@ -70,6 +74,9 @@ func (s *Service) ApplyTeam(ctx context.Context, t Team) error {
 		default:
 			return fmt.Errorf("apply team %s: %w", t.Name, err)
 		}
+	}
+	if err := s.keepQuestionsSince(ctx, &t); err != nil {
+		return err
 	}
 	a := AuditEntry{At: s.clock.Now(), Actor: "config:file:pulse", Action: "team.configured", Subject: t.ID}
 	if err := s.store.SaveTeam(ctx, t, a); err != nil {
@@ -131,7 +138,7 @@ func (s *Service) checkChannelFree(ctx context.Context, p Platform, channel, tea
 
 // loadTeamForChange loads a named team and checks the actor may change it.
 func (s *Service) loadTeamForChange(ctx context.Context, r *request, name string, managersToo bool) (Team, error) {
-	t, err := s.resolveTeam(ctx, r, name)
+	t, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Team{}, err
 	}
@@ -176,6 +183,9 @@ func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (
 	if err := s.store.SaveTeam(ctx, t, r.audit("team."+op, t.ID, kudosDetail(Kudos{To: people}))); err != nil {
 		return Response{}, fmt.Errorf("change team %s: %w", t.ID, err)
 	}
+	if op == "remove" {
+		s.clearPrimary(ctx, r, t, people)
+	}
 	names, err := s.names(ctx, r, people)
 	if err != nil {
 		return Response{}, err
@@ -211,6 +221,9 @@ func (s *Service) teamSet(ctx context.Context, r *request, args string) (Respons
 		value = t.CheckInSchedule
 	case "digest":
 		value = t.DigestSchedule
+	case "questions":
+		t.QuestionsSince = r.now
+		value = s.markedQuestions(r.locale, t)
 	}
 	if err := s.store.SaveTeam(ctx, t, r.audit("team.set", t.ID, key+"="+value)); err != nil {
 		return Response{}, fmt.Errorf("set %s of team %s: %w", key, t.ID, err)
@@ -243,11 +256,7 @@ func (s *Service) setTeamField(t *Team, key, value string, l Locale) error {
 			t.DigestSchedule = expr
 		}
 	case "questions":
-		qs := parse.QuestionList(value)
-		if len(qs) == 0 || len(qs) > 10 {
-			return refuse("error_questions", nil)
-		}
-		t.Questions = qs
+		return s.setQuestions(t, value, l)
 	case "allowance":
 		n, err := strconv.Atoi(value)
 		if err != nil || n < 0 || n > 100 {
@@ -292,7 +301,7 @@ func scheduleExpr(value string, validate func(string) error) (string, error) {
 }
 
 func (s *Service) teamShow(ctx context.Context, r *request, args string) (Response, error) {
-	t, err := s.resolveTeam(ctx, r, strings.TrimSpace(args))
+	t, err := s.resolveTeam(ctx, r, strings.TrimSpace(args), needView)
 	if err != nil {
 		return Response{}, err
 	}
@@ -303,7 +312,7 @@ func (s *Service) teamShow(ctx context.Context, r *request, args string) (Respon
 	if err != nil {
 		return Response{}, err
 	}
-	questions := strings.Join(s.questions(t, r.locale), " | ")
+	questions := s.markedQuestions(r.locale, t)
 	msg := Message{Title: s.t(r, "team_show_title", map[string]any{"Team": t.Name}), Blocks: []Block{Fields{
 		{Label: s.t(r, "label_members", nil), Value: listOrDash(names, t.Members)},
 		{Label: s.t(r, "label_managers", nil), Value: listOrDash(names, t.Managers)},
@@ -458,7 +467,7 @@ func (s *Service) checkInStatusLine(ctx context.Context, r *request, t Team) (st
 
 func (s *Service) auditLog(ctx context.Context, r *request, args string) (Response, error) {
 	name, _ := parse.TeamPrefix(args)
-	t, err := s.resolveTeam(ctx, r, name)
+	t, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Response{}, err
 	}

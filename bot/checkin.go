@@ -12,51 +12,6 @@ import (
 	"github.com/pulse-bot/pulse/bot/parse"
 )
 
-// defaultQuestionKeys are the written check-in questions of SPEC.md; the
-// mood question (1–5) always follows them.
-var defaultQuestionKeys = []string{"checkin_q_done", "checkin_q_next", "checkin_q_blockers"}
-
-// questions returns the team's written questions in locale l.
-func (s *Service) questions(t Team, l Locale) []string {
-	if len(t.Questions) > 0 {
-		return t.Questions
-	}
-	out := make([]string, len(defaultQuestionKeys))
-	for i, k := range defaultQuestionKeys {
-		out[i] = s.catalog.T(l, k, nil)
-	}
-	return out
-}
-
-// Highlight is the first answer; Blockers the last written one (SPEC's
-// "done" and "blockers" questions, wherever a team put its own).
-func (c CheckIn) Highlight() string {
-	if len(c.Answers) == 0 {
-		return ""
-	}
-	return c.Answers[0]
-}
-
-// Blockers returns the answer to the last written question, empty when the person said none.
-func (c CheckIn) Blockers() string {
-	if len(c.Answers) == 0 {
-		return ""
-	}
-	b := strings.TrimSpace(c.Answers[len(c.Answers)-1])
-	if isNothing(b) {
-		return ""
-	}
-	return b
-}
-
-func isNothing(s string) bool {
-	switch strings.ToLower(strings.Trim(s, " .!。！")) {
-	case "", "no", "none", "nope", "nothing", "n/a", "na", "-", "无", "没有", "暂无", "没", "否":
-		return true
-	}
-	return false
-}
-
 func (s *Service) checkInCommand(ctx context.Context, r *request, cmd Command) (Response, error) {
 	switch cmd.Sub {
 	case "":
@@ -78,7 +33,7 @@ func currentPeriod(t Team, now time.Time) string { return ISOWeek(now, t.Locatio
 
 // startCheckIn starts, resumes or (when finished) reopens the actor's check-in.
 func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, err := s.resolveCheckInTeam(ctx, r, args, needMember)
 	if err != nil {
 		return Response{}, err
 	}
@@ -91,11 +46,18 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if editing || c.Skipped {
 		c.Next, c.Skipped, c.SkipReason = 0, false, ""
 	}
+	// The questions are kept from here on: an edit after the team changed
+	// its questions edits the answers to the questions they were given to.
+	// Nothing answered yet binds nothing: a fresh start asks today's questions.
+	if len(c.Answers) == 0 {
+		c.Questions = nil
+	}
+	c.Questions = c.AskedQuestions(team)
 	c.UpdatedAt = r.now
 	if err := s.store.SaveCheckIn(ctx, c, "", r.audit("checkin.started", period, "")); err != nil {
 		return Response{}, fmt.Errorf("start check-in: %w", err)
 	}
-	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period}); err != nil {
+	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period, Questions: c.Questions}); err != nil {
 		return Response{}, fmt.Errorf("open conversation: %w", err)
 	}
 	intro := s.t(r, "checkin_intro", map[string]any{"Team": team.Name, "Period": period})
@@ -106,10 +68,10 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 }
 
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
-func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
+func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string, need teamNeed) (Team, error) {
 	// Anything but "team <name>" means the usual team.
 	name, _ := parse.TeamArg(args)
-	return s.resolveTeam(ctx, r, name)
+	return s.resolveTeam(ctx, r, name, need)
 }
 
 func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id UserID) (CheckIn, error) {
@@ -126,10 +88,10 @@ func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id 
 // questionMessage asks the next question, with an intro line and a button
 // for platforms that can show the whole form at once.
 func (s *Service) questionMessage(l Locale, team Team, c CheckIn, intro string) Message {
-	qs := s.questions(team, l)
+	qs := c.AskedQuestions(team)
 	var q, previous string
 	if c.Next < len(qs) {
-		q = qs[c.Next]
+		q = s.questionText(l, qs[c.Next])
 		if c.Next < len(c.Answers) {
 			previous = c.Answers[c.Next]
 		}
@@ -157,11 +119,19 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 	if err != nil {
 		return Response{}, fmt.Errorf("load team %s: %w", conv.TeamID, err)
 	}
+	if err := s.stillMember(ctx, r, team); err != nil {
+		return Response{}, err
+	}
 	c, err := s.loadCheckIn(ctx, team, conv.Period, r.actor.ID)
 	if err != nil {
 		return Response{}, err
 	}
-	qs := s.questions(team, r.locale)
+	if len(c.Questions) == 0 && len(c.Answers) == 0 && len(conv.Questions) > 0 {
+		// Prompted by the schedule: the answers go with the questions the prompt showed.
+		c.Questions = conv.Questions
+	}
+	qs := c.AskedQuestions(team)
+	c.Questions = qs
 	c.UpdatedAt = r.now
 	if c.Next >= len(qs) {
 		// The mood answer finishes the check-in, also when it is an edit of
@@ -187,7 +157,8 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 // finishCheckIn saves a completed check-in, closes the conversation and,
 // when the team's summary is already out, adds the answers to its thread.
 func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
-	c.Next = len(s.questions(team, r.locale)) + 1
+	c.Questions = c.AskedQuestions(team)
+	c.Next = len(c.Questions) + 1
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil {
 		return Response{}, fmt.Errorf("save check-in: %w", err)
 	}
@@ -218,7 +189,8 @@ func toHalfWidthDigits(s string) string {
 }
 
 func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	reason, name := s.cutTeam(ctx, reason)
+	team, err := s.resolveTeam(ctx, r, name, needMember)
 	if err != nil {
 		return Response{}, err
 	}
@@ -229,7 +201,7 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	}
 	reason, confirmed := parse.CutConfirm(reason)
 	if c.Done() && !confirmed {
-		return s.confirmSkip(r, period, reason), nil
+		return s.confirmSkip(r, team, period, reason), nil
 	}
 	c.Skipped, c.SkipReason, c.UpdatedAt, c.Completed = true, strings.TrimSpace(reason), r.now, time.Time{}
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
@@ -242,11 +214,10 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 }
 
 func (s *Service) goAway(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
-	if err != nil && !isUserError(err) {
+	loc, err := s.homeLocation(ctx, r)
+	if err != nil {
 		return Response{}, err
 	}
-	loc := personLocation(r.actor, team)
 	until, err := parse.ParseAwayUntil(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
@@ -347,7 +318,7 @@ func (s *Service) participation(ctx context.Context, team Team, period string, n
 }
 
 func (s *Service) checkInStatus(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, err := s.resolveCheckInTeam(ctx, r, args, needManager)
 	if err != nil {
 		return Response{}, err
 	}
@@ -393,8 +364,9 @@ func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error)
 		return Response{}, err
 	}
 	msg := Message{Title: s.t(r, "checkin_form_title", map[string]any{"Team": team.Name, "Period": period})}
-	for i, q := range s.questions(team, r.locale) {
-		in := Input{ID: "q" + strconv.Itoa(i), Label: q, Multiline: true, Optional: i == len(s.questions(team, r.locale))-1}
+	// The blockers question may be left empty: nothing is in the way.
+	for i, q := range c.AskedQuestions(team) {
+		in := Input{ID: "q" + strconv.Itoa(i), Label: s.questionText(r.locale, q), Multiline: true, Optional: q.Role == RoleBlockers}
 		if i < len(c.Answers) {
 			in.Initial = c.Answers[i]
 		}
@@ -412,13 +384,13 @@ func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error)
 func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, error) {
 	teamID, period, ok := strings.Cut(r.ev.Action.Value, "|")
 	if !ok || teamID == "" {
-		team, err := s.resolveTeam(ctx, r, "")
+		team, err := s.resolveTeam(ctx, r, "", needMember)
 		if err != nil {
 			return Team{}, "", err
 		}
 		return team, personPeriod(r.actor, team, r.now), nil
 	}
-	team, err := s.resolveTeam(ctx, r, teamID)
+	team, err := s.resolveTeam(ctx, r, teamID, needMember)
 	if err != nil {
 		return Team{}, "", err
 	}
@@ -437,11 +409,12 @@ func (s *Service) submitCheckInForm(ctx context.Context, r *request) (Response, 
 	if !team.HasMember(r.actor.ID) && !team.HasManager(r.actor.ID) {
 		return Response{}, refuse("error_not_member", map[string]any{"Team": team.Name})
 	}
-	qs := s.questions(team, r.locale)
 	c, err := s.loadCheckIn(ctx, team, period, r.actor.ID)
 	if err != nil {
 		return Response{}, err
 	}
+	qs := c.AskedQuestions(team)
+	c.Questions = qs
 	errs := map[string]string{}
 	c.Answers = make([]string, len(qs))
 	for i := range qs {
@@ -476,17 +449,24 @@ func summaryThreadKey(teamID, period string) string { return "summary-thread:" +
 
 // answersMessage shows one person's answers, for the summary thread. Mood is left out: it is private.
 func (s *Service) answersMessage(l Locale, team Team, c CheckIn, name string) Message {
-	qs := s.questions(team, l)
 	msg := Message{Title: name}
-	var fields Fields
-	for i, q := range qs {
-		if i < len(c.Answers) && strings.TrimSpace(c.Answers[i]) != "" {
-			fields = append(fields, Field{Label: q, Value: c.Answers[i]})
-		}
-	}
+	fields := s.checkInAnswerFields(l, team, c)
 	if c.Skipped {
 		fields = append(fields, Field{Label: s.catalog.T(l, "label_skipped", nil), Value: firstNonEmpty(c.SkipReason, "—")})
 	}
 	msg.Blocks = append(msg.Blocks, fields)
 	return msg
+}
+
+// checkInAnswerFields are the check-in's answers, each labelled with the question
+// it was given to; empty answers are left out.
+func (s *Service) checkInAnswerFields(l Locale, team Team, c CheckIn) Fields {
+	qs := c.AskedQuestions(team)
+	var fields Fields
+	for i, a := range c.Answers {
+		if strings.TrimSpace(a) != "" {
+			fields = append(fields, Field{Label: s.answerLabel(l, qs, i), Value: a})
+		}
+	}
+	return fields
 }

@@ -83,6 +83,10 @@ type Person struct {
 	Locale Locale `json:"locale"`
 	// AwayUntil is the last day the person is away (inclusive); zero when present.
 	AwayUntil time.Time `json:"away_until"`
+	// PrimaryTeam is the team id a command goes to when the person is in
+	// several teams and names none (`/pulse me team`); it counts only while
+	// they are a member of it.
+	PrimaryTeam string `json:"primary_team,omitempty"`
 }
 
 // Team is a group of people who share a channel, goals, check-ins and a scorecard.
@@ -102,11 +106,22 @@ type Team struct {
 	CheckInSchedule string `json:"check_in_schedule"`
 	DigestSchedule  string `json:"digest_schedule"`
 	// Questions replace the default written check-in questions when not
-	// empty. The first answer is read as the highlight and the last as the
-	// blockers; the 1–5 mood question is always asked after them.
-	Questions      []string `json:"questions"`
-	KudosAllowance int      `json:"kudos_allowance"`
-	Values         []string `json:"values"`
+	// empty; the 1–5 mood question is always asked after them. Which answer
+	// is the highlight and which the blockers is HighlightQuestion and
+	// BlockersQuestion (see CheckInQuestions).
+	Questions []string `json:"questions"`
+	// HighlightQuestion and BlockersQuestion mark the question (1-based)
+	// whose answer is the highlight and the blockers: 0 leaves the default
+	// (the first, and the third when there are three or more), NoQuestion
+	// marks that there is none.
+	HighlightQuestion int `json:"highlight_question,omitempty"`
+	BlockersQuestion  int `json:"blockers_question,omitempty"`
+	// QuestionsSince is when the questions and their roles were last
+	// set; a check-in stored without its questions (before they were kept
+	// with the answers) and written since then was asked these.
+	QuestionsSince time.Time `json:"questions_since,omitzero"`
+	KudosAllowance int       `json:"kudos_allowance"`
+	Values         []string  `json:"values"`
 	// Holidays names the holiday calendar: "none", "cn" or a file path.
 	Holidays      string    `json:"holidays"`
 	Leaderboard   bool      `json:"leaderboard"`
@@ -308,10 +323,15 @@ type CheckIn struct {
 	// Period is an ISO week, "2026-W48", in the team's time zone.
 	Period string `json:"period"`
 	// Answers holds one answer per question, in order; the mood answer is kept in Mood.
-	Answers    []string `json:"answers"`
-	Mood       int      `json:"mood"`
-	Skipped    bool     `json:"skipped"`
-	SkipReason string   `json:"skip_reason"`
+	Answers []string `json:"answers"`
+	// Questions are the written questions the answers were given to, with
+	// their roles, kept from when the check-in was first asked so that a
+	// later change of the team's questions never relabels them. Empty in
+	// check-ins stored before they were kept (see AskedQuestions).
+	Questions  []Question `json:"questions,omitempty"`
+	Mood       int        `json:"mood"`
+	Skipped    bool       `json:"skipped"`
+	SkipReason string     `json:"skip_reason"`
 	// Next is the index of the question to ask next in the conversation.
 	Next      int       `json:"next"`
 	Completed time.Time `json:"completed"`
@@ -325,6 +345,10 @@ func (c CheckIn) Done() bool { return !c.Completed.IsZero() }
 type Conversation struct {
 	TeamID string
 	Period string
+	// Questions are the questions the conversation was opened with, so the
+	// answers pair with the questions shown even if the team changes them
+	// meanwhile; empty in conversations opened before they were kept.
+	Questions []Question
 }
 
 // AuditEntry records one change for a team's audit log.

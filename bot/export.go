@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,7 +95,9 @@ type PeriodParticipation struct {
 //	text    title                note                message                answers joined by " | "
 //	extra   baseline= target=    previous=           to=<ids> values=<v,…>  skip reason
 //	        unit= due=
-var ExportColumns = []string{"record", "team", "id", "person", "time", "goal", "value", "status", "text", "extra"}
+//	questions —                  —                   —                      the answers' questions joined by " | ",
+//	                                                                        roles tagged "[highlight]" "[blockers]"
+var ExportColumns = []string{"record", "team", "id", "person", "time", "goal", "value", "status", "text", "extra", "questions"}
 
 // Export writes a team's (or every team's) records. CSV starts with a UTF-8
 // byte-order mark so spreadsheet programs read Chinese text correctly.
@@ -222,9 +225,29 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 		if err != nil {
 			return fmt.Errorf("export check-ins of %s: %w", t.ID, err)
 		}
-		out.CheckIns = append(out.CheckIns, list...)
+		for _, c := range list {
+			out.CheckIns = append(out.CheckIns, s.exportedCheckIn(t, c))
+		}
 	}
 	return nil
+}
+
+// exportedCheckIn is the check-in as stored, its kept questions' default
+// ones also written out in the team's language so the export reads on its
+// own. One stored before questions were kept is exported without them, as
+// stored: a backup holds records, and a reader applies AskedQuestions' rule.
+func (s *Service) exportedCheckIn(t Team, c CheckIn) CheckIn {
+	if len(c.Questions) == 0 {
+		return c
+	}
+	qs := slices.Clone(c.Questions)
+	for i, q := range qs {
+		if q.Key != "" && q.Text == "" {
+			qs[i].Text = s.catalog.T(t.Locale, q.Key, nil)
+		}
+	}
+	c.Questions = qs
+	return c
 }
 
 // exportFigures adds the team's goal figures, check-in states and kudos
@@ -283,14 +306,14 @@ func writeExportCSV(w io.Writer, data Export) error {
 	}
 	for _, g := range data.Goals {
 		rows = append(rows, []string{"goal", g.TeamID, g.ID, string(g.Owner), ts(g.Start), g.Parent, num(g.Current), string(g.State), g.Title,
-			fmt.Sprintf("baseline=%s target=%s unit=%s due=%s", num(g.Metric.Baseline), num(g.Metric.Target), g.Metric.Unit, dateOrEmpty(g.Due))})
+			fmt.Sprintf("baseline=%s target=%s unit=%s due=%s", num(g.Metric.Baseline), num(g.Metric.Target), g.Metric.Unit, dateOrEmpty(g.Due)), ""})
 	}
 	for _, u := range data.Updates {
-		rows = append(rows, []string{"update", u.TeamID, u.Key, string(u.Author), ts(u.At), u.GoalID, num(u.Value), string(u.Stated), u.Note, "previous=" + num(u.Previous)})
+		rows = append(rows, []string{"update", u.TeamID, u.Key, string(u.Author), ts(u.At), u.GoalID, num(u.Value), string(u.Stated), u.Note, "previous=" + num(u.Previous), ""})
 	}
 	for _, k := range data.Kudos {
 		rows = append(rows, []string{"kudos", k.TeamID, k.ID, string(k.From), ts(k.At), "", strconv.Itoa(len(k.To)), "", k.Message,
-			"to=" + kudosDetail(k) + " values=" + strings.Join(k.Values, ",")})
+			"to=" + kudosDetail(k) + " values=" + strings.Join(k.Values, ","), ""})
 	}
 	for _, c := range data.CheckIns {
 		status := "open"
@@ -299,12 +322,26 @@ func writeExportCSV(w io.Writer, data Export) error {
 		} else if c.Skipped {
 			status = "skipped"
 		}
-		rows = append(rows, []string{"checkin", c.TeamID, c.Period, string(c.Person), ts(c.UpdatedAt), "", strconv.Itoa(c.Mood), status, strings.Join(c.Answers, " | "), c.SkipReason})
+		rows = append(rows, []string{"checkin", c.TeamID, c.Period, string(c.Person), ts(c.UpdatedAt), "", strconv.Itoa(c.Mood), status, strings.Join(c.Answers, " | "), c.SkipReason,
+			csvQuestions(c.Questions)})
 	}
 	if err := cw.WriteAll(rows); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// csvQuestions writes exported questions (text filled in) as the CSV's
+// questions column reads them.
+func csvQuestions(qs []Question) string {
+	parts := make([]string, len(qs))
+	for i, q := range qs {
+		parts[i] = q.Text
+		if q.Role != "" {
+			parts[i] += " [" + string(q.Role) + "]"
+		}
+	}
+	return strings.Join(parts, " | ")
 }
 
 func dateOrEmpty(t time.Time) string {
@@ -325,7 +362,7 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 		// The same rule as pulse export's --from and --to.
 		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
-	team, err := s.resolveTeam(ctx, r, spec.Team)
+	team, err := s.resolveTeam(ctx, r, spec.Team, needManager)
 	if err != nil {
 		return Response{}, err
 	}

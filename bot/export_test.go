@@ -31,7 +31,7 @@ func TestExportCSVHasBOMStableColumnsAndChinese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "record,team,id,person,time,goal,value,status,text,extra"
+	want := "record,team,id,person,time,goal,value,status,text,extra,questions"
 	if got := strings.Join(rows[0], ","); got != want {
 		t.Fatalf("header %q, want %q", got, want)
 	}

@@ -257,3 +257,34 @@ func TestConcurrentEditsOfDifferentFieldsAllLand(t *testing.T) {
 		}
 	}
 }
+
+// TestRedeliveredGoalEditWritesOneAuditEntry: an inbox entry may be worked
+// twice (a worker stopped before acknowledging it). The edit is keyed by
+// its event in the same step that saves it, so the second delivery writes
+// nothing, no second "goal.edited" entry, and still answers with the card.
+func TestRedeliveredGoalEditWritesOneAuditEntry(t *testing.T) {
+	h := newHarness(t)
+	id := newOrdersGoal(t, h)
+	edit := bot.Event{Key: "test:edit:redelivered", Kind: bot.KindCommand, Platform: bot.PlatformConsole,
+		User: alice, Direct: true, Channel: "dm", Text: "/goal edit " + id + " title Orders shipped"}
+	first, second := h.event(edit), h.event(edit)
+	if text(first) != text(second) {
+		t.Errorf("the redelivery answered %q, the first delivery %q", text(second), text(first))
+	}
+	log, err := h.store.AuditLog(context.Background(), "growth", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits := 0
+	for _, e := range log {
+		if e.Action == "goal.edited" && e.Subject == id {
+			edits++
+		}
+	}
+	if edits != 1 {
+		t.Errorf("%d goal.edited audit entries for one edit delivered twice, want 1", edits)
+	}
+	if g, _ := updatesOf(t, h, id); g.Title != "Orders shipped" || g.Version != 1 {
+		t.Errorf("goal title %q at version %d, want %q saved once (version 1)", g.Title, g.Version, "Orders shipped")
+	}
+}

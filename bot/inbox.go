@@ -41,7 +41,16 @@ type InboxEntry struct {
 	ReceivedAt time.Time
 	// Deliveries is how many times the entry was handed to a worker, this time included.
 	Deliveries int64
+	// Requeued is set on a dead letter an operator queued again: its
+	// earlier deliveries (under another entry) may have done some of its work.
+	Requeued bool
 }
+
+// FirstDelivery reports whether no worker had this event before: no
+// earlier delivery can have done any of its work, so an adapter may skip
+// looking for what one did (a sent-marker read per reply). A platform's
+// retries and twins never make a second entry: the claim stops them.
+func (e InboxEntry) FirstDelivery() bool { return e.Deliveries == 1 && !e.Requeued }
 
 // Inbox queues events on the acknowledgement path.
 type Inbox interface {

@@ -138,10 +138,10 @@ func (s *Service) planSummary(ctx context.Context, team Team, period string, at 
 		if !CanSeeCheckIn(channel, c) {
 			continue
 		}
-		if h := c.Highlight(); h != "" {
+		if h := c.Highlight(team); h != "" {
 			highlights = append(highlights, "• "+names[id]+": "+h)
 		}
-		if b := c.Blockers(); b != "" {
+		if b := c.Blockers(team); b != "" {
 			blockers = append(blockers, "• "+names[id]+": "+b)
 		}
 		if CanSeeMoodInAverage(channel, c, settled) {
@@ -221,8 +221,8 @@ func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period
 // answer lands; a summary remembers its thread so late answers join it.
 func (s *Service) Deliver(ctx context.Context, d Delivery) error {
 	if d.Job == JobCheckInPrompt && d.Person != "" {
-		if err := s.store.SetConversation(ctx, d.Person, Conversation{TeamID: d.TeamID, Period: d.Period}); err != nil {
-			return fmt.Errorf("open conversation for %s: %w", d.Person, err)
+		if err := s.openPromptedConversation(ctx, d); err != nil {
+			return err
 		}
 	}
 	ref, err := s.messenger.Send(ctx, d.To, d.Msg, d.Key)
@@ -269,5 +269,20 @@ func (s *Service) deliverFile(ctx context.Context, d Delivery) error {
 	}
 	s.log.Info().Str("delivery", d.Key).Str("file", d.File.Name).Str("platform", string(d.To.Platform)).
 		Msg("messenger cannot send files; file skipped")
+	return nil
+}
+
+// openPromptedConversation opens the conversation a check-in prompt starts,
+// with the team's questions as the prompt asks them, so the answers keep
+// the questions they were given to.
+func (s *Service) openPromptedConversation(ctx context.Context, d Delivery) error {
+	team, err := s.store.GetTeam(ctx, d.TeamID)
+	if err != nil {
+		return fmt.Errorf("open conversation for %s: load team %s: %w", d.Person, d.TeamID, err)
+	}
+	conv := Conversation{TeamID: d.TeamID, Period: d.Period, Questions: team.CheckInQuestions()}
+	if err := s.store.SetConversation(ctx, d.Person, conv); err != nil {
+		return fmt.Errorf("open conversation for %s: %w", d.Person, err)
+	}
 	return nil
 }

@@ -71,10 +71,10 @@ func (s *Service) buildEvidence(ctx context.Context, v Viewer, team Team, person
 			return Evidence{}, fmt.Errorf("check-in of %s %s: %w", person, period, err)
 		}
 		ev.Answered++
-		if h := c.Highlight(); h != "" {
+		if h := c.Highlight(team); h != "" {
 			ev.Highlights = append(ev.Highlights, period+": "+h)
 		}
-		if b := c.Blockers(); b != "" {
+		if b := c.Blockers(team); b != "" {
 			ev.Blockers = append(ev.Blockers, period+": "+b)
 		}
 	}

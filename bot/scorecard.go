@@ -583,11 +583,11 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	}
 	for _, id := range sc.Answered {
 		c := b.checkIn(last, id)
-		if c.Blockers() == "" {
+		if c.Blockers(b.team) == "" {
 			continue
 		}
-		weeks := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() && c.Blockers() != "" })
-		sc.Blockers = append(sc.Blockers, Blocker{Person: id, Text: c.Blockers(), Weeks: weeks})
+		weeks := b.runOfWeeks(id, last, func(c CheckIn) bool { return c.Done() && c.Blockers(b.team) != "" })
+		sc.Blockers = append(sc.Blockers, Blocker{Person: id, Text: c.Blockers(b.team), Weeks: weeks})
 	}
 	sort.SliceStable(sc.Blockers, func(i, j int) bool { return sc.Blockers[i].Weeks > sc.Blockers[j].Weeks })
 	for i := range b.weeks {

@@ -129,6 +129,9 @@ type request struct {
 	channelLoaded bool
 	// viewer is the actor as the visibility model sees them.
 	viewer Viewer
+	// picked is the team chosen with a team button (see askTeam), which the
+	// re-run command treats as named.
+	picked string
 }
 
 // errOutsider stops an event from someone outside the organisation before
@@ -154,6 +157,10 @@ func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 		return s.failure(ctx, English, ev, err)
 	}
 	resp, err := s.dispatch(ctx, r)
+	var choice *teamChoice
+	if errors.As(err, &choice) {
+		resp, err = s.askTeam(ctx, r, choice)
+	}
 	if err != nil {
 		return s.failure(ctx, r.locale, ev, err)
 	}
@@ -227,18 +234,18 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 		return nil, fmt.Errorf("begin: event %s has no valid user", ev.Key)
 	}
 	r := &request{ev: ev, now: s.clock.Now()}
-	teams, err := s.store.TeamsOf(ctx, ev.User)
+	m, err := s.store.Membership(ctx, ev.User)
 	if err != nil {
-		return r, fmt.Errorf("teams of %s: %w", ev.User, err)
+		return r, fmt.Errorf("begin %s: %w", ev.Key, err)
 	}
-	r.teams, r.loaded = teams, true
-	r.viewer = s.viewerFrom(ev.User, teams)
+	r.teams, r.loaded = m.Teams, true
+	r.viewer = s.viewerFrom(ev.User, m.Teams)
 	if !r.viewer.Inside {
 		return r, errOutsider
 	}
-	p, err := s.store.GetPerson(ctx, ev.User)
+	p := m.Person
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case !m.Known:
 		p = Person{ID: ev.User, Name: ev.Profile.Name, TimeZone: ev.Profile.TimeZone}
 		if p.Name == "" {
 			p.Name = ev.User.Local()
@@ -246,8 +253,6 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 		if err := s.store.SavePerson(ctx, p); err != nil {
 			return r, fmt.Errorf("save new person %s: %w", ev.User, err)
 		}
-	case err != nil:
-		return r, fmt.Errorf("load person %s: %w", ev.User, err)
 	case ev.Profile.Name != "" && ev.Profile.Name != p.Name:
 		p.Name = ev.Profile.Name
 		if err := s.store.SavePerson(ctx, p); err != nil {
@@ -450,6 +455,8 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.forgetMe(ctx, r)
 	case ActionCheckInSkipConfirm:
 		return s.skipCheckIn(ctx, r, "confirm "+r.ev.Action.Value)
+	case ActionPickTeam:
+		return s.pickTeam(ctx, r)
 	}
 	resp, err := s.submitForm(ctx, r)
 	if err != nil {
@@ -492,32 +499,6 @@ func (s *Service) isAdmin(id UserID) bool { return s.admins[id] }
 
 // canManage reports whether the person may manage the team.
 func (s *Service) canManage(t Team, id UserID) bool { return s.isAdmin(id) || t.HasManager(id) }
-
-// resolveTeam finds the team a command is about: the one named, the
-// channel's, or the actor's only (or first) team.
-func (s *Service) resolveTeam(ctx context.Context, r *request, name string) (Team, error) {
-	if name != "" {
-		t, err := s.store.GetTeam(ctx, TeamID(name))
-		if errors.Is(err, ErrNotFound) {
-			return Team{}, refuse("error_team_unknown", map[string]any{"Team": name})
-		}
-		if err != nil {
-			return Team{}, fmt.Errorf("load team %s: %w", name, err)
-		}
-		return t, nil
-	}
-	if t, ok := s.channelTeam(ctx, r); ok {
-		return t, nil
-	}
-	teams, err := s.teamsOf(ctx, r)
-	if err != nil {
-		return Team{}, err
-	}
-	if len(teams) == 0 {
-		return Team{}, refuse("error_no_team", nil)
-	}
-	return teams[0], nil
-}
 
 // names returns display names for people, falling back to what the event said
 // and then to the platform's id.

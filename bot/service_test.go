@@ -409,7 +409,7 @@ func TestCheckInConversationAndMoodValidation(t *testing.T) {
 	mustContain(t, text(h.say(alice, "great")), "1 (rough) to 5")
 	mustContain(t, text(h.say(alice, "4")), "saved")
 	c, err := h.store.GetCheckIn(context.Background(), "growth", "2026-W48", alice)
-	if err != nil || !c.Done() || c.Mood != 4 || c.Blockers() != "Waiting on legal review" {
+	if err != nil || !c.Done() || c.Mood != 4 || c.Blockers(bot.Team{}) != "Waiting on legal review" {
 		t.Fatalf("check-in = %+v, %v", c, err)
 	}
 	// After finishing, a plain message is no longer an answer.
@@ -421,7 +421,7 @@ func TestCheckInConversationAndMoodValidation(t *testing.T) {
 	mustContain(t, text(h.say(alice, "none")), "4/4")
 	mustContain(t, text(h.say(alice, "5")), "saved")
 	c, err = h.store.GetCheckIn(context.Background(), "growth", "2026-W48", alice)
-	if err != nil || c.Answers[0] != "Shipped checkout v2" || c.Mood != 5 || c.Blockers() != "" {
+	if err != nil || c.Answers[0] != "Shipped checkout v2" || c.Mood != 5 || c.Blockers(bot.Team{}) != "" {
 		t.Fatalf("edited check-in = %+v, %v", c, err)
 	}
 }

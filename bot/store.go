@@ -55,8 +55,21 @@ type TeamStore interface {
 	TeamByChannel(ctx context.Context, p Platform, channel string) (Team, error)
 }
 
+// Membership is the sender of an event as the store knows them.
+type Membership struct {
+	Person Person
+	// Known is false for someone Pulse has never seen (Person is then zero).
+	Known bool
+	// Teams are the teams they are a member or a manager of.
+	Teams []Team
+}
+
 // PersonStore keeps people's profiles and their check-in conversation.
 type PersonStore interface {
+	// Membership reads the person and their teams together: every event
+	// begins with both, and the store fetches them in fewer round trips
+	// than GetPerson and TeamsOf one after the other.
+	Membership(ctx context.Context, id UserID) (Membership, error)
 	// GetPerson returns ErrNotFound for someone Pulse has never seen.
 	GetPerson(ctx context.Context, id UserID) (Person, error)
 	// People returns the known people among ids; unknown ids are left out.
@@ -77,7 +90,9 @@ type GoalStore interface {
 	CreateGoal(ctx context.Context, g Goal, a AuditEntry) (Goal, error)
 	GetGoal(ctx context.Context, id string) (Goal, error)
 	// SaveGoal replaces a goal's fields (edit, done, drop) if the goal is
-	// still at g.Version; ErrConflict when another save came first.
+	// still at g.Version; ErrConflict when another save came first;
+	// ErrDuplicate, writing nothing (no second audit entry), when a.Key's
+	// event saved this goal before (a redelivery).
 	SaveGoal(ctx context.Context, g Goal, a AuditEntry) error
 	// RecordUpdate applies c to the goal's current value and appends u to its
 	// history and the team's update index in one atomic step that reads the

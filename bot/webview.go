@@ -182,10 +182,17 @@ type MyPage struct {
 	// KudosReceived and KudosGiven are the last weeks' kudos, newest first.
 	KudosReceived, KudosGiven []Kudos
 	// CheckIns are the person's check-ins of the last weeks, newest first.
-	CheckIns []CheckIn
+	CheckIns []CheckInView
 	// Feedback and Reviews are what `/feedback mine` and `/review mine` show.
 	Feedback, Reviews Message
 	Names             map[UserID]string
+}
+
+// CheckInView is a check-in with each answer labelled by the question it
+// was given to, as a page shows it.
+type CheckInView struct {
+	CheckIn
+	Labelled Fields
 }
 
 // WebMyPage gathers the person's goals with history, kudos and check-ins of
@@ -246,7 +253,7 @@ func (s *Service) WebMyPage(ctx context.Context, id UserID, weeks int) (MyPage, 
 				return MyPage{}, fmt.Errorf("check-in %s %s: %w", t.ID, period, err)
 			}
 			if CanSeeCheckIn(r.viewer, c) {
-				page.CheckIns = append(page.CheckIns, c)
+				page.CheckIns = append(page.CheckIns, CheckInView{CheckIn: c, Labelled: s.checkInAnswerFields(r.locale, t, c)})
 			}
 		}
 	}

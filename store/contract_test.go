@@ -113,6 +113,27 @@ func contractTeams(t *testing.T, s *store.Store) {
 	of, err = s.TeamsOf(ctx, alice)
 	must(t, "teams of alice after leaving", err)
 	mustEqual(t, "teams of alice after leaving", of, []bot.Team{ops})
+	// An event's first read: the person (unknown so far) and the same teams.
+	m, err := s.Membership(ctx, alice)
+	must(t, "membership of alice", err)
+	mustEqual(t, "membership of an unknown alice", m, bot.Membership{Teams: []bot.Team{ops}})
+	ap := bot.Person{ID: alice, Name: "Alice", TimeZone: "Europe/Paris"}
+	must(t, "save alice", s.SavePerson(ctx, ap))
+	m, err = s.Membership(ctx, alice)
+	must(t, "membership of a known alice", err)
+	mustEqual(t, "membership of a known alice", m, bot.Membership{Person: ap, Known: true, Teams: []bot.Team{ops}})
+	// The teams read last time ride in the same round trip; the index read
+	// with them decides, so a team joined since is there at once.
+	eng.Members = []bot.UserID{bob, alice}
+	must(t, "alice rejoins", s.SaveTeam(ctx, eng, bot.AuditEntry{}))
+	m, err = s.Membership(ctx, alice)
+	must(t, "membership after rejoining", err)
+	mustEqual(t, "membership after rejoining", m.Teams, []bot.Team{eng, ops})
+	eng.Members = []bot.UserID{bob}
+	must(t, "alice leaves again", s.SaveTeam(ctx, eng, bot.AuditEntry{}))
+	m, err = s.Membership(ctx, alice)
+	must(t, "membership after leaving again", err)
+	mustEqual(t, "membership after leaving again", m.Teams, []bot.Team{ops})
 	_, err = s.TeamByChannel(ctx, bot.PlatformSlack, "C-eng")
 	mustErr(t, "old channel", err, bot.ErrNotFound)
 	if _, err := s.TeamByChannel(ctx, bot.PlatformSlack, "C-new"); err != nil {
@@ -144,7 +165,7 @@ func contractPeople(t *testing.T, s *store.Store) {
 	_, err := s.GetPerson(ctx, alice)
 	mustErr(t, "missing person", err, bot.ErrNotFound)
 	a := bot.Person{ID: alice, Name: "Alice 爱丽丝", TimeZone: "Europe/Berlin", Locale: bot.English,
-		AwayUntil: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}
+		AwayUntil: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), PrimaryTeam: "growth"}
 	b := bot.Person{ID: bob, Name: "Bob"}
 	must(t, "save alice", s.SavePerson(ctx, a))
 	must(t, "save bob", s.SavePerson(ctx, b))

@@ -119,9 +119,10 @@ func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) erro
 	if err != nil {
 		return fmt.Errorf("save goal %s: %w", g.ID, err)
 	}
-	args := append(fields, entry, AuditCap, g.Version)
+	keyed, ttl := idemArgs(a.Key)
+	args := append(fields, entry, AuditCap, g.Version, keyed, ttl)
 	status, err := s.scripts.saveGoal.Run(ctx, s.rdb,
-		[]string{s.goalKey(teamID, g.ID), s.auditKey(teamID)}, args...).Text()
+		[]string{s.goalKey(teamID, g.ID), s.auditKey(teamID), s.idemKey(teamID, "goal-save", a.Key+"\x00"+g.ID)}, args...).Text()
 	if err != nil {
 		return fmt.Errorf("save goal %s: %w", g.ID, err)
 	}

@@ -200,7 +200,7 @@ if #found == 0 then return 0 end
 local f = {}
 local raw = found[1][2]
 for i = 1, #raw, 2 do f[raw[i]] = raw[i + 1] end
-redis.call('XADD', KEYS[2], '*', 'k', f['k'], 'p', f['p'], 't', f['t'], 'b', f['b'], 'r', f['r'])
+redis.call('XADD', KEYS[2], '*', 'k', f['k'], 'p', f['p'], 't', f['t'], 'b', f['b'], 'r', f['r'], 'q', '1')
 redis.call('XDEL', KEYS[1], ARGV[1])
 return 1
 `
@@ -208,7 +208,7 @@ return 1
 var retryDeadScript = redis.NewScript(retryDeadLua)
 
 // RetryDead moves a dead letter back to the inbox; the workers take it as
-// a new entry with a fresh delivery count.
+// a new entry with a fresh delivery count, marked Requeued.
 func (in *Inbox) RetryDead(ctx context.Context, id string) error {
 	n, err := retryDeadScript.Run(ctx, in.s.rdb, []string{in.dead, in.group.stream}, id).Int64()
 	if err != nil {
@@ -234,7 +234,7 @@ func (in *Inbox) DropDead(ctx context.Context, id string) error {
 
 func inboxEntryOf(id string, v map[string]any) bot.InboxEntry {
 	str := func(k string) string { s, _ := v[k].(string); return s }
-	e := bot.InboxEntry{ID: id, Key: str("k"), Platform: bot.Platform(str("p")), Kind: str("t")}
+	e := bot.InboxEntry{ID: id, Key: str("k"), Platform: bot.Platform(str("p")), Kind: str("t"), Requeued: str("q") == "1"}
 	if b := str("b"); b != "" {
 		e.Body = []byte(b)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,6 +21,60 @@ func (s *Store) GetPerson(ctx context.Context, id bot.UserID) (bot.Person, error
 		return bot.Person{}, fmt.Errorf("get person %s: %w", id, err)
 	}
 	return decodePerson(id, data)
+}
+
+// Membership reads the person, their team index and the teams the index
+// held last time (personTeams) in one pipeline: one round trip where
+// GetPerson and TeamsOf take three. The index read in that pipeline
+// decides; when it names other teams than guessed, they are read in a
+// second round trip.
+func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, error) {
+	var ids *redis.StringSliceCmd
+	var person *redis.StringCmd
+	guess, _ := s.personTeams.Load(id)
+	guessed, _ := guess.([]string)
+	teams := make([]*redis.StringCmd, len(guessed))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = p.SMembers(ctx, s.personTeamsKey(id))
+		person = p.Get(ctx, s.personKey(id))
+		for i, t := range guessed {
+			teams[i] = p.Get(ctx, s.teamInfoKey(t))
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
+	}
+	var m bot.Membership
+	switch data, err := person.Result(); {
+	case isNil(err):
+	case err != nil:
+		return bot.Membership{}, fmt.Errorf("get person %s: %w", id, err)
+	default:
+		if m.Person, err = decodePerson(id, data); err != nil {
+			return bot.Membership{}, err
+		}
+		m.Known = true
+	}
+	if m.Teams, err = s.teamsOfIndex(ctx, id, ids.Val(), guessed, teams); err != nil {
+		return bot.Membership{}, err
+	}
+	return m, nil
+}
+
+// teamsOfIndex returns the teams of the person's index as read (ids), from
+// the replies already read for the guessed ids when they are the same.
+func (s *Store) teamsOfIndex(ctx context.Context, id bot.UserID, ids, guessed []string, replies []*redis.StringCmd) ([]bot.Team, error) {
+	slices.Sort(ids)
+	if !slices.Equal(ids, guessed) {
+		s.personTeams.Store(id, ids)
+		return s.teamsOfIDs(ctx, id, ids)
+	}
+	teams, err := decodeTeams(guessed, replies)
+	if err != nil {
+		return nil, fmt.Errorf("teams of %s: %w", id, err)
+	}
+	return memberTeams(id, teams), nil
 }
 
 // People reads the profiles in one pipeline (one round trip on a single
@@ -84,12 +139,12 @@ func (s *Store) Conversation(ctx context.Context, id bot.UserID) (bot.Conversati
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return bot.Conversation{}, fmt.Errorf("decode conversation of %s: %w", id, err)
 	}
-	return bot.Conversation(r), nil
+	return bot.Conversation{TeamID: r.TeamID, Period: r.Period, Questions: fromQuestionRecs(r.Questions)}, nil
 }
 
 // SetConversation records which check-in the person is answering.
 func (s *Store) SetConversation(ctx context.Context, id bot.UserID, c bot.Conversation) error {
-	data, err := encode("conversation", convRec(c))
+	data, err := encode("conversation", convRec{TeamID: c.TeamID, Period: c.Period, Questions: toQuestionRecs(c.Questions)})
 	if err != nil {
 		return fmt.Errorf("set conversation of %s: %w", id, err)
 	}

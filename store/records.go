@@ -36,6 +36,9 @@ type teamRec struct {
 	CheckInSchedule string       `json:"cis,omitzero"`
 	DigestSchedule  string       `json:"dgs,omitzero"`
 	Questions       []string     `json:"q,omitzero"`
+	Highlight       int          `json:"qh,omitzero"`
+	Blockers        int          `json:"qb,omitzero"`
+	QuestionsSince  time.Time    `json:"qs,omitzero"`
 	KudosAllowance  int          `json:"ka,omitzero"`
 	Values          []string     `json:"val,omitzero"`
 	Holidays        string       `json:"hol,omitzero"`
@@ -49,7 +52,8 @@ func encodeTeam(t bot.Team) (string, error) {
 		Name: t.Name, Platform: t.Platform, Channel: t.Channel, Members: t.Members,
 		Managers: t.Managers, TimeZone: t.TimeZone, Locale: t.Locale,
 		CheckInSchedule: t.CheckInSchedule, DigestSchedule: t.DigestSchedule,
-		Questions: t.Questions, KudosAllowance: t.KudosAllowance, Values: t.Values,
+		Questions: t.Questions, Highlight: t.HighlightQuestion, Blockers: t.BlockersQuestion,
+		QuestionsSince: t.QuestionsSince, KudosAllowance: t.KudosAllowance, Values: t.Values,
 		Holidays: t.Holidays, Leaderboard: t.Leaderboard, AnnounceKudos: t.AnnounceKudos,
 		CreatedAt: t.CreatedAt,
 	})
@@ -64,7 +68,8 @@ func decodeTeam(id, data string) (bot.Team, error) {
 		ID: id, Name: r.Name, Platform: r.Platform, Channel: r.Channel, Members: r.Members,
 		Managers: r.Managers, TimeZone: r.TimeZone, Locale: r.Locale,
 		CheckInSchedule: r.CheckInSchedule, DigestSchedule: r.DigestSchedule,
-		Questions: r.Questions, KudosAllowance: r.KudosAllowance, Values: r.Values,
+		Questions: r.Questions, HighlightQuestion: r.Highlight, BlockersQuestion: r.Blockers,
+		QuestionsSince: r.QuestionsSince, KudosAllowance: r.KudosAllowance, Values: r.Values,
 		Holidays: r.Holidays, Leaderboard: r.Leaderboard, AnnounceKudos: r.AnnounceKudos,
 		CreatedAt: r.CreatedAt,
 	}, nil
@@ -75,10 +80,11 @@ type personRec struct {
 	TimeZone  string     `json:"tz,omitzero"`
 	Locale    bot.Locale `json:"loc,omitzero"`
 	AwayUntil time.Time  `json:"away,omitzero"`
+	Primary   string     `json:"pt,omitzero"`
 }
 
 func encodePerson(p bot.Person) (string, error) {
-	return encode("person "+string(p.ID), personRec{Name: p.Name, TimeZone: p.TimeZone, Locale: p.Locale, AwayUntil: p.AwayUntil})
+	return encode("person "+string(p.ID), personRec{Name: p.Name, TimeZone: p.TimeZone, Locale: p.Locale, AwayUntil: p.AwayUntil, Primary: p.PrimaryTeam})
 }
 
 func decodePerson(id bot.UserID, data string) (bot.Person, error) {
@@ -86,12 +92,42 @@ func decodePerson(id bot.UserID, data string) (bot.Person, error) {
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return bot.Person{}, fmt.Errorf("decode person %s: %w", id, err)
 	}
-	return bot.Person{ID: id, Name: r.Name, TimeZone: r.TimeZone, Locale: r.Locale, AwayUntil: r.AwayUntil}, nil
+	return bot.Person{ID: id, Name: r.Name, TimeZone: r.TimeZone, Locale: r.Locale, AwayUntil: r.AwayUntil, PrimaryTeam: r.Primary}, nil
 }
 
 type convRec struct {
-	TeamID string `json:"t,omitzero"`
-	Period string `json:"p,omitzero"`
+	TeamID    string        `json:"t,omitzero"`
+	Period    string        `json:"p,omitzero"`
+	Questions []questionRec `json:"q,omitzero"`
+}
+
+// questionRec is a question as asked, kept with a check-in's answers.
+type questionRec struct {
+	Text string           `json:"t,omitzero"`
+	Key  string           `json:"k,omitzero"`
+	Role bot.QuestionRole `json:"r,omitzero"`
+}
+
+func toQuestionRecs(qs []bot.Question) []questionRec {
+	if len(qs) == 0 {
+		return nil
+	}
+	out := make([]questionRec, len(qs))
+	for i, q := range qs {
+		out[i] = questionRec(q)
+	}
+	return out
+}
+
+func fromQuestionRecs(rs []questionRec) []bot.Question {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := make([]bot.Question, len(rs))
+	for i, r := range rs {
+		out[i] = bot.Question(r)
+	}
+	return out
 }
 
 // goalRec is the static part of a goal, kept in the goal hash's "rec"
@@ -254,19 +290,21 @@ func decodeKudos(teamID, id, data string) (bot.Kudos, error) {
 }
 
 type checkInRec struct {
-	Answers    []string  `json:"ans,omitzero"`
-	Mood       int       `json:"mood,omitzero"`
-	Skipped    bool      `json:"skip,omitzero"`
-	SkipReason string    `json:"why,omitzero"`
-	Next       int       `json:"next,omitzero"`
-	Completed  time.Time `json:"done,omitzero"`
-	UpdatedAt  time.Time `json:"upd,omitzero"`
+	Answers []string `json:"ans,omitzero"`
+	// Questions are absent in check-ins stored before questions were kept.
+	Questions  []questionRec `json:"qs,omitzero"`
+	Mood       int           `json:"mood,omitzero"`
+	Skipped    bool          `json:"skip,omitzero"`
+	SkipReason string        `json:"why,omitzero"`
+	Next       int           `json:"next,omitzero"`
+	Completed  time.Time     `json:"done,omitzero"`
+	UpdatedAt  time.Time     `json:"upd,omitzero"`
 }
 
 func encodeCheckIn(c bot.CheckIn) (string, error) {
 	return encode("check-in", checkInRec{
-		Answers: c.Answers, Mood: c.Mood, Skipped: c.Skipped, SkipReason: c.SkipReason,
-		Next: c.Next, Completed: c.Completed, UpdatedAt: c.UpdatedAt,
+		Answers: c.Answers, Questions: toQuestionRecs(c.Questions), Mood: c.Mood, Skipped: c.Skipped,
+		SkipReason: c.SkipReason, Next: c.Next, Completed: c.Completed, UpdatedAt: c.UpdatedAt,
 	})
 }
 
@@ -276,7 +314,8 @@ func decodeCheckIn(teamID, period string, person bot.UserID, data string) (bot.C
 		return bot.CheckIn{}, fmt.Errorf("decode check-in %s %s %s: %w", teamID, period, person, err)
 	}
 	return bot.CheckIn{
-		TeamID: teamID, Person: person, Period: period, Answers: r.Answers, Mood: r.Mood,
+		TeamID: teamID, Person: person, Period: period, Answers: r.Answers,
+		Questions: fromQuestionRecs(r.Questions), Mood: r.Mood,
 		Skipped: r.Skipped, SkipReason: r.SkipReason, Next: r.Next, Completed: r.Completed,
 		UpdatedAt: r.UpdatedAt,
 	}, nil

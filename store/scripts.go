@@ -129,13 +129,18 @@ return {'ok', ARGV[3]}
 // then the caller's value is taken.
 // The record is saved only over the version the caller read ("ver", the
 // count of saves; absent is 0), else 'conflict': two edits racing never
-// write back each other's fields.
-// KEYS: goal hash, audit list. ARGV: rec, cur, st, upd, audit json, audit cap, version read.
+// write back each other's fields. A save keyed by an event (ARGV[8] = '1')
+// marks the event in the same step, and a redelivery of it finds the
+// mark and writes nothing ('duplicate'), its audit entry included.
+// KEYS: goal hash, audit list, idempotency marker.
+// ARGV: rec, cur, st, upd, audit json, audit cap, version read, keyed, marker ttl.
 const saveGoalLua = `
 local old = redis.call('HGET', KEYS[1], 'rec')
 if not old then return 'notfound' end
+if ARGV[8] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
 local ver = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
 if ver ~= tonumber(ARGV[7]) then return 'conflict' end
+if ARGV[8] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[9]) end
 redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4], 'ver', ver + 1)
 local before, after = cjson.decode(old), cjson.decode(ARGV[1])
 local function measures(r) if type(r.pm) == 'table' then return #r.pm end return 0 end

@@ -45,6 +45,11 @@ type Store struct {
 	// goalTeams caches goal id → team id. The mapping never changes once a
 	// goal exists, so RecordUpdate on a warm goal needs no lookup.
 	goalTeams sync.Map
+	// personTeams remembers the team ids (sorted) each person's index held
+	// when last read, so Membership reads those teams in the same round
+	// trip as the index itself; the index read then decides, and a guess
+	// that no longer matches costs one more round trip.
+	personTeams sync.Map
 }
 
 var (

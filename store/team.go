@@ -111,13 +111,25 @@ func (s *Store) TeamsOf(ctx context.Context, id bot.UserID) ([]bot.Team, error) 
 	if err != nil {
 		return nil, fmt.Errorf("teams of %s: %w", id, err)
 	}
+	return s.teamsOfIDs(ctx, id, ids)
+}
+
+// teamsOfIDs reads the teams the person's index names and keeps those
+// that still count them as a member or a manager.
+func (s *Store) teamsOfIDs(ctx context.Context, id bot.UserID, ids []string) ([]bot.Team, error) {
 	teams, err := s.teams(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("teams of %s: %w", id, err)
 	}
+	return memberTeams(id, teams), nil
+}
+
+// memberTeams keeps the teams that count the person as a member or a
+// manager (the index may name a team they left a moment ago).
+func memberTeams(id bot.UserID, teams []bot.Team) []bot.Team {
 	return slices.DeleteFunc(teams, func(t bot.Team) bool {
 		return !t.HasMember(id) && !t.HasManager(id)
-	}), nil
+	})
 }
 
 // TeamByChannel finds the team whose channel this is, or bot.ErrNotFound.
@@ -156,6 +168,12 @@ func (s *Store) teams(ctx context.Context, ids []string) ([]bot.Team, error) {
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("read teams %s: %w", strings.Join(ids, ","), err)
 	}
+	return decodeTeams(ids, cmds)
+}
+
+// decodeTeams decodes the replies of pipelined team reads, one per id,
+// skipping ids with no record.
+func decodeTeams(ids []string, cmds []*redis.StringCmd) ([]bot.Team, error) {
 	out := make([]bot.Team, 0, len(ids))
 	for i, cmd := range cmds {
 		data, err := cmd.Result()

@@ -82,8 +82,9 @@ func commandTarget(sc slack.SlashCommand) target {
 // processCommand handles a queued slash command. When the request that
 // queued it is still waiting on this replica, the outcome goes to it (the
 // reply rides in the acknowledgement); otherwise it goes by response_url.
-func (a *Adapter) processCommand(ctx context.Context, sc slack.SlashCommand, last bool) error {
+func (a *Adapter) processCommand(ctx context.Context, sc slack.SlashCommand, d delivery) error {
 	t := commandTarget(sc)
+	t.first = d.first
 	team := a.teamOf(sc.TeamID)
 	text := strings.TrimSpace(sc.Command + " " + strings.TrimSpace(sc.Text))
 	ev := bot.Event{
@@ -96,7 +97,7 @@ func (a *Adapter) processCommand(ctx context.Context, sc slack.SlashCommand, las
 		Profile:  a.profile(ctx, team, sc.UserID),
 	}
 	ev.Text, ev.Names = a.translateText(ctx, team, workspaceOf("", team, orgWideCommand(sc), false), text)
-	o, retry := a.handled(ctx, ev, last)
+	o, retry := a.handled(ctx, ev, d.last)
 	if retry != nil {
 		return retry
 	}

@@ -28,6 +28,8 @@ type target struct {
 	// meta is carried into a modal opened from here.
 	meta modalMeta
 	key  string
+	// first: no earlier delivery of the event can have replied (see delivery).
+	first bool
 }
 
 // modalMeta rides in a modal's private_metadata so the submission knows
@@ -88,7 +90,7 @@ func (r responder) React(ctx context.Context, name string) error {
 // Reply sends the reply once per event: a redelivered event (a worker
 // that stopped after replying) finds the sent-marker and posts nothing.
 func (r responder) Reply(ctx context.Context, resp bot.Response) error {
-	return r.a.once(ctx, r.t.key+":reply", func(ctx context.Context) error { return r.a.reply(ctx, r.t, resp) })
+	return r.a.once(ctx, r.t.key+":reply", r.t.first, func(ctx context.Context) error { return r.a.reply(ctx, r.t, resp) })
 }
 
 // SendFile uploads the file (keyed by the event, so once).
@@ -97,10 +99,13 @@ func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
 }
 
 // once runs send unless a send under key is already recorded, and records
-// it after it succeeded.
-func (a *Adapter) once(ctx context.Context, key string, send func(ctx context.Context) error) error {
-	if _, ok, err := a.cache.CacheGet(ctx, "slack:sent:"+key); err == nil && ok {
-		return nil
+// it after it succeeded. On an event's first delivery nothing can be
+// recorded yet, so the marker is not read (a round trip per reply saved).
+func (a *Adapter) once(ctx context.Context, key string, first bool, send func(ctx context.Context) error) error {
+	if !first {
+		if _, ok, err := a.cache.CacheGet(ctx, "slack:sent:"+key); err == nil && ok {
+			return nil
+		}
 	}
 	if err := send(ctx); err != nil {
 		return err

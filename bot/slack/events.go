@@ -135,12 +135,12 @@ func (a *Adapter) eventKey(env envelope) string {
 }
 
 // handleEnvelope does the work for one queued event.
-func (a *Adapter) handleEnvelope(ctx context.Context, env envelope, last bool) error {
+func (a *Adapter) handleEnvelope(ctx context.Context, env envelope, d delivery) error {
 	switch env.Event.Type {
 	case "message", "app_mention":
-		return a.handleMessage(ctx, env, last)
+		return a.handleMessage(ctx, env, d)
 	case "app_home_opened":
-		return a.handleHomeOpened(ctx, env, last)
+		return a.handleHomeOpened(ctx, env, d)
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func (a *Adapter) ignoredMessage(ev innerEvent) bool {
 
 // handleMessage serves message and app_mention. Both build the same Event
 // for one post, so it does not matter which of the twins claimed it.
-func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) error {
+func (a *Adapter) handleMessage(ctx context.Context, env envelope, d delivery) error {
 	ev := env.Event
 	team := a.teamOf(env.TeamID)
 	me := a.self()
@@ -192,19 +192,19 @@ func (a *Adapter) handleMessage(ctx context.Context, env envelope, last bool) er
 		bev.Text, bev.Names = a.translateText(ctx, team, workspaceOf("", team, env.orgWide(), false), text)
 	}
 	bev.Profile = a.profile(ctx, team, ev.User)
-	o, retry := a.handled(ctx, bev, last)
+	o, retry := a.handled(ctx, bev, d.last)
 	if retry != nil {
 		return retry
 	}
 	a.deliver(ctx, target{
 		channel: ev.Channel, user: ev.User, thread: ev.ThreadTS, direct: direct,
-		sourceTS: ev.TS, key: bev.Key,
+		sourceTS: ev.TS, key: bev.Key, first: d.first,
 	}, o.Response, o.Err)
 	return nil
 }
 
 // handleHomeOpened asks the core for the person's home view and publishes it.
-func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool) error {
+func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, d delivery) error {
 	ev := env.Event
 	team := a.teamOf(env.TeamID)
 	bev := bot.Event{
@@ -217,7 +217,7 @@ func (a *Adapter) handleHomeOpened(ctx context.Context, env envelope, last bool)
 		Action:   bot.Action{ID: bot.ActionHome},
 		Profile:  a.profile(ctx, team, ev.User),
 	}
-	o, retry := a.handled(ctx, bev, last)
+	o, retry := a.handled(ctx, bev, d.last)
 	if retry != nil {
 		return retry
 	}

@@ -36,27 +36,37 @@ func (a *Adapter) refused(err error, key string) {
 	a.log.Error().Err(err).Str("event_key", key).Msg("slack delivery not queued; refusing it so it is sent again")
 }
 
+// delivery is what the worker says about one handing of an entry.
+type delivery struct {
+	// last: no further delivery follows, so a failure is told to the person.
+	last bool
+	// first: no earlier delivery can have replied (bot.InboxEntry.FirstDelivery),
+	// so the reply's sent-marker need not be read first.
+	first bool
+}
+
 // ProcessInbox handles one queued Slack delivery; the inbox workers call it.
 func (a *Adapter) ProcessInbox(ctx context.Context, e bot.InboxEntry, last bool) error {
+	d := delivery{last: last, first: e.FirstDelivery()}
 	switch e.Kind {
 	case kindEvent:
 		var env envelope
 		if err := json.Unmarshal(e.Body, &env); err != nil {
 			return fmt.Errorf("read queued event %s: %w", e.Key, err)
 		}
-		return a.handleEnvelope(ctx, env, last)
+		return a.handleEnvelope(ctx, env, d)
 	case kindCommand:
 		form, err := url.ParseQuery(string(e.Body))
 		if err != nil {
 			return fmt.Errorf("read queued command %s: %w", e.Key, err)
 		}
-		return a.processCommand(ctx, slashCommandOf(form), last)
+		return a.processCommand(ctx, slashCommandOf(form), d)
 	case kindInteraction:
 		var p interaction
 		if err := json.Unmarshal(e.Body, &p); err != nil {
 			return fmt.Errorf("read queued interaction %s: %w", e.Key, err)
 		}
-		return a.processInteraction(ctx, p, last)
+		return a.processInteraction(ctx, p, d)
 	}
 	return fmt.Errorf("queued slack entry %s has unknown kind %q", e.Key, e.Kind)
 }

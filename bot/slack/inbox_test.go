@@ -171,3 +171,47 @@ func TestFailedReactionOrReplyIsLoggedAndTheEventIsRecordedOnceAndSettled(t *tes
 		})
 	}
 }
+
+// TestRequeuedDeadLetterWhoseReplyWentOutIsNotAnsweredAgain: a first
+// delivery skips reading the reply's sent-marker, but a dead letter an
+// operator queues again is a new entry whose earlier life may have replied.
+func TestRequeuedDeadLetterWhoseReplyWentOutIsNotAnsweredAgain(t *testing.T) {
+	h := buildServiceHarness(t, false)
+	ctx := context.Background()
+	if resp := h.postEvent(dmEvent(t, "/goal list", "1700000002.000100")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	in := h.store.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, err := in.Read(ctx, "stopped-replica", 10, -1)
+	if err != nil || len(held) != 1 || !held[0].FirstDelivery() {
+		t.Fatalf("read %d entries (%v), want one on its first delivery", len(held), err)
+	}
+	// Its worker replied, then stopped; the entry ran out of deliveries.
+	if err := h.a.ProcessInbox(ctx, held[0], false); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Bury(ctx, held[0], "gave up"); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := in.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %+v (%v), want 1", dead, err)
+	}
+	if err := in.RetryDead(ctx, dead[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	again, err := in.Read(ctx, "operator-replica", 10, -1)
+	if err != nil || len(again) != 1 || again[0].Deliveries != 1 || !again[0].Requeued {
+		t.Fatalf("requeued %d entries (%v), want one delivered once and marked requeued", len(again), err)
+	}
+	if err := h.a.ProcessInbox(ctx, again[0], false); err != nil {
+		t.Fatal(err)
+	}
+	h.a.inflight.Wait()
+	if posts := h.slack.callsTo("chat.postMessage"); len(posts) != 1 {
+		t.Errorf("%d replies posted for one event requeued after it replied, want 1", len(posts))
+	}
+}

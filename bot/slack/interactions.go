@@ -145,18 +145,18 @@ func interactionKey(p interaction) string {
 func viewKey(p interaction) string { return "slack:view:" + p.View.ID + ":" + p.TriggerID }
 
 // processInteraction handles a queued interaction.
-func (a *Adapter) processInteraction(ctx context.Context, p interaction, last bool) error {
+func (a *Adapter) processInteraction(ctx context.Context, p interaction, d delivery) error {
 	switch p.Type {
 	case "block_actions":
-		return a.blockActions(ctx, p, last)
+		return a.blockActions(ctx, p, d)
 	case "view_submission":
-		return a.processView(ctx, p, last)
+		return a.processView(ctx, p, d)
 	}
 	return nil
 }
 
 // blockActions handles button presses: in a message, on the Home tab or in a modal.
-func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) error {
+func (a *Adapter) blockActions(ctx context.Context, p interaction, d delivery) error {
 	team := a.team(p)
 	channel := p.Container.ChannelID
 	if channel == "" {
@@ -180,13 +180,13 @@ func (a *Adapter) blockActions(ctx context.Context, p interaction, last bool) er
 		if p.Container.MessageTS != "" {
 			ev.Message = bot.MessageRef{Platform: bot.PlatformSlack, Channel: channel, ID: p.Container.MessageTS}
 		}
-		o, retry := a.handled(ctx, ev, last)
+		o, retry := a.handled(ctx, ev, d.last)
 		if retry != nil {
 			return retry
 		}
 		a.deliver(ctx, target{
 			channel: channel, user: p.User.ID, thread: p.Container.ThreadTS, direct: ev.Direct,
-			responseURL: p.ResponseURL, triggerID: p.TriggerID, key: key,
+			responseURL: p.ResponseURL, triggerID: p.TriggerID, key: key, first: d.first,
 		}, o.Response, o.Err)
 	}
 	return nil
@@ -246,10 +246,11 @@ func viewTarget(p interaction) target {
 // still waiting on this replica (field errors keep the modal open, a new
 // form replaces it); when nobody waits, the reply is posted where the form
 // was opened.
-func (a *Adapter) processView(ctx context.Context, p interaction, last bool) error {
+func (a *Adapter) processView(ctx context.Context, p interaction, d delivery) error {
 	team := a.team(p)
 	meta := decodeMeta(p.View.PrivateMetadata)
 	t := viewTarget(p)
+	t.first = d.first
 	fields, names := a.formFields(ctx, team, workspaceOf("", team, p.enterprise(), false), p.View.State.Values)
 	ev := bot.Event{
 		Key:      t.key,
@@ -262,7 +263,7 @@ func (a *Adapter) processView(ctx context.Context, p interaction, last bool) err
 		Names:    names,
 		Profile:  a.profile(ctx, team, p.User.ID),
 	}
-	o, retry := a.handled(ctx, ev, last)
+	o, retry := a.handled(ctx, ev, d.last)
 	if retry != nil {
 		return retry
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -296,6 +297,11 @@ type teamSpec struct {
 	Checkin   string   `yaml:"checkin"`
 	Digest    string   `yaml:"digest"`
 	Questions []string `yaml:"questions"`
+	// HighlightQuestion and BlockersQuestion mark which question's answer
+	// is the highlight and the blockers: its number (1 is the first) or
+	// "none"; left out, the first and the third.
+	HighlightQuestion string `yaml:"highlight_question"`
+	BlockersQuestion  string `yaml:"blockers_question"`
 	// ReviewQuestions replace the written questions of the review template.
 	ReviewQuestions []string `yaml:"review_questions"`
 	Allowance       *int     `yaml:"allowance"`
@@ -414,6 +420,9 @@ func (s teamSpec) team(p *problems, field string) (bot.Team, bool) {
 		}
 	}
 	t.Questions = s.Questions
+	t.HighlightQuestion = questionRole(p, field+".highlight_question", s.HighlightQuestion)
+	t.BlockersQuestion = questionRole(p, field+".blockers_question", s.BlockersQuestion)
+	checkQuestionRoles(p, field, t)
 	if s.Allowance != nil {
 		if *s.Allowance < 0 {
 			p.add(field+".allowance", "%d is negative; use 0 or more recipients a day", *s.Allowance)
@@ -497,4 +506,39 @@ func parseOrganisation(p *problems, raw string) []string {
 		out = append(out, part)
 	}
 	return out
+}
+
+// questionRole reads a team file's role marking: a question's number,
+// "none", or empty for the default.
+func questionRole(p *problems, field, raw string) int {
+	v := strings.TrimSpace(raw)
+	switch strings.ToLower(v) {
+	case "":
+		return 0
+	case "none":
+		return bot.NoQuestion
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		p.add(field, "%q is not a question number (1 is the first) or none", raw)
+		return 0
+	}
+	return n
+}
+
+// checkQuestionRoles refuses a role marked on a question the team does not
+// ask, and one question marked with both roles.
+func checkQuestionRoles(p *problems, field string, t bot.Team) {
+	n := len(t.CheckInQuestions())
+	for _, r := range []struct {
+		name string
+		at   int
+	}{{"highlight_question", t.HighlightQuestion}, {"blockers_question", t.BlockersQuestion}} {
+		if r.at > n || r.at < bot.NoQuestion {
+			p.add(field+"."+r.name, "%d names no question: the team asks %d; give a number from 1 to %d, or none", r.at, n, n)
+		}
+	}
+	if t.HighlightQuestion > 0 && t.HighlightQuestion == t.BlockersQuestion {
+		p.add(field+".blockers_question", "%d is also the highlight_question; mark two different questions", t.BlockersQuestion)
+	}
 }

@@ -155,6 +155,7 @@ func validateExport(data bot.Export) error {
 		if c.Mood < 0 || c.Mood > 5 {
 			p.add(field+".mood", "%d is not 0 (none) to 5", c.Mood)
 		}
+		checkAskedQuestions(&p, field, c.Questions)
 	}
 	for i, r := range data.Reviews {
 		field := fmt.Sprintf("reviews[%d]", i)
@@ -278,6 +279,7 @@ func checkImportedTeam(p *problems, field string, t bot.Team) {
 			p.add(fmt.Sprintf("%s.questions[%d]", field, j), "is empty")
 		}
 	}
+	checkQuestionRoles(p, field, t)
 	if t.KudosAllowance < 0 {
 		p.add(field+".kudos_allowance", "%d is negative; use 0 or more recipients a day", t.KudosAllowance)
 	}
@@ -303,5 +305,22 @@ func checkLocale(p *problems, field string, l bot.Locale) {
 func checkTime(p *problems, field string, t time.Time) {
 	if t.IsZero() {
 		p.add(field, "is required: an RFC 3339 time")
+	}
+}
+
+// checkAskedQuestions refuses a question kept with a check-in that has no
+// text nor key, or a role other than highlight and blockers.
+func checkAskedQuestions(p *problems, field string, qs []bot.Question) {
+	for j, q := range qs {
+		f := fmt.Sprintf("%s.questions[%d]", field, j)
+		if strings.TrimSpace(q.Text) == "" && q.Key == "" {
+			p.add(f, "has neither text nor key")
+		}
+		if q.Key != "" && !bot.IsDefaultQuestionKey(q.Key) {
+			p.add(f+".key", "%q is not a default question (checkin_q_done, checkin_q_next, checkin_q_blockers)", q.Key)
+		}
+		if q.Role != "" && q.Role != bot.RoleHighlight && q.Role != bot.RoleBlockers {
+			p.add(f+".role", "%q is not highlight, blockers or empty", q.Role)
+		}
 	}
 }

@@ -46,6 +46,15 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if e.cfg.RedisURL == "" && !*embedded {
 		return errors.New("REDIS_URL: is not set; point it at your Redis, or pass --embedded-store for a throw-away trial")
 	}
+	stopProfiles, err := startProfiles(e.getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			e.log.Warn().Err(err).Msg("profiles")
+		}
+	}()
 	e.obs = newMetrics()
 	b, err := e.openBackend(ctx, *embedded)
 	if err != nil {

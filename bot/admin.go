@@ -28,6 +28,10 @@ func (s *Service) pulseCommand(ctx context.Context, r *request, cmd Command) (Re
 		return s.setMyTimeZone(ctx, r, cmd.Args)
 	case "me language":
 		return s.setMyLanguage(ctx, r, cmd.Args)
+	case "me team":
+		return s.setPrimaryTeam(ctx, r, cmd.Args)
+	case "me":
+		return s.showMe(ctx, r)
 	case "forget":
 		return s.forgetPrompt(r), nil
 	case "forget confirm":
@@ -134,7 +138,7 @@ func (s *Service) checkChannelFree(ctx context.Context, p Platform, channel, tea
 
 // loadTeamForChange loads a named team and checks the actor may change it.
 func (s *Service) loadTeamForChange(ctx context.Context, r *request, name string, managersToo bool) (Team, error) {
-	t, err := s.resolveTeam(ctx, r, name)
+	t, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Team{}, err
 	}
@@ -178,6 +182,9 @@ func (s *Service) teamPeople(ctx context.Context, r *request, op, args string) (
 	}
 	if err := s.store.SaveTeam(ctx, t, r.audit("team."+op, t.ID, kudosDetail(Kudos{To: people}))); err != nil {
 		return Response{}, fmt.Errorf("change team %s: %w", t.ID, err)
+	}
+	if op == "remove" {
+		s.clearPrimary(ctx, r, t, people)
 	}
 	names, err := s.names(ctx, r, people)
 	if err != nil {
@@ -294,7 +301,7 @@ func scheduleExpr(value string, validate func(string) error) (string, error) {
 }
 
 func (s *Service) teamShow(ctx context.Context, r *request, args string) (Response, error) {
-	t, err := s.resolveTeam(ctx, r, strings.TrimSpace(args))
+	t, err := s.resolveTeam(ctx, r, strings.TrimSpace(args), needView)
 	if err != nil {
 		return Response{}, err
 	}
@@ -460,7 +467,7 @@ func (s *Service) checkInStatusLine(ctx context.Context, r *request, t Team) (st
 
 func (s *Service) auditLog(ctx context.Context, r *request, args string) (Response, error) {
 	name, _ := parse.TeamPrefix(args)
-	t, err := s.resolveTeam(ctx, r, name)
+	t, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Response{}, err
 	}

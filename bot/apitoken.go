@@ -128,7 +128,7 @@ func (s *Service) tokenCommand(ctx context.Context, r *request, sub, args string
 
 // tokenTeam resolves a team whose API tokens the actor may manage.
 func (s *Service) tokenTeam(ctx context.Context, r *request, name string) (Team, error) {
-	team, err := s.resolveTeam(ctx, r, name)
+	team, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Team{}, err
 	}

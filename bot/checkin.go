@@ -33,7 +33,7 @@ func currentPeriod(t Team, now time.Time) string { return ISOWeek(now, t.Locatio
 
 // startCheckIn starts, resumes or (when finished) reopens the actor's check-in.
 func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, err := s.resolveCheckInTeam(ctx, r, args, needMember)
 	if err != nil {
 		return Response{}, err
 	}
@@ -68,10 +68,10 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 }
 
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.
-func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string) (Team, error) {
+func (s *Service) resolveCheckInTeam(ctx context.Context, r *request, args string, need teamNeed) (Team, error) {
 	// Anything but "team <name>" means the usual team.
 	name, _ := parse.TeamArg(args)
-	return s.resolveTeam(ctx, r, name)
+	return s.resolveTeam(ctx, r, name, need)
 }
 
 func (s *Service) loadCheckIn(ctx context.Context, team Team, period string, id UserID) (CheckIn, error) {
@@ -118,6 +118,9 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 	team, err := s.store.GetTeam(ctx, conv.TeamID)
 	if err != nil {
 		return Response{}, fmt.Errorf("load team %s: %w", conv.TeamID, err)
+	}
+	if err := s.stillMember(ctx, r, team); err != nil {
+		return Response{}, err
 	}
 	c, err := s.loadCheckIn(ctx, team, conv.Period, r.actor.ID)
 	if err != nil {
@@ -186,7 +189,8 @@ func toHalfWidthDigits(s string) string {
 }
 
 func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	reason, name := s.cutTeam(ctx, reason)
+	team, err := s.resolveTeam(ctx, r, name, needMember)
 	if err != nil {
 		return Response{}, err
 	}
@@ -197,7 +201,7 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	}
 	reason, confirmed := parse.CutConfirm(reason)
 	if c.Done() && !confirmed {
-		return s.confirmSkip(r, period, reason), nil
+		return s.confirmSkip(r, team, period, reason), nil
 	}
 	c.Skipped, c.SkipReason, c.UpdatedAt, c.Completed = true, strings.TrimSpace(reason), r.now, time.Time{}
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
@@ -210,11 +214,10 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 }
 
 func (s *Service) goAway(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
-	if err != nil && !isUserError(err) {
+	loc, err := s.homeLocation(ctx, r)
+	if err != nil {
 		return Response{}, err
 	}
-	loc := personLocation(r.actor, team)
 	until, err := parse.ParseAwayUntil(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
@@ -315,7 +318,7 @@ func (s *Service) participation(ctx context.Context, team Team, period string, n
 }
 
 func (s *Service) checkInStatus(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, err := s.resolveCheckInTeam(ctx, r, args, needManager)
 	if err != nil {
 		return Response{}, err
 	}
@@ -381,13 +384,13 @@ func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error)
 func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, error) {
 	teamID, period, ok := strings.Cut(r.ev.Action.Value, "|")
 	if !ok || teamID == "" {
-		team, err := s.resolveTeam(ctx, r, "")
+		team, err := s.resolveTeam(ctx, r, "", needMember)
 		if err != nil {
 			return Team{}, "", err
 		}
 		return team, personPeriod(r.actor, team, r.now), nil
 	}
-	team, err := s.resolveTeam(ctx, r, teamID)
+	team, err := s.resolveTeam(ctx, r, teamID, needMember)
 	if err != nil {
 		return Team{}, "", err
 	}

@@ -83,6 +83,10 @@ type Person struct {
 	Locale Locale `json:"locale"`
 	// AwayUntil is the last day the person is away (inclusive); zero when present.
 	AwayUntil time.Time `json:"away_until"`
+	// PrimaryTeam is the team id a command goes to when the person is in
+	// several teams and names none (`/pulse me team`); it counts only while
+	// they are a member of it.
+	PrimaryTeam string `json:"primary_team,omitempty"`
 }
 
 // Team is a group of people who share a channel, goals, check-ins and a scorecard.

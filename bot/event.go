@@ -91,6 +91,9 @@ const (
 	ActionCheckInSkipConfirm = "checkin.skip.confirm"
 	// ActionForgetConfirm confirms "/pulse forget me".
 	ActionForgetConfirm = "forget.confirm"
+	// ActionPickTeam answers "which team?": its value is "<ref>|<team id>",
+	// ref naming the command kept while the person chose (see askTeam).
+	ActionPickTeam = "team.pick"
 )
 
 // Mention writes a person reference in the form the command language

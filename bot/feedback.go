@@ -57,6 +57,7 @@ func oneMention(args, missingKey string) (UserID, string, error) {
 }
 
 func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Response, error) {
+	args, teamName := s.cutTeam(ctx, args)
 	to, text, err := oneMention(args, "feedback_give_usage")
 	if err != nil {
 		return Response{}, err
@@ -73,7 +74,7 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 	if _, err := s.ensurePeople(ctx, r, []UserID{to}); err != nil {
 		return Response{}, err
 	}
-	team, err := s.feedbackTeam(ctx, r, to)
+	team, err := s.feedbackTeam(ctx, r, to, teamName)
 	if err != nil {
 		return Response{}, err
 	}
@@ -107,22 +108,33 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 	return s.say(r, key, map[string]any{"To": names[to], "Team": team.Name}), nil
 }
 
-// feedbackTeam is the team feedback about a person belongs to: one the
-// giver shares with them, else the person's first, else the giver's.
-func (s *Service) feedbackTeam(ctx context.Context, r *request, to UserID) (Team, error) {
-	teams, err := s.store.TeamsOf(ctx, to)
+// feedbackTeam is the team feedback about a person is kept in, by the one
+// rule among the person's teams: those the giver shares with them (as
+// member or manager), else all of the person's. A person in no team gets
+// it in the giver's team.
+func (s *Service) feedbackTeam(ctx context.Context, r *request, to UserID, name string) (Team, error) {
+	theirs, err := s.store.TeamsOf(ctx, to)
 	if err != nil {
 		return Team{}, fmt.Errorf("teams of %s: %w", to, err)
 	}
-	for _, t := range teams {
-		if t.HasMember(r.actor.ID) || t.HasManager(r.actor.ID) {
-			return t, nil
-		}
+	if len(theirs) == 0 {
+		return s.resolveTeam(ctx, r, name, needView)
 	}
-	if len(teams) > 0 {
-		return teams[0], nil
+	among := keep(theirs, func(t Team) bool { return t.HasMember(r.actor.ID) || t.HasManager(r.actor.ID) })
+	if len(among) == 0 {
+		among = theirs
 	}
-	return s.resolveTeam(ctx, r, "")
+	return s.chooseTeam(ctx, r, teamQuery{
+		name: name, among: among,
+		fits: func(t Team) bool { return containsTeam(among, t.ID) },
+		named: func(t Team) error {
+			if t.HasMember(to) || t.HasManager(to) {
+				return refuse("feedback_team_not_shared", map[string]any{"Team": t.Name})
+			}
+			names, _ := s.names(ctx, r, []UserID{to})
+			return refuse("team_person_not_member", map[string]any{"Name": names[to], "Team": t.Name})
+		},
+	})
 }
 
 // feedbackRequestSpec is "@a [@b …] [about <topic>] [anonymous] [by <date>]".
@@ -155,7 +167,8 @@ func parseFeedbackRequest(args string, now time.Time, loc *time.Location) (feedb
 }
 
 func (s *Service) requestFeedback(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	args, name := s.cutTeam(ctx, args)
+	team, err := s.resolveTeam(ctx, r, name, needView)
 	if err != nil {
 		return Response{}, err
 	}

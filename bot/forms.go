@@ -38,7 +38,7 @@ func (s *Service) submitKudosForm(ctx context.Context, r *request) (Response, er
 	if err != nil {
 		return s.formError(r, err, "message", map[string]string{"kudos_recipient_missing": "to", "mention_unknown": "to"})
 	}
-	resp, err := s.recordKudos(ctx, r, spec)
+	resp, err := s.recordKudos(ctx, r, spec, "")
 	if err != nil {
 		return s.formError(r, err, "to", nil)
 	}

@@ -35,7 +35,8 @@ func (s *Service) goalCommand(ctx context.Context, r *request, cmd Command) (Res
 }
 
 func (s *Service) goalNew(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	args, name := parse.TrailingTeam(args, s.isTeamName(ctx), true)
+	team, err := s.newGoalTeam(ctx, r, args, name)
 	if err != nil {
 		return Response{}, err
 	}
@@ -123,7 +124,7 @@ func (s *Service) goalFromSpec(ctx context.Context, r *request, team Team, spec 
 func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec parse.GoalSpec) error {
 	switch {
 	case spec.ForTeam != "":
-		owner, err := s.resolveTeam(ctx, r, spec.ForTeam)
+		owner, err := s.resolveTeam(ctx, r, spec.ForTeam, needView)
 		if err != nil {
 			return err
 		}
@@ -204,10 +205,12 @@ func visibleGoals(v Viewer, goals []Goal) []Goal {
 	return out
 }
 
-// canUpdateGoal: the owner, the owning team's members, its managers and admins.
+// canUpdateGoal: the owner while a member of the goal's team, the owning
+// team's members, its managers and admins. The team is read now: an owner
+// who left the team no longer changes its goals (errGoalLeft says so).
 func (s *Service) canUpdateGoal(ctx context.Context, r *request, g Goal) (bool, error) {
 	id := r.actor.ID
-	if g.Owner == id || s.isAdmin(id) {
+	if s.isAdmin(id) {
 		return true, nil
 	}
 	team, err := s.teamOfRequest(ctx, r, g.TeamID)
@@ -220,7 +223,10 @@ func (s *Service) canUpdateGoal(ctx context.Context, r *request, g Goal) (bool, 
 	if team.HasManager(id) {
 		return true, nil
 	}
-	return g.OwnerTeam != "" && team.HasMember(id), nil
+	if g.Owner == id && !team.HasMember(id) {
+		return false, refuse("goal_team_left", map[string]any{"ID": g.ID, "Team": team.Name, "Managers": s.managerNames(ctx, r, team)})
+	}
+	return g.Owner == id || (g.OwnerTeam != "" && team.HasMember(id)), nil
 }
 
 func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goal, error) {
@@ -413,7 +419,7 @@ func (s *Service) goalList(ctx context.Context, r *request, args string) (Respon
 		}
 		goals, title = list, s.t(r, "goal_list_mine", nil)
 	case spec.Team != "":
-		team, err := s.resolveTeam(ctx, r, spec.Team)
+		team, err := s.resolveTeam(ctx, r, spec.Team, needView)
 		if err != nil {
 			return Response{}, err
 		}

@@ -23,7 +23,7 @@ func (s *Service) goalTree(ctx context.Context, r *request, args string) (Respon
 		}
 		teams = all
 	default:
-		t, err := s.resolveTeam(ctx, r, name)
+		t, err := s.resolveTeam(ctx, r, name, needView)
 		if err != nil {
 			return Response{}, err
 		}

@@ -30,21 +30,24 @@ func (s *Service) kudosCommand(ctx context.Context, r *request, cmd Command) (Re
 }
 
 func (s *Service) giveKudos(ctx context.Context, r *request, args string) (Response, error) {
+	args, name := s.cutTeam(ctx, args)
 	spec, err := parse.ParseKudos(args)
 	if err != nil {
 		return Response{}, err
 	}
-	return s.recordKudos(ctx, r, spec)
+	return s.recordKudos(ctx, r, spec, name)
 }
 
-func (s *Service) recordKudos(ctx context.Context, r *request, spec parse.KudosSpec) (Response, error) {
+// recordKudos gives kudos in the team named (or found by the one rule):
+// the giver must be a member of it, whose allowance they spend.
+func (s *Service) recordKudos(ctx context.Context, r *request, spec parse.KudosSpec, teamName string) (Response, error) {
 	recipients := userIDs(spec.To)
 	for _, to := range recipients {
 		if to == r.actor.ID {
 			return Response{}, refuse("kudos_self", nil)
 		}
 	}
-	team, err := s.resolveTeam(ctx, r, "")
+	team, err := s.resolveTeam(ctx, r, teamName, needBelong)
 	if err != nil {
 		return Response{}, err
 	}
@@ -204,7 +207,7 @@ func hashJoin(tags []string) string {
 }
 
 func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	team, err := s.undoTeam(ctx, r)
 	if err != nil {
 		return Response{}, err
 	}
@@ -228,6 +231,36 @@ func (s *Service) undoKudos(ctx context.Context, r *request) (Response, error) {
 		return Response{}, err
 	}
 	return s.say(r, "kudos_undone", map[string]any{"To": joinNames(names, k.To), "Left": max(team.KudosAllowance-used, 0)}), nil
+}
+
+// undoTeam is the team of the kudos an undo takes back, which needs no
+// choosing: the one this event already undid in (a redelivery), else the
+// team (of those the actor is still in) where they gave their newest kudos.
+func (s *Service) undoTeam(ctx context.Context, r *request) (Team, error) {
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		return Team{}, err
+	}
+	if len(teams) == 0 {
+		return Team{}, refuse("kudos_undo_none", map[string]any{"Minutes": int(KudosUndoWindow.Minutes())})
+	}
+	newest, at := teams[0], time.Time{}
+	for _, t := range teams {
+		if _, err := s.store.KudosUndoneBy(ctx, t.ID, r.ev.Key); err == nil {
+			return t, nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return Team{}, fmt.Errorf("undo kudos by %s: %w", r.ev.Key, err)
+		}
+		k, err := s.store.LastKudosBy(ctx, t.ID, r.actor.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return Team{}, fmt.Errorf("last kudos of %s: %w", r.actor.ID, err)
+		case k.At.After(at):
+			newest, at = t, k.At
+		}
+	}
+	return newest, nil
 }
 
 // takeBackLastKudos undoes the actor's newest kudos in team, if it is
@@ -272,11 +305,11 @@ func (s *Service) periodKudos(ctx context.Context, r *request, teams []Team, per
 }
 
 func (s *Service) myKudos(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	loc, err := s.homeLocation(ctx, r)
 	if err != nil {
 		return Response{}, err
 	}
-	period, err := parse.ParsePeriod(args, r.now, personLocation(r.actor, team))
+	period, err := parse.ParsePeriod(args, r.now, loc)
 	if err != nil {
 		return Response{}, err
 	}
@@ -324,7 +357,12 @@ func (s *Service) myKudos(ctx context.Context, r *request, args string) (Respons
 }
 
 func (s *Service) kudosBoard(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	name, args := parse.TeamPrefix(args)
+	args, trailing := s.cutTeam(ctx, args)
+	if name == "" {
+		name = trailing
+	}
+	team, err := s.resolveTeam(ctx, r, name, needView)
 	if err != nil {
 		return Response{}, err
 	}

@@ -55,11 +55,13 @@ func personPeriod(p Person, team Team, now time.Time) string {
 }
 
 // confirmSkip asks before a skip drops answers already given.
-func (s *Service) confirmSkip(r *request, period, reason string) Response {
+func (s *Service) confirmSkip(r *request, team Team, period, reason string) Response {
+	// The team goes with the confirmation, so it skips where it asked.
+	withTeam := strings.TrimSpace(reason + " team " + team.ID)
 	msg := Message{Blocks: []Block{
 		Text{Text: s.t(r, "checkin_skip_answered", map[string]any{"Period": period})},
-		Buttons{{ID: ActionCheckInSkipConfirm, Label: s.t(r, "button_skip_anyway", nil), Value: reason,
-			Command: strings.TrimSpace("/checkin skip confirm " + reason), Danger: true}},
+		Buttons{{ID: ActionCheckInSkipConfirm, Label: s.t(r, "button_skip_anyway", nil), Value: withTeam,
+			Command: "/checkin skip confirm " + withTeam, Danger: true}},
 	}}
 	return Response{Reply: msg, Visibility: Private}
 }

@@ -49,6 +49,10 @@ type Question struct {
 // mood question (1–5) always follows them.
 var defaultQuestionKeys = []string{"checkin_q_done", "checkin_q_next", "checkin_q_blockers"}
 
+// IsDefaultQuestionKey reports whether k names one of SPEC's default
+// questions, the only keys a kept question may carry (an import checks it).
+func IsDefaultQuestionKey(k string) bool { return slices.Contains(defaultQuestionKeys, k) }
+
 // CheckInQuestions are the team's written questions with their roles, as a
 // check-in asks them now.
 func (t Team) CheckInQuestions() []Question {

@@ -105,16 +105,53 @@ type reviewPlace struct {
 	sheet ReviewSheet
 }
 
-// placeOf finds the open cycle that reviews the person, in any of their teams.
-func (s *Service) placeOf(ctx context.Context, person UserID) (reviewPlace, error) {
+// placeOf finds the open cycle that reviews the person, in any of their
+// teams; when cycles of several teams review them, the team is found by
+// the one rule (resolveTeam), which asks rather than picks.
+func (s *Service) placeOf(ctx context.Context, r *request, person UserID, teamName string) (reviewPlace, error) {
+	places, err := s.openPlacesOf(ctx, person)
+	if err != nil {
+		return reviewPlace{}, err
+	}
+	if len(places) <= 1 && teamName == "" {
+		return firstPlace(places)
+	}
+	var teams []Team
+	for _, p := range places {
+		teams = append(teams, p.team)
+	}
+	t, err := s.chooseTeam(ctx, r, teamQuery{name: teamName, among: teams,
+		fits: func(t Team) bool { return containsTeam(teams, t.ID) }})
+	if err != nil {
+		return reviewPlace{}, err
+	}
+	for _, p := range places {
+		if p.team.ID == t.ID {
+			return p, nil
+		}
+	}
+	return reviewPlace{}, refuse("review_no_cycle", nil)
+}
+
+// firstPlace is the only place, or the refusal that there is none.
+func firstPlace(places []reviewPlace) (reviewPlace, error) {
+	if len(places) == 0 {
+		return reviewPlace{}, refuse("review_no_cycle", nil)
+	}
+	return places[0], nil
+}
+
+// openPlacesOf lists every open cycle that reviews the person.
+func (s *Service) openPlacesOf(ctx context.Context, person UserID) ([]reviewPlace, error) {
 	teams, err := s.store.TeamsOf(ctx, person)
 	if err != nil {
-		return reviewPlace{}, fmt.Errorf("teams of %s: %w", person, err)
+		return nil, fmt.Errorf("teams of %s: %w", person, err)
 	}
+	var out []reviewPlace
 	for _, t := range teams {
 		c, ok, err := s.activeCycle(ctx, t.ID)
 		if err != nil {
-			return reviewPlace{}, err
+			return nil, err
 		}
 		if !ok {
 			continue
@@ -124,11 +161,11 @@ func (s *Service) placeOf(ctx context.Context, person UserID) (reviewPlace, erro
 			continue
 		}
 		if err != nil {
-			return reviewPlace{}, fmt.Errorf("sheet of %s: %w", person, err)
+			return nil, fmt.Errorf("sheet of %s: %w", person, err)
 		}
-		return reviewPlace{team: t, cycle: c, sheet: sh}, nil
+		out = append(out, reviewPlace{team: t, cycle: c, sheet: sh})
 	}
-	return reviewPlace{}, refuse("review_no_cycle", nil)
+	return out, nil
 }
 
 // reviewRole is what the actor may write about the subject: their own

@@ -150,7 +150,8 @@ func (s *Service) saveSheet(ctx context.Context, sh ReviewSheet, a AuditEntry) (
 }
 
 func (s *Service) reviewNominate(ctx context.Context, r *request, args string) (Response, error) {
-	p, err := s.placeOf(ctx, r.actor.ID)
+	args, name := s.cutTeam(ctx, args)
+	p, err := s.placeOf(ctx, r, r.actor.ID, name)
 	if err != nil {
 		return Response{}, err
 	}
@@ -220,7 +221,8 @@ func (s *Service) placeForManager(ctx context.Context, r *request, args, usageKe
 	if err != nil {
 		return reviewPlace{}, "", err
 	}
-	p, err := s.placeOf(ctx, who)
+	rest, name := s.cutTeam(ctx, rest)
+	p, err := s.placeOf(ctx, r, who, name)
 	if err != nil {
 		return reviewPlace{}, "", err
 	}

@@ -13,7 +13,7 @@ import (
 // and its open cycle, refusing a caller who does not manage the team and a
 // team with no open cycle: what every manager-only cycle command needs first.
 func (s *Service) managedActiveCycle(ctx context.Context, r *request, args string) (Team, ReviewCycle, error) {
-	team, err := s.resolveCheckInTeam(ctx, r, args)
+	team, err := s.resolveCheckInTeam(ctx, r, args, needManager)
 	if err != nil {
 		return Team{}, ReviewCycle{}, err
 	}

@@ -18,6 +18,7 @@ import (
 // that the platform did not turn into a mention is refused by name, never
 // taken as the start of a self-review answer.
 func (s *Service) writerPlace(ctx context.Context, r *request, args string) (reviewPlace, string, string, error) {
+	args, name := s.cutTeam(ctx, args)
 	id, rest, ok, err := parse.OneMention(args)
 	if err != nil {
 		return reviewPlace{}, "", "", err
@@ -25,7 +26,7 @@ func (s *Service) writerPlace(ctx context.Context, r *request, args string) (rev
 	if ok && UserID(id) == r.actor.ID {
 		args = rest
 	} else if ok {
-		p, err := s.placeOf(ctx, UserID(id))
+		p, err := s.placeOf(ctx, r, UserID(id), name)
 		if err != nil {
 			return reviewPlace{}, "", "", err
 		}
@@ -35,7 +36,7 @@ func (s *Service) writerPlace(ctx context.Context, r *request, args string) (rev
 		}
 		return p, role, rest, nil
 	}
-	p, err := s.placeOf(ctx, r.actor.ID)
+	p, err := s.placeOf(ctx, r, r.actor.ID, name)
 	if err != nil {
 		return reviewPlace{}, "", "", err
 	}
@@ -103,7 +104,7 @@ func (s *Service) submitReviewForm(ctx context.Context, r *request) (Response, e
 	if len(parts) != 4 {
 		return Response{}, refuse("error_unknown_action", nil)
 	}
-	p, err := s.placeOf(ctx, UserID(parts[2]))
+	p, err := s.placeOf(ctx, r, UserID(parts[2]), parts[0])
 	if err != nil {
 		return Response{}, err
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -33,7 +34,11 @@ func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (R
 		return s.personScorecard(ctx, r, UserID(id), rest)
 	}
 	name, rest := parse.TeamPrefix(args)
-	team, err := s.resolveTeam(ctx, r, name)
+	rest, trailing := s.cutTeam(ctx, rest)
+	if name == "" {
+		name = trailing
+	}
+	team, err := s.resolveTeam(ctx, r, name, needManager)
 	if err != nil {
 		return Response{}, err
 	}
@@ -47,17 +52,80 @@ func (s *Service) teamScorecard(ctx context.Context, r *request, args string) (R
 	return s.scorecardResponse(ctx, r, team, period, "", scorecardView{moods: CanSeeMood(r.viewer, CheckIn{TeamID: team.ID})})
 }
 
-// myScorecard is "/scorecard me [period]": anyone's own, with their own mood.
+// myScorecard is "/scorecard me [period] [team <name>]": anyone's own, with
+// their own mood, over every team they are a member of (one section each),
+// or the one named.
 func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Response, error) {
-	team, err := s.resolveTeam(ctx, r, "")
+	name, args := parse.TeamPrefix(args)
+	args, trailing := s.cutTeam(ctx, args)
+	if name == "" {
+		name = trailing
+	}
+	if name != "" {
+		team, err := s.resolveTeam(ctx, r, name, needView)
+		if err != nil {
+			return Response{}, err
+		}
+		return s.personScorecards(ctx, r, []Team{team}, r.actor.ID, args)
+	}
+	teams, err := s.teamsOf(ctx, r)
 	if err != nil {
 		return Response{}, err
 	}
-	period, err := parse.ParsePeriod(args, r.now, team.Location())
-	if err != nil {
-		return Response{}, err
+	teams = keep(teams, func(t Team) bool { return t.HasMember(r.actor.ID) })
+	if len(teams) == 0 {
+		// A manager who is no member: their own goals in the teams they are in.
+		if teams, err = s.teamsOf(ctx, r); err != nil {
+			return Response{}, err
+		}
 	}
-	return s.scorecardResponse(ctx, r, team, period, r.actor.ID, scorecardView{moods: true})
+	if len(teams) == 0 {
+		return Response{}, refuse("error_no_team", nil)
+	}
+	return s.personScorecards(ctx, r, teams, r.actor.ID, args)
+}
+
+// personScorecards is one person's scorecard in each of teams, the teams
+// named in their sections when there are several; a period outside a
+// team's life says so in that team's section.
+func (s *Service) personScorecards(ctx context.Context, r *request, teams []Team, person UserID, args string) (Response, error) {
+	view := func(t Team) scorecardView {
+		return scorecardView{moods: person == r.actor.ID || t.HasManager(r.actor.ID)}
+	}
+	if len(teams) == 1 {
+		period, err := parse.ParsePeriod(args, r.now, teams[0].Location())
+		if err != nil {
+			return Response{}, err
+		}
+		return s.scorecardResponse(ctx, r, teams[0], period, person, view(teams[0]))
+	}
+	var out Message
+	for _, t := range teams {
+		period, err := parse.ParsePeriod(args, r.now, t.Location())
+		if err != nil {
+			return Response{}, err
+		}
+		section := []Block{Text{Text: s.t(r, "sc_team_section", map[string]any{"Team": t.Name})}}
+		resp, err := s.scorecardResponse(ctx, r, t, period, person, view(t))
+		var ue *userError
+		switch {
+		case errors.As(err, &ue):
+			section = append(section, Context{Text: s.t(r, ue.Key, ue.Data)})
+		case err != nil:
+			return Response{}, err
+		default:
+			if out.Title == "" {
+				out.Title = resp.Reply.Title
+			}
+			section = append(section, resp.Reply.Blocks...)
+		}
+		if len(out.Blocks) > 0 {
+			out.Blocks = append(out.Blocks, Divider{})
+		}
+		out.Blocks = append(out.Blocks, section...)
+	}
+	// One chart per reply: with several teams there is none to pick.
+	return Response{Reply: out, Visibility: Private}, nil
 }
 
 // personScorecard is "/scorecard @person [period]": one member's own
@@ -81,18 +149,18 @@ func (s *Service) personScorecard(ctx context.Context, r *request, person UserID
 	if parse.HasMention(args) {
 		return Response{}, refuse("scorecard_one_person", map[string]any{"Name": names[person]})
 	}
-	for _, team := range teams {
-		if !team.HasMember(person) || !CanSeeScorecard(r.viewer, team.ID, person) {
-			continue
-		}
-		period, err := parse.ParsePeriod(args, r.now, team.Location())
-		if err != nil {
-			return Response{}, err
-		}
-		moods := person == r.actor.ID || team.HasManager(r.actor.ID)
-		return s.scorecardResponse(ctx, r, team, period, person, scorecardView{moods: moods})
+	name, args := parse.TeamPrefix(args)
+	args, trailing := s.cutTeam(ctx, args)
+	if name == "" {
+		name = trailing
 	}
-	return Response{}, refuse("scorecard_person_forbidden", map[string]any{"Name": names[person]})
+	visible := keep(teams, func(t Team) bool {
+		return t.HasMember(person) && CanSeeScorecard(r.viewer, t.ID, person) && (name == "" || t.ID == TeamID(name))
+	})
+	if len(visible) == 0 {
+		return Response{}, refuse("scorecard_person_forbidden", map[string]any{"Name": names[person]})
+	}
+	return s.personScorecards(ctx, r, visible, person, args)
 }
 
 // scorecardResponse builds, renders and (with a chart renderer) draws a scorecard.

@@ -129,6 +129,9 @@ type request struct {
 	channelLoaded bool
 	// viewer is the actor as the visibility model sees them.
 	viewer Viewer
+	// picked is the team chosen with a team button (see askTeam), which the
+	// re-run command treats as named.
+	picked string
 }
 
 // errOutsider stops an event from someone outside the organisation before
@@ -154,6 +157,10 @@ func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 		return s.failure(ctx, English, ev, err)
 	}
 	resp, err := s.dispatch(ctx, r)
+	var choice *teamChoice
+	if errors.As(err, &choice) {
+		resp, err = s.askTeam(ctx, r, choice)
+	}
 	if err != nil {
 		return s.failure(ctx, r.locale, ev, err)
 	}
@@ -448,6 +455,8 @@ func (s *Service) handleAction(ctx context.Context, r *request) (Response, error
 		return s.forgetMe(ctx, r)
 	case ActionCheckInSkipConfirm:
 		return s.skipCheckIn(ctx, r, "confirm "+r.ev.Action.Value)
+	case ActionPickTeam:
+		return s.pickTeam(ctx, r)
 	}
 	resp, err := s.submitForm(ctx, r)
 	if err != nil {
@@ -490,32 +499,6 @@ func (s *Service) isAdmin(id UserID) bool { return s.admins[id] }
 
 // canManage reports whether the person may manage the team.
 func (s *Service) canManage(t Team, id UserID) bool { return s.isAdmin(id) || t.HasManager(id) }
-
-// resolveTeam finds the team a command is about: the one named, the
-// channel's, or the actor's only (or first) team.
-func (s *Service) resolveTeam(ctx context.Context, r *request, name string) (Team, error) {
-	if name != "" {
-		t, err := s.store.GetTeam(ctx, TeamID(name))
-		if errors.Is(err, ErrNotFound) {
-			return Team{}, refuse("error_team_unknown", map[string]any{"Team": name})
-		}
-		if err != nil {
-			return Team{}, fmt.Errorf("load team %s: %w", name, err)
-		}
-		return t, nil
-	}
-	if t, ok := s.channelTeam(ctx, r); ok {
-		return t, nil
-	}
-	teams, err := s.teamsOf(ctx, r)
-	if err != nil {
-		return Team{}, err
-	}
-	if len(teams) == 0 {
-		return Team{}, refuse("error_no_team", nil)
-	}
-	return teams[0], nil
-}
 
 // names returns display names for people, falling back to what the event said
 // and then to the platform's id.

@@ -15,7 +15,7 @@ func TestGoalFromTemplateFillsTitleUnitDirectionAndSourceInBothLanguages(t *test
 	h.svc.SetTeamTemplates(map[string][]bot.GoalTemplate{"growth": {
 		{Name: "conversion", Title: "Checkout conversion", TitleZh: "结账转化率", Unit: "%", Source: "shop-conversion"},
 	}})
-	reply := bot.PlainText(h.say(maya, "/goal new from template conversion to 3.2% by end of quarter").Reply)
+	reply := bot.PlainText(h.say(maya, "/goal new from template conversion to 3.2% by end of quarter for team growth").Reply)
 	if !strings.Contains(reply, "Checkout conversion") || !strings.Contains(reply, "0% → 3.2%") || !strings.Contains(reply, "Fed by") {
 		t.Fatalf("template goal: %q", reply)
 	}
@@ -28,22 +28,22 @@ func TestGoalFromTemplateFillsTitleUnitDirectionAndSourceInBothLanguages(t *test
 		t.Fatalf("goal %+v", g)
 	}
 	// The defaults stay: refund is lower-is-better and needs its start.
-	if r := bot.PlainText(h.say(maya, "/goal new from template refund to 3% by end of quarter").Reply); !strings.Contains(r, "say where it starts") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template refund to 3% by end of quarter").Reply); !strings.Contains(r, "say where it starts") {
 		t.Fatalf("refund without from: %q", r)
 	}
-	if r := bot.PlainText(h.say(maya, "/goal new from template refund from 3% to 5% by end of quarter").Reply); !strings.Contains(r, "should go down") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template refund from 3% to 5% by end of quarter").Reply); !strings.Contains(r, "should go down") {
 		t.Fatalf("refund going up: %q", r)
 	}
-	if r := bot.PlainText(h.say(maya, "/goal new from template refund from 5% to 3% by end of quarter").Reply); !strings.Contains(r, "Refund rate") || !strings.Contains(r, "5% → 3%") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template refund from 5% to 3% by end of quarter").Reply); !strings.Contains(r, "Refund rate") || !strings.Contains(r, "5% → 3%") {
 		t.Fatalf("refund: %q", r)
 	}
-	if r := bot.PlainText(h.say(maya, "/goal new from template aov to 5 orders by end of quarter").Reply); !strings.Contains(r, "orders") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template aov to 5 orders by end of quarter").Reply); !strings.Contains(r, "orders") {
 		t.Fatalf("wrong unit: %q", r)
 	}
-	if r := bot.PlainText(h.say(maya, "/goal new from template conversion to 3.2%").Reply); !strings.Contains(r, "needs a target and a date") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template conversion to 3.2%").Reply); !strings.Contains(r, "needs a target and a date") {
 		t.Fatalf("not SMART: %q", r)
 	}
-	if r := bot.PlainText(h.say(maya, "/goal new from template churn to 3% by Q4").Reply); !strings.Contains(r, "gmv (¥)") || !strings.Contains(r, "conversion (%)") {
+	if r := bot.PlainText(h.say(alice, "/goal new from template churn to 3% by Q4").Reply); !strings.Contains(r, "gmv (¥)") || !strings.Contains(r, "conversion (%)") {
 		t.Fatalf("unknown template: %q", r)
 	}
 	// Chinese: 目标 新建 模板 …, the title in Chinese.
@@ -63,7 +63,7 @@ func TestGoalFromTemplateFillsTitleUnitDirectionAndSourceInBothLanguages(t *test
 func TestOnlyAdminsLinkAGoalToADeclaredSource(t *testing.T) {
 	h := newHarness(t)
 	h.svc.SetMetricSources(map[string][]string{"growth": {"shop-conversion", "crm-nps"}})
-	id := goalID(t, bot.PlainText(h.say(maya, "/goal new Raise checkout conversion from 2.1% to 3.2% by 2026-12-31").Reply))
+	id := goalID(t, bot.PlainText(h.say(maya, "/goal new Raise checkout conversion from 2.1% to 3.2% by 2026-12-31 for team growth").Reply))
 	if r := bot.PlainText(h.say(maya, "/goal edit "+id+" source shop-conversion").Reply); !strings.Contains(r, "Only an admin") {
 		t.Fatalf("a manager linked a source: %q", r)
 	}

@@ -154,7 +154,7 @@ func TestAlignmentOnlyUnderGoalsYouMayAlignTo(t *testing.T) {
 	// manager is no manager of sales, so only an admin may): now sales is
 	// above growth, and members of growth may align under it.
 	h.say(admin, "/pulse team managers growth "+bot.Mention(maya)+" "+bot.Mention(admin))
-	mustContain(t, text(h.inChannel(admin, "growth", "/goal new Support sales under "+parent.ID)), "Support sales")
+	mustContain(t, text(h.inChannel(admin, "growth", "/goal new Support sales under "+parent.ID+" for team growth")), "Support sales")
 	mustContain(t, text(h.say(alice, "/goal new Help sales too under "+parent.ID)), "Help sales too")
 }
 

@@ -165,7 +165,7 @@ func contractPeople(t *testing.T, s *store.Store) {
 	_, err := s.GetPerson(ctx, alice)
 	mustErr(t, "missing person", err, bot.ErrNotFound)
 	a := bot.Person{ID: alice, Name: "Alice 爱丽丝", TimeZone: "Europe/Berlin", Locale: bot.English,
-		AwayUntil: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)}
+		AwayUntil: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), PrimaryTeam: "growth"}
 	b := bot.Person{ID: bob, Name: "Bob"}
 	must(t, "save alice", s.SavePerson(ctx, a))
 	must(t, "save bob", s.SavePerson(ctx, b))

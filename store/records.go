@@ -80,10 +80,11 @@ type personRec struct {
 	TimeZone  string     `json:"tz,omitzero"`
 	Locale    bot.Locale `json:"loc,omitzero"`
 	AwayUntil time.Time  `json:"away,omitzero"`
+	Primary   string     `json:"pt,omitzero"`
 }
 
 func encodePerson(p bot.Person) (string, error) {
-	return encode("person "+string(p.ID), personRec{Name: p.Name, TimeZone: p.TimeZone, Locale: p.Locale, AwayUntil: p.AwayUntil})
+	return encode("person "+string(p.ID), personRec{Name: p.Name, TimeZone: p.TimeZone, Locale: p.Locale, AwayUntil: p.AwayUntil, Primary: p.PrimaryTeam})
 }
 
 func decodePerson(id bot.UserID, data string) (bot.Person, error) {
@@ -91,7 +92,7 @@ func decodePerson(id bot.UserID, data string) (bot.Person, error) {
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return bot.Person{}, fmt.Errorf("decode person %s: %w", id, err)
 	}
-	return bot.Person{ID: id, Name: r.Name, TimeZone: r.TimeZone, Locale: r.Locale, AwayUntil: r.AwayUntil}, nil
+	return bot.Person{ID: id, Name: r.Name, TimeZone: r.TimeZone, Locale: r.Locale, AwayUntil: r.AwayUntil, PrimaryTeam: r.Primary}, nil
 }
 
 type convRec struct {

@@ -126,6 +126,7 @@ var pulseSecond = map[string]map[string]string{
 	"me": {
 		"timezone": "timezone", "tz": "timezone", "时区": "timezone",
 		"language": "language", "lang": "language", "语言": "language",
+		"team": "team", "团队": "team", "主团队": "team",
 	},
 	"token": {
 		"create": "create", "new": "create", "创建": "create", "新建": "create",
@@ -251,6 +252,11 @@ func splitSub(verb Verb, text string, toks []token) (string, []token) {
 		}
 	case VerbScorecard:
 		if !known {
+			return "", toks
+		}
+	case VerbCheckIn:
+		if isTeamWord(word) {
+			// "/checkin team growth" starts the check-in of that team.
 			return "", toks
 		}
 	case VerbFeedback:

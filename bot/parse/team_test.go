@@ -48,3 +48,27 @@ func TestMatchKudosReturnsWhatFollowsTheKeyword(t *testing.T) {
 		}
 	}
 }
+
+func TestTrailingTeamCutsOnlyAKnownTeam(t *testing.T) {
+	known := func(n string) bool { return n == "growth" || n == "Design Ops" }
+	cases := []struct {
+		in, rest, name string
+		englishOnly    bool
+	}{
+		{in: "<@a> thanks team growth", rest: "<@a> thanks", name: "growth"},
+		{in: "<@a> thanks 团队 growth", rest: "<@a> thanks", name: "growth"},
+		{in: "<@a> thanks 团队 growth", rest: "<@a> thanks 团队 growth", englishOnly: true},
+		{in: "Grow team morale", rest: "Grow team morale"},
+		{in: "Ship it team Design Ops", rest: "Ship it", name: "Design Ops"},
+		{in: "Grow buyers to 10 by 2027-03-01 for team growth", rest: "Grow buyers to 10 by 2027-03-01 for team growth"},
+		{in: "team growth", rest: "", name: "growth"},
+		{in: "team", rest: "team"},
+		{in: "", rest: ""},
+	}
+	for _, c := range cases {
+		rest, name := TrailingTeam(c.in, known, c.englishOnly)
+		if rest != c.rest || name != c.name {
+			t.Errorf("TrailingTeam(%q) = %q, %q; want %q, %q", c.in, rest, name, c.rest, c.name)
+		}
+	}
+}

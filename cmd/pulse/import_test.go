@@ -36,7 +36,7 @@ func TestExportImportExportRoundTripsEveryRecord(t *testing.T) {
 	for _, want := range []string{`"version": 2,`, `"goals": [`, `"title": `, `"previous": `, `"message": `, `"answers": [`,
 		`"people": [`, `"time_zone": "Asia/Shanghai"`, `"away_until": "2026-03-20T00:00:00+08:00"`, `"team": "growth"`,
 		`"id": "F1"`, `"request": "FR2"`, `"anonymous": true`, `"feedback_visibility": "person"`,
-		`"id": "C1"`, `"approved_by": `, `"role": "peer"`, `"ratings": {`, `"id": "A1"`, `"period": "2026-W10"`} {
+		`"id": "C1"`, `"approved_by": `, `"role": "peer"`, `"role": "highlight"`, `"key": "checkin_q_done"`, `"ratings": {`, `"id": "A1"`, `"period": "2026-W10"`} {
 		if !strings.Contains(before, want) {
 			t.Fatalf("the demo's export lacks %s; the round trip would prove little:\n%s", want, before)
 		}
@@ -323,6 +323,12 @@ func TestImportRefusesInvalidRecordsAndImportsNothing(t *testing.T) {
 			`updates[0].goal: "G3" is not a goal of this export`, "kudos[0].to: names nobody", "kudos[0].at: is required",
 			`checkins[0].period: "2026-48" is not an ISO week`, "checkins[0].mood: 9 is not 0 (none) to 5",
 			`people[0].id: "bob" is not a platform-qualified user id`, `people[0].time_zone: "Nowhere" is not an IANA time zone`}},
+		{"question roles pointing nowhere", `{"version":2,"teams":[{"id":"ops","name":"Ops","platform":"slack","channel":"C1","members":["slack:T1:U1"],"managers":[],
+			"time_zone":"UTC","locale":"en","check_in_schedule":"0 10 * * MON","digest_schedule":"0 16 * * FRI","kudos_allowance":5,"holidays":"none",
+			"questions":["A?","B?"],"highlight_question":2,"blockers_question":3}],
+			"checkins":[{"team":"ops","person":"slack:T1:U1","period":"2026-W48","answers":["x"],"questions":[{"role":"boss"},{"key":"checkin_q_nope"}]}]}`, []string{
+			"teams[0] (ops).blockers_question: 3 names no question: the team asks 2", "checkins[0].questions[0]: has neither text nor key",
+			`checkins[0].questions[0].role: "boss" is not highlight, blockers or empty`, `checkins[0].questions[1].key: "checkin_q_nope" is not a default question`}},
 		{"an unknown field", valid + `,"goals":[{"id":"G1","team":"ops","titel":"typo"}]}`, []string{`unknown field "titel"`}},
 		{"a newer format", `{"version":3,"teams":[]}`, []string{"export format version 3: this pulse reads versions 1 to 2"}},
 		{"a version that is no number", `{"version":"2"}`, []string{`"version" is "2", not a whole number`}},

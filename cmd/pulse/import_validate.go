@@ -316,6 +316,9 @@ func checkAskedQuestions(p *problems, field string, qs []bot.Question) {
 		if strings.TrimSpace(q.Text) == "" && q.Key == "" {
 			p.add(f, "has neither text nor key")
 		}
+		if q.Key != "" && !bot.IsDefaultQuestionKey(q.Key) {
+			p.add(f+".key", "%q is not a default question (checkin_q_done, checkin_q_next, checkin_q_blockers)", q.Key)
+		}
 		if q.Role != "" && q.Role != bot.RoleHighlight && q.Role != bot.RoleBlockers {
 			p.add(f+".role", "%q is not highlight, blockers or empty", q.Role)
 		}

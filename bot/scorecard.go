@@ -66,6 +66,10 @@ type Scorecard struct {
 	Weeks []WeekFigures
 	// Names are display names of everyone the scorecard mentions.
 	Names map[UserID]string
+	// Recent and Flags are set on a person's scorecard only: their check-ins
+	// of the last PersonWeeks weeks, newest first, and what to ask about.
+	Recent []PersonWeek
+	Flags  []Flag
 }
 
 // GoalCard is one goal as a scorecard shows it: its numbers as they stood
@@ -622,6 +626,9 @@ func (b scorecardBuilder) details(sc *Scorecard) {
 	}
 	sc.Headline.Updates = sc.TotalUpdates()
 	sc.Names = b.names(sc)
+	if b.person != "" {
+		b.personDetails(sc)
+	}
 }
 
 // state is id's check-in state in weeks[i] (see checkInState).

@@ -28,9 +28,11 @@ func (s *Service) renderScorecard(r *request, sc Scorecard, v scorecardView) Mes
 		Context{Text: s.t(r, "sc_range", map[string]any{
 			"From": sc.From.Format("2006-01-02"), "To": sc.To.AddDate(0, 0, -1).Format("2006-01-02"), "Zone": sc.From.Location().String()})},
 		s.scorecardHeadline(r, sc, v))
+	msg.Blocks = append(msg.Blocks, s.scorecardFlags(r, sc)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardGoalBlocks(r, sc)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardPeople(r, sc, v)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardBlockers(r, sc)...)
+	msg.Blocks = append(msg.Blocks, s.scorecardRecentCheckIns(r, sc)...)
 	msg.Blocks = append(msg.Blocks, s.scorecardKudos(r, sc)...)
 	return msg
 }

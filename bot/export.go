@@ -214,8 +214,9 @@ func (s *Service) exportTeam(ctx context.Context, out *Export, t Team, from, to 
 	// mid-week start could miss the last), and the week after, which a
 	// member east of the team's zone may already be answering.
 	seen := map[string]bool{}
+	loc := t.Location()
 	for week := start; !week.After(to.AddDate(0, 0, 7)); week = week.AddDate(0, 0, 1) {
-		period := ISOWeek(week, t.Location())
+		period := ISOWeek(week, loc)
 		if seen[period] {
 			continue
 		}
@@ -264,7 +265,12 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	for _, g := range goals {
 		out.Figures[g.ID] = tree.figures(g, at)
 	}
-	period := ISOWeek(at, t.Location())
+	// to is exclusive: an export to a week's end is that week's.
+	last := at
+	if !at.Before(to) {
+		last = to.Add(-time.Nanosecond)
+	}
+	period := ISOWeek(last, t.Location())
 	p, err := s.participation(ctx, t, period, at)
 	if err != nil {
 		return fmt.Errorf("export participation of %s: %w", t.ID, err)

@@ -7,110 +7,218 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// propertySteps bounds the property test: random commands by random
-// people, every view checked after each one.
-const propertySteps = 60
+// The property test runs propertySeeds sequences of propertySteps random
+// steps each, every sequence on fresh state and seeded by its number, so a
+// failure names the subtest (seed) and step to replay it:
+// go test -race -run 'TestPropertyViewsAgreeOnEveryFigure/seed=17$' ./bot
+// The first propertyRedisSeeds sequences run on the real Redis, the rest on
+// the embedded store: the views do not depend on which. propertyWorkers
+// sequences run at a time: most of a step is waiting on a store.
+const (
+	propertySeeds      = 100
+	propertySteps      = 20
+	propertyRedisSeeds = 2
+	propertyWorkers    = 4
+)
 
-// TestPropertyViewsAgreeOnEveryFigure drives random command sequences (a
-// fixed seed, so a failure replays) by random people and roles and checks
+// dave has a profile but is in no team: an outsider.
+var dave = bot.NewUserID(bot.PlatformConsole, "demo", "dave")
+
+// TestPropertyViewsAgreeOnEveryFigure drives random command sequences by
+// random people in every role (manager, admin, member, outsider) and checks
 // after every step: nothing panics or fails, and list, show, tree,
-// scorecard, digest and export agree on every goal's progress and status,
-// and scorecard, summary and export on the check-in counts.
+// scorecard, digest, App Home and export agree on every goal's progress and
+// status, and scorecard, digest, /scorecard me, summary and export on the
+// check-in states and kudos counts — of this week, and of a past week when
+// a step reads one.
 func TestPropertyViewsAgreeOnEveryFigure(t *testing.T) {
-	const seed = 13
-	rng := rand.New(rand.NewPCG(seed, seed))
-	h := newHarness(t)
-	people := []bot.UserID{maya, alice, bob, chen, admin}
+	seeds := make(chan uint64)
+	var wg sync.WaitGroup
+	for range propertyWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seed := range seeds {
+				// Each sequence has its own store, service and clock.
+				t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runPropertySequence(t, seed) })
+			}
+		}()
+	}
+	for seed := uint64(1); seed <= propertySeeds; seed++ {
+		seeds <- seed
+	}
+	close(seeds)
+	wg.Wait()
+}
+
+func runPropertySequence(t *testing.T, seed uint64) {
+	st := storetest.MustOpenEmbedded(t)
+	if seed <= propertyRedisSeeds {
+		st = storetest.MustOpen(t)
+	}
+	h := newTeamHarnessOn(t, st, monday, []bot.UserID{admin}, []bot.UserID{alice, bob, chen}, []bot.UserID{maya},
+		func(team *bot.Team) { team.KudosAllowance = 3 }, map[bot.UserID]bot.Locale{chen: bot.Chinese},
+		maya, alice, bob, chen, admin, dave)
+	p := &propertyRun{t: t, h: h, rng: rand.New(rand.NewPCG(seed, seed))}
 	for step := 0; step < propertySteps; step++ {
-		who := people[rng.IntN(len(people))]
-		cmd := randomCommand(rng, h, who)
-		h.say(who, cmd)
-		if t.Failed() {
-			return
+		who := []bot.UserID{maya, admin, alice, alice, bob, bob, chen, dave}[p.rng.IntN(8)]
+		cmds := p.randomStep(who)
+		p.history = append(p.history, fmt.Sprintf("%s: %s", who.Local(), strings.Join(cmds, " ⏎ ")))
+		where := fmt.Sprintf("seed %d step %d (%s); the steps so far:\n  %s", seed, step, h.clock.Now().Format(time.RFC3339),
+			strings.Join(p.history, "\n  "))
+		var last string
+		for _, c := range cmds {
+			last = text(h.say(who, c))
 		}
-		checkViewsAgree(t, h, fmt.Sprintf("seed %d step %d: %s said %q", seed, step, who.Local(), cmd))
 		if t.Failed() {
-			return
+			t.Fatalf("%s", where)
+		}
+		p.checkNow(where, step, p.goalOf(cmds))
+		if strings.HasPrefix(cmds[0], "/scorecard team growth ") {
+			p.checkPast(where, cmds[0], last)
 		}
 	}
 }
 
-// randomCommand picks a command that may well be refused: the views must
-// agree whatever was accepted.
-func randomCommand(rng *rand.Rand, h *harness, who bot.UserID) string {
-	ids := goalIDList(h)
-	goal := func() string {
-		if len(ids) == 0 || rng.IntN(10) == 0 {
-			return "G" + strconv.Itoa(1+rng.IntN(len(ids)+2))
-		}
-		return ids[rng.IntN(len(ids))]
+// propertyRun is one sequence: its random source and what it did so far.
+type propertyRun struct {
+	t       *testing.T
+	h       *harness
+	rng     *rand.Rand
+	history []string
+}
+
+// randomStep picks what one person types in one step, often something that
+// is refused: the views must agree whatever was accepted. A check-in is
+// one step of several messages.
+func (p *propertyRun) randomStep(who bot.UserID) []string {
+	rng, now := p.rng, p.h.clock.Now()
+	goal := p.randomGoal
+	due := now.AddDate(0, 0, 7+rng.IntN(120)).Format("2006-01-02")
+	one := func(format string, args ...any) []string { return []string{fmt.Sprintf(format, args...)} }
+	choice := rng.IntN(24)
+	if p.goals() < 3 && rng.IntN(2) == 0 {
+		choice = 0 // few goals: make one, so edits and updates have something to act on
 	}
-	due := h.clock.Now().AddDate(0, 0, 7+rng.IntN(120)).Format("2006-01-02")
-	switch rng.IntN(16) {
+	switch choice {
 	case 0, 1:
-		base, target := rng.IntN(50), rng.IntN(100)
-		cmd := fmt.Sprintf("/goal new Goal %d from %d to %d by %s", rng.IntN(1000), base, target, due)
-		if rng.IntN(2) == 0 && len(ids) > 0 {
+		cmd := fmt.Sprintf("/goal new Goal %d from %d to %d%s by %s", rng.IntN(1000), rng.IntN(50), rng.IntN(100), p.unit(), due)
+		if rng.IntN(2) == 0 {
 			cmd += " under " + goal()
 		}
 		if rng.IntN(4) == 0 {
 			cmd += " for team growth"
 		}
-		return cmd
+		return []string{cmd}
 	case 2:
-		return fmt.Sprintf("/goal new Milestone %d", rng.IntN(1000))
+		return one("/goal new Milestone %d", rng.IntN(1000))
 	case 3, 4, 5:
-		return fmt.Sprintf("/goal %s %d", goal(), rng.IntN(110))
+		return one("/goal %s %d", goal(), rng.IntN(110))
 	case 6:
-		return "/goal done " + goal()
+		return one("/goal done %s", goal())
 	case 7:
-		return "/goal drop " + goal()
-	case 8, 9:
+		return one("/goal drop %s", goal())
+	case 8:
 		parent := goal()
 		if rng.IntN(4) == 0 {
 			parent = "none"
 		}
-		return "/goal edit " + goal() + " parent " + parent
+		return one("/goal edit %s parent %s", goal(), parent)
+	case 9:
+		cmd := fmt.Sprintf("/goal edit %s target %d%s", goal(), rng.IntN(100), p.unit())
+		if rng.IntN(3) == 0 {
+			cmd += fmt.Sprintf(" from %d", rng.IntN(50))
+		}
+		return []string{cmd}
 	case 10:
-		return fmt.Sprintf("/goal edit %s target %d", goal(), rng.IntN(100))
+		return one("/goal edit %s baseline %d", goal(), rng.IntN(50))
 	case 11:
-		h.clock.Advance(time.Duration(1+rng.IntN(72)) * time.Hour)
-		return "/goal list"
+		return one("/goal edit %s due %s", goal(), due)
 	case 12:
-		return []string{"/checkin", "done a thing", "next thing", "blocked on review", strconv.Itoa(1 + rng.IntN(5))}[rng.IntN(5)]
+		p.h.clock.Advance(time.Duration(1+rng.IntN(72)) * time.Hour)
+		return one("/goal list")
 	case 13:
-		return []string{"/checkin skip busy", "/checkin skip confirm", "/checkin back"}[rng.IntN(3)]
-	case 14:
-		return "/checkin away until " + h.clock.Now().AddDate(0, 0, rng.IntN(10)).Format("2006-01-02")
+		p.h.clock.Advance(time.Duration(1+rng.IntN(3)) * 7 * 24 * time.Hour)
+		return one("/goal list")
+	case 14, 15:
+		return []string{"/checkin", "done a thing", "next thing", "blocked on review", strconv.Itoa(1 + rng.IntN(5))}
+	case 16:
+		return []string{"/checkin skip busy", "/checkin skip confirm", "/checkin back"}[rng.IntN(3):][:1]
+	case 17:
+		return one("/checkin away until %s", now.AddDate(0, 0, rng.IntN(10)).Format("2006-01-02"))
+	case 18, 19:
+		return one("/kudos %s thanks #ownership", p.recipients())
+	case 20:
+		return one("/scorecard team growth %s", []string{"last week", bot.ISOWeek(now.AddDate(0, 0, -7*rng.IntN(4)), mustZone("Europe/Berlin"))}[rng.IntN(2)])
+	case 21:
+		return one("/scorecard %s", []string{"me", bot.Mention(bob), "last week"}[rng.IntN(3)])
+	case 22:
+		return one("/goal show %s", goal())
 	}
-	to := []bot.UserID{alice, bob, chen, maya}[rng.IntN(4)]
-	return "/kudos " + bot.Mention(to) + " thanks #ownership"
+	return one("/goal tree")
 }
 
-func goalIDList(h *harness) []string {
-	goals, err := h.store.TeamGoals(context.Background(), "growth")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	out := make([]string, 0, len(goals))
-	for _, g := range goals {
-		out = append(out, g.ID)
+// unit is a random unit for a goal's measure, often none.
+func (p *propertyRun) unit() string {
+	return []string{"", "", "%", " orders"}[p.rng.IntN(4)]
+}
+
+// recipients are one or two random people, the outsider among them.
+func (p *propertyRun) recipients() string {
+	people := []bot.UserID{alice, bob, chen, maya, dave}
+	out := bot.Mention(people[p.rng.IntN(len(people))])
+	if p.rng.IntN(3) == 0 {
+		out += " " + bot.Mention(people[p.rng.IntN(len(people))])
 	}
 	return out
 }
 
+// goals is how many goals the team has.
+func (p *propertyRun) goals() int { return len(p.teamGoals()) }
+
+func (p *propertyRun) teamGoals() []bot.Goal {
+	goals, err := p.h.store.TeamGoals(context.Background(), "growth")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return goals
+}
+
+// randomGoal names a goal of the team, now and then one that does not exist.
+func (p *propertyRun) randomGoal() string {
+	goals := p.teamGoals()
+	if len(goals) == 0 || p.rng.IntN(10) == 0 {
+		return "G" + strconv.Itoa(1+p.rng.IntN(len(goals)+2))
+	}
+	return goals[p.rng.IntN(len(goals))].ID
+}
+
+var reGoalID = regexp.MustCompile(`\bG\d+\b`)
+
+// goalOf is the goal a step named, to show it after the step.
+func (p *propertyRun) goalOf(cmds []string) string {
+	return reGoalID.FindString(cmds[0])
+}
+
 var (
 	reStatus   = regexp.MustCompile(`on track|at risk|off track|done|dropped`)
+	reGoalLine = regexp.MustCompile(`^\s*(G\d+) [^\n]*?(-?\d+)%(.*)$`)
 	reCheckIns = regexp.MustCompile(`Check-ins: (\d+)/(\d+)`)
 	reAnswered = regexp.MustCompile(`Answered: (\d+)/(\d+)`)
+	reTeamKud  = regexp.MustCompile(`Kudos: given (\d+) \S+ · received (\d+)`)
+	reMeKudos  = regexp.MustCompile(`Kudos: given (\d+) · received (\d+)`)
+	rePerson   = regexp.MustCompile(`(?m)^• (\w+) — (checked in|skipped|away|no check-in)(?: · [^·\n]*)? · updates \d+ · kudos received (\d+), given (\d+)`)
 )
 
 // figure is a goal's progress (rounded as shown) and status in one view.
@@ -124,7 +232,7 @@ type figure struct {
 func figuresIn(view string) map[string]figure {
 	out := map[string]figure{}
 	for _, line := range strings.Split(view, "\n") {
-		m := regexp.MustCompile(`^\s*(G\d+) [^\n]*?(-?\d+)%(.*)$`).FindStringSubmatch(line)
+		m := reGoalLine.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
@@ -136,74 +244,219 @@ func figuresIn(view string) map[string]figure {
 
 func statusWords(st bot.Status) string { return strings.ReplaceAll(string(st), "_", " ") }
 
-func checkViewsAgree(t *testing.T, h *harness, where string) {
+// checkNow reads the views of this week once and compares them with the
+// export: goal figures, check-in states and kudos counts. List, tree,
+// scorecard, digest and summary are read after every step; one goal's
+// show, a member's App Home and their /scorecard me in turn.
+func (p *propertyRun) checkNow(where string, step int, named string) {
+	t, h := p.t, p.h
 	t.Helper()
-	ctx := context.Background()
-	var buf bytes.Buffer
-	if err := h.svc.Export(ctx, &buf, bot.ExportRequest{Format: "json", TeamID: "growth", Figures: true}); err != nil {
-		t.Fatalf("%s: export: %v", where, err)
-	}
-	var doc bot.Export
-	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("%s: decode export: %v", where, err)
-	}
-	digest, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth", At: h.clock.Now()})
-	if err != nil || len(digest) != 1 {
-		t.Fatalf("%s: digest: %v %v", where, digest, err)
-	}
+	doc := exportFigures(t, h, bot.ExportRequest{})
 	scorecard := text(h.say(maya, "/scorecard team growth"))
-	views := map[string]map[string]figure{
-		"list":      figuresIn(text(h.say(maya, "/goal list team growth"))),
-		"tree":      figuresIn(text(h.say(maya, "/goal tree team growth"))),
-		"scorecard": figuresIn(scorecard),
-		"digest":    figuresIn(bot.PlainText(digest[0].Msg)),
+	views := map[string]string{
+		"list":      text(h.say(maya, "/goal list team growth")),
+		"tree":      text(h.say(maya, "/goal tree team growth")),
+		"scorecard": scorecard,
+		"digest":    p.digest(h.clock.Now()),
 	}
+	open := map[string]bool{}
 	for _, g := range doc.Goals {
-		f := doc.Figures[g.ID]
-		want := figure{percent: int(roundHalfAway(f.Progress)), status: statusWords(f.Status)}
-		if g.State == bot.GoalOpen {
-			views["show"] = figuresIn(text(h.say(maya, "/goal show "+g.ID)))
-		} else {
-			delete(views, "show")
-		}
-		for name, v := range views {
-			got, ok := v[g.ID]
-			if !ok {
-				continue // closed goals leave the list; goals of other weeks the scorecard
-			}
-			if got != want {
-				t.Fatalf("%s: %s shows %s as %+v, export says %+v\n", where, name, g.ID, got, want)
-			}
-		}
-		if g.State == bot.GoalOpen {
-			for _, name := range []string{"list", "tree", "scorecard", "show"} {
-				if _, ok := views[name][g.ID]; !ok {
-					t.Fatalf("%s: %s does not show open goal %s", where, name, g.ID)
-				}
-			}
-		}
+		open[g.ID] = g.State == bot.GoalOpen
 	}
-	checkCountsAgree(t, h, where, scorecard, doc)
+	// Alice and Bob read English; Chen's views are the same code in Chinese.
+	member := []bot.UserID{alice, bob}[step%2]
+	switch step % 3 {
+	case 0:
+		if named == "" || !open[named] {
+			named = p.someOpenGoal(doc)
+		}
+		if named != "" {
+			views["show"] = text(h.say(maya, "/goal show "+named))
+		}
+	case 1:
+		h.n++
+		views["App Home"] = text(h.event(bot.Event{Key: fmt.Sprintf("home:%d", h.n), Kind: bot.KindAction,
+			Platform: bot.PlatformConsole, User: member, Direct: true, Channel: "dm", Action: bot.Action{ID: bot.ActionHome}}))
+	default:
+		p.checkMe(where, doc.Participation[0], member)
+	}
+	p.compareGoals(where, exported(doc), views, open, "list", "tree", "scorecard")
+	p.checkCounts(where, doc.Participation[0], scorecard, views["digest"], p.summary(h.clock.Now()))
 }
 
-// checkCountsAgree compares the check-in counts of the scorecard, the
-// summary and the export.
-func checkCountsAgree(t *testing.T, h *harness, where, scorecard string, doc bot.Export) {
+func (p *propertyRun) someOpenGoal(doc bot.Export) string {
+	var ids []string
+	for _, g := range doc.Goals {
+		if g.State == bot.GoalOpen {
+			ids = append(ids, g.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return ids[p.rng.IntN(len(ids))]
+}
+
+// compareGoals checks that every goal line of every view shows the
+// reference figures, and that the views in mustShow list every open goal.
+func (p *propertyRun) compareGoals(where string, ref map[string]figure, views map[string]string, open map[string]bool, mustShow ...string) {
+	p.t.Helper()
+	for name, v := range views {
+		for id, got := range figuresIn(v) {
+			w, ok := ref[id]
+			if !ok {
+				continue // a goal named in a note or a title, not a goal line
+			}
+			if got != w {
+				p.t.Fatalf("%s\n%s shows %s as %+v, want %+v:\n%s", where, name, id, got, w, v)
+			}
+		}
+	}
+	for _, name := range mustShow {
+		shown := figuresIn(views[name])
+		for id, isOpen := range open {
+			if _, ok := shown[id]; isOpen && !ok {
+				p.t.Fatalf("%s\n%s does not show open goal %s:\n%s", where, name, id, views[name])
+			}
+		}
+	}
+}
+
+// exported are the export's goal figures as views round them.
+func exported(doc bot.Export) map[string]figure {
+	out := make(map[string]figure, len(doc.Figures))
+	for id, f := range doc.Figures {
+		out[id] = figure{percent: int(roundHalfAway(f.Progress)), status: statusWords(f.Status)}
+	}
+	return out
+}
+
+// checkCounts compares check-in states and kudos counts of the scorecard,
+// the digest and the summary with the export's.
+func (p *propertyRun) checkCounts(where string, part bot.PeriodParticipation, scorecard, digest, summary string) {
+	t := p.t
 	t.Helper()
-	ds, err := h.svc.PlanJob(context.Background(), bot.JobRequest{Job: bot.JobCheckInSummary, TeamID: "growth", At: h.clock.Now()})
+	expected := len(part.Answered) + len(part.Skipped) + len(part.Missing)
+	wantCounts := fmt.Sprintf("%d/%d", len(part.Answered), expected)
+	for name, v := range map[string]string{"scorecard": scorecard, "digest": digest} {
+		sc := reCheckIns.FindStringSubmatch(v)
+		if sc == nil || sc[1]+"/"+sc[2] != wantCounts {
+			t.Fatalf("%s\n%s counts check-ins %v, the export %s:\n%s", where, name, sc, wantCounts, v)
+		}
+		k := reTeamKud.FindStringSubmatch(v)
+		if k == nil || k[1] != strconv.Itoa(part.Kudos.TotalGiven()) || k[2] != strconv.Itoa(part.Kudos.TotalReceived()) {
+			t.Fatalf("%s\n%s counts kudos %v, the export %+v:\n%s", where, name, k, part.Kudos, v)
+		}
+		p.checkPeople(where, name, part, v)
+	}
+	sum := reAnswered.FindStringSubmatch(summary)
+	if sum == nil || sum[1]+"/"+sum[2] != wantCounts {
+		t.Fatalf("%s\nsummary counts %v, the export %s:\n%s", where, sum, wantCounts, summary)
+	}
+	for label, ids := range map[string][]bot.UserID{"Skipped": part.Skipped, "Away": part.Away, "Not yet": part.Missing} {
+		if line := label + ": " + names(ids); !strings.Contains(summary, line) {
+			t.Fatalf("%s\nsummary lacks %q:\n%s", where, line, summary)
+		}
+	}
+}
+
+// checkPeople compares a scorecard's line for each member with the export.
+func (p *propertyRun) checkPeople(where, name string, part bot.PeriodParticipation, view string) {
+	p.t.Helper()
+	lines := rePerson.FindAllStringSubmatch(view, -1)
+	if len(lines) != 3 {
+		p.t.Fatalf("%s\n%s has %d member lines, want 3:\n%s", where, name, len(lines), view)
+	}
+	for _, m := range lines {
+		id := bot.NewUserID(bot.PlatformConsole, "demo", strings.ToLower(m[1]))
+		got := fmt.Sprintf("%s received %s given %s", m[2], m[3], m[4])
+		if w := fmt.Sprintf("%s received %d given %d", stateOf(part, id), part.Kudos.Received[id], part.Kudos.Given[id]); got != w {
+			p.t.Fatalf("%s\n%s shows %s as %q, the export %q:\n%s", where, name, m[1], got, w, view)
+		}
+	}
+}
+
+// checkMe compares a member's own scorecard with the export.
+func (p *propertyRun) checkMe(where string, part bot.PeriodParticipation, member bot.UserID) {
+	p.t.Helper()
+	me := text(p.h.say(member, "/scorecard me"))
+	k := reMeKudos.FindStringSubmatch(me)
+	w := []string{strconv.Itoa(part.Kudos.Given[member]), strconv.Itoa(part.Kudos.Received[member])}
+	if k == nil || k[1] != w[0] || k[2] != w[1] {
+		p.t.Fatalf("%s\n%s's /scorecard me counts kudos %v, the export %v:\n%s", where, member.Local(), k, w, me)
+	}
+	if !strings.Contains(me, "Check-ins: "+stateOf(part, member)) {
+		p.t.Fatalf("%s\n%s's /scorecard me does not say %q:\n%s", where, member.Local(), stateOf(part, member), me)
+	}
+}
+
+// checkPast compares a past week's scorecard with the digest run late for
+// that week (goal figures as of the week's end), and its counts with the
+// summary of that week and the export ending with it.
+func (p *propertyRun) checkPast(where, cmd, scorecard string) {
+	t, h := p.t, p.h
+	t.Helper()
+	if !strings.HasPrefix(scorecard, "Scorecard of Growth, ") {
+		return // refused: a week before the team
+	}
+	period := strings.Fields(strings.SplitN(scorecard, "\n", 2)[0])[3]
+	from, to, err := bot.WeekBounds(period, mustZone("Europe/Berlin"))
+	if err != nil {
+		t.Fatalf("%s\n%s shows period %q: %v", where, cmd, period, err)
+	}
+	if !to.Before(h.clock.Now()) {
+		return // this week, checked after every step
+	}
+	doc := exportFigures(t, h, bot.ExportRequest{From: from, To: to})
+	if doc.Participation[0].Period != period {
+		t.Fatalf("%s\nexport to %s reads period %s, want %s", where, to, doc.Participation[0].Period, period)
+	}
+	digest := p.digest(from.AddDate(0, 0, 4).Add(16 * time.Hour))
+	p.compareGoals(where, figuresIn(scorecard), map[string]string{"late digest": digest}, nil)
+	p.checkCounts(where, doc.Participation[0], scorecard, digest, p.summary(to.Add(-time.Hour)))
+}
+
+func (p *propertyRun) digest(at time.Time) string {
+	p.t.Helper()
+	ds, err := p.h.svc.PlanJob(context.Background(), bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth", At: at})
 	if err != nil || len(ds) != 1 {
-		t.Fatalf("%s: summary: %v %v", where, ds, err)
+		p.t.Fatalf("digest at %s: %v %v", at, ds, err)
 	}
-	sc := reCheckIns.FindStringSubmatch(scorecard)
-	sum := reAnswered.FindStringSubmatch(bot.PlainText(ds[0].Msg))
-	if sc == nil || sum == nil || len(doc.Participation) != 1 {
-		t.Fatalf("%s: counts missing: scorecard %v summary %v export %v", where, sc, sum, doc.Participation)
+	return bot.PlainText(ds[0].Msg)
+}
+
+func (p *propertyRun) summary(at time.Time) string {
+	p.t.Helper()
+	ds, err := p.h.svc.PlanJob(context.Background(), bot.JobRequest{Job: bot.JobCheckInSummary, TeamID: "growth", At: at})
+	if err != nil || len(ds) == 0 {
+		p.t.Fatalf("summary at %s: %v %v", at, ds, err)
 	}
-	p := doc.Participation[0]
-	export := []string{strconv.Itoa(len(p.Answered)), strconv.Itoa(len(p.Answered) + len(p.Skipped) + len(p.Missing))}
-	if sc[1] != sum[1] || sc[2] != sum[2] || sc[1] != export[0] || sc[2] != export[1] {
-		t.Fatalf("%s: check-ins: scorecard %s/%s, summary %s/%s, export %s/%s", where, sc[1], sc[2], sum[1], sum[2], export[0], export[1])
+	return bot.PlainText(ds[0].Msg)
+}
+
+// stateOf is a member's check-in state in the export, as the scorecard words it.
+func stateOf(part bot.PeriodParticipation, id bot.UserID) string {
+	switch {
+	case slices.Contains(part.Answered, id):
+		return "checked in"
+	case slices.Contains(part.Skipped, id):
+		return "skipped"
+	case slices.Contains(part.Away, id):
+		return "away"
 	}
+	return "no check-in"
+}
+
+// names are the harness's display names of ids, as the summary lists them.
+func names(ids []bot.UserID) string {
+	if len(ids) == 0 {
+		return "—"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strings.ToUpper(id.Local()[:1]) + id.Local()[1:]
+	}
+	return strings.Join(out, ", ")
 }
 
 // roundHalfAway rounds as fmt's %.0f does for the values shown.

@@ -335,3 +335,63 @@ func TestFinding7KudosHeadlineAndListCountTheSameWay(t *testing.T) {
 		t.Fatalf("export counts kudos %+v, want alice gave 1, bob and chen received 1 each", k)
 	}
 }
+
+// Finding 8 (past periods): after "/goal edit … target 35 orders" the
+// scorecard and the digest of a week before the edit show that week's value
+// in the unit it was recorded in, with that week's progress.
+func TestFinding8PastWeekKeepsItsUnitAfterAnEdit(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Raise conversion from 2.1% to 3% by 2027-03-01")
+	conv := goalIDs(t, h)["Raise conversion"]
+	h.say(alice, "/goal "+conv+" 2.5%")
+	h.clock.Set(at(2026, 12, 1, 10, 0)) // Tuesday of 2026-W49
+	h.say(alice, "/goal edit "+conv+" target 35 orders")
+	h.say(alice, "/goal "+conv+" 7")
+
+	past := text(h.say(maya, "/scorecard team growth 2026-W48"))
+	digest, err := h.svc.PlanJob(context.Background(), bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth",
+		At: at(2026, 11, 27, 16, 0)})
+	if err != nil || len(digest) != 1 {
+		t.Fatalf("late digest of W48: %v %v", digest, err)
+	}
+	for name, v := range map[string]string{"scorecard of W48": past, "digest of W48 run late": bot.PlainText(digest[0].Msg)} {
+		line := lineOf(t, v, conv)
+		mustContain(t, line, "2.1% → 2.5% → 3%")
+		if strings.Contains(line, "orders") {
+			t.Fatalf("%s relabels W48 in the new unit: %s", name, line)
+		}
+		if got := percentOf(t, v, conv); got != 44 {
+			t.Fatalf("%s shows W48's progress as %d%%, want 44%% (2.5%% of 2.1%%→3%%):\n%s", name, got, v)
+		}
+	}
+	now := text(h.say(maya, "/scorecard team growth"))
+	mustContain(t, lineOf(t, now, conv), "0 orders → 7 orders → 35 orders")
+}
+
+// Finding 7 (digest): a digest run late for last week computed pace as of
+// the Friday fire but read the goals' values of now. Its figures are the
+// week's own: the same line as "/scorecard" of that week, untouched by an
+// update made since.
+func TestFinding7LateDigestShowsTheWeeksOwnFigures(t *testing.T) {
+	h := newHarness(t)
+	h.say(bob, "/goal new Onboard merchants from 0 to 40 by 2027-01-31")
+	g := goalIDs(t, h)["Onboard merchants"]
+	h.say(bob, "/goal "+g+" 10")
+	h.clock.Set(at(2026, 12, 2, 10, 0)) // Wednesday of 2026-W49
+	h.say(bob, "/goal "+g+" 30")
+
+	fire := at(2026, 11, 27, 16, 0) // Friday of 2026-W48
+	digest, err := h.svc.PlanJob(context.Background(), bot.JobRequest{Job: bot.JobScorecardDigest, TeamID: "growth", At: fire})
+	if err != nil || len(digest) != 1 || digest[0].Period != "2026-W48" {
+		t.Fatalf("late digest: %+v %v", digest, err)
+	}
+	late := lineOf(t, bot.PlainText(digest[0].Msg), g)
+	week := lineOf(t, text(h.say(maya, "/scorecard team growth 2026-W48")), g)
+	if late != week {
+		t.Fatalf("the late digest shows\n  %s\nthe scorecard of its week\n  %s", late, week)
+	}
+	mustContain(t, late, "0 → 10 → 40", "25%")
+	if strings.Contains(late, "→ 30 →") {
+		t.Fatalf("the late digest of W48 reads W49's value: %s", late)
+	}
+}

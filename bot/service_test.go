@@ -69,7 +69,13 @@ func newHarness(t *testing.T) *harness {
 func newTeamHarness(t *testing.T, start time.Time, admins, members, managers []bot.UserID, edit func(*bot.Team),
 	locales map[bot.UserID]bot.Locale, people ...bot.UserID) *harness {
 	t.Helper()
-	st := storetest.MustOpen(t)
+	return newTeamHarnessOn(t, storetest.MustOpen(t), start, admins, members, managers, edit, locales, people...)
+}
+
+// newTeamHarnessOn is newTeamHarness on the store st.
+func newTeamHarnessOn(t *testing.T, st bot.Store, start time.Time, admins, members, managers []bot.UserID, edit func(*bot.Team),
+	locales map[bot.UserID]bot.Locale, people ...bot.UserID) *harness {
+	t.Helper()
 	h := &harness{t: t, store: st, clock: bot.NewManualClock(start), out: &bottest.Messenger{}}
 	svc, err := bot.NewService(bot.Config{Store: st, Messenger: h.out, Clock: h.clock, Log: zerolog.Nop(), Admins: admins})
 	if err != nil {

@@ -63,9 +63,11 @@ func TestPropertyViewsAgreeOnEveryFigure(t *testing.T) {
 }
 
 func runPropertySequence(t *testing.T, seed uint64) {
-	st := storetest.MustOpenEmbedded(t)
+	var st bot.Store
 	if seed <= propertyRedisSeeds {
 		st = storetest.MustOpen(t)
+	} else {
+		st = storetest.MustOpenEmbedded(t)
 	}
 	h := newTeamHarnessOn(t, st, monday, []bot.UserID{admin}, []bot.UserID{alice, bob, chen}, []bot.UserID{maya},
 		func(team *bot.Team) { team.KudosAllowance = 3 }, map[bot.UserID]bot.Locale{chen: bot.Chinese},

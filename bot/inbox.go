@@ -44,13 +44,16 @@ type InboxEntry struct {
 	// Requeued is set on a dead letter an operator queued again: its
 	// earlier deliveries (under another entry) may have done some of its work.
 	Requeued bool
+	// Retried is set when the worker holding the entry tries it again
+	// after a failure: the failed try may have done some of its work.
+	Retried bool
 }
 
-// FirstDelivery reports whether no worker had this event before: no
-// earlier delivery can have done any of its work, so an adapter may skip
+// FirstDelivery reports whether no worker had this event before, nor
+// this worker in an earlier try: nothing can have done any of its work, so an adapter may skip
 // looking for what one did (a sent-marker read per reply). A platform's
 // retries and twins never make a second entry: the claim stops them.
-func (e InboxEntry) FirstDelivery() bool { return e.Deliveries == 1 && !e.Requeued }
+func (e InboxEntry) FirstDelivery() bool { return e.Deliveries == 1 && !e.Requeued && !e.Retried }
 
 // Inbox queues events on the acknowledgement path.
 type Inbox interface {

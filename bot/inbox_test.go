@@ -278,3 +278,73 @@ func TestInboxWorkerRunAcknowledgesEveryFinishedEntryBeforeItReturns(t *testing.
 		t.Errorf("backlog %d (%v) after Run returned, want every entry acknowledged", left, err)
 	}
 }
+
+// flakyProcessor fails the first tries of every entry, as during a Redis
+// restart, and reports each try.
+type flakyProcessor struct {
+	failures int
+	tries    chan bot.InboxEntry
+	mu       sync.Mutex
+	seen     map[string]int
+}
+
+func (p *flakyProcessor) ProcessInbox(_ context.Context, e bot.InboxEntry, _ bool) error {
+	p.mu.Lock()
+	p.seen[e.Key]++
+	n := p.seen[e.Key]
+	p.mu.Unlock()
+	p.tries <- e
+	if n <= p.failures {
+		return errors.New("redis: connection refused")
+	}
+	return nil
+}
+
+// An entry that fails while a fault lasts seconds is tried again by the
+// worker holding it, not left for ClaimIdle (a minute by default): after a
+// Redis restart the event is handled seconds later, and each try after
+// the first is marked so the adapter looks for what the failed one did.
+func TestInboxWorkerRetriesAFailedEntryInHandWithoutWaitingForTakeover(t *testing.T) {
+	st := storetest.MustOpen(t)
+	in := st.Inbox()
+	queueText(t, in, "test:flaky", "x")
+	proc := &flakyProcessor{failures: 2, tries: make(chan bot.InboxEntry, 10), seen: map[string]int{}}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "holder", Log: zerolog.Nop(),
+		ClaimIdle: time.Hour, RetryBackoff: time.Millisecond,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Run(ctx) }()
+	var tries []bot.InboxEntry
+	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
+	for len(tries) < 3 {
+		select {
+		case e := <-proc.tries:
+			tries = append(tries, e)
+		case <-guard:
+			cancel()
+			t.Fatalf("%d tries in 30 s; the failed entry was not tried again in hand", len(tries))
+		}
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if !tries[0].FirstDelivery() {
+		t.Errorf("the first try was not a first delivery: %+v", tries[0])
+	}
+	for i, e := range tries[1:] {
+		if e.FirstDelivery() || e.Deliveries != 1 {
+			t.Errorf("try %d: first delivery %v, deliveries %d; want a marked retry of delivery 1", i+2, e.FirstDelivery(), e.Deliveries)
+		}
+	}
+	if left, err := in.Backlog(context.Background()); err != nil || left != 0 {
+		t.Errorf("backlog %d (%v): the entry that succeeded on its third try should be acknowledged", left, err)
+	}
+	if dead, _ := in.DeadCount(context.Background()); dead != 0 {
+		t.Errorf("%d dead letters: tries in hand must not count as deliveries", dead)
+	}
+}

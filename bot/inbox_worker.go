@@ -45,6 +45,13 @@ type InboxWorkerConfig struct {
 	// most four fifths of ClaimIdle, so a slow entry is not taken over by
 	// another worker while this one still works on it).
 	WorkTimeout time.Duration
+	// RetryBackoff is the first wait before a failed entry is tried again
+	// while the worker still holds it (default 1 s, doubling each time,
+	// within WorkTimeout, so no other worker can take it meanwhile); a
+	// fault that heals in seconds, such as a Redis restart, then delays
+	// the event by seconds instead of ClaimIdle. Negative: no retries in
+	// hand, the next delivery waits for ClaimIdle.
+	RetryBackoff time.Duration
 	// OnDead, when set, is told about every entry moved to the dead-letter
 	// stream (cmd/pulse counts them).
 	OnDead func(e InboxEntry)
@@ -93,6 +100,9 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	}
 	if cfg.WorkTimeout <= 0 {
 		cfg.WorkTimeout = 50 * time.Second
+	}
+	if cfg.RetryBackoff == 0 {
+		cfg.RetryBackoff = time.Second
 	}
 	if cfg.ClaimIdle > 0 {
 		cfg.WorkTimeout = min(cfg.WorkTimeout, cfg.ClaimIdle*4/5)
@@ -157,7 +167,7 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 			go func() {
 				defer w.wg.Done()
 				defer w.giveSlots(1)
-				w.process(ctx, e, settle, log)
+				w.process(ctx, e, settle, log, w.cfg.RetryBackoff)
 			}()
 		}
 	}
@@ -185,7 +195,7 @@ func (w *InboxWorker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w.process(ctx, e, w.ack, w.cfg.Log)
+			w.process(ctx, e, w.ack, w.cfg.Log, -1)
 		}()
 	}
 	wg.Wait()
@@ -218,10 +228,12 @@ func (w *InboxWorker) giveSlots(n int) {
 	}
 }
 
-// process handles one entry: settled (acknowledged) after the work; left
-// pending after a failure (another delivery follows after ClaimIdle);
-// moved to the dead-letter stream when its last delivery fails too.
-func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(InboxEntry, zerolog.Logger), log zerolog.Logger) {
+// process handles one entry: settled (acknowledged) after the work; after
+// a failure tried again in hand, waiting backoff and doubling it, while
+// WorkTimeout leaves room (backoff < 0: not at all); then left pending
+// (another delivery follows after ClaimIdle), or moved to the dead-letter
+// stream when its last delivery fails too.
+func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(InboxEntry, zerolog.Logger), log zerolog.Logger, backoff time.Duration) {
 	bg := context.WithoutCancel(ctx)
 	if e.Key == "" {
 		// Deleted while pending (already settled): only the bookkeeping is left.
@@ -240,6 +252,15 @@ func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(Inb
 	last := e.Deliveries >= int64(w.cfg.MaxDeliveries)
 	workCtx, cancel := context.WithTimeout(bg, w.cfg.WorkTimeout)
 	err := w.run(workCtx, e, last)
+	for ; err != nil && !last && backoff > 0 && roomFor(workCtx, backoff); backoff *= 2 {
+		if !sleep(ctx, backoff) {
+			break // shutting down: left pending for the next delivery
+		}
+		// What the failed try did is keyed by the event; the adapter must
+		// look for it as on a redelivery.
+		e.Retried = true
+		err = w.run(workCtx, e, last)
+	}
 	cancel()
 	if err == nil {
 		settle(e, log)
@@ -251,6 +272,13 @@ func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(Inb
 		return
 	}
 	log.Warn().Err(err).Int64("deliveries", e.Deliveries).Msg("inbox entry failed; it will be delivered again")
+}
+
+// roomFor reports whether ctx leaves time for a wait of backoff and a
+// try at least as long.
+func roomFor(ctx context.Context, backoff time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return ok && time.Until(deadline) > 2*backoff
 }
 
 // run calls the entry's processor, turning a panic into an error.

@@ -63,13 +63,22 @@ func TestPropertyViewsAgreeOnEveryFigure(t *testing.T) {
 }
 
 func runPropertySequence(t *testing.T, seed uint64) {
-	st := storetest.MustOpenEmbedded(t)
+	var st bot.Store
 	if seed <= propertyRedisSeeds {
 		st = storetest.MustOpen(t)
+	} else {
+		st = storetest.MustOpenEmbedded(t)
 	}
 	h := newTeamHarnessOn(t, st, monday, []bot.UserID{admin}, []bot.UserID{alice, bob, chen}, []bot.UserID{maya},
 		func(team *bot.Team) { team.KudosAllowance = 3 }, map[bot.UserID]bot.Locale{chen: bot.Chinese},
 		maya, alice, bob, chen, admin, dave)
+	// Design: chen is a member of two teams, bob a member of one and the
+	// manager of the other.
+	design := bot.NewTeam("Design", bot.PlatformConsole, "design", monday)
+	design.TimeZone, design.Members, design.Managers = "Asia/Shanghai", []bot.UserID{chen}, []bot.UserID{bob}
+	if err := h.svc.ApplyTeam(context.Background(), design); err != nil {
+		t.Fatal(err)
+	}
 	p := &propertyRun{t: t, h: h, rng: rand.New(rand.NewPCG(seed, seed))}
 	for step := 0; step < propertySteps; step++ {
 		who := []bot.UserID{maya, admin, alice, alice, bob, bob, chen, dave}[p.rng.IntN(8)]
@@ -107,7 +116,7 @@ func (p *propertyRun) randomStep(who bot.UserID) []string {
 	goal := p.randomGoal
 	due := now.AddDate(0, 0, 7+rng.IntN(120)).Format("2006-01-02")
 	one := func(format string, args ...any) []string { return []string{fmt.Sprintf(format, args...)} }
-	choice := rng.IntN(24)
+	choice := rng.IntN(28)
 	if p.goals() < 3 && rng.IntN(2) == 0 {
 		choice = 0 // few goals: make one, so edits and updates have something to act on
 	}
@@ -165,8 +174,33 @@ func (p *propertyRun) randomStep(who bot.UserID) []string {
 		return one("/scorecard %s", []string{"me", bot.Mention(bob), "last week"}[rng.IntN(3)])
 	case 22:
 		return one("/goal show %s", goal())
+	case 23:
+		return one("/pulse me team %s", []string{"growth", "design", "none"}[rng.IntN(3)])
+	case 24:
+		return one("/pulse team %s growth %s", []string{"add", "remove"}[rng.IntN(2)], bot.Mention([]bot.UserID{alice, bob, chen, dave}[rng.IntN(4)]))
+	case 25:
+		return one("/pulse team set growth questions %s", []string{
+			"What did you ship? [highlight] | Who helped you? | Anything in your way? [blockers]",
+			"Who helped you? | What did you ship? [highlight] | What is next? [no blockers]",
+			"What is in your way? [blockers] | What did you ship? [highlight]",
+			"done | next | blockers",
+		}[rng.IntN(4)])
+	case 26:
+		return one("/goal tree")
 	}
-	return one("/goal tree")
+	return p.inTeam(p.randomStep(who))
+}
+
+// inTeam names the team on a command that needs one, as someone in
+// several teams must (or is asked which).
+func (p *propertyRun) inTeam(cmds []string) []string {
+	if !strings.HasPrefix(cmds[0], "/goal new") && !strings.HasPrefix(cmds[0], "/kudos") && cmds[0] != "/checkin" &&
+		!strings.HasPrefix(cmds[0], "/scorecard me") {
+		return cmds
+	}
+	out := append([]string{}, cmds...)
+	out[0] += " team " + []string{"growth", "design"}[p.rng.IntN(2)]
+	return out
 }
 
 // unit is a random unit for a goal's measure, often none.
@@ -353,6 +387,9 @@ func (p *propertyRun) checkCounts(where string, part bot.PeriodParticipation, sc
 	if sum == nil || sum[1]+"/"+sum[2] != wantCounts {
 		t.Fatalf("%s\nsummary counts %v, the export %s:\n%s", where, sum, wantCounts, summary)
 	}
+	if got, w := blockers(scorecard, true), blockers(summary, false); got != w {
+		t.Fatalf("%s\nthe scorecard's blockers\n%s\nare not the summary's\n%s\n---\n%s\n---\n%s", where, got, w, scorecard, summary)
+	}
 	for label, ids := range map[string][]bot.UserID{"Skipped": part.Skipped, "Away": part.Away, "Not yet": part.Missing} {
 		if line := label + ": " + names(ids); !strings.Contains(summary, line) {
 			t.Fatalf("%s\nsummary lacks %q:\n%s", where, line, summary)
@@ -364,8 +401,8 @@ func (p *propertyRun) checkCounts(where string, part bot.PeriodParticipation, sc
 func (p *propertyRun) checkPeople(where, name string, part bot.PeriodParticipation, view string) {
 	p.t.Helper()
 	lines := rePerson.FindAllStringSubmatch(view, -1)
-	if len(lines) != 3 {
-		p.t.Fatalf("%s\n%s has %d member lines, want 3:\n%s", where, name, len(lines), view)
+	if n := len(part.Answered) + len(part.Skipped) + len(part.Away) + len(part.Missing); len(lines) != n {
+		p.t.Fatalf("%s\n%s has %d member lines, the export %d members:\n%s", where, name, len(lines), n, view)
 	}
 	for _, m := range lines {
 		id := bot.NewUserID(bot.PlatformConsole, "demo", strings.ToLower(m[1]))
@@ -379,7 +416,10 @@ func (p *propertyRun) checkPeople(where, name string, part bot.PeriodParticipati
 // checkMe compares a member's own scorecard with the export.
 func (p *propertyRun) checkMe(where string, part bot.PeriodParticipation, member bot.UserID) {
 	p.t.Helper()
-	me := text(p.h.say(member, "/scorecard me"))
+	me := text(p.h.say(member, "/scorecard me team growth"))
+	if !inParticipation(part, member) {
+		return // removed from growth: nothing of theirs to compare
+	}
 	k := reMeKudos.FindStringSubmatch(me)
 	w := []string{strconv.Itoa(part.Kudos.Given[member]), strconv.Itoa(part.Kudos.Received[member])}
 	if k == nil || k[1] != w[0] || k[2] != w[1] {
@@ -445,6 +485,40 @@ func stateOf(part bot.PeriodParticipation, id bot.UserID) string {
 		return "away"
 	}
 	return "no check-in"
+}
+
+var reBlockerAge = regexp.MustCompile(` \([^()]*\)$`)
+
+// blockers are the lines of a view's Blockers section, sorted, without the
+// scorecard's age of each.
+func blockers(view string, aged bool) string {
+	var out []string
+	in := false
+	for _, line := range strings.Split(view, "\n") {
+		switch {
+		case line == "Blockers":
+			in = true
+		case in && strings.HasPrefix(line, "• "):
+			if aged {
+				line = reBlockerAge.ReplaceAllString(line, "")
+			}
+			out = append(out, line)
+		default:
+			in = false
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
+}
+
+// inParticipation reports whether id is a member counted in part.
+func inParticipation(part bot.PeriodParticipation, id bot.UserID) bool {
+	for _, ids := range [][]bot.UserID{part.Answered, part.Skipped, part.Away, part.Missing} {
+		if slices.Contains(ids, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // names are the harness's display names of ids, as the summary lists them.

@@ -395,3 +395,21 @@ func TestFinding7LateDigestShowsTheWeeksOwnFigures(t *testing.T) {
 		t.Fatalf("the late digest of W48 reads W49's value: %s", late)
 	}
 }
+
+// Finding 8 (this week): a new unit after an update this week starts from
+// zero in the scorecard too; it read the last update's 46 % as 46 orders.
+func TestFinding8NewUnitThisWeekStartsFromZeroInTheScorecard(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Raise conversion from 6% to 55% by 2026-12-12")
+	g := goalIDs(t, h)["Raise conversion"]
+	h.say(alice, "/goal "+g+" 46%")
+	h.say(alice, "/goal edit "+g+" target 27 orders")
+	for name, v := range map[string]string{
+		"list": text(h.say(maya, "/goal list team growth")), "scorecard": text(h.say(maya, "/scorecard team growth")),
+	} {
+		if got := percentOf(t, v, g); got != 0 {
+			t.Fatalf("%s shows %d%% after the new unit, want 0%%:\n%s", name, got, v)
+		}
+	}
+	mustContain(t, lineOf(t, text(h.say(maya, "/scorecard team growth")), g), "0 orders → 0 orders → 27 orders")
+}

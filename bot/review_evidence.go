@@ -240,30 +240,34 @@ func textBlock(lines []string) []Block {
 }
 
 // meetingScope checks the actor manages one of the person's teams and
-// returns it with the start of the period: the latest cycle's, or a quarter ago.
+// returns it with the start of the period: the latest cycle's, or a quarter
+// ago. Of several such teams the one rule finds it (or asks).
 func (s *Service) meetingScope(ctx context.Context, r *request, who UserID) (Team, time.Time, error) {
 	teams, err := s.store.TeamsOf(ctx, who)
 	if err != nil {
 		return Team{}, time.Time{}, fmt.Errorf("teams of %s: %w", who, err)
 	}
-	for _, t := range teams {
-		if !s.canManage(t, r.actor.ID) {
-			continue
-		}
-		from := r.now.Add(-ReviewDefaultPeriod)
-		cycles, err := s.store.ReviewCycles(ctx, t.ID)
-		if err != nil {
-			return Team{}, time.Time{}, fmt.Errorf("cycles of %s: %w", t.ID, err)
-		}
-		if len(cycles) > 0 {
-			from = cycles[len(cycles)-1].PeriodFrom
-		}
-		return t, from, nil
-	}
 	if len(teams) == 0 {
 		return Team{}, time.Time{}, refuse("review_person_no_team", nil)
 	}
-	return Team{}, time.Time{}, refuse("error_not_manager", map[string]any{"Team": teams[0].Name})
+	managed := keep(teams, func(t Team) bool { return s.canManage(t, r.actor.ID) })
+	if len(managed) == 0 {
+		return Team{}, time.Time{}, refuse("error_not_manager", map[string]any{"Team": teams[0].Name})
+	}
+	t, err := s.chooseTeam(ctx, r, teamQuery{among: managed, fits: func(t Team) bool { return containsTeam(managed, t.ID) },
+		named: func(t Team) error { return refuse("error_not_manager", map[string]any{"Team": t.Name}) }})
+	if err != nil {
+		return Team{}, time.Time{}, err
+	}
+	from := r.now.Add(-ReviewDefaultPeriod)
+	cycles, err := s.store.ReviewCycles(ctx, t.ID)
+	if err != nil {
+		return Team{}, time.Time{}, fmt.Errorf("cycles of %s: %w", t.ID, err)
+	}
+	if len(cycles) > 0 {
+		from = cycles[len(cycles)-1].PeriodFrom
+	}
+	return t, from, nil
 }
 
 // openBlockers are the blockers of the person's latest two check-ins.

@@ -354,10 +354,11 @@ func (b scorecardBuilder) goalsAt(i int) []Goal {
 		}
 		v := b.data.ValuesAt[g.ID]
 		switch {
+		case end.After(b.now):
+			// The running week: the stored value is the value now, also
+			// when an edit started a new measure since the last update.
 		case i < len(v) && v[i].OK:
 			g.Current = v[i].Value
-		case end.After(b.now):
-			// The running week: the stored value is the value now.
 		default:
 			g.Current = startValue(g)
 		}

@@ -93,7 +93,8 @@ func (s *Service) resolveTeam(ctx context.Context, r *request, name string, need
 
 // chooseTeam applies the rule to q.
 func (s *Service) chooseTeam(ctx context.Context, r *request, q teamQuery) (Team, error) {
-	if q.name == "" {
+	picked := q.name == "" && r.picked != ""
+	if picked {
 		q.name = r.picked
 	}
 	if q.name != "" {
@@ -101,7 +102,12 @@ func (s *Service) chooseTeam(ctx context.Context, r *request, q teamQuery) (Team
 		if err != nil {
 			return Team{}, err
 		}
-		if q.named != nil && !q.fits(t) {
+		switch {
+		case q.fits(t):
+		case picked:
+			// A button offers only teams that fit: this one no longer does.
+			return Team{}, refuse("team_pick_expired", nil)
+		case q.named != nil:
 			return Team{}, q.named(t)
 		}
 		return t, nil

@@ -115,6 +115,13 @@ func TestFinding4NewGoalAsksWhichTeamAndTheButtonFilesIt(t *testing.T) {
 		t.Fatal("a goal was kept before bob said which team")
 	}
 	btn := pickButtons(t, ask)["Growth"]
+	// A button changed to a team that was not offered (bob is not in Zeta) does nothing.
+	forged := btn
+	forged.Value = strings.TrimSuffix(btn.Value, "growth") + "zeta"
+	h.press(bob, forged)
+	if len(titlesIn(t, h, "zeta")) != 0 {
+		t.Fatal("a forged team button kept bob's goal in a team he is not in")
+	}
 	mustContain(t, text(h.press(bob, btn)), "Onboard merchants")
 	h.press(bob, btn) // a second press acts once
 	if titlesIn(t, h, "growth")["Onboard merchants"] == "" || titlesIn(t, h, "design")["Onboard merchants"] != "" {

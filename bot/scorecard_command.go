@@ -66,6 +66,10 @@ func (s *Service) myScorecard(ctx context.Context, r *request, args string) (Res
 		if err != nil {
 			return Response{}, err
 		}
+		if !team.HasMember(r.actor.ID) && !team.HasManager(r.actor.ID) {
+			// An admin's or outsider's own scorecard of a team they are not in is empty.
+			return Response{}, s.notMember(ctx, r, team)
+		}
 		return s.personScorecards(ctx, r, []Team{team}, r.actor.ID, args)
 	}
 	teams, err := s.teamsOf(ctx, r)

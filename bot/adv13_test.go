@@ -1,6 +1,11 @@
 package bot_test
 
-import "testing"
+import (
+	"context"
+	"testing"
+
+	"github.com/pulse-bot/pulse/bot"
+)
 
 // Adversarial regression tests for issue 13 (round adv13).
 
@@ -17,4 +22,43 @@ func TestAdv13ScorecardMeOfATeamOneIsNotIn(t *testing.T) {
 	// A manager who is no member still sees their own goals there.
 	h.say(maya, "/pulse me language en")
 	mustContain(t, text(h.say(maya, "/scorecard me team growth")), "Scorecard of Maya")
+}
+
+// chen is in Growth and Design; both prompts arrive the same morning. The
+// second prompt took over her conversation, so her answers to the first
+// (Growth's, on top of her chat) were filed as Design's and Growth's
+// check-in was never kept. Now the first conversation keeps going, the
+// second prompt says it waits, and it opens once the first is done.
+func TestAdv13TwoTeamsPromptsDoNotStealEachOthersAnswers(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	for _, team := range []string{"growth", "design"} {
+		ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: team, At: h.clock.Now(), People: []bot.UserID{chen}})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("prompt %s: %v %v", team, ds, err)
+		}
+		if err := h.svc.Deliver(ctx, ds[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustContain(t, lastSent(t, h.out, chen), "Growth")
+	var last string
+	for _, a := range []string{"growth-done", "growth-next", "growth-block", "2"} {
+		last = text(h.say(chen, a))
+	}
+	g, err := h.store.GetCheckIn(ctx, "growth", "2026-W48", chen)
+	if err != nil || !g.Done() || g.Answers[0] != "growth-done" || g.Mood != 2 {
+		t.Fatalf("Growth's check-in: %+v %v; want her answers", g, err)
+	}
+	if d, err := h.store.GetCheckIn(ctx, "design", "2026-W48", chen); err == nil && len(d.Answers) > 0 {
+		t.Fatalf("her Growth answers went to Design: %v", d.Answers)
+	}
+	mustContain(t, last, "Design", "1/4")
+	for _, a := range []string{"design-done", "design-next", "无", "4"} {
+		h.say(chen, a)
+	}
+	d, err := h.store.GetCheckIn(ctx, "design", "2026-W48", chen)
+	if err != nil || !d.Done() || d.Answers[0] != "design-done" || d.Mood != 4 {
+		t.Fatalf("Design's check-in: %+v %v", d, err)
+	}
 }

@@ -166,7 +166,52 @@ func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c Ch
 		return Response{}, fmt.Errorf("close conversation: %w", err)
 	}
 	s.postLateAnswer(ctx, team, c, r.actor)
-	return s.say(r, "checkin_thanks", map[string]any{"Period": c.Period}), nil
+	resp := s.say(r, "checkin_thanks", map[string]any{"Period": c.Period})
+	next, err := s.nextHeldCheckIn(ctx, r, team)
+	if err != nil {
+		return Response{}, err
+	}
+	resp.Reply.Blocks = append(resp.Reply.Blocks, next.Blocks...)
+	return resp, nil
+}
+
+// nextHeldCheckIn opens the check-in of another of the actor's teams whose
+// prompt was held while this one was answered (holdPrompt) and asks its
+// first open question; an empty message when none waits.
+func (s *Service) nextHeldCheckIn(ctx context.Context, r *request, done Team) (Message, error) {
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		return Message{}, err
+	}
+	for _, t := range teams {
+		if t.ID == done.ID || !t.HasMember(r.actor.ID) {
+			continue
+		}
+		period, found, err := s.store.CacheGet(ctx, heldPromptKey(r.actor.ID, t.ID))
+		if err != nil {
+			return Message{}, fmt.Errorf("held prompt of %s: %w", t.ID, err)
+		}
+		if !found || period != personPeriod(r.actor, t, r.now) {
+			continue
+		}
+		c, err := s.loadCheckIn(ctx, t, period, r.actor.ID)
+		if err != nil {
+			return Message{}, err
+		}
+		if c.Done() || c.Skipped {
+			continue
+		}
+		conv := Conversation{TeamID: t.ID, Period: period, Questions: c.AskedQuestions(t)}
+		if err := s.store.SetConversation(ctx, r.actor.ID, conv); err != nil {
+			return Message{}, fmt.Errorf("open held conversation in %s: %w", t.ID, err)
+		}
+		if len(c.Answers) == 0 {
+			c.Questions = conv.Questions
+		}
+		intro := s.t(r, "checkin_held_next", map[string]any{"Team": t.Name, "Period": period})
+		return s.questionMessage(r.locale, t, c, intro), nil
+	}
+	return Message{}, nil
 }
 
 func parseMood(text string) (int, bool) {

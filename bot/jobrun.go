@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -221,9 +222,11 @@ func (s *Service) nudgeDeliveries(ctx context.Context, team Team, g Goal, period
 // answer lands; a summary remembers its thread so late answers join it.
 func (s *Service) Deliver(ctx context.Context, d Delivery) error {
 	if d.Job == JobCheckInPrompt && d.Person != "" {
-		if err := s.openPromptedConversation(ctx, d); err != nil {
+		held, err := s.openPromptedConversation(ctx, d)
+		if err != nil {
 			return err
 		}
+		d.Msg = held
 	}
 	ref, err := s.messenger.Send(ctx, d.To, d.Msg, d.Key)
 	if err != nil {
@@ -274,15 +277,44 @@ func (s *Service) deliverFile(ctx context.Context, d Delivery) error {
 
 // openPromptedConversation opens the conversation a check-in prompt starts,
 // with the team's questions as the prompt asks them, so the answers keep
-// the questions they were given to.
-func (s *Service) openPromptedConversation(ctx context.Context, d Delivery) error {
+// the questions they were given to. A person in several teams may be in
+// another team's check-in of the same week: that one keeps going, this
+// prompt is held (it opens when that one is done, see nextHeldCheckIn) and
+// its message says so. It returns the message to send.
+func (s *Service) openPromptedConversation(ctx context.Context, d Delivery) (Message, error) {
 	team, err := s.store.GetTeam(ctx, d.TeamID)
 	if err != nil {
-		return fmt.Errorf("open conversation for %s: load team %s: %w", d.Person, d.TeamID, err)
+		return Message{}, fmt.Errorf("open conversation for %s: load team %s: %w", d.Person, d.TeamID, err)
+	}
+	open, err := s.store.Conversation(ctx, d.Person)
+	switch {
+	case err == nil && open.TeamID != d.TeamID && open.Period == d.Period:
+		return s.holdPrompt(ctx, d, open)
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return Message{}, fmt.Errorf("open conversation for %s: %w", d.Person, err)
 	}
 	conv := Conversation{TeamID: d.TeamID, Period: d.Period, Questions: team.CheckInQuestions()}
 	if err := s.store.SetConversation(ctx, d.Person, conv); err != nil {
-		return fmt.Errorf("open conversation for %s: %w", d.Person, err)
+		return Message{}, fmt.Errorf("open conversation for %s: %w", d.Person, err)
 	}
-	return nil
+	return d.Msg, nil
+}
+
+// heldPromptKey names a check-in prompt held while another team's check-in
+// is being answered; its value is the period.
+func heldPromptKey(id UserID, teamID string) string { return "checkin-held:" + string(id) + ":" + teamID }
+
+// holdPrompt keeps d's team for after the open conversation and adds a
+// line to its message saying which check-in comes first.
+func (s *Service) holdPrompt(ctx context.Context, d Delivery, open Conversation) (Message, error) {
+	if err := s.store.CacheSet(ctx, heldPromptKey(d.Person, d.TeamID), d.Period, 7*24*time.Hour); err != nil {
+		return Message{}, fmt.Errorf("hold prompt of %s for %s: %w", d.TeamID, d.Person, err)
+	}
+	first := open.TeamID
+	if t, err := s.store.GetTeam(ctx, open.TeamID); err == nil {
+		first = t.Name
+	}
+	msg := d.Msg
+	msg.Blocks = append(slices.Clone(msg.Blocks), Context{Text: s.catalog.T(msg.Locale, "checkin_held", map[string]any{"Team": first})})
+	return msg, nil
 }

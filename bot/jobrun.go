@@ -302,7 +302,9 @@ func (s *Service) openPromptedConversation(ctx context.Context, d Delivery) (Mes
 
 // heldPromptKey names a check-in prompt held while another team's check-in
 // is being answered; its value is the period.
-func heldPromptKey(id UserID, teamID string) string { return "checkin-held:" + string(id) + ":" + teamID }
+func heldPromptKey(id UserID, teamID string) string {
+	return "checkin-held:" + string(id) + ":" + teamID
+}
 
 // holdPrompt keeps d's team for after the open conversation and adds a
 // line to its message saying which check-in comes first.

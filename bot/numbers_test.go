@@ -413,3 +413,25 @@ func TestFinding8NewUnitThisWeekStartsFromZeroInTheScorecard(t *testing.T) {
 	}
 	mustContain(t, lineOf(t, text(h.say(maya, "/scorecard team growth")), g), "0 orders → 0 orders → 27 orders")
 }
+
+// Finding 8 (a week that holds the edit): the week ends under the new
+// measure, but its last update was recorded under the old one. The week's
+// value is where the new measure started, never the old number read in
+// the new unit.
+func TestFinding8WeekEndingUnderANewMeasureStartsFromItsBaseline(t *testing.T) {
+	h := newHarness(t)
+	h.say(alice, "/goal new Raise conversion from 2.1% to 3% by 2027-03-01")
+	conv := goalIDs(t, h)["Raise conversion"]
+	h.say(alice, "/goal "+conv+" 2.5%")
+	h.clock.Set(at(2026, 11, 26, 10, 0)) // Thursday of 2026-W48
+	h.say(alice, "/goal edit "+conv+" target 35 orders")
+	h.clock.Set(at(2026, 12, 2, 10, 0)) // Wednesday of 2026-W49
+	h.say(alice, "/goal "+conv+" 7")
+
+	past := text(h.say(maya, "/scorecard team growth 2026-W48"))
+	line := lineOf(t, past, conv)
+	mustContain(t, line, "0 orders → 0 orders → 35 orders")
+	if got := percentOf(t, past, conv); got != 0 {
+		t.Fatalf("W48 shows %d%%, want 0%% (the new measure had no update yet):\n%s", got, past)
+	}
+}

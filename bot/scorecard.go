@@ -357,7 +357,7 @@ func (b scorecardBuilder) goalsAt(i int) []Goal {
 		case end.After(b.now):
 			// The running week: the stored value is the value now, also
 			// when an edit started a new measure since the last update.
-		case i < len(v) && v[i].OK:
+		case i < len(v) && v[i].OK && !measureBegan(g).After(v[i].At):
 			g.Current = v[i].Value
 		default:
 			g.Current = startValue(g)
@@ -367,7 +367,16 @@ func (b scorecardBuilder) goalsAt(i int) []Goal {
 	return out
 }
 
-// startValue is a goal's value before its first update.
+// measureBegan is when g's measure began: when the one before it ended,
+// zero for a goal's first measure.
+func measureBegan(g Goal) time.Time {
+	if len(g.Measures) == 0 {
+		return time.Time{}
+	}
+	return g.Measures[len(g.Measures)-1].Until
+}
+
+// startValue is a goal's value before its first update (of its measure).
 func startValue(g Goal) float64 {
 	if g.Metric.Milestone {
 		return 0

@@ -58,4 +58,7 @@ type ScorecardData struct {
 type GoalValue struct {
 	Value float64
 	OK    bool
+	// At is when the update that set Value was recorded: a measure begun
+	// after it starts from its own baseline, not from Value.
+	At time.Time
 }

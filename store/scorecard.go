@@ -153,11 +153,9 @@ func (s *Store) scorecardRecords(ctx context.Context, q bot.ScorecardQuery, firs
 		vals := make([]bot.GoalValue, len(q.ValuesAt))
 		for j := range vals {
 			if v := flat[i*len(q.ValuesAt)+j]; v != "" {
-				f, err := strconv.ParseFloat(v, 64)
-				if err != nil {
-					return bot.ScorecardData{}, scorecardSecond{}, fmt.Errorf("goal %s value %q: %w", id, v, err)
+				if vals[j], err = parseGoalValue(v); err != nil {
+					return bot.ScorecardData{}, scorecardSecond{}, fmt.Errorf("goal %s: %w", id, err)
 				}
-				vals[j] = bot.GoalValue{Value: f, OK: true}
 			}
 		}
 		out.ValuesAt[id] = vals
@@ -230,24 +228,26 @@ func (s *Store) scorecardPeople(ctx context.Context, out *bot.ScorecardData, sec
 // calls per goal whatever the history.
 // KEYS: the team's updates hash, then each goal's updates-by-time index.
 // ARGV: the instants in unix milliseconds, ascending (exclusive bounds).
-// Replies one string per goal and instant, goal-major: the value as stored
-// (the shortest exact decimal), "0" for a zero value (left out of the
-// record), or "" when the goal had no update before the instant.
+// Replies one string per goal and instant, goal-major: "<value>@<ms>", the
+// value as stored (the shortest exact decimal; "0" for a zero value, left
+// out of the record) and when that update was recorded, or "" when the
+// goal had no update before the instant.
 const valuesAtLua = `
 local n = #ARGV
 local first, last = tonumber(ARGV[1]), '(' .. ARGV[n]
-local picks, need, needList = {}, {}, {}
+local picks, pickedAt, need, needList = {}, {}, {}, {}
 for k = 2, #KEYS do
   local within = redis.call('ZCOUNT', KEYS[k], ARGV[1], last)
   local rows = redis.call('ZREVRANGEBYSCORE', KEYS[k], last, '-inf', 'WITHSCORES', 'LIMIT', 0, within + 1)
-  local i, cur = #rows - 1, false
+  local i, cur, curAt = #rows - 1, false, ''
   for j = 1, n do
     local bound = tonumber(ARGV[j])
     while i >= 1 and rows[i] and tonumber(rows[i + 1]) < bound do
-      cur = rows[i]
+      cur, curAt = rows[i], rows[i + 1]
       i = i - 2
     end
     picks[#picks + 1] = cur
+    pickedAt[#picks] = curAt
     if cur and not need[cur] then
       need[cur] = true
       needList[#needList + 1] = cur
@@ -267,10 +267,24 @@ for c = 1, #needList, 1000 do
 end
 local out = {}
 for p = 1, #picks do
-  out[p] = picks[p] and values[picks[p]] or ''
+  out[p] = picks[p] and (values[picks[p]] .. '@' .. pickedAt[p]) or ''
 end
 return out
 `
+
+// parseGoalValue reads one "<value>@<ms>" of valuesAtLua's reply.
+func parseGoalValue(v string) (bot.GoalValue, error) {
+	value, at, ok := strings.Cut(v, "@")
+	f, err := strconv.ParseFloat(value, 64)
+	if err != nil || !ok {
+		return bot.GoalValue{}, fmt.Errorf("value %q: not <value>@<ms>", v)
+	}
+	ms, err := strconv.ParseFloat(at, 64)
+	if err != nil {
+		return bot.GoalValue{}, fmt.Errorf("value %q: time: %w", v, err)
+	}
+	return bot.GoalValue{Value: f, OK: true, At: time.UnixMilli(int64(ms))}, nil
+}
 
 // valuesReply reads valuesAtLua's reply; a nil command (no goals) is all empty.
 func valuesReply(cmd *redis.Cmd, n int) ([]string, error) {

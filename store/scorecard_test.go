@@ -82,9 +82,10 @@ func testScorecardData(t *testing.T, st *store.Store) {
 	if data.UpdatesBefore != 1 || data.KudosBefore != 0 {
 		t.Fatalf("counts before the window: %d updates, %d kudos; want 1 and 0", data.UpdatesBefore, data.KudosBefore)
 	}
-	want := []bot.GoalValue{{}, {Value: 6, OK: true}, {Value: 0, OK: true}, {Value: 8, OK: true}}
+	// Each value comes with when its update was recorded.
+	want := []bot.GoalValue{{}, {Value: 6, OK: true, At: day(2, 9)}, {Value: 0, OK: true, At: day(10, 9)}, {Value: 8, OK: true, At: day(17, 9)}}
 	for i, v := range data.ValuesAt[g.ID] {
-		if v != want[i] {
+		if v.Value != want[i].Value || v.OK != want[i].OK || !v.At.Equal(want[i].At) {
 			t.Fatalf("values of %s: %+v, want %+v", g.ID, data.ValuesAt[g.ID], want)
 		}
 	}

@@ -62,3 +62,22 @@ func TestAdv13TwoTeamsPromptsDoNotStealEachOthersAnswers(t *testing.T) {
 		t.Fatalf("Design's check-in: %+v %v", d, err)
 	}
 }
+
+// A check-in form's button carries "team|period"; bob forged it with a
+// week to come (and one before Growth existed) and his answers were kept
+// there, so that week's prompt later found him "already answered". A form
+// goes to the current week or an earlier one of the team's life only.
+func TestAdv13ForgedCheckInFormWeekIsRefused(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	h.say(bob, "/pulse me language en")
+	fields := map[string]string{"q0": "done", "q1": "next", "q2": "none", "mood": "4"}
+	for _, period := range []string{"2027-W10", "2020-W01"} {
+		h.n++
+		resp := h.event(bot.Event{Key: "forged:" + period, Kind: bot.KindAction, Platform: bot.PlatformConsole, User: bob,
+			Direct: true, Channel: "dm", Action: bot.Action{ID: bot.ActionCheckInSubmit, Value: "growth|" + period, Fields: fields}})
+		if c, err := h.store.GetCheckIn(ctx, "growth", period, bob); err == nil && c.Done() {
+			t.Fatalf("a forged form kept a check-in for %s (reply %q)", period, text(resp))
+		}
+	}
+}

@@ -425,7 +425,8 @@ func (s *Service) checkInForm(ctx context.Context, r *request) (Response, error)
 	return Response{Reply: msg, Visibility: Private}, nil
 }
 
-// formTarget reads "team|period" from a check-in button, defaulting to the current one.
+// formTarget reads "team|period" from a check-in button, defaulting to the
+// current one: a past week of the team's life can be edited, no other.
 func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, error) {
 	teamID, period, ok := strings.Cut(r.ev.Action.Value, "|")
 	if !ok || teamID == "" {
@@ -439,8 +440,10 @@ func (s *Service) formTarget(ctx context.Context, r *request) (Team, string, err
 	if err != nil {
 		return Team{}, "", err
 	}
-	if _, _, err := WeekBounds(period, team.Location()); err != nil {
-		period = personPeriod(r.actor, team, r.now)
+	// A week to come, or before the team, is no button Pulse made: the
+	// current week instead, as for one that is no week at all.
+	if now := personPeriod(r.actor, team, r.now); period != now && periodInTeamLife(team, period, r.now) != nil {
+		period = now
 	}
 	return team, period, nil
 }

@@ -81,3 +81,26 @@ func TestAdv13ForgedCheckInFormWeekIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// With Design's prompt held behind Growth's, skipping Growth's check-in
+// left Design's never opened: her next answer was read as no answer at all.
+func TestAdv13HeldPromptOpensAfterASkipToo(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	for _, team := range []string{"growth", "design"} {
+		ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: team, At: h.clock.Now(), People: []bot.UserID{chen}})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("prompt %s: %v %v", team, ds, err)
+		}
+		if err := h.svc.Deliver(ctx, ds[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustContain(t, text(h.say(chen, "/checkin skip on leave team growth")), "Design", "1/4")
+	for _, a := range []string{"design-done", "design-next", "无", "4"} {
+		h.say(chen, a)
+	}
+	if d, err := h.store.GetCheckIn(ctx, "design", "2026-W48", chen); err != nil || !d.Done() || d.Answers[0] != "design-done" {
+		t.Fatalf("Design's check-in after skipping Growth's: %+v %v", d, err)
+	}
+}

@@ -176,7 +176,7 @@ func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c Ch
 }
 
 // nextHeldCheckIn opens the check-in of another of the actor's teams whose
-// prompt was held while this one was answered (holdPrompt) and asks its
+// prompt was held while this one was answered or skipped (holdPrompt) and asks its
 // first open question; an empty message when none waits.
 func (s *Service) nextHeldCheckIn(ctx context.Context, r *request, done Team) (Message, error) {
 	teams, err := s.teamsOf(ctx, r)
@@ -255,7 +255,13 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 	if err := s.store.ClearConversation(ctx, r.actor.ID); err != nil {
 		return Response{}, fmt.Errorf("close conversation: %w", err)
 	}
-	return s.say(r, "checkin_skipped", map[string]any{"Period": period}), nil
+	resp := s.say(r, "checkin_skipped", map[string]any{"Period": period})
+	next, err := s.nextHeldCheckIn(ctx, r, team)
+	if err != nil {
+		return Response{}, err
+	}
+	resp.Reply.Blocks = append(resp.Reply.Blocks, next.Blocks...)
+	return resp, nil
 }
 
 func (s *Service) goAway(ctx context.Context, r *request, args string) (Response, error) {

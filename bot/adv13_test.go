@@ -104,3 +104,23 @@ func TestAdv13HeldPromptOpensAfterASkipToo(t *testing.T) {
 		t.Fatalf("Design's check-in after skipping Growth's: %+v %v", d, err)
 	}
 }
+
+// A form sent by someone in two teams asks which team; each button also
+// shows the command to type instead. For a form that was the form's fields
+// in alphabetical order ("great @bob team design", "3 a b c team design"):
+// no command at all. It is now the command that does the same.
+func TestAdv13TeamButtonOfAFormShowsACommand(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	submit := func(key, action string, fields map[string]string) map[string]bot.Button {
+		return pickButtons(t, h.event(bot.Event{Key: key, Kind: bot.KindAction, Platform: bot.PlatformConsole, User: chen,
+			Direct: true, Channel: "dm", Action: bot.Action{ID: action, Fields: fields}}))
+	}
+	kudos := submit("form:kudos", bot.ActionKudosSubmit, map[string]string{"to": bot.Mention(bob), "message": "great"})
+	if got := kudos["Design"].Command; got != "/kudos @bob great team design" {
+		t.Fatalf("kudos form's typed alternative %q", got)
+	}
+	checkIn := submit("form:checkin", bot.ActionCheckInSubmit, map[string]string{"q0": "a", "q1": "b", "q2": "c", "mood": "3"})
+	if got := checkIn["Growth"].Command; got != "/checkin team growth" {
+		t.Fatalf("check-in form's typed alternative %q", got)
+	}
+}

@@ -238,7 +238,7 @@ func (s *Service) askTeam(ctx context.Context, r *request, c *teamChoice) (Respo
 func (s *Service) typedCommand(r *request) string {
 	text := strings.TrimSpace(r.ev.Text)
 	if text == "" && r.ev.Kind == KindAction {
-		text = formText(r, slices.Sorted(maps.Keys(r.ev.Action.Fields))...)
+		text = formCommand(r)
 	}
 	return mentionToken.ReplaceAllStringFunc(text, func(tok string) string {
 		id := UserID(tok[2 : len(tok)-1])
@@ -247,6 +247,38 @@ func (s *Service) typedCommand(r *request) string {
 		}
 		return "@" + id.Local()
 	})
+}
+
+// formCommand is a submitted form as the command that does the same; a
+// form whose answers fit no one-line command (a check-in, a review) as the
+// command that opens it again.
+func formCommand(r *request) string {
+	f := r.ev.Action.Fields
+	switch r.ev.Action.ID {
+	case ActionKudosSubmit:
+		return "/kudos " + formText(r, "to", "message")
+	case ActionGoalUpdateSubmit:
+		return "/goal " + formText(r, "goal", "value", "note")
+	case ActionGoalNewSubmit:
+		if owner := strings.TrimSpace(f["owner"]); owner != "" {
+			return "/goal new " + formText(r, "goal") + " for " + owner
+		}
+		return "/goal new " + formText(r, "goal")
+	case ActionFeedbackRequestSubmit:
+		text := "/feedback request " + strings.TrimSpace(f["asked"])
+		if topic := strings.TrimSpace(f["topic"]); topic != "" {
+			text += " about " + topic
+		}
+		if due := strings.TrimSpace(f["due"]); due != "" {
+			text += " by " + due
+		}
+		return text
+	case ActionReviewSubmit:
+		return "/review write"
+	case ActionCheckInForm, ActionCheckInSubmit:
+		return "/checkin"
+	}
+	return formText(r, slices.Sorted(maps.Keys(f))...)
 }
 
 // pickTeam answers a team button: the kept command runs again, in the team

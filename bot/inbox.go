@@ -71,6 +71,11 @@ type InboxQueue interface {
 	// Read takes up to count new entries for consumer, waiting up to block
 	// for one (block < 0: do not wait).
 	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]InboxEntry, error)
+	// Pending re-reads up to count entries delivered to consumer and not
+	// yet acknowledged, with their delivery counts: after a read whose
+	// reply was lost (Redis restarted mid-read), the entries it delivered
+	// wait there, unknown to the worker.
+	Pending(ctx context.Context, consumer string, count int) ([]InboxEntry, error)
 	// Reclaim moves to consumer up to count entries idle for at least
 	// minIdle with any consumer (a dead or stuck worker's), scanning from
 	// start ("0-0" first); it returns them with their delivery counts and

@@ -348,3 +348,65 @@ func TestInboxWorkerRetriesAFailedEntryInHandWithoutWaitingForTakeover(t *testin
 		t.Errorf("%d dead letters: tries in hand must not count as deliveries", dead)
 	}
 }
+
+// lostReplyQueue is an inbox whose first read is delivered by Redis but
+// whose reply never arrives, as when Redis is killed mid-read.
+type lostReplyQueue struct {
+	bot.InboxQueue
+	mu   sync.Mutex
+	lost bool
+}
+
+func (q *lostReplyQueue) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]bot.InboxEntry, error) {
+	entries, err := q.InboxQueue.Read(ctx, consumer, count, block)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err == nil && len(entries) > 0 && !q.lost {
+		q.lost = true
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return entries, err
+}
+
+// Entries a read delivered whose reply was lost sit in the worker's own
+// pending list, unknown to it: it re-reads that list once the store
+// answers again, instead of leaving them for ClaimIdle (a minute).
+func TestInboxWorkerFindsEntriesALostReadReplyDelivered(t *testing.T) {
+	st := storetest.MustOpen(t)
+	q := &lostReplyQueue{InboxQueue: st.Inbox()}
+	for i := range 3 {
+		queueText(t, q, fmt.Sprintf("test:lost:%d", i), "x")
+	}
+	proc := countingProcessor{done: make(chan string, 3)}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: q, Consumer: "reader", Log: zerolog.Nop(), ClaimIdle: time.Hour,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Run(ctx) }()
+	seen := map[string]int{}
+	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
+	for len(seen) < 3 {
+		select {
+		case key := <-proc.done:
+			seen[key]++
+		case <-guard:
+			cancel()
+			t.Fatalf("handled %v in 30 s; the entries of the lost read were left for the takeover", seen)
+		}
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	for key, n := range seen {
+		if n != 1 {
+			t.Errorf("%s handled %d times", key, n)
+		}
+	}
+	if left, err := st.Inbox().Backlog(context.Background()); err != nil || left != 0 {
+		t.Errorf("backlog %d (%v), want every entry acknowledged", left, err)
+	}
+}

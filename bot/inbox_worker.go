@@ -120,16 +120,16 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 	// Finished entries go to one goroutine that acknowledges them, all that
 	// arrived meanwhile in one round trip.
 	acks, acked := make(chan InboxEntry, cap(w.sem)), make(chan struct{})
+	held := newHeldEntries()
 	go func() {
 		defer close(acked)
-		w.acknowledge(context.WithoutCancel(ctx), acks, log)
+		w.acknowledge(context.WithoutCancel(ctx), acks, held, log)
 	}()
 	defer func() {
 		w.wg.Wait()
 		close(acks)
 		<-acked
 	}()
-	settle := func(e InboxEntry, _ zerolog.Logger) { acks <- e }
 	for {
 		err := w.cfg.Queue.EnsureGroup(ctx)
 		if err == nil {
@@ -142,6 +142,10 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 	}
 	cursor := "0-0"
 	var lastReclaim time.Time
+	// lostReply is set when a read failed: its reply may have been lost
+	// after Redis delivered entries to this consumer, which only a read of
+	// its own pending entries finds (else they wait for ClaimIdle).
+	lostReply := false
 	for ctx.Err() == nil {
 		n := w.takeSlots(ctx)
 		if n == 0 {
@@ -149,13 +153,20 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		}
 		entries, err := w.cfg.Queue.Read(ctx, w.cfg.Consumer, n, w.cfg.ReadBlock)
 		if err != nil && ctx.Err() == nil {
+			lostReply = true
 			log.Error().Err(err).Msg("read inbox")
 			sleep(ctx, time.Second)
+		}
+		if lostReply && err == nil && len(entries) < n {
+			var own []InboxEntry
+			own, lostReply = w.ownPending(ctx, held, n-len(entries), log)
+			entries = append(entries, own...)
 		}
 		if now := w.cfg.Clock.Now(); len(entries) < n && (len(entries) == 0 || now.Sub(lastReclaim) >= w.cfg.Reclaim) {
 			lastReclaim = now
 			more, next, err := w.cfg.Queue.Reclaim(ctx, w.cfg.Consumer, w.cfg.ClaimIdle, cursor, n-len(entries))
 			if err != nil && ctx.Err() == nil {
+				lostReply = true
 				log.Error().Err(err).Msg("reclaim inbox entries")
 			}
 			cursor = next
@@ -163,15 +174,77 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		}
 		w.giveSlots(n - len(entries))
 		for _, e := range entries {
+			held.add(e.ID)
 			w.wg.Add(1)
 			go func() {
 				defer w.wg.Done()
 				defer w.giveSlots(1)
-				w.process(ctx, e, settle, log, w.cfg.RetryBackoff)
+				settled := false
+				w.process(ctx, e, func(e InboxEntry, _ zerolog.Logger) { settled = true; acks <- e }, log, w.cfg.RetryBackoff)
+				if !settled {
+					held.remove(e.ID) // left pending: a later delivery may take it
+				}
 			}()
 		}
 	}
 	return nil
+}
+
+// ownPending re-reads up to count of this consumer's pending entries that
+// it does not hold (being handled, or handled and not yet acknowledged),
+// marked Retried: a lost read reply may have delivered them. still is
+// true when the read failed and must be tried again.
+func (w *InboxWorker) ownPending(ctx context.Context, held *heldEntries, count int, log zerolog.Logger) (found []InboxEntry, still bool) {
+	own, err := w.cfg.Queue.Pending(ctx, w.cfg.Consumer, count+held.len())
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error().Err(err).Msg("re-read own pending inbox entries")
+		}
+		return nil, true
+	}
+	for _, e := range own {
+		if len(found) < count && !held.has(e.ID) {
+			e.Retried = true
+			found = append(found, e)
+		}
+	}
+	return found, false
+}
+
+// heldEntries are the ids of the entries a worker holds: being handled, or
+// handled and waiting for their acknowledgement.
+type heldEntries struct {
+	mu  sync.Mutex
+	ids map[string]struct{}
+}
+
+func newHeldEntries() *heldEntries { return &heldEntries{ids: map[string]struct{}{}} }
+
+func (h *heldEntries) add(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ids[id] = struct{}{}
+}
+
+func (h *heldEntries) remove(ids ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range ids {
+		delete(h.ids, id)
+	}
+}
+
+func (h *heldEntries) has(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, ok := h.ids[id]
+	return ok
+}
+
+func (h *heldEntries) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.ids)
 }
 
 // RunOnce takes over idle entries and reads new ones without waiting, and
@@ -309,7 +382,7 @@ func (w *InboxWorker) ack(e InboxEntry, log zerolog.Logger) {
 // entry and an idle one acknowledges at once. An entry whose
 // acknowledgement fails stays pending and is delivered again; its effects
 // are keyed by the event, so it records once.
-func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, log zerolog.Logger) {
+func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, held *heldEntries, log zerolog.Logger) {
 	batch := make([]string, 0, cap(acks))
 	for e := range acks {
 		batch = append(batch[:0], e.ID)
@@ -328,6 +401,7 @@ func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, l
 		if err := w.cfg.Queue.Ack(ctx, batch...); err != nil {
 			log.Error().Err(err).Int("entries", len(batch)).Msg("acknowledge inbox entries; they stay pending and are delivered again")
 		}
+		held.remove(batch...)
 	}
 }
 

@@ -101,6 +101,26 @@ func (in *Inbox) Read(ctx context.Context, consumer string, count int, block tim
 	return out, nil
 }
 
+// Pending re-reads consumer's entries delivered and not acknowledged
+// (XREADGROUP from 0) and reads how often each was delivered.
+func (in *Inbox) Pending(ctx context.Context, consumer string, count int) ([]bot.InboxEntry, error) {
+	msgs, err := in.group.read(ctx, consumer, "0", count, -1)
+	if err != nil || len(msgs) == 0 {
+		return nil, err
+	}
+	counts, err := in.group.deliveries(ctx, consumer, msgs[0].ID, msgs[len(msgs)-1].ID, len(msgs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.InboxEntry, 0, len(msgs))
+	for _, m := range msgs {
+		e := inboxEntryOf(m.ID, m.Values)
+		e.Deliveries = max(counts[m.ID], 1)
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // Reclaim takes over entries idle for minIdle with any consumer and reads
 // how often each was delivered (XAUTOCLAIM counts this one).
 func (in *Inbox) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]bot.InboxEntry, string, error) {

@@ -162,6 +162,8 @@ func TestFinding6AmbiguousRolesRefusedInBothLanguages(t *testing.T) {
 		{admin, "甲？【亮点】｜乙？【亮点】", "只能有一个问题标为【亮点】"},
 		{admin, "甲？｜【阻碍】", "标记【阻碍】要写在它的问题旁边"},
 		{admin, "甲？【亮点】【阻碍】", "一个问题不能同时是亮点和阻碍"},
+		{maya, "A? [blockers] B?", "The tag [blockers] goes at the start or the end of its question"},
+		{admin, "甲？【阻碍】乙？", "是不是少了一个「｜」"},
 	}
 	for _, c := range cases {
 		mustContain(t, text(h.say(c.who, "/pulse team set growth questions "+c.set)), c.wants)

@@ -41,7 +41,7 @@ func (s *Service) scorecardRecentCheckIns(r *request, sc Scorecard) []Block {
 		}
 		lines = append(lines, line)
 	}
-	title := s.t(r, "sc_recent_checkins", map[string]any{"Weeks": len(sc.Recent)})
+	title := s.t(r, "sc_recent_checkins", nil)
 	return []Block{Divider{}, Text{Text: title + "\n" + strings.Join(lines, "\n")}}
 }
 

@@ -16,7 +16,7 @@ func TestPersonScorecardListsRecentCheckInsAndFlags(t *testing.T) {
 	h.clock.Set(at(2026, 11, 27, 16, 0)) // Friday of W48
 
 	got := text(h.say(maya, "/scorecard "+bot.Mention(alice)))
-	mustContain(t, got, "Check-ins, last 4 weeks", "• 2026-W48 · checked in · mood 5/5", "• 2026-W47 · checked in · mood 4/5",
+	mustContain(t, got, "Recent check-ins, newest first", "• 2026-W48 · checked in · mood 5/5", "• 2026-W47 · checked in · mood 4/5",
 		"Blockers: Waiting on legal review", "Ask about", "• blocked 2 weeks in a row")
 	if strings.Index(got, "2026-W48 · checked in") > strings.Index(got, "2026-W47 · checked in") {
 		t.Errorf("weeks are not newest first:\n%s", got)
@@ -46,5 +46,5 @@ func TestPersonScorecardInChinese(t *testing.T) {
 	seedGrowth(h)
 	h.clock.Set(at(2026, 11, 27, 16, 0))
 	got := text(h.say(chen, "/scorecard me"))
-	mustContain(t, got, "最近 4 周的周报", "阻碍：CI is flaky")
+	mustContain(t, got, "最近的周报（从新到旧）", "阻碍：CI is flaky")
 }

@@ -41,6 +41,9 @@ const (
 	QuestionsRoleAlone = "role_alone"
 	// QuestionsBothRoles: one question marked with both roles.
 	QuestionsBothRoles = "both_roles"
+	// QuestionsTagInside: a role tag inside a question's text, most
+	// likely a missing "|" before or after it.
+	QuestionsTagInside = "tag_inside"
 )
 
 // QuestionsRefusal says why a question list was refused and which role it concerns.
@@ -67,6 +70,9 @@ var roleTags = map[string]struct {
 func ParseQuestions(s string) (spec QuestionsSpec, refusal *QuestionsRefusal, ok bool) {
 	for _, item := range QuestionList(s) {
 		text, tags := cutRoleTags(item)
+		if role, inside := tagInside(text); inside {
+			return QuestionsSpec{}, &QuestionsRefusal{Reason: QuestionsTagInside, Role: role}, false
+		}
 		if r := spec.add(text, tags); r != nil {
 			return QuestionsSpec{}, r, false
 		}
@@ -184,4 +190,27 @@ func tagName(inner string) string {
 		return t
 	}
 	return ""
+}
+
+// tagInside finds a role tag left inside a question's text once the tags
+// at its ends are cut, and returns its role.
+func tagInside(text string) (role string, found bool) {
+	for _, b := range tagBrackets {
+		rest := text
+		for {
+			i := strings.Index(rest, b[0])
+			if i < 0 {
+				break
+			}
+			inner, after, closed := strings.Cut(rest[i+len(b[0]):], b[1])
+			if !closed {
+				break
+			}
+			if t := tagName(inner); t != "" {
+				return roleTags[t].role, true
+			}
+			rest = after
+		}
+	}
+	return "", false
 }

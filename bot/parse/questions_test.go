@@ -37,12 +37,17 @@ func TestParseQuestionsRefusesAmbiguousMarks(t *testing.T) {
 		{"A | B | [blockers]", QuestionsRoleAlone, RoleBlockers},
 		{"A | 【阻碍】", QuestionsRoleAlone, RoleBlockers},
 		{"A [highlight] [blockers]", QuestionsBothRoles, RoleHighlight},
+		{"A [blockers] B", QuestionsTagInside, RoleBlockers},
+		{"做成了什么？【亮点】谁帮了你？ | C", QuestionsTagInside, RoleHighlight},
 	}
 	for _, c := range cases {
 		_, refusal, ok := ParseQuestions(c.in)
 		if ok || refusal == nil || refusal.Reason != c.reason || refusal.Role != c.role {
 			t.Errorf("ParseQuestions(%q) = %+v, %v; want %s of %s", c.in, refusal, ok, c.reason, c.role)
 		}
+	}
+	if spec, refusal, ok := ParseQuestions("Ship [v2] on time | B"); !ok || refusal != nil || spec.Questions[0] != "Ship [v2] on time" {
+		t.Errorf("a bracketed word that is no tag: %+v %+v %v; want it kept in the question", spec, refusal, ok)
 	}
 	if _, refusal, ok := ParseQuestions(" | [no blockers] "); ok || refusal != nil {
 		t.Errorf("a list without questions: %+v, %v; want not ok without a refusal", refusal, ok)
@@ -81,7 +86,7 @@ func FuzzQuestions(f *testing.F) {
 		spec, refusal, ok := ParseQuestions(s)
 		if !ok {
 			if refusal != nil && (refusal.Role != RoleHighlight && refusal.Role != RoleBlockers ||
-				!strings.Contains(QuestionsRoleTwice+QuestionsRoleAlone+QuestionsBothRoles, refusal.Reason)) {
+				!strings.Contains(QuestionsRoleTwice+QuestionsRoleAlone+QuestionsBothRoles+QuestionsTagInside, refusal.Reason)) {
 				t.Fatalf("refusal %+v", refusal)
 			}
 			return

@@ -33,6 +33,9 @@ func currentPeriod(t Team, now time.Time) string { return ISOWeek(now, t.Locatio
 
 // startCheckIn starts, resumes or (when finished) reopens the actor's check-in.
 func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Response, error) {
+	if _, ok := parse.TeamArg(args); !ok {
+		return Response{}, refuse("checkin_team_usage", nil)
+	}
 	team, err := s.resolveCheckInTeam(ctx, r, args, needMember)
 	if err != nil {
 		return Response{}, err
@@ -369,6 +372,9 @@ func (s *Service) participation(ctx context.Context, team Team, period string, n
 }
 
 func (s *Service) checkInStatus(ctx context.Context, r *request, args string) (Response, error) {
+	if _, ok := parse.TeamArg(args); !ok {
+		return Response{}, refuse("checkin_status_usage", nil)
+	}
 	team, err := s.resolveCheckInTeam(ctx, r, args, needManager)
 	if err != nil {
 		return Response{}, err

@@ -237,6 +237,22 @@ func TestWaitersHandToTheWaitingRequestOrToTheWorkerNeverBoth(t *testing.T) {
 	}
 }
 
+// runWorker runs w until the returned stop is called; stop waits for Run
+// to return and fails the test on its error.
+func runWorker(t *testing.T, w *bot.InboxWorker) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Run(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // countingProcessor succeeds on every entry and tells done about each.
 type countingProcessor struct{ done chan string }
 
@@ -258,19 +274,14 @@ func TestInboxWorkerRunAcknowledgesEveryFinishedEntryBeforeItReturns(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
+	stop := runWorker(t, w)
 	seen := map[string]int{}
 	for range n {
 		seen[<-proc.done]++
 	}
 	// Stopped right after the last entry finished: Run returns only once
 	// the acknowledgements still batched are written.
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if len(seen) != n {
 		t.Errorf("%d distinct entries handled, want %d", len(seen), n)
 	}
@@ -315,9 +326,7 @@ func TestInboxWorkerRetriesAFailedEntryInHandWithoutWaitingForTakeover(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
+	stop := runWorker(t, w)
 	var tries []bot.InboxEntry
 	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
 	for len(tries) < 3 {
@@ -325,14 +334,11 @@ func TestInboxWorkerRetriesAFailedEntryInHandWithoutWaitingForTakeover(t *testin
 		case e := <-proc.tries:
 			tries = append(tries, e)
 		case <-guard:
-			cancel()
+			stop()
 			t.Fatalf("%d tries in 30 s; the failed entry was not tried again in hand", len(tries))
 		}
 	}
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	if !tries[0].FirstDelivery() {
 		t.Errorf("the first try was not a first delivery: %+v", tries[0])
 	}
@@ -383,9 +389,7 @@ func TestInboxWorkerFindsEntriesALostReadReplyDelivered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stopped := make(chan error, 1)
-	go func() { stopped <- w.Run(ctx) }()
+	stop := runWorker(t, w)
 	seen := map[string]int{}
 	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
 	for len(seen) < 3 {
@@ -393,14 +397,11 @@ func TestInboxWorkerFindsEntriesALostReadReplyDelivered(t *testing.T) {
 		case key := <-proc.done:
 			seen[key]++
 		case <-guard:
-			cancel()
+			stop()
 			t.Fatalf("handled %v in 30 s; the entries of the lost read were left for the takeover", seen)
 		}
 	}
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
+	stop()
 	for key, n := range seen {
 		if n != 1 {
 			t.Errorf("%s handled %d times", key, n)

@@ -17,15 +17,7 @@ import (
 // goalIDs returns the ids of the team's goals by title.
 func goalIDs(t *testing.T, h *harness) map[string]string {
 	t.Helper()
-	goals, err := h.store.TeamGoals(context.Background(), "growth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, g := range goals {
-		out[g.Title] = g.ID
-	}
-	return out
+	return titlesIn(t, h, "growth")
 }
 
 // percentOf reads the first percentage on the line that shows goal id:

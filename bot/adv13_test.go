@@ -32,15 +32,7 @@ func TestAdv13ScorecardMeOfATeamOneIsNotIn(t *testing.T) {
 func TestAdv13TwoTeamsPromptsDoNotStealEachOthersAnswers(t *testing.T) {
 	h := newTwoTeamHarness(t)
 	ctx := context.Background()
-	for _, team := range []string{"growth", "design"} {
-		ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: team, At: h.clock.Now(), People: []bot.UserID{chen}})
-		if err != nil || len(ds) != 1 {
-			t.Fatalf("prompt %s: %v %v", team, ds, err)
-		}
-		if err := h.svc.Deliver(ctx, ds[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	promptBothTeams(t, h)
 	mustContain(t, lastSent(t, h.out, chen), "Growth")
 	var last string
 	for _, a := range []string{"growth-done", "growth-next", "growth-block", "2"} {
@@ -87,15 +79,7 @@ func TestAdv13ForgedCheckInFormWeekIsRefused(t *testing.T) {
 func TestAdv13HeldPromptOpensAfterASkipToo(t *testing.T) {
 	h := newTwoTeamHarness(t)
 	ctx := context.Background()
-	for _, team := range []string{"growth", "design"} {
-		ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: team, At: h.clock.Now(), People: []bot.UserID{chen}})
-		if err != nil || len(ds) != 1 {
-			t.Fatalf("prompt %s: %v %v", team, ds, err)
-		}
-		if err := h.svc.Deliver(ctx, ds[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
+	promptBothTeams(t, h)
 	mustContain(t, text(h.say(chen, "/checkin skip on leave team growth")), "Design", "1/4")
 	for _, a := range []string{"design-done", "design-next", "无", "4"} {
 		h.say(chen, a)
@@ -122,5 +106,20 @@ func TestAdv13TeamButtonOfAFormShowsACommand(t *testing.T) {
 	checkIn := submit("form:checkin", bot.ActionCheckInSubmit, map[string]string{"q0": "a", "q1": "b", "q2": "c", "mood": "3"})
 	if got := checkIn["Growth"].Command; got != "/checkin team growth" {
 		t.Fatalf("check-in form's typed alternative %q", got)
+	}
+}
+
+// promptBothTeams delivers Growth's check-in prompt to chen, then Design's.
+func promptBothTeams(t *testing.T, h *harness) {
+	t.Helper()
+	ctx := context.Background()
+	for _, team := range []string{"growth", "design"} {
+		ds, err := h.svc.PlanJob(ctx, bot.JobRequest{Job: bot.JobCheckInPrompt, TeamID: team, At: h.clock.Now(), People: []bot.UserID{chen}})
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("prompt %s: %v %v", team, ds, err)
+		}
+		if err := h.svc.Deliver(ctx, ds[0]); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -411,3 +411,38 @@ func TestInboxWorkerFindsEntriesALostReadReplyDelivered(t *testing.T) {
 		t.Errorf("backlog %d (%v), want every entry acknowledged", left, err)
 	}
 }
+
+// TestInboxWorkerLetsAnswersGoFirstButNeverHoldsAnEntryPastItsLimit runs
+// a worker while an answer is under way: a fresh entry starts only after
+// the answer ended, and an entry queued AckFirstFor ago starts at once.
+func TestInboxWorkerLetsAnswersGoFirstButNeverHoldsAnEntryPastItsLimit(t *testing.T) {
+	st := storetest.MustOpen(t)
+	in := st.Inbox()
+	clock := bot.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	answers := bot.NewAckFirst(clock, 0)
+	proc := countingProcessor{done: make(chan string, 2)}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers, AckFirstFor: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := func(key string, at time.Time) {
+		t.Helper()
+		if _, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: key, Platform: bot.PlatformConsole,
+			Kind: "text", Body: []byte("x"), ReceivedAt: at}, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	answers.Begin()
+	queue("test:old", clock.Now().Add(-2*time.Second))
+	stop := runWorker(t, w)
+	defer stop()
+	if got := <-proc.done; got != "test:old" {
+		t.Fatalf("handled %s first, want the entry queued 2 s ago", got)
+	}
+	queue("test:fresh", clock.Now())
+	answers.End()
+	if got := <-proc.done; got != "test:fresh" {
+		t.Fatalf("handled %s, want test:fresh", got)
+	}
+}

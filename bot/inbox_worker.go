@@ -55,8 +55,14 @@ type InboxWorkerConfig struct {
 	// OnDead, when set, is told about every entry moved to the dead-letter
 	// stream (cmd/pulse counts them).
 	OnDead func(e InboxEntry)
-	Clock  Clock
-	Log    zerolog.Logger
+	// AckFirst, when set, holds a new entry back while this replica is
+	// answering platform requests, for at most AckFirstFor after the entry
+	// was queued (default 2 s): the answers keep within the platforms' 3 s
+	// under a burst, and the work follows right after it.
+	AckFirst    *AckFirst
+	AckFirstFor time.Duration
+	Clock       Clock
+	Log         zerolog.Logger
 }
 
 // InboxWorker consumes the inbox stream through its one consumer group:
@@ -106,6 +112,9 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	}
 	if cfg.ClaimIdle > 0 {
 		cfg.WorkTimeout = min(cfg.WorkTimeout, cfg.ClaimIdle*4/5)
+	}
+	if cfg.AckFirstFor <= 0 {
+		cfg.AckFirstFor = 2 * time.Second
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
@@ -174,6 +183,7 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		}
 		w.giveSlots(n - len(entries))
 		for _, e := range entries {
+			w.letAnswersGoFirst(ctx, e)
 			held.add(e.ID)
 			w.wg.Add(1)
 			go func() {
@@ -188,6 +198,15 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// letAnswersGoFirst waits, before e is started, while this replica is
+// answering platform requests, until e has been queued AckFirstFor.
+func (w *InboxWorker) letAnswersGoFirst(ctx context.Context, e InboxEntry) {
+	if w.cfg.AckFirst == nil {
+		return
+	}
+	w.cfg.AckFirst.wait(ctx, e.ReceivedAt.Add(w.cfg.AckFirstFor))
 }
 
 // ownPending re-reads up to count of this consumer's pending entries that

@@ -109,8 +109,9 @@ func (e *environment) inbox(b *backend) bot.Inbox {
 }
 
 // newInboxWorker builds this replica's inbox workers over every adapter
-// that reads the inbox; nil when none does.
-func (e *environment) newInboxWorker(b *backend, platforms map[bot.Platform]platform, clock bot.Clock) (*bot.InboxWorker, error) {
+// that reads the inbox, letting the answers to platform requests go first;
+// nil when none does.
+func (e *environment) newInboxWorker(b *backend, platforms map[bot.Platform]platform, clock bot.Clock, answers *bot.AckFirst) (*bot.InboxWorker, error) {
 	procs := map[bot.Platform]bot.InboxProcessor{}
 	for p, a := range platforms {
 		if proc, ok := a.(bot.InboxProcessor); ok {
@@ -130,6 +131,7 @@ func (e *environment) newInboxWorker(b *backend, platforms map[bot.Platform]plat
 		Consumer:   fmt.Sprintf("%s-%d", host, os.Getpid()),
 		Clock:      clock,
 		Log:        e.log.With().Str("component", "inbox").Logger(),
+		AckFirst:   answers,
 	}
 	if e.cfg.ReclaimAfter > 0 {
 		cfg.ClaimIdle = e.cfg.ReclaimAfter

@@ -91,13 +91,14 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	for p, adapter := range platforms {
 		router[p] = adapter
 	}
-	inboxWorker, err := e.newInboxWorker(b, platforms, clock)
+	answers := bot.NewAckFirst(clock, 0)
+	inboxWorker, err := e.newInboxWorker(b, platforms, clock, answers)
 	if err != nil {
 		return err
 	}
 
 	mux := http.NewServeMux()
-	addRoutes(mux, pools{b.store, b.ack}, platforms, e.obs)
+	addRoutes(mux, pools{b.store, b.ack}, platforms, e.obs, answers)
 	srv := newHTTPServer(e.cfg.HTTPAddr, mux, serveLimits)
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {

@@ -101,10 +101,12 @@ func (b *bench) scenario(sc scenario) (*result, error) {
 // drain waits until every acked event got its reaction, or the drain time
 // after the last ack passed, and returns when it stopped.
 func (b *bench) drain(acked []event, lastAck time.Time) time.Time {
-	tss := tssOf(acked)
-	deadline := lastAck.Add(b.o.drain)
-	for b.slack.reacted(tss) < len(tss) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
+	all := b.slack.await(tssOf(acked))
+	deadline := time.NewTimer(time.Until(lastAck.Add(b.o.drain)))
+	defer deadline.Stop()
+	select {
+	case <-all:
+	case <-deadline.C:
 	}
 	return time.Now()
 }

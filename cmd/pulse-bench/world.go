@@ -82,9 +82,31 @@ type fakeSlack struct {
 	mu        sync.Mutex
 	reactions map[string]int
 	replies   int
+	// awaited are the message ts a drain waits for, still without a
+	// reaction; allReacted is closed when the last of them gets one. The
+	// drain waits on it instead of counting the reactions again and again,
+	// which took CPU time and this lock from serve's calls.
+	awaited    map[string]bool
+	allReacted chan struct{}
 }
 
 func newFakeSlack() *fakeSlack { return &fakeSlack{reactions: map[string]int{}} }
+
+// await returns a channel closed once every message in tss has a reaction.
+func (f *fakeSlack) await(tss []string) <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.awaited, f.allReacted = map[string]bool{}, make(chan struct{})
+	for _, ts := range tss {
+		if f.reactions[ts] == 0 {
+			f.awaited[ts] = true
+		}
+	}
+	if len(f.awaited) == 0 {
+		close(f.allReacted)
+	}
+	return f.allReacted
+}
 
 func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
@@ -97,9 +119,7 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id := form.Get("user")
 		fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"team_id":"T1","name":%q,"real_name":%q,"tz":"UTC"}}`, id, id, id)
 	case "reactions.add":
-		f.mu.Lock()
-		f.reactions[form.Get("timestamp")]++
-		f.mu.Unlock()
+		f.react(form.Get("timestamp"))
 		fmt.Fprint(w, `{"ok":true}`)
 	case "chat.postMessage", "chat.postEphemeral":
 		f.mu.Lock()
@@ -109,6 +129,19 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1800000000.%06d","message_ts":"1800000000.%06d"}`, form.Get("channel"), n, n)
 	default:
 		fmt.Fprint(w, `{"ok":true}`)
+	}
+}
+
+// react records a reaction to the message ts.
+func (f *fakeSlack) react(ts string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reactions[ts]++
+	if f.awaited[ts] {
+		delete(f.awaited, ts)
+		if len(f.awaited) == 0 {
+			close(f.allReacted)
+		}
 	}
 }
 

@@ -139,6 +139,25 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		close(acks)
 		<-acked
 	}()
+	// One goroutine per slot handles the entries, each in turn: their
+	// stacks stay grown, where a goroutine per entry grew a new one through
+	// the whole call chain every time.
+	work := make(chan InboxEntry)
+	defer close(work)
+	for range cap(w.sem) {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			for e := range work {
+				settled := false
+				w.process(ctx, e, func(e InboxEntry, _ zerolog.Logger) { settled = true; acks <- e }, log, w.cfg.RetryBackoff)
+				if !settled {
+					held.remove(e.ID) // left pending: a later delivery may take it
+				}
+				w.giveSlots(1)
+			}
+		}()
+	}
 	for {
 		err := w.cfg.Queue.EnsureGroup(ctx)
 		if err == nil {
@@ -185,16 +204,7 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 		for _, e := range entries {
 			w.letAnswersGoFirst(ctx, e)
 			held.add(e.ID)
-			w.wg.Add(1)
-			go func() {
-				defer w.wg.Done()
-				defer w.giveSlots(1)
-				settled := false
-				w.process(ctx, e, func(e InboxEntry, _ zerolog.Logger) { settled = true; acks <- e }, log, w.cfg.RetryBackoff)
-				if !settled {
-					held.remove(e.ID) // left pending: a later delivery may take it
-				}
-			}()
+			work <- e
 		}
 	}
 	return nil

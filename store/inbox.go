@@ -157,8 +157,9 @@ return 0
 // acknowledges entries and deletes them, in one pipeline however many. On
 // one server the commands run in order, so an acknowledged entry's marks
 // are written; an entry whose acknowledgement failed is delivered again
-// and finds them. A failed mark of an acknowledged entry loses nothing:
-// it is not delivered again.
+// and finds them. (A Cluster sends each node its part at once: a mark is
+// missing then only if its own node failed too.) A failed mark of an
+// acknowledged entry loses nothing: it is not delivered again.
 func (in *Inbox) Ack(ctx context.Context, marks []bot.SettleMark, ids ...string) error {
 	if len(ids) == 0 && len(marks) == 0 {
 		return nil

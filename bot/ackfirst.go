@@ -10,13 +10,16 @@ import (
 // queue. Slack and Feishu wait at most 3 s for an answer and retry after
 // that, while the work behind an answer may follow a moment later without
 // anyone noticing; on a replica with two cores the two compete for the
-// same CPU. So the HTTP handlers mark each request while they answer it
-// (Begin and End), and the inbox workers start a queued entry only when
-// this replica is not answering: no answer under way, and answers not
-// arriving in a burst (more than BurstRate a second over the last
+// same CPU. So each delivery being queued counts as an answer under way
+// (Begin and End, or the Inbox wrapper every adapter queues through, on
+// every transport), and the inbox workers start a queued entry only when
+// this replica is not answering: no delivery being queued, and deliveries
+// not arriving in a burst (the burst rate or more a second over the last
 // window). An entry waits at most its limit (InboxWorkerConfig.AckFirstFor)
 // however long a burst lasts, so work is delayed, never starved: a burst
 // is answered at the speed of the answers alone and its work follows.
+// Only the queueing is counted, never a request that waits for its own
+// entry's outcome (a slash command), nor one not yet verified.
 type AckFirst struct {
 	clock Clock
 	// burst is the number of answers within one window that make a burst.
@@ -40,13 +43,13 @@ const ackWindow = 100 * time.Millisecond
 // (an answer ending wakes it at once).
 const ackPoll = ackWindow / 4
 
-// DefaultBurstRate is the answers per second that make a burst: more than
-// people typing produce, as a flood of platform retries after an outage
-// does.
+// DefaultBurstRate is the answers per second (this many or more) that
+// make a burst: more than people typing produce, as a flood of platform
+// retries after an outage does.
 const DefaultBurstRate = 2000
 
 // NewAckFirst returns an AckFirst with no answer under way that counts
-// more than burstRate answers a second as a burst (0: DefaultBurstRate).
+// burstRate or more answers a second as a burst (0: DefaultBurstRate).
 func NewAckFirst(clock Clock, burstRate int) *AckFirst {
 	if burstRate <= 0 {
 		burstRate = DefaultBurstRate
@@ -118,4 +121,27 @@ func (a *AckFirst) wait(ctx context.Context, until time.Time) {
 		}
 		t.Stop()
 	}
+}
+
+// Inbox returns next with every Enqueue counted as an answer under way
+// (nil a: next itself). Adapters queue every verified delivery through it,
+// over HTTP, Socket Mode and Feishu's long connection alike.
+func (a *AckFirst) Inbox(next Inbox) Inbox {
+	if a == nil {
+		return next
+	}
+	return answeringInbox{answers: a, next: next}
+}
+
+// answeringInbox marks each Enqueue on answers.
+type answeringInbox struct {
+	answers *AckFirst
+	next    Inbox
+}
+
+// Enqueue queues e, counted as an answer under way meanwhile.
+func (i answeringInbox) Enqueue(ctx context.Context, e InboxEntry, claimTTL time.Duration) (bool, error) {
+	i.answers.Begin()
+	defer i.answers.End()
+	return i.next.Enqueue(ctx, e, claimTTL)
 }

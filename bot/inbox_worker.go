@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,8 +58,9 @@ type InboxWorkerConfig struct {
 	OnDead func(e InboxEntry)
 	// AckFirst, when set, holds a new entry back while this replica is
 	// answering platform requests, for at most AckFirstFor after the entry
-	// was queued (default 2 s): the answers keep within the platforms' 3 s
-	// under a burst, and the work follows right after it.
+	// was queued (default 2 s, and at most a tenth of ClaimIdle): the
+	// answers keep within the platforms' 3 s under a burst, and the work
+	// follows right after it.
 	AckFirst    *AckFirst
 	AckFirstFor time.Duration
 	Clock       Clock
@@ -116,6 +118,9 @@ func NewInboxWorker(cfg InboxWorkerConfig) (*InboxWorker, error) {
 	if cfg.AckFirstFor <= 0 {
 		cfg.AckFirstFor = 2 * time.Second
 	}
+	// Held and then handled, an entry stays within ClaimIdle, so no other
+	// worker takes it over meanwhile.
+	cfg.AckFirstFor = min(cfg.AckFirstFor, cfg.ClaimIdle/10)
 	if cfg.Clock == nil {
 		cfg.Clock = SystemClock{}
 	}
@@ -185,9 +190,13 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 			log.Error().Err(err).Msg("read inbox")
 			sleep(ctx, time.Second)
 		}
+		// Held from now on, so a re-read of this consumer's own pending
+		// entries or a takeover does not hand the same entry out twice.
+		held.add(entries...)
 		if lostReply && err == nil && len(entries) < n {
 			var own []InboxEntry
 			own, lostReply = w.ownPending(ctx, held, n-len(entries), log)
+			held.add(own...)
 			entries = append(entries, own...)
 		}
 		if now := w.cfg.Clock.Now(); len(entries) < n && (len(entries) == 0 || now.Sub(lastReclaim) >= w.cfg.Reclaim) {
@@ -198,25 +207,44 @@ func (w *InboxWorker) Run(ctx context.Context) error {
 				log.Error().Err(err).Msg("reclaim inbox entries")
 			}
 			cursor = next
-			entries = append(entries, more...)
+			for _, e := range more {
+				if !held.has(e.ID) { // taken over from this very worker: in hand already
+					held.add(e)
+					entries = append(entries, e)
+				}
+			}
 		}
 		w.giveSlots(n - len(entries))
-		for _, e := range entries {
-			w.letAnswersGoFirst(ctx, e)
-			held.add(e.ID)
-			work <- e
-		}
+		w.handOut(ctx, entries, work)
 	}
 	return nil
 }
 
+// handOut gives entries to the handling goroutines, oldest first, each
+// once it may start (letAnswersGoFirst): an overdue entry never waits
+// behind a fresh one that is held.
+func (w *InboxWorker) handOut(ctx context.Context, entries []InboxEntry, work chan<- InboxEntry) {
+	readAt := w.cfg.Clock.Now()
+	slices.SortStableFunc(entries, func(a, b InboxEntry) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
+	for _, e := range entries {
+		w.letAnswersGoFirst(ctx, e, readAt)
+		work <- e
+	}
+}
+
 // letAnswersGoFirst waits, before e is started, while this replica is
-// answering platform requests, until e has been queued AckFirstFor.
-func (w *InboxWorker) letAnswersGoFirst(ctx context.Context, e InboxEntry) {
+// answering platform requests, until AckFirstFor after e was queued, or
+// after it was read when that is earlier (the queueing replica's clock may
+// be ahead of this one's).
+func (w *InboxWorker) letAnswersGoFirst(ctx context.Context, e InboxEntry, readAt time.Time) {
 	if w.cfg.AckFirst == nil {
 		return
 	}
-	w.cfg.AckFirst.wait(ctx, e.ReceivedAt.Add(w.cfg.AckFirstFor))
+	queued := e.ReceivedAt
+	if readAt.Before(queued) {
+		queued = readAt
+	}
+	w.cfg.AckFirst.wait(ctx, queued.Add(w.cfg.AckFirstFor))
 }
 
 // ownPending re-reads up to count of this consumer's pending entries that
@@ -249,10 +277,12 @@ type heldEntries struct {
 
 func newHeldEntries() *heldEntries { return &heldEntries{ids: map[string]struct{}{}} }
 
-func (h *heldEntries) add(id string) {
+func (h *heldEntries) add(entries ...InboxEntry) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.ids[id] = struct{}{}
+	for _, e := range entries {
+		h.ids[e.ID] = struct{}{}
+	}
 }
 
 func (h *heldEntries) remove(ids ...string) {

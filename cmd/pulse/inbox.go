@@ -100,12 +100,14 @@ func (o *observedInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.
 }
 
 // inbox is the store's inbox as the adapters see it (over the
-// acknowledgement pool), counted.
-func (e *environment) inbox(b *backend) bot.Inbox {
-	if e.obs == nil {
-		return b.ack.Inbox()
+// acknowledgement pool), counted, each delivery it queues marked as an
+// answer under way for answers.
+func (e *environment) inbox(b *backend, answers *bot.AckFirst) bot.Inbox {
+	var in bot.Inbox = b.ack.Inbox()
+	if e.obs != nil {
+		in = &observedInbox{next: in, m: e.obs}
 	}
-	return &observedInbox{next: b.ack.Inbox(), m: e.obs}
+	return answers.Inbox(in)
 }
 
 // newInboxWorker builds this replica's inbox workers over every adapter

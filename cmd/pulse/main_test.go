@@ -246,7 +246,7 @@ func TestRoutesServeHealthReadinessMetricsAndAdapters(t *testing.T) {
 	st := storetest.MustOpen(t)
 	fp := &fakePlatform{}
 	mux := http.NewServeMux()
-	addRoutes(mux, st, map[bot.Platform]platform{bot.PlatformSlack: fp}, newMetrics(), nil)
+	addRoutes(mux, st, map[bot.Platform]platform{bot.PlatformSlack: fp}, newMetrics())
 	get := func(method, path string) (int, string) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
@@ -277,7 +277,7 @@ func TestReadyzFailsWhenRedisIsDown(t *testing.T) {
 	}
 	defer rdb.Close()
 	mux := http.NewServeMux()
-	addRoutes(mux, store.New(rdb, store.Options{}), nil, newMetrics(), nil)
+	addRoutes(mux, store.New(rdb, store.Options{}), nil, newMetrics())
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
 	if rec.Code != 503 || !strings.Contains(rec.Body.String(), "redis:") {

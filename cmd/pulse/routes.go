@@ -38,33 +38,19 @@ func (p pools) Ping(ctx context.Context) error {
 const readyTimeout = 1 * time.Second
 
 // addRoutes mounts every HTTP endpoint of `pulse serve`: the adapters'
-// webhooks (each marked as an answer under way for the inbox workers,
-// which let answers go first), health, readiness and metrics.
-func addRoutes(mux *http.ServeMux, store pinger, platforms map[bot.Platform]platform, m *metrics, answers *bot.AckFirst) {
+// webhooks, health, readiness and metrics.
+func addRoutes(mux *http.ServeMux, store pinger, platforms map[bot.Platform]platform, m *metrics) {
 	hooks := http.NewServeMux()
 	for _, p := range platforms {
 		p.Routes(hooks)
 	}
-	mux.Handle("/", answering(answers, m.countWebhooks(hooks)))
+	mux.Handle("/", m.countWebhooks(hooks))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /readyz", readyHandler(store, platforms))
 	mux.Handle("GET /metrics", m.handler())
-}
-
-// answering marks each request as an answer under way while next handles
-// it (nil answers: nothing is marked).
-func answering(answers *bot.AckFirst, next http.Handler) http.Handler {
-	if answers == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		answers.Begin()
-		defer answers.End()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // readyHandler answers 200 when Redis answers and every platform is

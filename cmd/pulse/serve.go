@@ -84,21 +84,21 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	platforms, err := e.newPlatforms(b, c.svc, clock)
+	answers := bot.NewAckFirst(clock, 0)
+	platforms, err := e.newPlatforms(b, c.svc, clock, answers)
 	if err != nil {
 		return err
 	}
 	for p, adapter := range platforms {
 		router[p] = adapter
 	}
-	answers := bot.NewAckFirst(clock, 0)
 	inboxWorker, err := e.newInboxWorker(b, platforms, clock, answers)
 	if err != nil {
 		return err
 	}
 
 	mux := http.NewServeMux()
-	addRoutes(mux, pools{b.store, b.ack}, platforms, e.obs, answers)
+	addRoutes(mux, pools{b.store, b.ack}, platforms, e.obs)
 	srv := newHTTPServer(e.cfg.HTTPAddr, mux, serveLimits)
 	ln, err := net.Listen("tcp", e.cfg.HTTPAddr)
 	if err != nil {
@@ -164,8 +164,9 @@ func (e *environment) observe(h bot.Handler) bot.Handler {
 	return &observedHandler{next: h, m: e.obs, log: e.log.With().Str("component", "events").Logger(), now: time.Now}
 }
 
-// newPlatforms builds an adapter for every platform with credentials.
-func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock) (map[bot.Platform]platform, error) {
+// newPlatforms builds an adapter for every platform with credentials; the
+// deliveries they queue count as answers under way for answers (nil: none).
+func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock, answers *bot.AckFirst) (map[bot.Platform]platform, error) {
 	out := map[bot.Platform]platform{}
 	if e.cfg.Slack.enabled() {
 		a, err := slack.New(slack.Config{
@@ -174,7 +175,7 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			AppToken:      e.cfg.Slack.AppToken,
 			APIURL:        e.cfg.Slack.APIURL,
 			Handler:       e.observe(svc),
-			Inbox:         e.inbox(b),
+			Inbox:         e.inbox(b, answers),
 			Cache:         b.store,
 			Clock:         clock,
 			Log:           e.log.With().Str("component", "slack").Logger(),
@@ -193,7 +194,7 @@ func (e *environment) newPlatforms(b *backend, svc *bot.Service, clock bot.Clock
 			EncryptKey:        e.cfg.Feishu.EncryptKey,
 			BaseURL:           e.cfg.Feishu.BaseURL,
 			Handler:           e.observe(svc),
-			Inbox:             e.inbox(b),
+			Inbox:             e.inbox(b, answers),
 			Dedup:             b.store,
 			Cache:             b.store,
 			Clock:             clock,

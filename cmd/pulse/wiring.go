@@ -214,7 +214,7 @@ func (e *environment) sendingCore(b *backend, clock bot.Clock) (*core, error) {
 	if err != nil {
 		return nil, err
 	}
-	platforms, err := e.newPlatforms(b, c.svc, clock)
+	platforms, err := e.newPlatforms(b, c.svc, clock, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,5 +234,77 @@ func TestAdv22ShutdownWhileHeldIsPromptAndHandlesTheEntry(t *testing.T) {
 	}
 	if own, err := in.Pending(context.Background(), "runner", 10); err != nil || len(own) != 0 {
 		t.Fatalf("pending after Run returned: %v %v, want the entry acknowledged", own, err)
+	}
+}
+
+// adv22LostThenGatedQueue loses the reply of the first read that
+// delivers entries (as lostReplyQueue), then holds the next read until
+// the test lets it go, so the test can queue an entry in between.
+type adv22LostThenGatedQueue struct {
+	bot.InboxQueue
+	lost, gate chan struct{}
+	mu         sync.Mutex
+	reads      int
+}
+
+func (q *adv22LostThenGatedQueue) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]bot.InboxEntry, error) {
+	q.mu.Lock()
+	q.reads++
+	n := q.reads
+	q.mu.Unlock()
+	if n > 1 {
+		select {
+		case <-q.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	entries, err := q.InboxQueue.Read(ctx, consumer, count, block)
+	if n == 1 && err == nil && len(entries) > 0 {
+		close(q.lost)
+		return nil, errors.New("read tcp: connection reset by peer")
+	}
+	return entries, err
+}
+
+// After a read whose reply was lost, the worker re-reads its own pending
+// entries "that it does not hold". But the entries the next, successful
+// read just delivered are pending with it too and not yet in held (Run
+// adds them only when it hands them out, after ownPending): each comes
+// back a second time, marked Retried, and two slots handle the same
+// entry at once. (Older than round 22; the pool kept it.)
+func TestAdv22EntryReadRightAfterALostReadIsHandledOnce(t *testing.T) {
+	st := storetest.MustOpen(t)
+	q := &adv22LostThenGatedQueue{InboxQueue: st.Inbox(), lost: make(chan struct{}), gate: make(chan struct{})}
+	queueText(t, q, "test:lost", "x")
+	proc := countingProcessor{done: make(chan string, 8)}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: q, Consumer: "reader", Log: zerolog.Nop(), ClaimIdle: time.Hour,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runWorker(t, w)
+	<-q.lost
+	queueText(t, q, "test:fresh", "x")
+	close(q.gate)
+	seen := map[string]int{}
+	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
+	for len(seen) < 2 {
+		select {
+		case key := <-proc.done:
+			seen[key]++
+		case <-guard:
+			stop()
+			t.Fatalf("handled %v in 30 s", seen)
+		}
+	}
+	stop() // Run returns once every entry in hand is finished
+	for len(proc.done) > 0 {
+		seen[<-proc.done]++
+	}
+	for key, n := range seen {
+		if n != 1 {
+			t.Errorf("%s handled %d times", key, n)
+		}
 	}
 }

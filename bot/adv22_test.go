@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -306,5 +307,72 @@ func TestAdv22EntryReadRightAfterALostReadIsHandledOnce(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s handled %d times", key, n)
 		}
+	}
+}
+
+// adv22GateProcessor counts the entries in flight and holds each until
+// the test releases one.
+type adv22GateProcessor struct {
+	started chan string
+	release chan struct{}
+	mu      sync.Mutex
+	now     int
+	most    int
+}
+
+func (p *adv22GateProcessor) ProcessInbox(_ context.Context, e bot.InboxEntry, _ bool) error {
+	p.mu.Lock()
+	p.now++
+	p.most = max(p.most, p.now)
+	p.mu.Unlock()
+	p.started <- e.Key
+	<-p.release
+	p.mu.Lock()
+	p.now--
+	p.mu.Unlock()
+	return nil
+}
+
+// Held: the pool of one goroutine per slot keeps concurrency at
+// Concurrency with many more entries than slots, hands every entry out
+// once, and acknowledges them all before Run returns.
+func TestAdv22PoolKeepsConcurrencyBoundedAndHandsOutEveryEntryOnce(t *testing.T) {
+	st := storetest.MustOpen(t)
+	in := st.Inbox()
+	const n, slots = 12, 3
+	for i := range n {
+		queueText(t, in, "test:pool:"+strconv.Itoa(i), "x")
+	}
+	proc := &adv22GateProcessor{started: make(chan string, n), release: make(chan struct{})}
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "pool", Log: zerolog.Nop(), Concurrency: slots,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runWorker(t, w)
+	seen := map[string]int{}
+	for i := range n {
+		seen[<-proc.started]++
+		if i >= slots-1 {
+			proc.release <- struct{}{} // one finishes, one slot frees
+		}
+	}
+	for range slots - 1 {
+		proc.release <- struct{}{}
+	}
+	stop()
+	if proc.most != slots {
+		t.Errorf("%d entries in flight at most, want %d", proc.most, slots)
+	}
+	for key, c := range seen {
+		if c != 1 {
+			t.Errorf("%s handled %d times", key, c)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("%d entries handled, want %d", len(seen), n)
+	}
+	if left, err := in.Backlog(context.Background()); err != nil || left != 0 {
+		t.Errorf("backlog %d (%v) after Run returned, want every entry acknowledged", left, err)
 	}
 }

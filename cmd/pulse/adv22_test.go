@@ -6,18 +6,26 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // adv22PostCommand posts a signed slash command to /slack/commands and
@@ -124,5 +132,52 @@ func TestAdv22ASlowUnsignedRequestDoesNotHoldTheWork(t *testing.T) {
 	eventually(t, 10*time.Second, "the reply", func() bool { return len(slack.postsTo("DU1")) == 2 })
 	if took := time.Since(start); took > time.Second {
 		t.Fatalf("a direct message was answered %s after it was acknowledged, while one unsigned client held a request open", took.Round(time.Millisecond))
+	}
+}
+
+// adv22Processor reports every entry it handles.
+type adv22Processor chan string
+
+func (p adv22Processor) ProcessInbox(_ context.Context, e bot.InboxEntry, _ bool) error {
+	p <- e.Key
+	return nil
+}
+
+// Held: a webhook handler that panics (net/http recovers it and drops the
+// connection) or aborts with http.ErrAbortHandler still ends its answer,
+// so the worker is not left holding every entry for AckFirstFor.
+func TestAdv22APanickingWebhookStillEndsItsAnswer(t *testing.T) {
+	clock := bot.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	answers := bot.NewAckFirst(clock, 0)
+	for _, boom := range []any{"handler bug", http.ErrAbortHandler} {
+		srv := httptest.NewUnstartedServer(answering(answers, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(boom) })))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+		srv.Start()
+		if resp, err := http.Get(srv.URL + "/slack/events"); err == nil {
+			_ = resp.Body.Close()
+			t.Fatalf("a panicking handler answered %d", resp.StatusCode)
+		}
+		srv.Close()
+	}
+	st := storetest.MustOpen(t)
+	in := st.Inbox()
+	proc := make(adv22Processor, 1)
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: "test:after-panic", Platform: bot.PlatformConsole,
+		Kind: "text", Body: []byte("x"), ReceivedAt: clock.Now()}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- w.Run(ctx) }()
+	defer func() { cancel(); <-stopped }()
+	select {
+	case <-proc:
+	case <-time.After(time.Second): // the clock is stopped: a held entry would never start
+		t.Fatal("the worker holds a fresh entry after the panicking answers ended")
 	}
 }

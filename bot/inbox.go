@@ -47,6 +47,10 @@ type InboxEntry struct {
 	// Retried is set when the worker holding the entry tries it again
 	// after a failure: the failed try may have done some of its work.
 	Retried bool
+	// marks are what the try that finished the entry registered with
+	// MarkOnSettle: the worker carries them with the entry to its
+	// acknowledgement.
+	marks []SettleMark
 }
 
 // FirstDelivery reports whether no worker had this event before, nor
@@ -81,9 +85,12 @@ type InboxQueue interface {
 	// start ("0-0" first); it returns them with their delivery counts and
 	// the cursor of the next scan.
 	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, start string, count int) ([]InboxEntry, string, error)
-	// Ack settles entries: acknowledged and removed from the stream, in one
-	// round trip however many.
-	Ack(ctx context.Context, ids ...string) error
+	// Ack settles entries: writes marks (cache entries, as Cache.CacheSet
+	// writes them), then acknowledges ids and removes them from the
+	// stream, in one round trip however many. The marks go first, so an
+	// entry whose acknowledgement fails finds them when it is delivered
+	// again. Either may be empty.
+	Ack(ctx context.Context, marks []SettleMark, ids ...string) error
 	// Bury moves an entry to the dead-letter stream and settles it, in one
 	// atomic step, with the reason it failed (no message text in it).
 	Bury(ctx context.Context, e InboxEntry, reason string) error

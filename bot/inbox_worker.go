@@ -324,7 +324,7 @@ func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(Inb
 	}
 	last := e.Deliveries >= int64(w.cfg.MaxDeliveries)
 	workCtx, cancel := context.WithTimeout(bg, w.cfg.WorkTimeout)
-	err := w.run(workCtx, e, last)
+	err := w.try(workCtx, &e, last, entryLog)
 	for ; err != nil && !last && backoff > 0 && roomFor(workCtx, backoff); backoff *= 2 {
 		if !sleep(ctx, backoff) {
 			break // shutting down: left pending for the next delivery
@@ -332,11 +332,11 @@ func (w *InboxWorker) process(ctx context.Context, e InboxEntry, settle func(Inb
 		// What the failed try did is keyed by the event; the adapter must
 		// look for it as on a redelivery.
 		e.Retried = true
-		err = w.run(workCtx, e, last)
+		err = w.try(workCtx, &e, last, entryLog)
 	}
 	cancel()
 	if err == nil {
-		settle(e, log)
+		settle(e, log) // with the marks of the try that succeeded
 		return
 	}
 	log = entryLog()
@@ -354,6 +354,27 @@ func roomFor(ctx context.Context, backoff time.Duration) bool {
 	return ok && time.Until(deadline) > 2*backoff
 }
 
+// try runs the entry once. A successful try leaves its marks
+// (MarkOnSettle) on e for the acknowledgement; a failed one writes them at
+// once, as the entry is not settled and the next try or delivery must
+// find them.
+func (w *InboxWorker) try(ctx context.Context, e *InboxEntry, last bool, entryLog func() zerolog.Logger) error {
+	s := &settlement{}
+	err := w.run(withSettlement(ctx, s), *e, last)
+	marks := s.close()
+	if err == nil {
+		e.marks = marks
+		return nil
+	}
+	if len(marks) > 0 {
+		if werr := w.cfg.Queue.Ack(context.WithoutCancel(ctx), marks); werr != nil {
+			log := entryLog()
+			log.Error().Err(werr).Msg("write the marks of a failed try; a redelivery may repeat what it did")
+		}
+	}
+	return err
+}
+
 // run calls the entry's processor, turning a panic into an error.
 func (w *InboxWorker) run(ctx context.Context, e InboxEntry, last bool) (err error) {
 	p, ok := w.cfg.Processors[e.Platform]
@@ -368,24 +389,28 @@ func (w *InboxWorker) run(ctx context.Context, e InboxEntry, last bool) (err err
 	return p.ProcessInbox(ctx, e, last)
 }
 
-// ack acknowledges one entry at once (RunOnce).
+// ack settles one entry at once, with its marks (RunOnce).
 func (w *InboxWorker) ack(e InboxEntry, log zerolog.Logger) {
-	if err := w.cfg.Queue.Ack(context.Background(), e.ID); err != nil {
-		// Left pending: another delivery follows, and the keyed effects record once.
+	if err := w.cfg.Queue.Ack(context.Background(), e.marks, e.ID); err != nil {
+		// Left pending: another delivery follows, finds the marks, and the keyed effects record once.
 		log.Error().Err(err).Str("entry", e.ID).Str("event_key", e.Key).Msg("acknowledge inbox entry")
 	}
 }
 
 // acknowledge settles the finished entries Run hands it until acks is
 // closed: every entry that finished while one round trip was under way
-// goes in the next, so a busy worker pays a fraction of a round trip per
+// goes in the next, with the marks their handling registered
+// (MarkOnSettle), so a busy worker pays a fraction of a round trip per
 // entry and an idle one acknowledges at once. An entry whose
 // acknowledgement fails stays pending and is delivered again; its effects
-// are keyed by the event, so it records once.
+// are keyed by the event, so it records once, and it finds its marks,
+// written before the acknowledgement.
 func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, held *heldEntries, log zerolog.Logger) {
 	batch := make([]string, 0, cap(acks))
+	var marks []SettleMark
 	for e := range acks {
 		batch = append(batch[:0], e.ID)
+		marks = append(marks[:0], e.marks...)
 	more:
 		for len(batch) < cap(batch) {
 			select {
@@ -394,12 +419,13 @@ func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, h
 					break more
 				}
 				batch = append(batch, next.ID)
+				marks = append(marks, next.marks...)
 			default:
 				break more
 			}
 		}
-		if err := w.cfg.Queue.Ack(ctx, batch...); err != nil {
-			log.Error().Err(err).Int("entries", len(batch)).Msg("acknowledge inbox entries; they stay pending and are delivered again")
+		if err := w.cfg.Queue.Ack(ctx, marks, batch...); err != nil {
+			log.Error().Err(err).Int("entries", len(batch)).Int("marks", len(marks)).Msg("settle inbox entries; any not acknowledged stay pending and are delivered again")
 		}
 		held.remove(batch...)
 	}

@@ -13,8 +13,9 @@ package store
 //	                        kept until `pulse inbox dead drop` or retry
 //
 // Queueing costs one script (EXISTS, XADD, SET); handling one entry a
-// share of one XREADGROUP and a share of one MULTI (XACK, XDEL of every
-// entry a worker finished meanwhile).
+// share of one XREADGROUP and a share of one pipeline: the marks of every
+// entry a worker finished meanwhile (cache SETs, such as a reply's
+// sent-marker), then one script (XACK, XDEL of those entries).
 
 import (
 	"context"
@@ -141,18 +142,49 @@ func (in *Inbox) Reclaim(ctx context.Context, consumer string, minIdle time.Dura
 	return out, next, nil
 }
 
-// Ack acknowledges entries and deletes them, in one MULTI however many.
-func (in *Inbox) Ack(ctx context.Context, ids ...string) error {
-	if len(ids) == 0 {
+// ackLua acknowledges entries and deletes them from the stream. One
+// command, not a MULTI: it shares a pipeline with the marks, cache keys in
+// other Cluster slots, which a transaction cannot span (go-redis sends a
+// Cluster pipeline's commands to their nodes).
+// KEYS: stream. ARGV: group, ids...
+const ackLua = `
+redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
+redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+return 0
+`
+
+// Ack writes marks to the cache (the keys CacheGet reads), then
+// acknowledges entries and deletes them, in one pipeline however many. On
+// one server the commands run in order, so an acknowledged entry's marks
+// are written; an entry whose acknowledgement failed is delivered again
+// and finds them. (A Cluster sends each node its part at once: a mark is
+// missing then only if its own node failed too.) A failed mark of an
+// acknowledged entry loses nothing: it is not delivered again.
+func (in *Inbox) Ack(ctx context.Context, marks []bot.SettleMark, ids ...string) error {
+	if len(ids) == 0 && len(marks) == 0 {
 		return nil
 	}
-	_, err := in.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, in.group.stream, InboxGroup, ids...)
-		p.XDel(ctx, in.group.stream, ids...)
+	var ack *redis.Cmd
+	_, err := in.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range marks {
+			p.Set(ctx, in.s.cacheKey(m.Key), m.Value, m.TTL)
+		}
+		if len(ids) > 0 {
+			args := make([]any, 0, len(ids)+1)
+			args = append(args, InboxGroup)
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			// EVAL, not EVALSHA: a pipeline cannot retry on NOSCRIPT.
+			ack = p.Eval(ctx, ackLua, []string{in.group.stream}, args...)
+		}
 		return nil
 	})
+	if ack != nil && ack.Err() != nil {
+		return fmt.Errorf("ack %d inbox entries from %s: %w", len(ids), ids[0], ack.Err())
+	}
 	if err != nil {
-		return fmt.Errorf("ack %d inbox entries from %s: %w", len(ids), ids[0], err)
+		return fmt.Errorf("write %d marks with the inbox acknowledgement: %w", len(marks), err)
 	}
 	return nil
 }

@@ -3,10 +3,13 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/store"
@@ -60,7 +63,7 @@ func testInboxEnqueue(t *testing.T, st *store.Store) {
 		!got[0].ReceivedAt.Equal(time.Date(2026, 3, 23, 9, 0, 0, 0, time.UTC)) {
 		t.Fatalf("read %+v, want the one queued entry", got)
 	}
-	if err := in.Ack(ctx, got[0].ID); err != nil {
+	if err := in.Ack(ctx, nil, got[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := in.Backlog(ctx); n != 0 {
@@ -80,7 +83,7 @@ func testInboxEnqueue(t *testing.T, st *store.Store) {
 	if err != nil || len(three) != 3 {
 		t.Fatalf("read %d entries (%v), want 3", len(three), err)
 	}
-	if err := in.Ack(ctx, three[0].ID, three[2].ID); err != nil {
+	if err := in.Ack(ctx, nil, three[0].ID, three[2].ID); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := in.Backlog(ctx); n != 1 {
@@ -166,4 +169,115 @@ func testInboxDead(t *testing.T, st *store.Store) {
 	if err := in.RetryDead(ctx, dead[0].ID); !errors.Is(err, bot.ErrNoDeadLetter) {
 		t.Errorf("retry of a gone dead letter: %v, want ErrNoDeadLetter", err)
 	}
+}
+
+func TestInboxAckWritesTheMarksWithTheirTTLFirstAndAcknowledgesInOneRoundTrip(t *testing.T) {
+	t.Run("redis", func(t *testing.T) { testInboxAckMarks(t, storetest.MustOpen(t)) })
+	t.Run("embedded", func(t *testing.T) { testInboxAckMarks(t, storetest.MustOpenEmbedded(t)) })
+}
+
+func testInboxAckMarks(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	in := st.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"slack:msg:C1:1.0", "slack:msg:C1:2.0", "slack:msg:C1:3.0"} {
+		if ok, err := in.Enqueue(ctx, inboxEntry(k), time.Hour); !ok || err != nil {
+			t.Fatalf("enqueue %s: fresh=%v err=%v", k, ok, err)
+		}
+	}
+	three, err := in.Read(ctx, "c1", 10, -1)
+	if err != nil || len(three) != 3 {
+		t.Fatalf("read %d entries (%v), want 3", len(three), err)
+	}
+	marks := []bot.SettleMark{
+		{Key: "slack:sent:slack:msg:C1:1.0:reply", Value: "1", TTL: time.Hour},
+		{Key: "slack:sent:slack:msg:C1:2.0:reply", Value: "C1|2.5", TTL: 2 * time.Minute},
+	}
+	rec := &pipelineRecorder{}
+	st.Client().AddHook(rec)
+	if err := in.Ack(ctx, marks, three[0].ID, three[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	// One round trip: the marks first, so an acknowledged entry's marks are
+	// written; then the acknowledgement as one command (no MULTI, which
+	// could not span the cache's and the inbox's Cluster slots).
+	if got := rec.rounds(); len(got) != 1 || strings.Join(got[0], " ") != "set set eval" {
+		t.Errorf("Ack with 2 marks sent %q, want one pipeline \"set set eval\"", got)
+	}
+	for _, m := range marks {
+		v, ok, err := st.CacheGet(ctx, m.Key)
+		if err != nil || !ok || v != m.Value {
+			t.Errorf("cache %s = %q, %v (%v) after the ack; want %q", m.Key, v, ok, err, m.Value)
+		}
+		ttl, err := st.Client().PTTL(ctx, st.Key("cache", m.Key)).Result()
+		if err != nil || ttl <= m.TTL-time.Minute || ttl > m.TTL {
+			t.Errorf("mark %s lives %v (%v), want its TTL %v", m.Key, ttl, err, m.TTL)
+		}
+	}
+	if n, _ := in.Backlog(ctx); n != 1 {
+		t.Errorf("backlog %d after acknowledging 2 of 3, want 1", n)
+	}
+	left, _, err := in.Reclaim(ctx, "c2", 0, "0-0", 10)
+	if err != nil || len(left) != 1 || left[0].ID != three[2].ID {
+		t.Errorf("pending after acknowledging 2 of 3: %+v (%v), want only %s", left, err, three[2].ID)
+	}
+	// Marks alone (a failed try's, for the next try to find) acknowledge nothing.
+	alone := bot.SettleMark{Key: "slack:sent:slack:msg:C1:3.0:reply", Value: "1", TTL: time.Hour}
+	if err := in.Ack(ctx, []bot.SettleMark{alone}); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := st.CacheGet(ctx, alone.Key); err != nil || !ok || v != "1" {
+		t.Errorf("cache %s = %q, %v (%v) after writing it alone", alone.Key, v, ok, err)
+	}
+	if n, _ := in.Backlog(ctx); n != 1 {
+		t.Errorf("backlog %d after writing marks only, want the 1 entry still there", n)
+	}
+}
+
+// pipelineRecorder records the command names of each pipeline a client sends.
+// A connection's handshake (HELLO, CLIENT ...) is left out.
+type pipelineRecorder struct {
+	mu   sync.Mutex
+	sent [][]string
+}
+
+func (r *pipelineRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *pipelineRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.add([]redis.Cmder{cmd})
+		return next(ctx, cmd)
+	}
+}
+
+func (r *pipelineRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.add(cmds)
+		return next(ctx, cmds)
+	}
+}
+
+func (r *pipelineRecorder) add(cmds []redis.Cmder) {
+	var names []string
+	for _, c := range cmds {
+		switch c.Name() {
+		case "hello", "auth", "select", "client", "readonly":
+		default:
+			names = append(names, c.Name())
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sent = append(r.sent, names)
+}
+
+func (r *pipelineRecorder) rounds() [][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sent
 }

@@ -101,6 +101,9 @@ func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
 // once runs send unless a send under key is already recorded, and records
 // it after it succeeded. On an event's first delivery nothing can be
 // recorded yet, so the marker is not read (a round trip per reply saved).
+// Under an inbox worker the marker is written with the entry's
+// acknowledgement (bot.MarkOnSettle), in its round trip: only an entry
+// not acknowledged is delivered again to read it.
 func (a *Adapter) once(ctx context.Context, key string, first bool, send func(ctx context.Context) error) error {
 	if !first {
 		if _, ok, err := a.cache.CacheGet(ctx, "slack:sent:"+key); err == nil && ok {
@@ -109,6 +112,9 @@ func (a *Adapter) once(ctx context.Context, key string, first bool, send func(ct
 	}
 	if err := send(ctx); err != nil {
 		return err
+	}
+	if bot.MarkOnSettle(ctx, "slack:sent:"+key, "1", sentTTL) {
+		return nil
 	}
 	if err := a.cache.CacheSet(ctx, "slack:sent:"+key, "1", sentTTL); err != nil {
 		a.log.Warn().Err(err).Str("event_key", key).Msg("slack sent-marker not written")

@@ -68,6 +68,10 @@ func TestWorkerKilledAfterTheWorkIsTakenOverWithOneEffectAndOneReplyEach(t *test
 		t.Fatalf("the replica took %d entries (%v), want 2", len(held), err)
 	}
 	// It did the whole work of both, then was killed before acknowledging.
+	// Called outside a worker, ProcessInbox writes the sent-markers itself;
+	// a worker writes them in the acknowledgement's round trip, before the
+	// acknowledgement (a kill between the reply and that round trip loses
+	// the marker, as one before the marker's own SET did).
 	for _, e := range held {
 		if err := h.a.ProcessInbox(ctx, e, false); err != nil {
 			t.Fatal(err)

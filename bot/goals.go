@@ -151,6 +151,25 @@ func (s *Service) applyGoalOwner(ctx context.Context, r *request, g *Goal, spec 
 // loadGoal fetches a goal by id, answering the user when it does not exist.
 func (s *Service) loadGoal(ctx context.Context, id string) (Goal, error) {
 	g, err := s.store.GetGoal(ctx, id)
+	return goalOrRefusal(id, g, err)
+}
+
+// requestGoal is loadGoal for a goal the request may have read already:
+// the goal its update names, which begin read with the sender. That read
+// serves once: any later load, in this request or another, reads the goal
+// again, so no answer rests on a read older than the request.
+func (s *Service) requestGoal(ctx context.Context, r *request, id string) (Goal, error) {
+	if !r.goal.Done || r.goalID != id {
+		return s.loadGoal(ctx, id)
+	}
+	read := r.goal
+	r.goal = GoalRead{}
+	return goalOrRefusal(id, read.Goal, read.Err)
+}
+
+// goalOrRefusal is a goal as GetGoal returned it, with a missing goal
+// turned into the sentence saying so.
+func goalOrRefusal(id string, g Goal, err error) (Goal, error) {
 	if errors.Is(err, ErrNotFound) {
 		return Goal{}, refuse("error_goal_unknown", map[string]any{"ID": id})
 	}
@@ -230,7 +249,7 @@ func (s *Service) canUpdateGoal(ctx context.Context, r *request, g Goal) (bool, 
 }
 
 func (s *Service) goalForChange(ctx context.Context, r *request, id string) (Goal, error) {
-	g, err := s.loadGoal(ctx, id)
+	g, err := s.requestGoal(ctx, r, id)
 	if err != nil {
 		return Goal{}, err
 	}

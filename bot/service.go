@@ -132,6 +132,11 @@ type request struct {
 	// picked is the team chosen with a team button (see askTeam), which the
 	// re-run command treats as named.
 	picked string
+	// goalID names the goal the event updates, as parsed before begin
+	// (see updatedGoalID), and goal is that goal as begin read it with the
+	// sender's membership, for the first load of it only (see requestGoal).
+	goalID string
+	goal   GoalRead
 }
 
 // errOutsider stops an event from someone outside the organisation before
@@ -149,7 +154,7 @@ func (s *Service) Handle(ctx context.Context, ev Event) (Response, error) {
 
 func (s *Service) handle(ctx context.Context, ev Event) (Response, error) {
 	ev = s.cleanEvent(ctx, ev)
-	r, err := s.begin(ctx, ev)
+	r, err := s.begin(ctx, ev, updatedGoalID(ev))
 	if errors.Is(err, errOutsider) {
 		return s.outsiderReply(ev), nil
 	}
@@ -228,13 +233,15 @@ func (s *Service) textReply(l Locale, key string, data map[string]any) Response 
 	return Response{Reply: Message{Blocks: []Block{Text{Text: s.catalog.T(l, key, data)}}}, Visibility: Private, Locale: l}
 }
 
-// begin loads the actor, creating or refreshing their profile from the platform's.
-func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
+// begin loads the actor, creating or refreshing their profile from the
+// platform's. When the event updates a goal (goalID), the store reads the
+// goal in the same round trip if it can.
+func (s *Service) begin(ctx context.Context, ev Event, goalID string) (*request, error) {
 	if !ev.User.Valid() {
 		return nil, fmt.Errorf("begin: event %s has no valid user", ev.Key)
 	}
-	r := &request{ev: ev, now: s.clock.Now()}
-	m, err := s.store.Membership(ctx, ev.User)
+	r := &request{ev: ev, now: s.clock.Now(), goalID: goalID}
+	m, err := s.membership(ctx, r)
 	if err != nil {
 		return r, fmt.Errorf("begin %s: %w", ev.Key, err)
 	}
@@ -262,6 +269,48 @@ func (s *Service) begin(ctx context.Context, ev Event) (*request, error) {
 	r.actor = p
 	r.locale = s.localeFor(ctx, r)
 	return r, nil
+}
+
+// membership reads the sender's Membership, with the goal the event
+// updates when the store can read both in one round trip.
+func (s *Service) membership(ctx context.Context, r *request) (Membership, error) {
+	reader, ok := s.store.(MembershipGoalReader)
+	if !ok || r.goalID == "" {
+		return s.store.Membership(ctx, r.ev.User)
+	}
+	m, goal, err := reader.MembershipWithGoal(ctx, r.ev.User, r.goalID)
+	r.goal = goal
+	return m, err
+}
+
+// updatedGoalID is the goal a progress update names — in chat ("G7 2.5%
+// note") or as "/goal G7 …", "/goal update G7 …" — read from the text
+// the way dispatch will read it, or "" for any other event. It is parsed
+// before the sender is read so that read can fetch the goal too.
+func updatedGoalID(ev Event) string {
+	if ev.Kind != KindCommand && ev.Kind != KindMessage {
+		return ""
+	}
+	text := strings.TrimSpace(ev.Text)
+	if text == "" || utf8.RuneCountInString(text) > MaxTextLength {
+		return ""
+	}
+	if ev.Kind == KindCommand {
+		if cmd, ok := parse.SplitCommand(text); ok {
+			if cmd.Verb != parse.VerbGoal || cmd.Sub != "update" {
+				return ""
+			}
+			spec, err := parse.ParseProgress(cmd.Args)
+			if err != nil {
+				return ""
+			}
+			return spec.GoalID
+		}
+	}
+	if spec, ok := parse.MatchProgress(text); ok {
+		return spec.GoalID
+	}
+	return ""
 }
 
 // localeFor picks the reply language: the person's choice, the platform

@@ -64,6 +64,30 @@ type Membership struct {
 	Teams []Team
 }
 
+// MembershipGoalReader is a store that can read a goal in the same round
+// trip as an event's Membership. A chat update names its goal in text the
+// service parses before it reads the person, and without this the goal
+// costs a round trip of its own after that read. The service uses it when
+// the store has it and reads the goal on its own otherwise.
+type MembershipGoalReader interface {
+	// MembershipWithGoal is Membership plus a read of the goal goalID, when
+	// the store can make it in the same round trip (GoalRead.Done). The
+	// error is Membership's; the goal's own outcome is in GoalRead.Err.
+	MembershipWithGoal(ctx context.Context, id UserID, goalID string) (Membership, GoalRead, error)
+}
+
+// GoalRead is one read of a goal made ahead of the handler that needs it.
+// It is what GetGoal would have returned at that moment, kept for one
+// request only, never between requests.
+type GoalRead struct {
+	// Done is false when the goal was not read (the store could not fold
+	// it into the round trip); Goal and Err are then zero.
+	Done bool
+	Goal Goal
+	// Err is GetGoal's error: ErrNotFound for a goal that does not exist.
+	Err error
+}
+
 // PersonStore keeps people's profiles and their check-in conversation.
 type PersonStore interface {
 	// Membership reads the person and their teams together: every event

@@ -23,6 +23,7 @@ func runContract(t *testing.T, open func(testing.TB) *store.Store) {
 	t.Run("teams", func(t *testing.T) { contractTeams(t, open(t)) })
 	t.Run("people", func(t *testing.T) { contractPeople(t, open(t)) })
 	t.Run("goals", func(t *testing.T) { contractGoals(t, open(t)) })
+	t.Run("membership with goal", func(t *testing.T) { contractMembershipWithGoal(t, open(t)) })
 	t.Run("updates", func(t *testing.T) { contractUpdates(t, open(t)) })
 	t.Run("kudos", func(t *testing.T) { contractKudos(t, open(t)) })
 	t.Run("checkins", func(t *testing.T) { contractCheckIns(t, open(t)) })
@@ -200,6 +201,70 @@ func fullGoal(team string, owner bot.UserID) bot.Goal {
 		Metric:  bot.Metric{Baseline: 2.1, Target: 3, Unit: "%"},
 		Current: 2.1, Start: t0, Due: time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC),
 		Parent: "G1", State: bot.GoalOpen, Stated: bot.AtRisk, CloseNote: "n", UpdatedAt: t0,
+	}
+}
+
+// A chat update's first read: the sender and, when this process knows the
+// goal's team, the goal as GetGoal would return it at that moment.
+func contractMembershipWithGoal(t *testing.T, s *store.Store) {
+	ctx := context.Background()
+	eng := fullTeam("eng")
+	must(t, "save team", s.SaveTeam(ctx, eng, bot.AuditEntry{}))
+	a := bot.Person{ID: alice, Name: "Alice"}
+	must(t, "save alice", s.SavePerson(ctx, a))
+	g, err := s.CreateGoal(ctx, fullGoal("eng", alice), bot.AuditEntry{})
+	must(t, "create goal", err)
+	member := bot.Membership{Person: a, Known: true, Teams: []bot.Team{eng}}
+
+	m, read, err := s.MembershipWithGoal(ctx, alice, g.ID)
+	must(t, "membership with goal", err)
+	mustEqual(t, "membership read with the goal", m, member)
+	mustEqual(t, "goal read with the membership", read, bot.GoalRead{Done: true, Goal: g})
+
+	// Another process (its own caches) changes the goal: the next read sees it.
+	other := store.New(s.Client(), store.Options{Prefix: s.Key("")})
+	edited := g
+	edited.Title, edited.UpdatedAt = "Edited elsewhere", t0.Add(time.Hour)
+	must(t, "edit in another process", other.SaveGoal(ctx, edited, bot.AuditEntry{}))
+	edited.Version++
+	_, read, err = s.MembershipWithGoal(ctx, alice, g.ID)
+	must(t, "membership after the edit", err)
+	mustEqual(t, "goal after an edit elsewhere", read, bot.GoalRead{Done: true, Goal: edited})
+
+	// A goal this process has not seen is not read with the membership: its
+	// team takes a round trip of its own, which GetGoal makes.
+	fresh := store.New(s.Client(), store.Options{Prefix: s.Key("")})
+	m, read, err = fresh.MembershipWithGoal(ctx, bob, g.ID)
+	must(t, "membership with a goal of unknown team", err)
+	mustEqual(t, "unknown person, goal of unknown team", m, bot.Membership{Teams: []bot.Team{eng}})
+	mustEqual(t, "goal of unknown team", read, bot.GoalRead{})
+	_, read, err = s.MembershipWithGoal(ctx, alice, "G999999")
+	must(t, "membership with an unknown goal", err)
+	mustEqual(t, "unknown goal", read, bot.GoalRead{})
+
+	// Gone since this process saw it: what GetGoal says, ErrNotFound.
+	must(t, "forget alice elsewhere", other.ForgetPerson(ctx, alice, entry("person.forgotten", "", "")))
+	_, read, err = s.MembershipWithGoal(ctx, bob, g.ID)
+	must(t, "membership with a deleted goal", err)
+	if !read.Done {
+		t.Fatal("a goal of a known team was not read with the membership")
+	}
+	mustErr(t, "deleted goal", read.Err, bot.ErrNotFound)
+	_, err = s.GetGoal(ctx, g.ID)
+	mustErr(t, "deleted goal by GetGoal", err, bot.ErrNotFound)
+
+	// A goal that cannot be read fails the goal, not the membership: the
+	// event still begins, and the handler that needs the goal gets the error.
+	must(t, "save bob", s.SavePerson(ctx, bot.Person{ID: bob, Name: "Bob"}))
+	must(t, "break the goal's key", s.Client().Set(ctx, s.Key("{team:eng}", "goal", g.ID), "not a hash", 0).Err())
+	m, read, err = s.MembershipWithGoal(ctx, bob, g.ID)
+	must(t, "membership beside a broken goal", err)
+	plain, err := s.Membership(ctx, bob)
+	must(t, "membership of bob", err)
+	mustEqual(t, "membership beside a broken goal", m, plain)
+	_, getErr := s.GetGoal(ctx, g.ID)
+	if !read.Done || read.Err == nil || getErr == nil || read.Err.Error() != getErr.Error() {
+		t.Fatalf("broken goal read with the membership: %+v, want GetGoal's error %v", read, getErr)
 	}
 }
 

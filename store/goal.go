@@ -87,7 +87,13 @@ func (s *Store) GetGoal(ctx context.Context, id string) (bot.Goal, error) {
 	if err != nil {
 		return bot.Goal{}, fmt.Errorf("get goal: %w", err)
 	}
-	h, err := s.rdb.HGetAll(ctx, s.goalKey(teamID, id)).Result()
+	return goalFromHash(teamID, id, s.rdb.HGetAll(ctx, s.goalKey(teamID, id)))
+}
+
+// goalFromHash is GetGoal's answer from the reply to the goal's HGETALL:
+// an empty hash is a goal that does not exist (bot.ErrNotFound).
+func goalFromHash(teamID, id string, reply *redis.MapStringStringCmd) (bot.Goal, error) {
+	h, err := reply.Result()
 	if err != nil {
 		return bot.Goal{}, fmt.Errorf("get goal %s: %w", id, err)
 	}

@@ -29,8 +29,43 @@ func (s *Store) GetPerson(ctx context.Context, id bot.UserID) (bot.Person, error
 // decides; when it names other teams than guessed, they are read in a
 // second round trip.
 func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, error) {
+	return s.membership(ctx, id, nil)
+}
+
+// MembershipWithGoal is Membership with the goal's hash read in the same
+// pipeline when this process already knows the goal's team (goalTeams):
+// a chat update then reads its sender, their teams and its goal in one
+// round trip. The goal's key is in its team's slot, not the person's; on
+// a Cluster go-redis sends each node its part of the pipeline. A goal
+// whose team this process has not seen is left unread (GoalRead.Done is
+// false): finding its team is a round trip of its own, which GetGoal
+// makes when the goal is needed.
+func (s *Store) MembershipWithGoal(ctx context.Context, id bot.UserID, goalID string) (bot.Membership, bot.GoalRead, error) {
+	team, known := s.goalTeams.Load(goalID)
+	if !known {
+		m, err := s.membership(ctx, id, nil)
+		return m, bot.GoalRead{}, err
+	}
+	teamID := team.(string)
+	var goal *redis.MapStringStringCmd
+	m, err := s.membership(ctx, id, func(p redis.Pipeliner) redis.Cmder {
+		goal = p.HGetAll(ctx, s.goalKey(teamID, goalID))
+		return goal
+	})
+	if err != nil {
+		return bot.Membership{}, bot.GoalRead{}, err
+	}
+	g, err := goalFromHash(teamID, goalID, goal)
+	return m, bot.GoalRead{Done: true, Goal: g, Err: err}, nil
+}
+
+// membership is Membership with the command also queues added to its
+// pipeline. Only Membership's own commands decide its error: the caller
+// reads the added command's reply, failed or not.
+func (s *Store) membership(ctx context.Context, id bot.UserID, also func(redis.Pipeliner) redis.Cmder) (bot.Membership, error) {
 	var ids *redis.StringSliceCmd
 	var person *redis.StringCmd
+	var extra redis.Cmder
 	guess, _ := s.personTeams.Load(id)
 	guessed, _ := guess.([]string)
 	teams := make([]*redis.StringCmd, len(guessed))
@@ -40,9 +75,16 @@ func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, 
 		for i, t := range guessed {
 			teams[i] = p.Get(ctx, s.teamInfoKey(t))
 		}
+		if also != nil {
+			extra = also(p)
+		}
 		return nil
 	})
-	if err != nil && !isNil(err) {
+	if err := firstFailure(ids, person, teams); err != nil {
+		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
+	}
+	if err != nil && !isNil(err) && (extra == nil || extra.Err() == nil) {
+		// The pipeline failed without a reply of its own saying so.
 		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
 	}
 	var m bot.Membership
@@ -60,6 +102,22 @@ func (s *Store) Membership(ctx context.Context, id bot.UserID) (bot.Membership, 
 		return bot.Membership{}, err
 	}
 	return m, nil
+}
+
+// firstFailure is the first error among Membership's replies, in the order
+// Pipelined would report it; a missing key (redis.Nil) is no failure.
+func firstFailure(ids *redis.StringSliceCmd, person *redis.StringCmd, teams []*redis.StringCmd) error {
+	cmds := make([]redis.Cmder, 0, 2+len(teams))
+	cmds = append(cmds, ids, person)
+	for _, t := range teams {
+		cmds = append(cmds, t)
+	}
+	for _, c := range cmds {
+		if err := c.Err(); err != nil && !isNil(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // teamsOfIndex returns the teams of the person's index as read (ids), from

@@ -10,8 +10,9 @@ import (
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
-// The hot writes promise their round trips: RecordUpdate one once the
-// goal's team is cached (two before), GiveKudos one.
+// The hot paths promise their round trips: RecordUpdate one once the
+// goal's team is cached (two before), a chat update's first read with its
+// goal one, GiveKudos one.
 func TestRoundTripsOfHotWrites(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.MustOpen(t)
@@ -39,6 +40,15 @@ func TestRoundTripsOfHotWrites(t *testing.T) {
 	must(t, "cold update", err)
 	if n := rt.N(); n != 2 {
 		t.Fatalf("RecordUpdate with a cold goal cache took %d round trips, want 2", n)
+	}
+
+	// A chat update's first read carries its goal: one round trip where
+	// Membership and GetGoal take two.
+	rt.Reset()
+	_, read, err := s.MembershipWithGoal(ctx, alice, g.ID)
+	must(t, "membership with goal", err)
+	if n := rt.N(); n != 1 || !read.Done {
+		t.Fatalf("MembershipWithGoal took %d round trips (goal read: %v), want 1", n, read.Done)
 	}
 
 	rt.Reset()

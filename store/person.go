@@ -128,7 +128,7 @@ func (s *Store) teamsOfIndex(ctx context.Context, id bot.UserID, ids, guessed []
 		s.personTeams.Store(id, ids)
 		return s.teamsOfIDs(ctx, id, ids)
 	}
-	teams, err := decodeTeams(guessed, replies)
+	teams, err := s.decodeTeams(guessed, replies)
 	if err != nil {
 		return nil, fmt.Errorf("teams of %s: %w", id, err)
 	}

@@ -50,6 +50,9 @@ type Store struct {
 	// trip as the index itself; the index read then decides, and a guess
 	// that no longer matches costs one more round trip.
 	personTeams sync.Map
+	// decodedTeams remembers the last record decoded per team (see
+	// decodeTeamOnce).
+	decodedTeams sync.Map
 }
 
 var (

@@ -168,12 +168,12 @@ func (s *Store) teams(ctx context.Context, ids []string) ([]bot.Team, error) {
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("read teams %s: %w", strings.Join(ids, ","), err)
 	}
-	return decodeTeams(ids, cmds)
+	return s.decodeTeams(ids, cmds)
 }
 
 // decodeTeams decodes the replies of pipelined team reads, one per id,
 // skipping ids with no record.
-func decodeTeams(ids []string, cmds []*redis.StringCmd) ([]bot.Team, error) {
+func (s *Store) decodeTeams(ids []string, cmds []*redis.StringCmd) ([]bot.Team, error) {
 	out := make([]bot.Team, 0, len(ids))
 	for i, cmd := range cmds {
 		data, err := cmd.Result()
@@ -183,11 +183,45 @@ func decodeTeams(ids []string, cmds []*redis.StringCmd) ([]bot.Team, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read team %s: %w", ids[i], err)
 		}
-		t, err := decodeTeam(ids[i], data)
+		t, err := s.decodeTeamOnce(ids[i], data)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// decodedTeam is a team record as read and what it decoded to.
+type decodedTeam struct {
+	data string
+	team bot.Team
+}
+
+// decodeTeamOnce decodes a team record, or copies what the same record
+// decoded to last time: every event reads its sender's teams, a team of
+// 50 members is a few kB of JSON, and it changes rarely. The record read
+// decides, so a team changed by any process is decoded afresh.
+func (s *Store) decodeTeamOnce(id, data string) (bot.Team, error) {
+	if v, ok := s.decodedTeams.Load(id); ok {
+		if d := v.(decodedTeam); d.data == data {
+			return cloneTeam(d.team), nil
+		}
+	}
+	t, err := decodeTeam(id, data)
+	if err != nil {
+		return bot.Team{}, err
+	}
+	s.decodedTeams.Store(id, decodedTeam{data: data, team: cloneTeam(t)})
+	return t, nil
+}
+
+// cloneTeam copies t with slices of its own, so a caller changing the copy
+// leaves the remembered team alone.
+func cloneTeam(t bot.Team) bot.Team {
+	t.Members = slices.Clone(t.Members)
+	t.Managers = slices.Clone(t.Managers)
+	t.Questions = slices.Clone(t.Questions)
+	t.Values = slices.Clone(t.Values)
+	return t
 }

@@ -14,46 +14,47 @@ import (
 // the same over HTTP and inside a Socket Mode events_api envelope.
 type envelope struct {
 	Type      string `json:"type"`
-	Challenge string `json:"challenge"`
-	TeamID    string `json:"team_id"`
-	EventID   string `json:"event_id"`
+	Challenge string `json:"challenge,omitempty"`
+	TeamID    string `json:"team_id,omitempty"`
+	EventID   string `json:"event_id,omitempty"`
 	// EnterpriseID is the Enterprise Grid organisation, when there is one;
 	// an authorization with is_enterprise_install says Pulse is installed
 	// org-wide; IsExtSharedChannel marks a channel shared with another
 	// company (see identity.go).
-	EnterpriseID   string `json:"enterprise_id"`
+	EnterpriseID   string `json:"enterprise_id,omitempty"`
 	Authorizations []struct {
-		IsEnterpriseInstall bool `json:"is_enterprise_install"`
-	} `json:"authorizations"`
-	IsExtSharedChannel bool       `json:"is_ext_shared_channel"`
-	Event              innerEvent `json:"event"`
+		IsEnterpriseInstall bool `json:"is_enterprise_install,omitempty"`
+	} `json:"authorizations,omitempty"`
+	IsExtSharedChannel bool       `json:"is_ext_shared_channel,omitempty"`
+	Event              innerEvent `json:"event,omitempty"`
 	// MinuteRateLimited is set on an app_rate_limited notice: the minute
 	// (Unix time) from which Slack stopped delivering this app's events.
 	MinuteRateLimited int64 `json:"minute_rate_limited,omitempty"`
 }
 
 // innerEvent holds the fields Pulse reads from message, app_mention and
-// app_home_opened events.
+// app_home_opened events. Empty fields are left out when an envelope is
+// stored in the inbox: a chat message queues in about half the bytes.
 type innerEvent struct {
 	Type        string `json:"type"`
-	Subtype     string `json:"subtype"`
-	User        string `json:"user"`
-	BotID       string `json:"bot_id"`
-	Text        string `json:"text"`
-	Channel     string `json:"channel"`
-	ChannelType string `json:"channel_type"`
-	TS          string `json:"ts"`
-	ThreadTS    string `json:"thread_ts"`
-	Tab         string `json:"tab"`
+	Subtype     string `json:"subtype,omitempty"`
+	User        string `json:"user,omitempty"`
+	BotID       string `json:"bot_id,omitempty"`
+	Text        string `json:"text,omitempty"`
+	Channel     string `json:"channel,omitempty"`
+	ChannelType string `json:"channel_type,omitempty"`
+	TS          string `json:"ts,omitempty"`
+	ThreadTS    string `json:"thread_ts,omitempty"`
+	Tab         string `json:"tab,omitempty"`
 	// UserTeam is the sender's own workspace; in a Slack Connect channel it
 	// differs from the envelope's team_id, which is the host's.
-	UserTeam string `json:"user_team"`
+	UserTeam string `json:"user_team,omitempty"`
 	// Edited is set on an app_mention or message that was edited: an
 	// edit is not a new update (the original was acted on, or was not).
 	Edited *struct {
-		User string `json:"user"`
-		TS   string `json:"ts"`
-	} `json:"edited"`
+		User string `json:"user,omitempty"`
+		TS   string `json:"ts,omitempty"`
+	} `json:"edited,omitempty"`
 }
 
 // userSubtypes are message subtypes that are still a person posting text:

@@ -43,6 +43,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 	if !e.cfg.Slack.enabled() && !e.cfg.Feishu.enabled() {
 		return errNoPlatform
 	}
+	tuneGC(e.getenv)
 	if e.cfg.RedisURL == "" && !*embedded {
 		return errors.New("REDIS_URL: is not set; point it at your Redis, or pass --embedded-store for a throw-away trial")
 	}

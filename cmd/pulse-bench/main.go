@@ -134,6 +134,7 @@ func run() error {
 	fmt.Printf("resident memory idle:   %6.1f MB\n", float64(idle)/1024)
 
 	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.URL, pid: pulse.cmd.Process.Pid}
+	b.warmUp(scenario{goals: world.goals[1:]})
 	var failed []string
 	for _, sc := range []scenario{{name: "one goal (every event updates G1)", goals: world.goals[:1]},
 		{name: fmt.Sprintf("many goals (%d)", len(world.goals)-1), goals: world.goals[1:]}} {

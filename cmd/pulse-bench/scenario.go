@@ -52,6 +52,20 @@ func (b *bench) eventsFor(sc scenario, n int) []event {
 	return out
 }
 
+// warmUpEvents is how many events warm both servers up before the first
+// scenario, not counted anywhere.
+const warmUpEvents = 2000
+
+// warmUp sends both servers a flat-out run that is not measured, and
+// waits for Pulse to process it: connections, pools and the heap grow to
+// their working size, as in a serve that has been running, so the first
+// scenario is not the only one to pay for that.
+func (b *bench) warmUp(sc scenario) {
+	flatOut(b.bare, b.eventsFor(sc, warmUpEvents), b.o.concurrency)
+	warm := flatOut(b.pulse, b.eventsFor(sc, warmUpEvents), b.o.concurrency)
+	b.drain(warm.acked, time.Now())
+}
+
 func (b *bench) scenario(sc scenario) (*result, error) {
 	r := &result{events: b.o.events}
 	r.bareFlat = flatOut(b.bare, b.eventsFor(sc, b.o.events), b.o.concurrency)

@@ -133,3 +133,22 @@ func TestAdv22bTeamMemoUnderConcurrentReadsAndEdits(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// adv22b: Ack settles entries "in one round trip however many"; as a Lua
+// script it unpacks every id onto Lua's stack, which holds about 8,000,
+// so a large batch fails whole (the MULTI it replaced took any number).
+// The worker's batches are at most its concurrency (64 by default), so
+// only a direct caller with a large batch meets it.
+func TestAdv22bAckSettlesALargeBatch(t *testing.T) {
+	s := storetest.MustOpen(t)
+	ctx := context.Background()
+	in := s.Inbox()
+	must(t, "ensure group", in.EnsureGroup(ctx))
+	ids := make([]string, 10000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("1-%d", i+1)
+	}
+	if err := in.Ack(ctx, nil, ids...); err != nil {
+		t.Errorf("ack of %d ids: %v", len(ids), err)
+	}
+}

@@ -450,10 +450,26 @@ func (w *InboxWorker) run(ctx context.Context, e InboxEntry, last bool) (err err
 
 // ack settles one entry at once, with its marks (RunOnce).
 func (w *InboxWorker) ack(e InboxEntry, log zerolog.Logger) {
-	if err := w.cfg.Queue.Ack(context.Background(), e.marks, e.ID); err != nil {
+	if err := w.settle(context.Background(), e.marks, e.ID); err != nil {
 		// Left pending: another delivery follows, finds the marks, and the keyed effects record once.
 		log.Error().Err(err).Str("entry", e.ID).Str("event_key", e.Key).Msg("acknowledge inbox entry")
 	}
+}
+
+// settle acknowledges ids with marks in one round trip. When that fails
+// (most often the whole round trip is lost: a reset connection, Redis
+// away for a moment), the entries are delivered again, so the marks are
+// written once more on their own: the next delivery must find them, or it
+// repeats what this one did (a reply).
+func (w *InboxWorker) settle(ctx context.Context, marks []SettleMark, ids ...string) error {
+	err := w.cfg.Queue.Ack(ctx, marks, ids...)
+	if err == nil || len(marks) == 0 {
+		return err
+	}
+	if merr := w.cfg.Queue.Ack(ctx, marks); merr != nil {
+		return fmt.Errorf("%w; writing the marks again failed too: %v", err, merr)
+	}
+	return err
 }
 
 // acknowledge settles the finished entries Run hands it until acks is
@@ -483,7 +499,7 @@ func (w *InboxWorker) acknowledge(ctx context.Context, acks <-chan InboxEntry, h
 				break more
 			}
 		}
-		if err := w.cfg.Queue.Ack(ctx, marks, batch...); err != nil {
+		if err := w.settle(ctx, marks, batch...); err != nil {
 			log.Error().Err(err).Int("entries", len(batch)).Int("marks", len(marks)).Msg("settle inbox entries; any not acknowledged stay pending and are delivered again")
 		}
 		held.remove(batch...)

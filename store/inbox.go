@@ -146,10 +146,14 @@ func (in *Inbox) Reclaim(ctx context.Context, consumer string, minIdle time.Dura
 // command, not a MULTI: it shares a pipeline with the marks, cache keys in
 // other Cluster slots, which a transaction cannot span (go-redis sends a
 // Cluster pipeline's commands to their nodes).
+// The ids go 1,000 at a time: Lua's unpack holds only about 8,000 values.
 // KEYS: stream. ARGV: group, ids...
 const ackLua = `
-redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, 2))
-redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+for i = 2, #ARGV, 1000 do
+  local last = math.min(i + 999, #ARGV)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(ARGV, i, last))
+  redis.call('XDEL', KEYS[1], unpack(ARGV, i, last))
+end
 return 0
 `
 

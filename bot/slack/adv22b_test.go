@@ -65,7 +65,7 @@ func replies(h *harness) int {
 // lost with it and nothing writes it again, so the redelivery replies a
 // second time. Before the marker moved, the adapter wrote it with a SET of
 // its own right after the reply, and the redelivery found it.
-func TestAdv22bLostAckRoundTripLosesTheSentMarkerAndRepliesTwice(t *testing.T) {
+func TestAdv22bLostAckRoundTripStillLeavesTheSentMarkerAndRepliesOnce(t *testing.T) {
 	h := buildServiceHarness(t, false)
 	ctx := context.Background()
 	helpInDM(t, h, "1700000013.000100")
@@ -106,7 +106,7 @@ func TestAdv22bLostAckRoundTripLosesTheSentMarkerAndRepliesTwice(t *testing.T) {
 
 // adv22b: the same through RunOnce (w.ack), which settles one entry at a
 // time: a lost round trip loses the marker too.
-func TestAdv22bRunOnceLostAckRoundTripRepliesTwice(t *testing.T) {
+func TestAdv22bRunOnceLostAckRoundTripRepliesOnce(t *testing.T) {
 	h := buildServiceHarness(t, false)
 	ctx := context.Background()
 	helpInDM(t, h, "1700000014.000100")

@@ -57,11 +57,7 @@ func TestAdv22EntryFromAClockAheadIsHeldAtMostAckFirstFor(t *testing.T) {
 	clock := bot.NewManualClock(adv22Epoch)
 	answers := bot.NewAckFirst(clock, 0)
 	proc := countingProcessor{done: make(chan string, 4)}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers, AckFirstFor: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := answersFirstWorker(t, in, clock, answers, proc)
 	answers.Begin() // answers keep coming (a long burst of them)
 	defer answers.End()
 	adv22Queue(t, in, "test:skewed", clock.Now().Add(time.Hour))
@@ -84,11 +80,7 @@ func TestAdv22AHeldEntryDoesNotHoldBackAnOverdueOne(t *testing.T) {
 	clock := bot.NewManualClock(adv22Epoch)
 	answers := bot.NewAckFirst(clock, 0)
 	proc := countingProcessor{done: make(chan string, 4)}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers, AckFirstFor: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := answersFirstWorker(t, in, clock, answers, proc)
 	answers.Begin()
 	defer answers.End()
 	adv22Queue(t, in, "test:skewed", clock.Now().Add(time.Hour))
@@ -189,11 +181,7 @@ func TestAdv22AnAnswerThatWaitsForItsOwnEntryIsNotHeldBack(t *testing.T) {
 	clock := bot.NewManualClock(adv22Epoch)
 	answers := bot.NewAckFirst(clock, 0)
 	proc := countingProcessor{done: make(chan string, 4)}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := answersFirstWorker(t, in, clock, answers, proc)
 	stop := runWorker(t, w)
 	defer stop()
 	// The slash command's request queues its entry, then waits for it.
@@ -209,11 +197,7 @@ func TestAdv22ShutdownWhileHeldIsPromptAndHandlesTheEntry(t *testing.T) {
 	clock := bot.NewManualClock(adv22Epoch)
 	answers := bot.NewAckFirst(clock, 0)
 	proc := countingProcessor{done: make(chan string, 4)}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := answersFirstWorker(t, in, clock, answers, proc)
 	answers.Begin()
 	defer answers.End()
 	adv22Queue(t, in, "test:held", clock.Now())

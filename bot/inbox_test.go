@@ -421,11 +421,7 @@ func TestInboxWorkerLetsAnswersGoFirstButNeverHoldsAnEntryPastItsLimit(t *testin
 	clock := bot.NewManualClock(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	answers := bot.NewAckFirst(clock, 0)
 	proc := countingProcessor{done: make(chan string, 2)}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers, AckFirstFor: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := answersFirstWorker(t, in, clock, answers, proc)
 	queue := func(key string, at time.Time) {
 		t.Helper()
 		if _, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: key, Platform: bot.PlatformConsole,
@@ -445,4 +441,16 @@ func TestInboxWorkerLetsAnswersGoFirstButNeverHoldsAnEntryPastItsLimit(t *testin
 	if got := <-proc.done; got != "test:fresh" {
 		t.Fatalf("handled %s, want test:fresh", got)
 	}
+}
+
+// answersFirstWorker is a worker named "runner" on clock that lets answers
+// go first (AckFirstFor at its default, 2 s) and tells proc every entry.
+func answersFirstWorker(t *testing.T, in bot.InboxQueue, clock bot.Clock, answers *bot.AckFirst, proc bot.InboxProcessor) *bot.InboxWorker {
+	t.Helper()
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -70,23 +70,7 @@ func TestAdv22bLostAckRoundTripStillLeavesTheSentMarkerAndRepliesOnce(t *testing
 	ctx := context.Background()
 	helpInDM(t, h, "1700000013.000100")
 	q := &droppedAckQueue{InboxQueue: h.store.Inbox(), dropped: make(chan struct{})}
-	first, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: q, Consumer: "first", ClaimIdle: time.Hour, Log: zerolog.Nop(),
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	stopped := make(chan error, 1)
-	go func() { stopped <- first.Run(runCtx) }()
-	select {
-	case <-q.dropped:
-	case <-time.After(30 * time.Second): // a guard against hanging, not a wait
-		t.Fatal("the first worker settled nothing in 30 s")
-	}
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
+	runFirstWorkerUntil(ctx, t, h, q, q.dropped, "the first worker settled nothing in 30 s")
 	if posts := replies(h); posts != 1 {
 		t.Fatalf("%d replies from the first worker, want 1", posts)
 	}

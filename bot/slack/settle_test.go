@@ -81,23 +81,7 @@ func TestRedeliveredEntryWhoseAcknowledgementFailedFindsTheMarkerAndDoesNotReply
 	id := growthGoal(t, h)
 	progressInChannel(t, h, id, "1700000003.000100")
 	q := &lostAckQueue{InboxQueue: h.store.Inbox(), lost: make(chan struct{})}
-	first, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: q, Consumer: "first", ClaimIdle: time.Hour, Log: zerolog.Nop(),
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	stopped := make(chan error, 1)
-	go func() { stopped <- first.Run(runCtx) }()
-	select {
-	case <-q.lost:
-	case <-time.After(30 * time.Second): // a guard against hanging, not a wait
-		t.Fatal("the first worker acknowledged nothing in 30 s")
-	}
-	cancel()
-	if err := <-stopped; err != nil {
-		t.Fatal(err)
-	}
+	runFirstWorkerUntil(ctx, t, h, q, q.lost, "the first worker acknowledged nothing in 30 s")
 	if posts := h.slack.callsTo("chat.postEphemeral"); len(posts) != 1 {
 		t.Fatalf("%d replies from the first worker, want 1", len(posts))
 	}
@@ -219,4 +203,28 @@ func TestChatUpdateWritesItsSentMarkerInTheAcknowledgementsRoundTrip(t *testing.
 		t.Errorf("the sent-marker went in %q, want one round trip %q (the marker, then the acknowledgement)", withMarker, want)
 	}
 	t.Logf("%d round trips for one chat update worked by RunOnce (its reads of the inbox included): %q", len(rounds), rounds)
+}
+
+// runFirstWorkerUntil runs a worker named "first" over q with h's adapter
+// until done is closed (the queue saw what the test waits for), then stops
+// it; failMsg says what did not happen within 30 s.
+func runFirstWorkerUntil(ctx context.Context, t *testing.T, h *harness, q bot.InboxQueue, done <-chan struct{}, failMsg string) {
+	t.Helper()
+	first, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: q, Consumer: "first", ClaimIdle: time.Hour, Log: zerolog.Nop(),
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	stopped := make(chan error, 1)
+	go func() { stopped <- first.Run(runCtx) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a guard against hanging, not a wait
+		t.Fatal(failMsg)
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
 }

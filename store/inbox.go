@@ -66,9 +66,10 @@ return 1
 var enqueueScript = redis.NewScript(enqueueLua)
 
 // Enqueue claims e.Key for claimTTL and appends e to the inbox in one
-// script. Running it again (a client retry after a timeout, a platform
-// retry, a twin) finds the claim and reports fresh=false: the event is
-// queued once.
+// script, sent in one pipeline with the other deliveries queued at the
+// same moment. Running it again (a client retry after a timeout, a
+// platform retry, a twin) finds the claim and reports fresh=false: the
+// event is queued once.
 func (in *Inbox) Enqueue(ctx context.Context, e bot.InboxEntry, claimTTL time.Duration) (bool, error) {
 	if e.Key == "" {
 		return false, errors.New("enqueue: empty event key")
@@ -76,8 +77,9 @@ func (in *Inbox) Enqueue(ctx context.Context, e bot.InboxEntry, claimTTL time.Du
 	if claimTTL <= 0 {
 		return false, fmt.Errorf("enqueue %s: claim ttl must be positive", e.Key)
 	}
-	n, err := enqueueScript.Run(ctx, in.s.rdb, []string{in.s.inboxKey("claim", e.Key), in.group.stream},
-		claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()).Int64()
+	n, err := in.s.enqueues.run(in.s.rdb, &enqueueCall{ctx: ctx,
+		keys: []string{in.s.inboxKey("claim", e.Key), in.group.stream},
+		args: []any{claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()}})
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", e.Key, err)
 	}

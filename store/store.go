@@ -53,6 +53,9 @@ type Store struct {
 	// decodedTeams remembers the last record decoded per team (see
 	// decodeTeamOnce).
 	decodedTeams sync.Map
+	// enqueues sends the queueing of deliveries that arrive together in
+	// one pipeline (see enqueueBatcher).
+	enqueues enqueueBatcher
 }
 
 var (

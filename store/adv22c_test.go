@@ -1,0 +1,206 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// adv22cStalled is a store with production client settings (store.Connect:
+// ContextTimeoutEnabled, 2 s read timeout) on a server that accepts
+// connections and never answers, as a SIGSTOPped Redis does.
+func adv22cStalled(t *testing.T) *store.Store {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	rdb, err := store.Connect("redis://" + ln.Addr().String() + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		_ = rdb.Close()
+	})
+	return store.New(rdb, store.Options{Prefix: "adv22c:"})
+}
+
+// Enqueue used to be bounded by its own context (ContextTimeoutEnabled).
+// Behind a batch sent for a caller with a later deadline (or none), a
+// caller with a short deadline now waits for that whole batch: its own
+// deadline no longer bounds it. Receive masks it for the handler, but the
+// goroutine (and Enqueue's contract) is held for the other caller's time.
+func TestAdv22cEnqueueHonoursItsOwnDeadlineBehindALongerBatch(t *testing.T) {
+	s := adv22cStalled(t)
+	in := s.Inbox()
+	longCtx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	first := make(chan error, 1)
+	go func() { _, err := adv22cEnqueue(longCtx, in, "test:long"); first <- err }()
+	// Let the first batch get under way: a second, short caller is then
+	// certain to queue behind it. (Waiting on the first call would block.)
+	for range 5 {
+		started := time.Now()
+		short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { _, err := adv22cEnqueue(short, in, "test:short"); done <- err }()
+		select {
+		case err := <-done:
+			cancelShort()
+			if err == nil {
+				t.Fatal("a stalled server answered")
+			}
+			// Returned by its own deadline (or it led, the long call not
+			// yet in): try again, now certainly behind the long call.
+		case <-time.After(1500 * time.Millisecond):
+			cancelShort()
+			t.Fatalf("Enqueue with a 100ms deadline still waiting after %s: it waits for the batch of a caller with a later deadline", time.Since(started))
+		}
+	}
+}
+
+// adv22cPanicHook panics in the first pipeline it sees (a broken
+// instrumentation hook, a bug in a driver path), once.
+type adv22cPanicHook struct{ fired atomic.Bool }
+
+func (h *adv22cPanicHook) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (h *adv22cPanicHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h *adv22cPanicHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.fired.CompareAndSwap(false, true) {
+			panic("adv22c: pipeline hook panics once")
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// A panic while a batch is sent unwinds past send: `sending` stays true
+// and nobody is ever handed the lead, so every later Enqueue waits forever
+// (regardless of its deadline), even after the fault is gone. Fatal to the
+// process today only because Receive's goroutine does not recover; any
+// caller that recovers (net/http does for handler goroutines) wedges the
+// inbox for good.
+func TestAdv22cPanicWhileSendingDoesNotWedgeLaterEnqueues(t *testing.T) {
+	s := storetest.MustOpenEmbedded(t)
+	in := s.Inbox()
+	s.Client().AddHook(&adv22cPanicHook{})
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = adv22cEnqueue(context.Background(), in, "test:panics")
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := adv22cEnqueue(ctx, in, "test:after-panic"); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("after the fault passed: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Enqueue with a 1s deadline still waiting 3s after a panic in an earlier batch: the batcher is wedged (sending stays true)")
+	}
+}
+
+// Hundreds of deliveries against a stalled server through bot.Receive:
+// every Receive refuses within EnqueueWait, and every Enqueue goroutine
+// ends soon after the deadlines pass (batches of 128, each behind the
+// last).
+func TestAdv22cHundredsWaitingOnAStalledServerAllEnd(t *testing.T) {
+	s := adv22cStalled(t)
+	in := &adv22cCounting{in: s.Inbox()}
+	const n = 600
+	var wg sync.WaitGroup
+	var slow atomic.Int64
+	for i := range n {
+		wg.Go(func() {
+			start := time.Now()
+			_, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: fmt.Sprintf("test:stall:%d", i),
+				Platform: bot.PlatformConsole, Kind: "text", Body: []byte("x"), ReceivedAt: time.Unix(1700000000, 0)}, time.Hour)
+			if err == nil {
+				t.Error("a stalled server acknowledged a delivery")
+			}
+			if time.Since(start) > bot.EnqueueWait+500*time.Millisecond {
+				slow.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if k := slow.Load(); k > 0 {
+		t.Errorf("%d Receive calls took longer than EnqueueWait+0.5s", k)
+	}
+	deadline := time.After(4 * time.Second)
+	for in.inflight.Load() > 0 {
+		select {
+		case <-in.changed():
+		case <-deadline:
+			t.Fatalf("%d Enqueue goroutines still running 4s after every Receive gave up", in.inflight.Load())
+		}
+	}
+}
+
+// adv22cCounting counts Enqueue calls under way.
+type adv22cCounting struct {
+	in       *store.Inbox
+	inflight atomic.Int64
+	mu       sync.Mutex
+	ch       chan struct{}
+}
+
+func (c *adv22cCounting) changed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ch == nil {
+		c.ch = make(chan struct{})
+	}
+	return c.ch
+}
+
+func (c *adv22cCounting) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
+	c.inflight.Add(1)
+	defer func() {
+		c.inflight.Add(-1)
+		c.mu.Lock()
+		if c.ch != nil {
+			close(c.ch)
+			c.ch = nil
+		}
+		c.mu.Unlock()
+	}()
+	return c.in.Enqueue(ctx, e, ttl)
+}
+
+// adv22cEnqueue queues one console event under key.
+func adv22cEnqueue(ctx context.Context, in *store.Inbox, key string) (bool, error) {
+	return in.Enqueue(ctx, bot.InboxEntry{Key: key, Platform: bot.PlatformConsole, Kind: "text",
+		Body: []byte("x"), ReceivedAt: time.Unix(1700000000, 0)}, time.Hour)
+}

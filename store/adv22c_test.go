@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -203,4 +205,81 @@ func (c *adv22cCounting) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time
 func adv22cEnqueue(ctx context.Context, in *store.Inbox, key string) (bool, error) {
 	return in.Enqueue(ctx, bot.InboxEntry{Key: key, Platform: bot.PlatformConsole, Kind: "text",
 		Body: []byte("x"), ReceivedAt: time.Unix(1700000000, 0)}, time.Hour)
+}
+
+// A server (on a Cluster, every node) that lost its scripts while a burst
+// arrives: the whole first pipeline answers NOSCRIPT, the script is
+// loaded and only those calls resent; each delivery, twins included, is
+// queued exactly once and each caller gets its own answer. On real Redis
+// (REDIS_URL may name a Cluster).
+func TestAdv22cBurstAfterScriptFlushOnRealRedisQueuesEachOnce(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	in := s.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adv22cEnqueue(ctx, in, "test:warm"); err != nil {
+		t.Fatal(err)
+	}
+	const distinct, twins = 300, 3
+	for round := range 2 {
+		if err := s.Client().ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+		fresh := make([]atomic.Int64, distinct)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range distinct * twins {
+			wg.Go(func() {
+				<-start
+				c, cancel := context.WithTimeout(ctx, bot.EnqueueWait)
+				defer cancel()
+				ok, err := adv22cEnqueue(c, in, fmt.Sprintf("test:flush:%d:%d", round, i%distinct))
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					fresh[i%distinct].Add(1)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range fresh {
+			if n := fresh[i].Load(); n != 1 {
+				t.Errorf("round %d key %d reported fresh %d times, want once", round, i, n)
+			}
+		}
+	}
+	if n, err := in.Backlog(ctx); err != nil || n != 2*distinct+1 {
+		t.Errorf("backlog %d (%v), want %d", n, err, 2*distinct+1)
+	}
+}
+
+// When the connection cannot be set up because the server refuses the
+// handshake with a Redis error (a rotated password: WRONGPASS; a refused
+// SELECT), go-redis returns that error from the pipeline without stamping
+// it on the commands, which never ran. The batch drops the pipeline's own
+// error and reads each command: "redis: unexpected type=<nil> for Int64".
+// Still an error (the delivery is refused, not acknowledged: that held),
+// but the log and the refusal no longer say why; before the batch
+// Script.Run returned WRONGPASS.
+func TestAdv22cHandshakeRefusedKeepsTheServersReason(t *testing.T) {
+	srv := miniredis.RunT(t)
+	srv.RequireAuth("rotated")
+	rdb, err := store.Connect("redis://:stale@" + srv.Addr() + "/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	in := store.New(rdb, store.Options{Prefix: "adv22c:"}).Inbox()
+	rc, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: "test:auth", Platform: bot.PlatformConsole,
+		Kind: "text", Body: []byte("x"), ReceivedAt: time.Unix(1700000000, 0)}, time.Hour)
+	if err == nil {
+		t.Fatalf("Receive acknowledged (receipt %v) a delivery the server never queued", rc)
+	}
+	if !strings.Contains(err.Error(), "WRONGPASS") {
+		t.Errorf("refused with %q: the server's reason (WRONGPASS) is lost", err)
+	}
 }

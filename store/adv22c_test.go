@@ -283,3 +283,25 @@ func TestAdv22cHandshakeRefusedKeepsTheServersReason(t *testing.T) {
 		t.Errorf("refused with %q: the server's reason (WRONGPASS) is lost", err)
 	}
 }
+
+// A caller whose context is already cancelled (the request's client went
+// away before the store was asked) used to get context.Canceled at once.
+// The batch drops cancellation, and with no deadline among its callers it
+// runs under none: on a stalled server the call is held until the client's
+// read timeout (and retries) give up, seconds later.
+func TestAdv22cAlreadyCancelledCallerReturnsAtOnce(t *testing.T) {
+	s := adv22cStalled(t)
+	in := s.Inbox()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 1)
+	go func() { _, err := adv22cEnqueue(ctx, in, "test:cancelled"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a stalled server answered")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("Enqueue with an already-cancelled context still waiting after 1s on a stalled server")
+	}
+}

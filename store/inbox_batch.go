@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -37,8 +38,13 @@ type enqueueCall struct {
 // maxEnqueueBatch bounds one pipeline.
 const maxEnqueueBatch = 128
 
-// run queues c in the next batch and returns its answer.
+// run queues c in the next batch and returns its answer, or c's context
+// error when that ends first (the delivery may still be queued then: a
+// platform's retry finds it, as after any timeout).
 func (b *enqueueBatcher) run(rdb redis.UniversalClient, c *enqueueCall) (int64, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
 	c.lead, c.done = make(chan struct{}), make(chan struct{})
 	b.mu.Lock()
 	if b.sending {
@@ -48,6 +54,9 @@ func (b *enqueueBatcher) run(rdb redis.UniversalClient, c *enqueueCall) (int64, 
 		case <-c.done:
 			return c.n, c.err
 		case <-c.lead:
+		case <-c.ctx.Done():
+			b.giveUp(rdb, c)
+			return 0, c.ctx.Err()
 		}
 	} else {
 		b.sending = true
@@ -57,6 +66,26 @@ func (b *enqueueBatcher) run(rdb redis.UniversalClient, c *enqueueCall) (int64, 
 	b.send(rdb)
 	<-c.done
 	return c.n, c.err
+}
+
+// giveUp withdraws c, whose caller stopped waiting: still waiting, it is
+// not sent; handed the sending meanwhile, it sends the next batch all the
+// same (in the background), so the calls behind it are not left waiting.
+func (b *enqueueBatcher) giveUp(rdb redis.UniversalClient, c *enqueueCall) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	select {
+	case <-c.lead:
+		go b.send(rdb)
+		return
+	default:
+	}
+	for i, w := range b.waiting {
+		if w == c {
+			b.waiting = append(b.waiting[:i], b.waiting[i+1:]...)
+			return
+		}
+	}
 }
 
 // send sends the waiting calls (c among them) as one pipeline, then hands
@@ -70,7 +99,7 @@ func (b *enqueueBatcher) send(rdb redis.UniversalClient) {
 	b.waiting = b.waiting[len(batch):]
 	b.mu.Unlock()
 
-	sendEnqueues(rdb, batch)
+	sendEnqueuesSafely(rdb, batch)
 	for _, c := range batch {
 		close(c.done)
 	}
@@ -84,6 +113,20 @@ func (b *enqueueBatcher) send(rdb redis.UniversalClient) {
 	close(b.waiting[0].lead)
 }
 
+// sendEnqueuesSafely is sendEnqueues turning a panic (a client hook, a
+// bug) into every call's error, so the batch still ends and the sending
+// passes on.
+func sendEnqueuesSafely(rdb redis.UniversalClient, batch []*enqueueCall) {
+	defer func() {
+		if r := recover(); r != nil {
+			for _, c := range batch {
+				c.n, c.err = 0, fmt.Errorf("enqueue panicked: %v", r)
+			}
+		}
+	}()
+	sendEnqueues(rdb, batch)
+}
+
 // sendEnqueues runs the batch's scripts in one pipeline, under the latest
 // of their deadlines (each caller bounds its own wait); a script Redis
 // does not have yet is loaded and its calls sent again (NOSCRIPT means
@@ -94,7 +137,7 @@ func sendEnqueues(rdb redis.UniversalClient, batch []*enqueueCall) {
 	pending := batch
 	for try := 0; try < 2 && len(pending) > 0; try++ {
 		cmds := make([]*redis.Cmd, len(pending))
-		_, _ = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		_, perr := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, c := range pending {
 				cmds[i] = p.EvalSha(ctx, enqueueScript.Hash(), c.keys, c.args...)
 			}
@@ -103,6 +146,9 @@ func sendEnqueues(rdb redis.UniversalClient, batch []*enqueueCall) {
 		var again []*enqueueCall
 		for i, c := range pending {
 			c.n, c.err = cmds[i].Int64()
+			if cmds[i].Err() == nil && cmds[i].Val() == nil && perr != nil {
+				c.err = perr // no reply: the connection itself was refused (WRONGPASS, …)
+			}
 			if c.err != nil && strings.HasPrefix(c.err.Error(), "NOSCRIPT") {
 				again = append(again, c)
 			}

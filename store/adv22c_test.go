@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,36 +22,11 @@ import (
 // connections and never answers, as a SIGSTOPped Redis does.
 func adv22cStalled(t *testing.T) *store.Store {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	rdb, err := store.Connect("redis://" + storetest.StalledAddr(t) + "/0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	rdb, err := store.Connect("redis://" + ln.Addr().String() + "/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		_ = rdb.Close()
-	})
+	t.Cleanup(func() { _ = rdb.Close() })
 	return store.New(rdb, store.Options{Prefix: "adv22c:"})
 }
 

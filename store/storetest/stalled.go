@@ -15,6 +15,16 @@ import (
 // does when Redis cannot answer in time.
 func Stalled(t testing.TB) *store.Store {
 	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: StalledAddr(t)})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return store.New(rdb, store.Options{Prefix: "stalled:"})
+}
+
+// StalledAddr listens on a loopback port that accepts connections and
+// never answers, until the test ends; tests that need their own client
+// settings (store.Connect's) dial it themselves.
+func StalledAddr(t testing.TB) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -32,15 +42,13 @@ func Stalled(t testing.TB) *store.Store {
 			mu.Unlock()
 		}
 	}()
-	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String()})
 	t.Cleanup(func() {
 		_ = ln.Close()
 		mu.Lock()
+		defer mu.Unlock()
 		for _, c := range conns {
 			_ = c.Close()
 		}
-		mu.Unlock()
-		_ = rdb.Close()
 	})
-	return store.New(rdb, store.Options{Prefix: "stalled:"})
+	return ln.Addr().String()
 }

@@ -320,12 +320,7 @@ func TestInboxWorkerRetriesAFailedEntryInHandWithoutWaitingForTakeover(t *testin
 	in := st.Inbox()
 	queueText(t, in, "test:flaky", "x")
 	proc := &flakyProcessor{failures: 2, tries: make(chan bot.InboxEntry, 10), seen: map[string]int{}}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "holder", Log: zerolog.Nop(),
-		ClaimIdle: time.Hour, RetryBackoff: time.Millisecond,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := retryingWorker(t, in, proc)
 	stop := runWorker(t, w)
 	var tries []bot.InboxEntry
 	guard := time.After(30 * time.Second) // a guard against hanging, not a wait
@@ -449,6 +444,19 @@ func answersFirstWorker(t *testing.T, in bot.InboxQueue, clock bot.Clock, answer
 	t.Helper()
 	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "runner", Log: zerolog.Nop(), Clock: clock,
 		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}, AckFirst: answers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// retryingWorker is a worker named "holder" that keeps its entries for an
+// hour (no takeover) and tries a failed one again after 1 ms, doubling.
+func retryingWorker(t *testing.T, in bot.InboxQueue, proc bot.InboxProcessor) *bot.InboxWorker {
+	t.Helper()
+	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "holder", Log: zerolog.Nop(),
+		ClaimIdle: time.Hour, RetryBackoff: time.Millisecond,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
 	if err != nil {
 		t.Fatal(err)
 	}

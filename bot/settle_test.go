@@ -118,12 +118,7 @@ func TestInboxWorkerWritesAFailedTrysMarksBeforeTheNextTry(t *testing.T) {
 	in := st.Inbox()
 	queueText(t, in, "test:fails-after-reply", "x")
 	proc := &replyOnceProcessor{cache: st, done: make(chan struct{})}
-	w, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "holder", Log: zerolog.Nop(),
-		ClaimIdle: time.Hour, RetryBackoff: time.Millisecond,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformConsole: proc}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := retryingWorker(t, in, proc)
 	stop := runWorker(t, w)
 	select {
 	case <-proc.done:

@@ -170,7 +170,7 @@ func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, c bot.ProgressCh
 		s.goalUpdatesKey(teamID, u.GoalID), s.updatesByKey(teamID, u.Author), s.auditKey(teamID),
 		s.idemKey(teamID, "update", u.Key), s.updateSeqKey(teamID),
 	}
-	reply, err := s.scripts.recordUpdate.Run(ctx, s.rdb, keys,
+	reply, err := evalShared(ctx, &s.shared, s.rdb, s.scripts.recordUpdate, keys,
 		hasKey, ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
 		string(u.Stated), u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap).StringSlice()
 	if err != nil {

@@ -77,9 +77,9 @@ func (in *Inbox) Enqueue(ctx context.Context, e bot.InboxEntry, claimTTL time.Du
 	if claimTTL <= 0 {
 		return false, fmt.Errorf("enqueue %s: claim ttl must be positive", e.Key)
 	}
-	n, err := in.s.enqueues.run(in.s.rdb, &enqueueCall{ctx: ctx,
-		keys: []string{in.s.inboxKey("claim", e.Key), in.group.stream},
-		args: []any{claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()}})
+	n, err := evalShared(ctx, &in.s.enqueues, in.s.rdb, enqueueScript,
+		[]string{in.s.inboxKey("claim", e.Key), in.group.stream},
+		claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()).Int64()
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", e.Key, err)
 	}

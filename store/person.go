@@ -69,7 +69,7 @@ func (s *Store) membership(ctx context.Context, id bot.UserID, also func(redis.P
 	guess, _ := s.personTeams.Load(id)
 	guessed, _ := guess.([]string)
 	teams := make([]*redis.StringCmd, len(guessed))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	err := s.shared.Pipelined(ctx, s.rdb, func(p redis.Pipeliner) {
 		ids = p.SMembers(ctx, s.personTeamsKey(id))
 		person = p.Get(ctx, s.personKey(id))
 		for i, t := range guessed {
@@ -78,8 +78,11 @@ func (s *Store) membership(ctx context.Context, id bot.UserID, also func(redis.P
 		if also != nil {
 			extra = also(p)
 		}
-		return nil
 	})
+	if err != nil && (ctx.Err() != nil || ids == nil) {
+		// Given up (a batch may still be writing the replies) or never queued.
+		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
+	}
 	if err := firstFailure(ids, person, teams); err != nil {
 		return bot.Membership{}, fmt.Errorf("membership of %s: %w", id, err)
 	}

@@ -54,8 +54,12 @@ type Store struct {
 	// decodeTeamOnce).
 	decodedTeams sync.Map
 	// enqueues sends the queueing of deliveries that arrive together in
-	// one pipeline (see enqueueBatcher).
-	enqueues enqueueBatcher
+	// one pipeline (see pipelineBatcher): the acknowledgement path, kept
+	// apart so an ack never waits behind the workers' batch.
+	enqueues pipelineBatcher
+	// shared does the same for the workers' commands of every event
+	// (membership reads, recorded updates).
+	shared pipelineBatcher
 }
 
 var (

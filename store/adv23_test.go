@@ -99,11 +99,11 @@ func adv23Wait(t *testing.T, ch <-chan struct{}, what string) {
 }
 
 // A caller queued behind a batch is bounded by its own deadline while it
-// waits (TestMembershipBehindAStalledBatchEndsAtItsOwnDeadline), but once
-// it is handed the lead it sends the next batch itself and waits for all
-// of it: under the latest deadline of everyone in it (none, here), not its
-// own. A read with a 300ms deadline, queued ahead of one without, is held
-// as long as the server stalls.
+// waits (TestMembershipBehindAStalledBatchEndsAtItsOwnDeadline), and still
+// once it is handed the lead: the batch it sends runs under the latest
+// deadline of everyone in it (none, here), the caller returns at its own.
+// A read with a 300ms deadline, queued ahead of one without, ends at its
+// deadline while the server stalls.
 func TestAdv23CallerHandedTheLeadEndsAtItsOwnDeadline(t *testing.T) {
 	s := adv23MiniStore(t)
 	gate := newAdv23Gate()
@@ -139,10 +139,9 @@ func TestAdv23CallerHandedTheLeadEndsAtItsOwnDeadline(t *testing.T) {
 	}
 }
 
-// The first caller (no batch under way) sends its own batch and waits for
-// it however its context ends: cancelled (a client that went away, a
-// shutdown) while the server stalls, it is held until the batch ends,
-// where a caller that queued behind it is released at once.
+// The first caller (no batch under way) sends its own batch and is still
+// released when its context is cancelled (a client that went away, a
+// shutdown) while the server stalls, as a caller queued behind it is.
 func TestAdv23LeaderCancelledMidBatchReturns(t *testing.T) {
 	s := adv23MiniStore(t)
 	gate := newAdv23Gate()
@@ -200,6 +199,8 @@ func adv23MiniStore(t *testing.T) *store.Store {
 type adv23Loading struct {
 	armed    atomic.Bool
 	rewrites atomic.Int64
+	// replies are the replies rewritten; empty arrays when nil.
+	replies []string
 }
 
 func (h *adv23Loading) DialHook(next redis.DialHook) redis.DialHook {
@@ -230,7 +231,11 @@ func (c *adv23LoadingConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 && c.h.armed.CompareAndSwap(true, false) {
-		for _, empty := range []string{"*0\r\n", "~0\r\n"} {
+		replies := c.h.replies
+		if replies == nil {
+			replies = []string{"*0\r\n", "~0\r\n"}
+		}
+		for _, empty := range replies {
 			if bytes.HasPrefix(p[:n], []byte(empty)) {
 				c.h.rewrites.Add(1)
 				out := append([]byte("-LOADING Redis is loading the dataset in memory\r\n"), p[len(empty):n]...)
@@ -247,9 +252,9 @@ func (c *adv23LoadingConn) Read(p []byte) (int, error) {
 // with a retryable error (LOADING, READONLY, MASTERDOWN, CLUSTERDOWN,
 // TRYAGAIN, max clients: shouldRetry on cmds[0]). Sent alone, a caller's
 // pipeline was resent only for its own refusal; shared, one caller's
-// refused read resends every other caller's writes that already ran: a
-// keyless +1 update in the same batch as a refused membership read is
-// applied twice.
+// refused read resends every other caller's writes that already ran. A
+// keyless +1 update in the same batch as a refused membership read finds
+// its own call's marker on the resend and is applied once.
 func TestAdv23RefusedReadInABatchDoesNotApplyAnotherCallersUpdateTwice(t *testing.T) {
 	ctx := context.Background()
 	s := adv23MiniStore(t)
@@ -380,11 +385,10 @@ func adv23NodeOfSlot(slot int64) int {
 // On a Cluster, go-redis resends a node's whole part of a pipeline when
 // its first command is answered TRYAGAIN (a multi-key command on a slot
 // being resharded, whose keys are not all on the node yet): an ordinary
-// moment of a resharding. Sent alone, an update refused TRYAGAIN was
-// resent alone. In the shared pipeline, the refused update of one team
-// resends the updates of every other team on that node that were in the
-// same batch and already applied: a keyless +1 on another team's goal is
-// applied once per attempt.
+// moment of a resharding. In the shared pipeline, the refused update of
+// one team resends the updates of every other team on that node that were
+// in the same batch and already applied; each finds its own call's marker,
+// so a keyless +1 on another team's goal is applied once.
 func TestAdv23ClusterReshardingOneTeamDoesNotRepeatAnotherTeamsUpdate(t *testing.T) {
 	ctx := context.Background()
 	nodes := adv23Cluster(t)
@@ -466,5 +470,54 @@ func TestAdv23ClusterReshardingOneTeamDoesNotRepeatAnotherTeamsUpdate(t *testing
 	must(t, "get goal B", err)
 	if got.Current != 1 {
 		t.Errorf("team B's goal at %v after one +1 update (reply: value %v, previous %v): team A's TRYAGAIN in the same batch made go-redis resend the node's whole pipeline", got.Current, b.u.Value, b.u.Previous)
+	}
+}
+
+// The same resend in the queueing of deliveries: the first delivery of a
+// batch answered LOADING after it ran makes go-redis send the batch again.
+// Each delivery finds its own call's claim and is still reported queued
+// now (fresh), not "queued before": counted once, as it was.
+func TestAdv23RefusedEnqueueInABatchIsStillReportedFresh(t *testing.T) {
+	ctx := context.Background()
+	s := adv23MiniStore(t)
+	in := s.Inbox()
+	loading := &adv23Loading{replies: []string{":1\r\n"}}
+	s.Client().AddHook(loading) // on every connection dialled from here on
+	must(t, "ensure group", in.EnsureGroup(ctx))
+	_, err := enqueueEvent(ctx, in, "test:warm") // loads the script
+	must(t, "warm", err)
+	gate := newAdv23Gate()
+	gate.before = func(n int64) {
+		if n == 2 { // the batch of the two queued behind the first
+			loading.armed.Store(true)
+		}
+	}
+	s.Client().AddHook(gate)
+	close(gate.release2)
+	go func() { _, _ = enqueueEvent(ctx, in, "test:first") }()
+	adv23WaitSent(t, gate, 1)
+
+	fresh := make(chan bool, 2)
+	for _, key := range []string{"test:a", "test:b"} {
+		qctx := adv23Queued(ctx)
+		go func() {
+			ok, err := enqueueEvent(qctx, in, key)
+			if err != nil {
+				t.Error(err)
+			}
+			fresh <- ok
+		}()
+		adv23Wait(t, qctx.seen, key+" queued")
+	}
+	close(gate.release1)
+	a, b := <-fresh, <-fresh
+	if loading.rewrites.Load() != 1 {
+		t.Fatalf("setup: the shared batch's first reply was not rewritten (%d rewrites)", loading.rewrites.Load())
+	}
+	if !a || !b {
+		t.Errorf("fresh %v and %v, want both: a resent delivery queued by this very call is not a repeat", a, b)
+	}
+	if n, err := in.Backlog(ctx); err != nil || n != 4 {
+		t.Errorf("backlog %d (%v), want 4: each delivery once", n, err)
 	}
 }

@@ -40,8 +40,9 @@ const maxPipelineBatch = 128
 // reads once Pipelined returns; the error is the first of its own
 // commands' (redis.Nil included, as with Pipelined), or the pipeline's
 // when the connection failed before any reply. When ctx ends first it
-// returns ctx's error; the commands may still run then, as after any
-// timeout, and their replies must not be read.
+// returns ctx's error, whether the call was waiting or already sent; the
+// commands may still run then, as after any timeout, and their replies
+// must not be read.
 func (b *pipelineBatcher) Pipelined(ctx context.Context, rdb redis.UniversalClient, queue func(redis.Pipeliner)) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -64,9 +65,15 @@ func (b *pipelineBatcher) Pipelined(ctx context.Context, rdb redis.UniversalClie
 		b.waiting = append(b.waiting, c)
 		b.mu.Unlock()
 	}
-	b.send(rdb)
-	<-c.done
-	return c.err
+	// The batch runs under the latest deadline of its callers; this one
+	// still ends at its own.
+	go b.send(rdb)
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // giveUp withdraws c, whose caller stopped waiting: still waiting, it is

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"math"
 	"slices"
@@ -141,7 +142,9 @@ func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) erro
 // RecordUpdate applies c to the goal in one script that reads the current
 // value, computes the new one, checks it and appends u (see
 // recordUpdateLua): one round trip once the goal's team is cached, and no
-// lost or refused update however many arrive at once.
+// lost or refused update however many arrive at once. Every call marks
+// itself (a key and a call id), so the client resending it (see
+// recordUpdateLua) never records it twice.
 func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, c bot.ProgressChange, a bot.AuditEntry) (bot.Update, error) {
 	teamID, err := s.teamOfGoal(ctx, u.GoalID)
 	if err != nil {
@@ -164,15 +167,20 @@ func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, c bot.ProgressCh
 	if err != nil {
 		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}
-	hasKey, ttl := idemArgs(u.Key)
+	call := rand.Text()
+	marker, ttl := u.Key, int64(IdempotencyTTL/time.Second)
+	if marker == "" {
+		// Keyed by the call alone: a resend of it is still one update.
+		marker, ttl = "call:"+call, int64(resendWindow/time.Second)
+	}
 	keys := []string{
 		s.goalKey(teamID, u.GoalID), s.updatesKey(teamID), s.updatesByTimeKey(teamID),
 		s.goalUpdatesKey(teamID, u.GoalID), s.updatesByKey(teamID, u.Author), s.auditKey(teamID),
-		s.idemKey(teamID, "update", u.Key), s.updateSeqKey(teamID),
+		s.idemKey(teamID, "update", marker), s.updateSeqKey(teamID),
 	}
 	reply, err := evalShared(ctx, &s.shared, s.rdb, s.scripts.recordUpdate, keys,
-		hasKey, ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
-		string(u.Stated), u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap).StringSlice()
+		"1", ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
+		string(u.Stated), u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap, call).StringSlice()
 	if err != nil {
 		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)
 	}

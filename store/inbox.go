@@ -19,6 +19,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -53,13 +54,20 @@ func (s *Store) inboxKey(parts ...string) string {
 
 // enqueueLua claims an event key and queues the event, unless the key is
 // claimed already. The XADD comes before the SET, so a failing write leaves
-// nothing behind.
-// KEYS: claim, stream. ARGV: claim ttl (ms), key, platform, kind, body, received (ms).
-// Returns 1 when queued now, 0 when the key was claimed before.
+// nothing behind. The claim names the call that made it (ARGV[7]): the
+// client resending that same call (a pipeline whose first reply was a
+// retryable refusal, a timeout) hears 1 again, not "claimed before".
+// KEYS: claim, stream. ARGV: claim ttl (ms), key, platform, kind, body,
+// received (ms), call id.
+// Returns 1 when queued by this call, 0 when the key was claimed before.
 const enqueueLua = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local claim = redis.call('GET', KEYS[1])
+if claim then
+  if string.sub(claim, -#ARGV[7] - 1) == ' ' .. ARGV[7] then return 1 end
+  return 0
+end
 local id = redis.call('XADD', KEYS[2], '*', 'k', ARGV[2], 'p', ARGV[3], 't', ARGV[4], 'b', ARGV[5], 'r', ARGV[6])
-redis.call('SET', KEYS[1], id, 'PX', ARGV[1])
+redis.call('SET', KEYS[1], id .. ' ' .. ARGV[7], 'PX', ARGV[1])
 return 1
 `
 
@@ -79,7 +87,7 @@ func (in *Inbox) Enqueue(ctx context.Context, e bot.InboxEntry, claimTTL time.Du
 	}
 	n, err := evalShared(ctx, &in.s.enqueues, in.s.rdb, enqueueScript,
 		[]string{in.s.inboxKey("claim", e.Key), in.group.stream},
-		claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli()).Int64()
+		claimTTL.Milliseconds(), e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli(), rand.Text()).Int64()
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", e.Key, err)
 	}

@@ -61,13 +61,16 @@ end
 // one plus an amount), checks it and appends the update, all in one step,
 // so concurrent updates never conflict. The update record is completed
 // here with the values it moved between ("v", "p") in front of the
-// caller's JSON. A key seen before replies the update it recorded then.
-// Replies {status, update json}.
+// caller's JSON. A key seen before replies the update it recorded then:
+// 'duplicate', or 'ok' when the marker names this very call (ARGV[13]), so
+// a resend of the same call (go-redis resends a pipeline whose first reply
+// was a retryable refusal, and one after a timeout) answers as the first
+// send did. Replies {status, update json}.
 // KEYS: goal hash, updates hash, team updates by time, goal updates by time,
 // author's updates set, audit list, idempotency marker, update id counter.
 // ARGV: has key, marker ttl, relative, number, unit checked, milestone
 // checked, stated, at millis, updated at, update json without v and p,
-// audit json, audit cap.
+// audit json, audit cap, call id.
 const recordUpdateLua = `
 local function num(x)
   for p = 15, 17 do
@@ -78,7 +81,12 @@ local function num(x)
 end
 if ARGV[1] == '1' then
   local prior = redis.call('GET', KEYS[7])
-  if prior then return {'duplicate', redis.call('HGET', KEYS[2], prior) or ''} end
+  if prior then
+    local id, call = string.match(prior, '^(%S+) ?(%S*)$')
+    local status = 'duplicate'
+    if call == ARGV[13] then status = 'ok' end
+    return {status, redis.call('HGET', KEYS[2], id or prior) or ''}
+  end
 end
 local h = redis.call('HMGET', KEYS[1], 'rec', 'cur')
 if not h[1] then return {'notfound', ''} end
@@ -98,7 +106,7 @@ redis.call('HSET', KEYS[2], id, data)
 redis.call('ZADD', KEYS[3], ARGV[8], id)
 redis.call('ZADD', KEYS[4], ARGV[8], id)
 redis.call('SADD', KEYS[5], id)
-if ARGV[1] == '1' then redis.call('SET', KEYS[7], id, 'EX', ARGV[2]) end
+if ARGV[1] == '1' then redis.call('SET', KEYS[7], id .. ' ' .. ARGV[13], 'EX', ARGV[2]) end
 audit(KEYS[6], ARGV[11], ARGV[12])
 return {'ok', data}
 `

@@ -23,6 +23,9 @@ const (
 	AuditCap = 10000
 	// IdempotencyTTL is how long a write's idempotency key is remembered.
 	IdempotencyTTL = 72 * time.Hour
+	// resendWindow is how long a keyless write's own call id is
+	// remembered: long past the client's last resend of it.
+	resendWindow = 10 * time.Minute
 	// AllowanceTTL is how long a giver's daily kudos counter lives: long
 	// enough to outlast the day in every time zone.
 	AllowanceTTL = 48 * time.Hour

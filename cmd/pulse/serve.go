@@ -44,6 +44,7 @@ func (e *environment) serve(ctx context.Context, args []string) error {
 		return errNoPlatform
 	}
 	tuneGC(e.getenv)
+	tuneProcs(e.getenv)
 	if e.cfg.RedisURL == "" && !*embedded {
 		return errors.New("REDIS_URL: is not set; point it at your Redis, or pass --embedded-store for a throw-away trial")
 	}

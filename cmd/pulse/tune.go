@@ -3,6 +3,7 @@ package main
 import (
 	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // serveGCPercent is serve's garbage-collection target unless GOGC is set.
@@ -33,14 +34,22 @@ func tuneGC(getenv func(string) string) {
 // acknowledgements (README, Benchmarks).
 const serveProcsPerCPU = 2
 
+// procsMu makes tuneProcs one step: two serves starting together in one
+// process (tests run replicas side by side) must not double twice.
+var procsMu sync.Mutex
+
 // tuneProcs sets serve's GOMAXPROCS to serveProcsPerCPU times Go's
 // default for this machine or container, leaving an operator's
 // GOMAXPROCS alone. It starts from the default each time, so calling it
-// again does not multiply again.
+// again does not multiply again. Setting it stops Go following a change
+// of the container's CPU limit while serve runs; a restart picks the new
+// limit up.
 func tuneProcs(getenv func(string) string) {
 	if getenv("GOMAXPROCS") != "" {
 		return
 	}
+	procsMu.Lock()
+	defer procsMu.Unlock()
 	runtime.SetDefaultGOMAXPROCS()
 	runtime.GOMAXPROCS(serveProcsPerCPU * runtime.GOMAXPROCS(0))
 }

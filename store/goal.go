@@ -179,7 +179,7 @@ func (s *Store) RecordUpdate(ctx context.Context, u bot.Update, c bot.ProgressCh
 		s.idemKey(teamID, "update", marker), s.updateSeqKey(teamID),
 	}
 	reply, err := evalShared(ctx, &s.shared, s.rdb, s.scripts.recordUpdate, keys,
-		"1", ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
+		ttl, flag(c.Relative), formatFloat(c.Number), c.Unit, strconv.FormatBool(c.Milestone),
 		string(u.Stated), u.At.UnixMilli(), formatTime(u.At), data, entry, AuditCap, call).StringSlice()
 	if err != nil {
 		return bot.Update{}, fmt.Errorf("record update on %s: %w", u.GoalID, err)

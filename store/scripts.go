@@ -61,16 +61,17 @@ end
 // one plus an amount), checks it and appends the update, all in one step,
 // so concurrent updates never conflict. The update record is completed
 // here with the values it moved between ("v", "p") in front of the
-// caller's JSON. A key seen before replies the update it recorded then:
-// 'duplicate', or 'ok' when the marker names this very call (ARGV[13]), so
+// caller's JSON. A marker seen before (the caller's key, or for a keyless
+// update this call's own) replies the update it recorded then:
+// 'duplicate', or 'ok' when the marker names this very call (ARGV[12]), so
 // a resend of the same call (go-redis resends a pipeline whose first reply
 // was a retryable refusal, and one after a timeout) answers as the first
 // send did. Replies {status, update json}.
 // KEYS: goal hash, updates hash, team updates by time, goal updates by time,
 // author's updates set, audit list, idempotency marker, update id counter.
-// ARGV: has key, marker ttl, relative, number, unit checked, milestone
-// checked, stated, at millis, updated at, update json without v and p,
-// audit json, audit cap, call id.
+// ARGV: marker ttl, relative, number, unit checked, milestone checked,
+// stated, at millis, updated at, update json without v and p, audit json,
+// audit cap, call id.
 const recordUpdateLua = `
 local function num(x)
   for p = 15, 17 do
@@ -79,35 +80,33 @@ local function num(x)
   end
   return string.format('%.17g', x)
 end
-if ARGV[1] == '1' then
-  local prior = redis.call('GET', KEYS[7])
-  if prior then
-    local id, call = string.match(prior, '^(%S+) ?(%S*)$')
-    local status = 'duplicate'
-    if call == ARGV[13] then status = 'ok' end
-    return {status, redis.call('HGET', KEYS[2], id or prior) or ''}
-  end
+local prior = redis.call('GET', KEYS[7])
+if prior then
+  local id, call = string.match(prior, '^(%S+) ?(%S*)$')
+  local status = 'duplicate'
+  if call == ARGV[12] then status = 'ok' end
+  return {status, redis.call('HGET', KEYS[2], id or prior) or ''}
 end
 local h = redis.call('HMGET', KEYS[1], 'rec', 'cur')
 if not h[1] then return {'notfound', ''} end
 local rec = cjson.decode(h[1])
 if rec.state and rec.state ~= 'open' then return {'closed', ''} end
 local milestone = rec.ms == true
-if (rec.u or '') ~= ARGV[5] or tostring(milestone) ~= ARGV[6] then return {'conflict', ''} end
+if (rec.u or '') ~= ARGV[4] or tostring(milestone) ~= ARGV[5] then return {'conflict', ''} end
 local prev = tonumber(h[2])
-local value = tonumber(ARGV[4])
-if ARGV[3] == '1' then value = prev + value end
+local value = tonumber(ARGV[3])
+if ARGV[2] == '1' then value = prev + value end
 if milestone and (value < 0 or value > 100) then return {'range', ''} end
 local id = 'U' .. redis.call('INCR', KEYS[8])
-local data = '{"v":' .. num(value) .. ',"p":' .. num(prev) .. ',' .. string.sub(ARGV[10], 2)
-redis.call('HSET', KEYS[1], 'cur', num(value), 'upd', ARGV[9])
-if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'st', ARGV[7]) end
+local data = '{"v":' .. num(value) .. ',"p":' .. num(prev) .. ',' .. string.sub(ARGV[9], 2)
+redis.call('HSET', KEYS[1], 'cur', num(value), 'upd', ARGV[8])
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'st', ARGV[6]) end
 redis.call('HSET', KEYS[2], id, data)
-redis.call('ZADD', KEYS[3], ARGV[8], id)
-redis.call('ZADD', KEYS[4], ARGV[8], id)
+redis.call('ZADD', KEYS[3], ARGV[7], id)
+redis.call('ZADD', KEYS[4], ARGV[7], id)
 redis.call('SADD', KEYS[5], id)
-if ARGV[1] == '1' then redis.call('SET', KEYS[7], id .. ' ' .. ARGV[13], 'EX', ARGV[2]) end
-audit(KEYS[6], ARGV[11], ARGV[12])
+redis.call('SET', KEYS[7], id .. ' ' .. ARGV[12], 'EX', ARGV[1])
+audit(KEYS[6], ARGV[10], ARGV[11])
 return {'ok', data}
 `
 

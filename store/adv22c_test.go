@@ -21,47 +21,18 @@ import (
 // ContextTimeoutEnabled, 2 s read timeout) on a server that accepts
 // connections and never answers, as a SIGSTOPped Redis does.
 func adv22cStalled(t *testing.T) *store.Store {
-	t.Helper()
-	rdb, err := store.Connect("redis://" + storetest.StalledAddr(t) + "/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rdb.Close() })
-	return store.New(rdb, store.Options{Prefix: "adv22c:"})
+	return storetest.Connected(t, "redis://"+storetest.StalledAddr(t)+"/0", "adv22c:")
 }
 
-// Enqueue used to be bounded by its own context (ContextTimeoutEnabled).
-// Behind a batch sent for a caller with a later deadline (or none), a
-// caller with a short deadline now waits for that whole batch: its own
-// deadline no longer bounds it. Receive masks it for the handler, but the
-// goroutine (and Enqueue's contract) is held for the other caller's time.
+// Enqueue is bounded by its own deadline, also behind a batch sent for a
+// caller with a later deadline (or none): Receive's goroutine, and
+// Enqueue's contract, are not held for the other caller's time.
 func TestAdv22cEnqueueHonoursItsOwnDeadlineBehindALongerBatch(t *testing.T) {
-	s := adv22cStalled(t)
-	in := s.Inbox()
-	longCtx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
-	defer cancel()
-	first := make(chan error, 1)
-	go func() { _, err := adv22cEnqueue(longCtx, in, "test:long"); first <- err }()
-	// Let the first batch get under way: a second, short caller is then
-	// certain to queue behind it. (Waiting on the first call would block.)
-	for range 5 {
-		started := time.Now()
-		short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		done := make(chan error, 1)
-		go func() { _, err := adv22cEnqueue(short, in, "test:short"); done <- err }()
-		select {
-		case err := <-done:
-			cancelShort()
-			if err == nil {
-				t.Fatal("a stalled server answered")
-			}
-			// Returned by its own deadline (or it led, the long call not
-			// yet in): try again, now certainly behind the long call.
-		case <-time.After(1500 * time.Millisecond):
-			cancelShort()
-			t.Fatalf("Enqueue with a 100ms deadline still waiting after %s: it waits for the batch of a caller with a later deadline", time.Since(started))
-		}
-	}
+	in := adv22cStalled(t).Inbox()
+	endsAtItsOwnDeadline(t, "Enqueue", func(ctx context.Context, i int) error {
+		_, err := adv22cEnqueue(ctx, in, fmt.Sprintf("test:%d", i))
+		return err
+	})
 }
 
 // adv22cPanicHook panics in the first pipeline it sees (a broken
@@ -242,12 +213,7 @@ func TestAdv22cBurstAfterScriptFlushOnRealRedisQueuesEachOnce(t *testing.T) {
 func TestAdv22cHandshakeRefusedKeepsTheServersReason(t *testing.T) {
 	srv := miniredis.RunT(t)
 	srv.RequireAuth("rotated")
-	rdb, err := store.Connect("redis://:stale@" + srv.Addr() + "/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rdb.Close()
-	in := store.New(rdb, store.Options{Prefix: "adv22c:"}).Inbox()
+	in := storetest.Connected(t, "redis://:stale@"+srv.Addr()+"/0", "adv22c:").Inbox()
 	rc, err := bot.Receive(context.Background(), in, bot.InboxEntry{Key: "test:auth", Platform: bot.PlatformConsole,
 		Kind: "text", Body: []byte("x"), ReceivedAt: time.Unix(1700000000, 0)}, time.Hour)
 	if err == nil {

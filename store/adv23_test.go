@@ -20,6 +20,7 @@ import (
 
 	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/store"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // adv23Signal is a context that reports, by closing seen, the first call
@@ -182,14 +183,7 @@ func adv23WaitSent(t *testing.T, gate *adv23Gate, n int64) {
 // adv23MiniStore is a store on a fresh miniredis with production client
 // settings (store.Connect: retries, ContextTimeoutEnabled, RESP2).
 func adv23MiniStore(t *testing.T) *store.Store {
-	t.Helper()
-	srv := miniredis.RunT(t)
-	rdb, err := store.Connect("redis://" + srv.Addr() + "/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rdb.Close() })
-	return store.New(rdb, store.Options{Prefix: "adv23:"})
+	return storetest.Connected(t, "redis://"+miniredis.RunT(t).Addr()+"/0", "adv23:")
 }
 
 // adv23Loading makes the server answer the first reply it sends after
@@ -392,12 +386,7 @@ func adv23NodeOfSlot(slot int64) int {
 func TestAdv23ClusterReshardingOneTeamDoesNotRepeatAnotherTeamsUpdate(t *testing.T) {
 	ctx := context.Background()
 	nodes := adv23Cluster(t)
-	rdb, err := store.Connect("redis://127.0.0.1:7301/0?cluster=true")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rdb.Close() })
-	s := store.New(rdb, store.Options{Prefix: "adv23:"})
+	s := storetest.Connected(t, "redis://127.0.0.1:7301/0?cluster=true", "adv23:")
 
 	// Two teams whose keys are on the same node, in different slots.
 	slotOf := func(team string) int64 {

@@ -168,22 +168,35 @@ func TestRecordUpdateAfterTheServerLostItsScriptsRecordsOnce(t *testing.T) {
 // the batch's, and says why.
 func TestMembershipBehindAStalledBatchEndsAtItsOwnDeadline(t *testing.T) {
 	s := adv22cStalled(t)
+	endsAtItsOwnDeadline(t, "Membership", func(ctx context.Context, i int) error {
+		_, err := s.Membership(ctx, bot.UserID(fmt.Sprintf("slack:T1:U%d", i)))
+		return err
+	})
+}
+
+// endsAtItsOwnDeadline starts call (on a stalled server) with a long
+// deadline, then five times with 100ms: each short call returns its
+// deadline exceeded by then, whether it led its batch (the first tries)
+// or queued behind the long one's (the later ones).
+func endsAtItsOwnDeadline(t *testing.T, what string, call func(ctx context.Context, i int) error) {
+	t.Helper()
 	long, cancel := context.WithTimeout(context.Background(), 6*time.Second)
 	defer cancel()
-	go func() { _, _ = s.Membership(long, alice) }()
-	for range 5 { // the first tries may lead; later ones are certainly behind the long read
+	go func() { _ = call(long, 0) }()
+	for i := range 5 {
+		started := time.Now()
 		short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		done := make(chan error, 1)
-		go func() { _, err := s.Membership(short, bob); done <- err }()
+		go func() { done <- call(short, i+1) }()
 		select {
 		case err := <-done:
 			cancelShort()
 			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("membership on a stalled server: %v, want its deadline exceeded", err)
+				t.Fatalf("%s on a stalled server: %v, want its deadline exceeded", what, err)
 			}
 		case <-time.After(1500 * time.Millisecond):
 			cancelShort()
-			t.Fatal("a read with a 100ms deadline still waits after 1.5s: it waits for another caller's batch")
+			t.Fatalf("%s with a 100ms deadline still waiting after %s: it waits for another caller's batch", what, time.Since(started).Round(time.Millisecond))
 		}
 	}
 }

@@ -52,3 +52,17 @@ func StalledAddr(t testing.TB) string {
 	})
 	return ln.Addr().String()
 }
+
+// Connected returns a store under prefix over a client built as serve
+// builds it (store.Connect: bounded waits, ContextTimeoutEnabled,
+// retries) for url, closed when the test ends: for tests of what those
+// settings do, on a stalled, refusing or private server.
+func Connected(t testing.TB, url, prefix string) *store.Store {
+	t.Helper()
+	rdb, err := store.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rdb.Close() })
+	return store.New(rdb, store.Options{Prefix: prefix})
+}

@@ -159,18 +159,26 @@ func unitAsTyped(tok, folded string) string {
 	return string(unit)
 }
 
+// maxDigits bounds the digits of a number, leading zeros of its whole
+// part aside: ".5" and "0.5", which Value.String writes it as, count the
+// same.
+const maxDigits = 30
+
 // scanNumber reads a plain decimal number ("1,200.5", ".5", "3") from the
 // start of s and returns it without thousands separators and the rest.
 func scanNumber(s string) (num, rest string, ok bool) {
 	var b strings.Builder
 	i := 0
-	digits := 0
+	digits, leadingZeros := 0, 0
 	group := -1 // digits since the last thousands comma, -1 before any comma
 	for i < len(s) {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			b.WriteByte(c)
+			if c == '0' && digits == leadingZeros {
+				leadingZeros++
+			}
 			digits++
 			if group >= 0 {
 				group++
@@ -201,7 +209,7 @@ func scanNumber(s string) (num, rest string, ok bool) {
 			i = j
 		}
 	}
-	if digits == 0 || digits > 30 {
+	if digits == 0 || digits-leadingZeros > maxDigits {
 		return "", "", false
 	}
 	return b.String(), s[i:], true

@@ -32,17 +32,8 @@ func adv22Queue(t *testing.T, in bot.Inbox, key string, at time.Time) {
 // adv22Await waits (bounded, in real time) for the processor to report key.
 func adv22Await(t *testing.T, done <-chan string, key string, within time.Duration) {
 	t.Helper()
-	timeout := time.NewTimer(within)
-	defer timeout.Stop()
-	for {
-		select {
-		case got := <-done:
-			if got == key {
-				return
-			}
-		case <-timeout.C:
-			t.Fatalf("%s not handled within %s", key, within)
-		}
+	if !adv22Handled(done, key, within) {
+		t.Fatalf("%s not handled within %s", key, within)
 	}
 }
 
@@ -65,8 +56,31 @@ func TestAdv22EntryFromAClockAheadIsHeldAtMostAckFirstFor(t *testing.T) {
 	defer stop()
 	waitPending(t, in, "runner")
 	// 3 s after this replica first could see it, well past AckFirstFor.
+	// The worker notes when it read the entry just after the read, so
+	// this step may come before that note; a second step is 3 s past
+	// any moment it could have noted. Six seconds in all, not the hour.
 	clock.Advance(3 * time.Second)
-	adv22Await(t, proc.done, "test:skewed", 2*time.Second)
+	if !adv22Handled(proc.done, "test:skewed", time.Second) {
+		clock.Advance(3 * time.Second)
+		adv22Await(t, proc.done, "test:skewed", 2*time.Second)
+	}
+}
+
+// adv22Handled reports whether the processor reports key within (real
+// time).
+func adv22Handled(done <-chan string, key string, within time.Duration) bool {
+	timeout := time.NewTimer(within)
+	defer timeout.Stop()
+	for {
+		select {
+		case got := <-done:
+			if got == key {
+				return true
+			}
+		case <-timeout.C:
+			return false
+		}
+	}
 }
 
 // One entry held for an answer blocks the whole read loop: an entry

@@ -29,6 +29,13 @@ func adv22Queue(t *testing.T, in bot.Inbox, key string, at time.Time) {
 	}
 }
 
+// adv22Guard bounds, in real time, a wait for an entry that a worker on a
+// stopped ManualClock must handle: held, it would never be handled, so
+// the bound only keeps a broken worker from hanging the test and is far
+// above what a -race run on two loaded cores takes (1-2.5 s bounds here
+// were within reach of it).
+const adv22Guard = 10 * time.Second
+
 // adv22Await waits (bounded, in real time) for the processor to report key.
 func adv22Await(t *testing.T, done <-chan string, key string, within time.Duration) {
 	t.Helper()
@@ -62,7 +69,7 @@ func TestAdv22EntryFromAClockAheadIsHeldAtMostAckFirstFor(t *testing.T) {
 	clock.Advance(3 * time.Second)
 	if !adv22Handled(proc.done, "test:skewed", time.Second) {
 		clock.Advance(3 * time.Second)
-		adv22Await(t, proc.done, "test:skewed", 2*time.Second)
+		adv22Await(t, proc.done, "test:skewed", adv22Guard)
 	}
 }
 
@@ -101,7 +108,7 @@ func TestAdv22AHeldEntryDoesNotHoldBackAnOverdueOne(t *testing.T) {
 	adv22Queue(t, in, "test:overdue", clock.Now().Add(-10*time.Second))
 	stop := runWorker(t, w)
 	defer stop()
-	adv22Await(t, proc.done, "test:overdue", 2*time.Second)
+	adv22Await(t, proc.done, "test:overdue", adv22Guard)
 }
 
 // PULSE_SCHEDULER_RECLAIM_AFTER may be 1 s (its minimum), which sets
@@ -200,7 +207,7 @@ func TestAdv22AnAnswerThatWaitsForItsOwnEntryIsNotHeldBack(t *testing.T) {
 	defer stop()
 	// The slash command's request queues its entry, then waits for it.
 	adv22Queue(t, answers.Inbox(in), "test:slash", clock.Now())
-	adv22Await(t, proc.done, "test:slash", bot.ReplyWait)
+	adv22Await(t, proc.done, "test:slash", adv22Guard)
 }
 
 // Held that: shutdown while an entry is held returns promptly, and the

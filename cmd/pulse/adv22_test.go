@@ -180,7 +180,10 @@ func TestAdv22APanickingEnqueueStillEndsItsAnswer(t *testing.T) {
 	defer func() { cancel(); <-stopped }()
 	select {
 	case <-proc:
-	case <-time.After(time.Second): // the clock is stopped: a held entry would never start
+	// The clock is stopped: a held entry would never start, so this only
+	// keeps a broken worker from hanging the test (1 s was within reach of
+	// a -race worker's first read on two loaded cores).
+	case <-time.After(10 * time.Second):
 		t.Fatal("the worker holds a fresh entry after the panicking answers ended")
 	}
 }

@@ -68,7 +68,11 @@ func TestAdv22SlashCommandIsNotHeldBehindItsOwnRequest(t *testing.T) {
 	env, st := replicaEnv(t, slack.url())
 	seedTeam(t, st, time.Now().Add(-time.Minute), 2, nil)
 	pulse := startReplica(t, env)
-	for i := range 2 { // the first may pay for a cold cache
+	// The first may pay for a cold cache. A held entry makes every later
+	// one take AckFirstFor (2 s) or more, so the fastest of up to three is
+	// what is compared: one slowed by a loaded machine does not fail it.
+	var fastest time.Duration
+	for i := range 4 {
 		form := url.Values{
 			"token": {"x"}, "team_id": {"T1"}, "team_domain": {"acme"}, "channel_id": {"DU1"}, "channel_name": {"directmessage"},
 			"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/pulse"}, "text": {"help"},
@@ -80,11 +84,22 @@ func TestAdv22SlashCommandIsNotHeldBehindItsOwnRequest(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &reply); err != nil || reply["text"] == nil && reply["blocks"] == nil {
 			t.Fatalf("/pulse help #%d: acknowledgement %q carries no reply (%v)", i, body, err)
 		}
-		if i == 1 && took > time.Second {
-			t.Fatalf("/pulse help answered after %s on an idle replica; the worker held its entry while its own request waited for it", took.Round(time.Millisecond))
+		if i == 0 {
+			continue
+		}
+		if fastest == 0 || took < fastest {
+			fastest = took
+		}
+		if fastest <= adv22NotHeld {
+			return
 		}
 	}
+	t.Fatalf("/pulse help answered after %s at the fastest of three on an idle replica; the worker held its entry while its own request waited for it", fastest.Round(time.Millisecond))
 }
+
+// adv22NotHeld is the slowest answer that shows its entry was not held
+// for AckFirstFor (2 s); a held one takes at least that.
+const adv22NotHeld = 1500 * time.Millisecond
 
 // Any request under "/" counts as an answer under way from the moment its
 // headers are read, before its body is read or its signature checked. One
@@ -123,14 +138,25 @@ func TestAdv22ASlowUnsignedRequestDoesNotHoldTheWork(t *testing.T) {
 		t.Fatalf("slow request: %q %v, want 100 Continue", status, err)
 	}
 
-	start := time.Now()
-	if code := postSigned(pulse.base, slackEvent("EvADV22WORK", "U1", "help", "1700000201.000100"), 0); code != http.StatusOK {
-		t.Fatalf("event: %d", code)
+	// A held entry makes every reply take AckFirstFor (2 s) or more, so
+	// the fastest of up to three is compared: one slowed by a loaded
+	// machine does not fail it.
+	var fastest time.Duration
+	for i := range 3 {
+		start := time.Now()
+		id, ts := "EvADV22WORK"+strconv.Itoa(i), "1700000201.00010"+strconv.Itoa(i)
+		if code := postSigned(pulse.base, slackEvent(id, "U1", "help", ts), 0); code != http.StatusOK {
+			t.Fatalf("event %d: %d", i, code)
+		}
+		eventually(t, 10*time.Second, "the reply", func() bool { return len(slack.postsTo("DU1")) == 2+i })
+		if took := time.Since(start); fastest == 0 || took < fastest {
+			fastest = took
+		}
+		if fastest <= adv22NotHeld {
+			return
+		}
 	}
-	eventually(t, 10*time.Second, "the reply", func() bool { return len(slack.postsTo("DU1")) == 2 })
-	if took := time.Since(start); took > time.Second {
-		t.Fatalf("a direct message was answered %s after it was acknowledged, while one unsigned client held a request open", took.Round(time.Millisecond))
-	}
+	t.Fatalf("a direct message was answered %s (the fastest of three) after it was acknowledged, while one unsigned client held a request open", fastest.Round(time.Millisecond))
 }
 
 // adv22Processor reports every entry it handles.

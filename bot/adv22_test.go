@@ -36,11 +36,12 @@ func adv22Queue(t *testing.T, in bot.Inbox, key string, at time.Time) {
 // were within reach of it).
 const adv22Guard = 10 * time.Second
 
-// adv22Await waits (bounded, in real time) for the processor to report key.
-func adv22Await(t *testing.T, done <-chan string, key string, within time.Duration) {
+// adv22Await waits (up to adv22Guard, in real time) for the processor to
+// report key.
+func adv22Await(t *testing.T, done <-chan string, key string) {
 	t.Helper()
-	if !adv22Handled(done, key, within) {
-		t.Fatalf("%s not handled within %s", key, within)
+	if !adv22Handled(done, key, adv22Guard) {
+		t.Fatalf("%s not handled within %s", key, adv22Guard)
 	}
 }
 
@@ -69,7 +70,7 @@ func TestAdv22EntryFromAClockAheadIsHeldAtMostAckFirstFor(t *testing.T) {
 	clock.Advance(3 * time.Second)
 	if !adv22Handled(proc.done, "test:skewed", time.Second) {
 		clock.Advance(3 * time.Second)
-		adv22Await(t, proc.done, "test:skewed", adv22Guard)
+		adv22Await(t, proc.done, "test:skewed")
 	}
 }
 
@@ -108,7 +109,7 @@ func TestAdv22AHeldEntryDoesNotHoldBackAnOverdueOne(t *testing.T) {
 	adv22Queue(t, in, "test:overdue", clock.Now().Add(-10*time.Second))
 	stop := runWorker(t, w)
 	defer stop()
-	adv22Await(t, proc.done, "test:overdue", adv22Guard)
+	adv22Await(t, proc.done, "test:overdue")
 }
 
 // PULSE_SCHEDULER_RECLAIM_AFTER may be 1 s (its minimum), which sets
@@ -207,7 +208,7 @@ func TestAdv22AnAnswerThatWaitsForItsOwnEntryIsNotHeldBack(t *testing.T) {
 	defer stop()
 	// The slash command's request queues its entry, then waits for it.
 	adv22Queue(t, answers.Inbox(in), "test:slash", clock.Now())
-	adv22Await(t, proc.done, "test:slash", adv22Guard)
+	adv22Await(t, proc.done, "test:slash")
 }
 
 // Held that: shutdown while an entry is held returns promptly, and the

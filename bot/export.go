@@ -257,11 +257,15 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	if out.Figures == nil {
 		out.Figures = map[string]GoalFigures{}
 	}
-	tree := newGoalTree(liveGoals(goals))
 	at := to
 	if now := s.clock.Now(); now.Before(at) {
 		at = now
 	}
+	goals, err := s.goalsAtExportEnd(ctx, t, goals, to)
+	if err != nil {
+		return err
+	}
+	tree := newGoalTree(liveGoals(goals))
 	for _, g := range goals {
 		out.Figures[g.ID] = tree.figures(g, at)
 	}
@@ -289,6 +293,22 @@ func (s *Service) exportFigures(ctx context.Context, out *Export, t Team, goals 
 	out.Participation = append(out.Participation, PeriodParticipation{TeamID: t.ID, Period: period,
 		Answered: p.answered, Skipped: p.skipped, Away: p.away, Missing: p.missing, Kudos: CountKudos(kudos, "")})
 	return nil
+}
+
+// goalsAtExportEnd is the team's goals as they stood at an export's end
+// in the past (goalsStoodAt), as the scorecard of a week ending then shows
+// them, read with their values then in one batched store read; goals, as
+// stored, for an export that ends now or later.
+func (s *Service) goalsAtExportEnd(ctx context.Context, t Team, goals []Goal, end time.Time) ([]Goal, error) {
+	now := s.clock.Now()
+	if !end.Before(now) {
+		return goals, nil
+	}
+	data, err := s.store.ScorecardData(ctx, ScorecardQuery{TeamID: t.ID, From: end, To: end, ValuesAt: []time.Time{end}})
+	if err != nil {
+		return nil, fmt.Errorf("export goal values of %s at %s: %w", t.ID, end.Format(time.RFC3339), err)
+	}
+	return goalsStoodAt(data.Goals, data.ValuesAt, 0, end, now), nil
 }
 
 func writeExportCSV(w io.Writer, data Export) error {

@@ -338,25 +338,33 @@ func closedBefore(g Goal, t time.Time) bool {
 }
 
 // goalsAt returns the team's goals as they stood at the end of weeks[i]
-// (value, and open when closed only later), leaving out goals not yet started.
+// (goalsStoodAt).
 func (b scorecardBuilder) goalsAt(i int) []Goal {
-	end := b.weeks[i].to
-	out := make([]Goal, 0, len(b.data.Goals))
-	for _, g := range b.data.Goals {
+	return goalsStoodAt(b.data.Goals, b.data.ValuesAt, i, b.weeks[i].to, b.now)
+}
+
+// goalsStoodAt returns goals as they stood at end (value, measure, and
+// open when closed only later), leaving out goals not yet started then;
+// values are the store's ValuesAt, whose i-th entry is each goal's value
+// at end. At or after now, a goal is as stored: the stored value is the
+// value now, also when an edit started a new measure since the last
+// update. The scorecard and the export's figures of a past period both
+// read goals through it, so they show the same numbers.
+func goalsStoodAt(goals []Goal, values map[string][]GoalValue, i int, end, now time.Time) []Goal {
+	out := make([]Goal, 0, len(goals))
+	for _, g := range goals {
 		if !g.Start.IsZero() && !g.Start.Before(end) {
 			continue
 		}
-		if end.Before(b.now) {
+		if end.Before(now) {
 			g = g.AsOf(end) // the measure it had then
 		}
 		if g.State != GoalOpen && !g.UpdatedAt.Before(end) {
-			g.State = GoalOpen // still open at the week's end
+			g.State = GoalOpen // still open at the end
 		}
-		v := b.data.ValuesAt[g.ID]
+		v := values[g.ID]
 		switch {
-		case end.After(b.now):
-			// The running week: the stored value is the value now, also
-			// when an edit started a new measure since the last update.
+		case end.After(now):
 		case i < len(v) && v[i].OK && !measureBegan(g).After(v[i].At):
 			g.Current = v[i].Value
 		default:

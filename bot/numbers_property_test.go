@@ -438,9 +438,9 @@ func (p *propertyRun) checkMe(where string, part bot.PeriodParticipation, member
 	}
 }
 
-// checkPast compares a past week's scorecard with the digest run late for
-// that week (goal figures as of the week's end), and its counts with the
-// summary of that week and the export ending with it.
+// checkPast compares a past week's scorecard and the digest run late for
+// that week with the export ending with it (goal figures as of the week's
+// end), and their counts with the export's and the week's summary.
 func (p *propertyRun) checkPast(where, cmd, scorecard string) {
 	t, h := p.t, p.h
 	t.Helper()
@@ -460,7 +460,7 @@ func (p *propertyRun) checkPast(where, cmd, scorecard string) {
 		t.Fatalf("%s\nexport to %s reads period %s, want %s", where, to, doc.Participation[0].Period, period)
 	}
 	digest := p.digest(from.AddDate(0, 0, 4).Add(16 * time.Hour))
-	p.compareGoals(where, figuresIn(scorecard), map[string]string{"late digest": digest}, nil)
+	p.compareGoals(where, exported(doc), map[string]string{"scorecard": scorecard, "late digest": digest}, nil)
 	p.checkCounts(where, doc.Participation[0], scorecard, digest, p.summary(to.Add(-time.Hour)))
 }
 

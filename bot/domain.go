@@ -262,8 +262,11 @@ type Goal struct {
 	// scheduled pull feeds the goal; empty when nothing pulls it.
 	Source string `json:"source"`
 	// Stated is the status the owner last stated in an update, if any.
-	Stated    Status    `json:"stated"`
-	CloseNote string    `json:"close_note"`
+	Stated    Status `json:"stated"`
+	CloseNote string `json:"close_note"`
+	// UpdatedAt is when the goal last changed while open (an update, an
+	// edit, its closing); a closed goal keeps its closing time, which the
+	// views of past periods read as such.
 	UpdatedAt time.Time `json:"updated_at"`
 	// Version counts the saves of the goal's record (edits, closes; not
 	// progress, which the store computes itself). SaveGoal refuses a stale

@@ -663,11 +663,17 @@ func (s *Service) changeGoal(ctx context.Context, r *request, id string, edit fu
 		if err != nil {
 			return Goal{}, err
 		}
+		wasOpen := g.State == GoalOpen
 		a, err := edit(&g)
 		if err != nil {
 			return Goal{}, err
 		}
-		g.UpdatedAt = r.now
+		if wasOpen {
+			// A closed goal keeps its closing time: views of a past
+			// period read it as such (closedBefore, goalsStoodAt), and
+			// an edit of its title or parent since is no reopening.
+			g.UpdatedAt = r.now
+		}
 		err = s.store.SaveGoal(ctx, g, a)
 		if err == nil {
 			return g, nil

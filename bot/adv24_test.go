@@ -1,10 +1,12 @@
 package bot_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
 	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store/storetest"
 )
 
 // adv24ChatExport runs "/scorecard export json <args>" as maya, the
@@ -86,5 +88,36 @@ func TestAdv24ChatExportOfAWholeWeekByDatesIsThatWeekInTheTeamsZone(t *testing.T
 	}
 	if got, want := len(dates.Updates), len(week.Updates); got != want {
 		t.Errorf("the export from Monday 2026-11-23 to Sunday 2026-11-29 holds %d updates, the W48 export %d", got, want)
+	}
+}
+
+// adv24CountingStore counts the store's batched scorecard reads.
+type adv24CountingStore struct {
+	bot.Store
+	reads *int
+}
+
+func (s adv24CountingStore) ScorecardData(ctx context.Context, q bot.ScorecardQuery) (bot.ScorecardData, error) {
+	*s.reads++
+	return s.Store.ScorecardData(ctx, q)
+}
+
+// A CSV export carries no figures (they are JSON only), so a CSV export of
+// a past week reads no goal values at its end: the batched read that
+// goalsAtExportEnd added is thrown away with the figures.
+func TestAdv24PastCSVExportReadsNoFigures(t *testing.T) {
+	reads := 0
+	st := adv24CountingStore{Store: storetest.MustOpen(t), reads: &reads}
+	h := newTeamHarnessOn(t, st, monday, []bot.UserID{admin}, []bot.UserID{alice, bob, chen}, []bot.UserID{maya}, nil, nil,
+		maya, alice, bob, chen, admin)
+	h.say(alice, "/goal new Ship onboarding from 0 to 10 screens by 2027-03-01")
+	h.clock.Set(at(2026, 12, 1, 10, 0))
+	reads = 0
+	resp := h.say(maya, "/scorecard export csv 2026-W48")
+	if resp.File == nil {
+		t.Fatalf("no file: %s", text(resp))
+	}
+	if reads != 0 {
+		t.Errorf("a CSV export of W48 made %d batched scorecard reads for figures it does not write", reads)
 	}
 }

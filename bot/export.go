@@ -394,8 +394,9 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 			return Response{}, refuse("sc_export_period_invalid", map[string]any{"Period": period})
 		}
 	}
+	// Figures and participation are JSON only: a CSV export reads none.
 	var buf bytes.Buffer
-	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Viewer: &r.viewer, Figures: true}); err != nil {
+	if err := s.Export(ctx, &buf, ExportRequest{Format: format, TeamID: team.ID, From: from, To: to, Viewer: &r.viewer, Figures: format == "json"}); err != nil {
 		return Response{}, err
 	}
 	mime := "text/csv; charset=utf-8"

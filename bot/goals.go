@@ -668,7 +668,7 @@ func (s *Service) changeGoal(ctx context.Context, r *request, id string, edit fu
 		if err != nil {
 			return Goal{}, err
 		}
-		if wasOpen {
+		if wasOpen || g.State == GoalOpen {
 			// A closed goal keeps its closing time: views of a past
 			// period read it as such (closedBefore, goalsStoodAt), and
 			// an edit of its title or parent since is no reopening.

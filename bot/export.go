@@ -373,14 +373,9 @@ func dateOrEmpty(t time.Time) string {
 
 // exportCommand answers "/scorecard export [csv|json] [team <name>] [from <date>] [to <date>]" with a file.
 func (s *Service) exportCommand(ctx context.Context, r *request, args string) (Response, error) {
-	spec, err := parse.ParseExport(args, r.now)
+	spec, err := parse.ParseExport(args, r.now, time.UTC) // for the team's name
 	if err != nil {
 		return Response{}, err
-	}
-	format, period, from, to := spec.Format, spec.Period, spec.From, spec.To
-	if parse.RangeBackwards(from, to) {
-		// The same rule as pulse export's --from and --to.
-		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
 	team, err := s.resolveTeam(ctx, r, spec.Team, needManager)
 	if err != nil {
@@ -388,6 +383,15 @@ func (s *Service) exportCommand(ctx context.Context, r *request, args string) (R
 	}
 	if !CanSeeScorecard(r.viewer, team.ID, "") {
 		return Response{}, refuse("scorecard_forbidden", map[string]any{"Team": team.Name})
+	}
+	// The dates are the team's days, as its weeks, months and quarters are.
+	if spec, err = parse.ParseExport(args, r.now, team.Location()); err != nil {
+		return Response{}, err
+	}
+	format, period, from, to := spec.Format, spec.Period, spec.From, spec.To
+	if parse.RangeBackwards(from, to) {
+		// The same rule as pulse export's --from and --to.
+		return Response{}, refuse("export_range_backwards", map[string]any{"From": from.Format("2006-01-02"), "To": to.AddDate(0, 0, -1).Format("2006-01-02")})
 	}
 	if period != "" {
 		if from, to, err = parse.ExportPeriod(period, team.Location()); err != nil {

@@ -23,13 +23,13 @@ func TestParseExport(t *testing.T) {
 		"json 团队 增长 从 2026-10-01 到 2026-12-31": {Format: "json", Team: "增长", From: day("2026-10-01"), To: day("2027-01-01")},
 		"from 2026-11-01": {Format: "csv", From: day("2026-11-01")},
 	} {
-		got, err := ParseExport(in, argsNow)
+		got, err := ParseExport(in, argsNow, time.UTC)
 		if err != nil || got != want {
 			t.Errorf("ParseExport(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"pdf", "team", "from", "csv sometime", "to tomorrowish"} {
-		if _, err := ParseExport(in, argsNow); err == nil {
+		if _, err := ParseExport(in, argsNow, time.UTC); err == nil {
 			t.Errorf("ParseExport(%q) accepted garbage", in)
 		} else {
 			checkParseError(t, err)
@@ -223,7 +223,7 @@ func FuzzSmallArgs(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if spec, err := ParseExport(s, argsNow); err != nil {
+		if spec, err := ParseExport(s, argsNow, time.UTC); err != nil {
 			checkParseError(t, err)
 		} else if spec.Format != "csv" && spec.Format != "json" {
 			t.Fatalf("format %q from %q", spec.Format, s)

@@ -17,14 +17,15 @@ type ExportSpec struct {
 	Team string
 	// Period is a month, quarter or ISO week as typed ("2026-Q4"); "" when none.
 	Period string
-	// From and To bound the export [From, To) in UTC; zero when not given.
-	// To is the day after the date typed, so "to 2026-12-31" includes it.
+	// From and To bound the export [From, To): the dates typed, as days in
+	// the location ParseExport was given; zero when not given. To is the
+	// day after the date typed, so "to 2026-12-31" includes it.
 	From, To time.Time
 }
 
-// ParseExport reads the arguments of "/scorecard export". Dates are read
-// relative to now.
-func ParseExport(args string, now time.Time) (ExportSpec, error) {
+// ParseExport reads the arguments of "/scorecard export". Dates are days
+// in loc (the team's time zone, as its periods are), read relative to now.
+func ParseExport(args string, now time.Time, loc *time.Location) (ExportSpec, error) {
 	spec := ExportSpec{Format: "csv"}
 	toks := Tokens(args)
 	if len(toks) > 0 && (fold(toks[0]) == "csv" || fold(toks[0]) == "json") {
@@ -38,7 +39,7 @@ func ParseExport(args string, now time.Time) (ExportSpec, error) {
 		case len(toks) >= 2 && isTeamWord(toks[0]):
 			spec.Team, toks = toks[1], toks[2:]
 		case len(toks) >= 2 && (word == "from" || word == "从" || word == "to" || word == "到"):
-			d, used, err := ParseDate(toks[1:], now, time.UTC)
+			d, used, err := ParseDate(toks[1:], now, loc)
 			if err != nil {
 				return ExportSpec{}, err
 			}

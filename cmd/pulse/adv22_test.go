@@ -68,11 +68,7 @@ func TestAdv22SlashCommandIsNotHeldBehindItsOwnRequest(t *testing.T) {
 	env, st := replicaEnv(t, slack.url())
 	seedTeam(t, st, time.Now().Add(-time.Minute), 2, nil)
 	pulse := startReplica(t, env)
-	// The first may pay for a cold cache. A held entry makes every later
-	// one take AckFirstFor (2 s) or more, so the fastest of up to three is
-	// what is compared: one slowed by a loaded machine does not fail it.
-	var fastest time.Duration
-	for i := range 4 {
+	help := func(i int) time.Duration {
 		form := url.Values{
 			"token": {"x"}, "team_id": {"T1"}, "team_domain": {"acme"}, "channel_id": {"DU1"}, "channel_name": {"directmessage"},
 			"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/pulse"}, "text": {"help"},
@@ -84,17 +80,30 @@ func TestAdv22SlashCommandIsNotHeldBehindItsOwnRequest(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &reply); err != nil || reply["text"] == nil && reply["blocks"] == nil {
 			t.Fatalf("/pulse help #%d: acknowledgement %q carries no reply (%v)", i, body, err)
 		}
-		if i == 0 {
-			continue
-		}
-		if fastest == 0 || took < fastest {
+		return took
+	}
+	help(0) // may pay for a cold cache
+	if fastest, ok := adv22FastestNotHeld(func(i int) time.Duration { return help(i + 1) }); !ok {
+		t.Fatalf("/pulse help answered after %s at the fastest of three on an idle replica; the worker held its entry while its own request waited for it", fastest.Round(time.Millisecond))
+	}
+}
+
+// adv22FastestNotHeld runs attempt up to three times and reports the
+// fastest it took, and whether that was within adv22NotHeld (it stops at
+// the first that is). A held entry makes every attempt take AckFirstFor
+// (2 s) or more, so the fastest is compared: one attempt slowed by a
+// loaded machine does not fail a test.
+func adv22FastestNotHeld(attempt func(i int) time.Duration) (time.Duration, bool) {
+	var fastest time.Duration
+	for i := range 3 {
+		if took := attempt(i); i == 0 || took < fastest {
 			fastest = took
 		}
 		if fastest <= adv22NotHeld {
-			return
+			return fastest, true
 		}
 	}
-	t.Fatalf("/pulse help answered after %s at the fastest of three on an idle replica; the worker held its entry while its own request waited for it", fastest.Round(time.Millisecond))
+	return fastest, false
 }
 
 // adv22NotHeld is the slowest answer that shows its entry was not held
@@ -138,25 +147,18 @@ func TestAdv22ASlowUnsignedRequestDoesNotHoldTheWork(t *testing.T) {
 		t.Fatalf("slow request: %q %v, want 100 Continue", status, err)
 	}
 
-	// A held entry makes every reply take AckFirstFor (2 s) or more, so
-	// the fastest of up to three is compared: one slowed by a loaded
-	// machine does not fail it.
-	var fastest time.Duration
-	for i := range 3 {
+	fastest, ok := adv22FastestNotHeld(func(i int) time.Duration {
 		start := time.Now()
 		id, ts := "EvADV22WORK"+strconv.Itoa(i), "1700000201.00010"+strconv.Itoa(i)
 		if code := postSigned(pulse.base, slackEvent(id, "U1", "help", ts), 0); code != http.StatusOK {
 			t.Fatalf("event %d: %d", i, code)
 		}
 		eventually(t, 10*time.Second, "the reply", func() bool { return len(slack.postsTo("DU1")) == 2+i })
-		if took := time.Since(start); fastest == 0 || took < fastest {
-			fastest = took
-		}
-		if fastest <= adv22NotHeld {
-			return
-		}
+		return time.Since(start)
+	})
+	if !ok {
+		t.Fatalf("a direct message was answered %s (the fastest of three) after it was acknowledged, while one unsigned client held a request open", fastest.Round(time.Millisecond))
 	}
-	t.Fatalf("a direct message was answered %s (the fastest of three) after it was acknowledged, while one unsigned client held a request open", fastest.Round(time.Millisecond))
 }
 
 // adv22Processor reports every entry it handles.

@@ -5,9 +5,11 @@
 // Redis AND the reaction sent to the fake Slack), not acknowledgements.
 //
 // In the same run it serves a bare handler (verify the signature, SET NX
-// the event id, answer 200) as the floor, drives both with the same load,
-// and prints the ratios. Two scenarios: every event updates the same goal
-// G1, and events spread over many goals. For each:
+// the event id, answer 200) as the floor, in a process of its own as
+// serve is (this command started again with -serve-bare; -inline-floor
+// serves it inside the load generator instead, to compare), drives both
+// with the same load, and prints the ratios. Two scenarios: every event
+// updates the same goal G1, and events spread over many goals. For each:
 //
 //   - ack throughput flat out (-events at -concurrency), Pulse and bare
 //   - p99 ack latency at a paced -rate events/s for -paced seconds
@@ -78,7 +80,13 @@ func run() error {
 	flag.DurationVar(&o.drain, "drain", 30*time.Second, "how long the backlog may take to drain after the last ack")
 	redisURL := flag.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis to run against (loopback)")
 	bin := flag.String("bin", "", "pulse binary (default: build ./cmd/pulse)")
+	inlineFloor := flag.Bool("inline-floor", false, "serve the bare floor inside this process instead of its own (faster than any separate server; to compare only)")
+	serveBareAt := flag.String("serve-bare", "", "internal: serve only the bare floor at this address (the bench starts itself so)")
+	barePrefix := flag.String("bare-prefix", "", "internal: the bare floor's key prefix, with -serve-bare")
 	flag.Parse()
+	if *serveBareAt != "" {
+		return serveBare(*serveBareAt, *redisURL, *barePrefix)
+	}
 	if o.events < 1 || o.concurrency < 1 || o.rate < 1 || o.paced <= 0 || o.goals < 1 {
 		return errors.New("-events, -concurrency, -rate, -paced and -goals must be positive")
 	}
@@ -111,8 +119,11 @@ func run() error {
 	slack := newFakeSlack()
 	slackSrv := httptest.NewServer(slack)
 	defer slackSrv.Close()
-	bare := httptest.NewServer(bareHandler(rdb, prefix+"bare:"))
-	defer bare.Close()
+	bare, err := startFloor(*inlineFloor, rdb, *redisURL, prefix+"bare:")
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
 
 	logFile, err := os.CreateTemp("", "pulse-bench-serve-*.log")
 	if err != nil {
@@ -129,12 +140,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("pulse-bench: %d events flat out at c=%d, paced %d/s for %s, many goals = %d; GOMAXPROCS of this process %d\n",
-		o.events, o.concurrency, o.rate, o.paced, o.goals, numCPU())
+	fmt.Printf("pulse-bench: %d events flat out at c=%d, paced %d/s for %s, many goals = %d; GOMAXPROCS of this process %d; bare floor %s\n",
+		o.events, o.concurrency, o.rate, o.paced, o.goals, numCPU(), floorWhere(*inlineFloor))
 	fmt.Printf("time to /readyz=200:    %6.0f ms\n", float64(pulse.ready.Microseconds())/1000)
 	fmt.Printf("resident memory idle:   %6.1f MB\n", float64(idle)/1024)
 
-	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.URL, pid: pulse.cmd.Process.Pid}
+	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.base, pid: pulse.cmd.Process.Pid}
 	b.warmUp(scenario{goals: world.goals[1:]})
 	var failed []string
 	for _, sc := range []scenario{{name: "one goal (every event updates G1)", goals: world.goals[:1]},
@@ -188,6 +199,7 @@ func startPulse(bin, redisURL, prefix, slackURL string, logFile *os.File) (*puls
 		"PULSE_LOG_LEVEL=warn", "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
 		"SLACK_API_URL="+slackURL)
 	p.cmd.Stderr = logFile
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, however it ends
 	start := time.Now()
 	if err := p.cmd.Start(); err != nil {
 		return nil, err

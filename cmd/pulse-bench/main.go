@@ -20,7 +20,9 @@
 //     than once
 //
 // Before the first scenario both servers get 2,000 unmeasured events, so
-// each scenario measures them warm. It also prints the time to /readyz =
+// each scenario measures them warm. Before that it measures how late the
+// idle machine wakes a sleeping thread (-stalls): the part of any p99
+// that no server can remove. It also prints the time to /readyz =
 // 200 and resident memory, idle and after the load.
 //
 //	go run ./cmd/pulse-bench [-events 20000] [-concurrency 32] [-rate 1000] [-paced 5s] [-goals 100]
@@ -78,6 +80,7 @@ func run() error {
 	flag.DurationVar(&o.paced, "paced", 5*time.Second, "length of each paced run")
 	flag.IntVar(&o.goals, "goals", 100, "goals in the many-goals scenario")
 	flag.DurationVar(&o.drain, "drain", 30*time.Second, "how long the backlog may take to drain after the last ack")
+	stallsFor := flag.Duration("stalls", 3*time.Second, "how long to measure the idle machine's own stalls before the load (0: not at all)")
 	redisURL := flag.String("redis", envOr("REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis to run against (loopback)")
 	bin := flag.String("bin", "", "pulse binary (default: build ./cmd/pulse)")
 	inlineFloor := flag.Bool("inline-floor", false, "serve the bare floor inside this process instead of its own (faster than any separate server; to compare only)")
@@ -144,6 +147,9 @@ func run() error {
 		o.events, o.concurrency, o.rate, o.paced, o.goals, numCPU(), floorWhere(*inlineFloor))
 	fmt.Printf("time to /readyz=200:    %6.0f ms\n", float64(pulse.ready.Microseconds())/1000)
 	fmt.Printf("resident memory idle:   %6.1f MB\n", float64(idle)/1024)
+	if *stallsFor > 0 {
+		fmt.Printf("idle machine's stalls:  %s\n", measureStalls(*stallsFor))
+	}
 
 	b := &bench{o: o, world: world, slack: slack, pulse: pulse.base, bare: bare.base, pid: pulse.cmd.Process.Pid}
 	b.warmUp(scenario{goals: world.goals[1:]})

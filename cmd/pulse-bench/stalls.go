@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// stallNap is the sleep the stall meter asks for, again and again.
+const stallNap = 100 * time.Microsecond
+
+// stalls is how late an idle machine woke a sleeping thread.
+type stalls struct {
+	naps                 int
+	p99, p999, worst     time.Duration
+	overOneMs, overTwoMs int
+	over                 time.Duration
+}
+
+// measureStalls sleeps stallNap again and again for d on a thread of its
+// own while nothing else of the bench runs, and records how late each
+// sleep woke. A machine (or the hypervisor under it) that leaves an idle
+// thread waiting for milliseconds puts that wait under every answer the
+// bench times, whatever the server does: it is the part of a p99 no
+// change to serve can remove.
+func measureStalls(d time.Duration) stalls {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	nap := syscall.NsecToTimespec(stallNap.Nanoseconds())
+	var late []time.Duration
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		start := time.Now()
+		_ = syscall.Nanosleep(&nap, nil)
+		late = append(late, time.Since(start)-stallNap)
+	}
+	slices.Sort(late)
+	s := stalls{naps: len(late), over: d, worst: late[len(late)-1],
+		p99: late[len(late)*99/100], p999: late[len(late)*999/1000]}
+	for _, l := range late {
+		if l > time.Millisecond {
+			s.overOneMs++
+		}
+		if l > 2*time.Millisecond {
+			s.overTwoMs++
+		}
+	}
+	return s
+}
+
+func (s stalls) String() string {
+	return fmt.Sprintf("%d sleeps of %s in %s woke late by p99 %.2f ms, p99.9 %.2f ms, at worst %.2f ms; %d over 1 ms (%.1f/s), %d over 2 ms",
+		s.naps, stallNap, s.over, ms(s.p99), ms(s.p999), ms(s.worst), s.overOneMs, float64(s.overOneMs)/s.over.Seconds(), s.overTwoMs)
+}

@@ -10,11 +10,14 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/store"
 )
 
 // floor is where the bare handler runs: the server the bench compares
@@ -28,18 +31,43 @@ type floor struct {
 // command again, with -serve-bare), as serve runs in one: its answers then
 // cross the same process boundary and compete with the load generator for
 // the CPU the same way. With inline it serves the handler inside this
-// process instead, as before session 25, where an answer wakes no other
-// process: a floor no separate server can reach, kept to compare.
+// process instead, as before session 25, on the bench's own Redis client:
+// there an answer wakes no other process, which no server a platform
+// reaches can match; it is kept to compare.
 func startFloor(inline bool, rdb redis.UniversalClient, redisURL, prefix string) (*floor, error) {
 	if inline {
 		srv := httptest.NewServer(bareHandler(rdb, prefix))
 		return &floor{base: srv.URL, stop: srv.Close}, nil
 	}
-	base, stop, err := startSelf("-serve-bare", "-redis", redisURL, "-bare-prefix", prefix)
+	port, err := freePort()
 	if err != nil {
-		return nil, fmt.Errorf("bare floor: %w", err)
+		return nil, err
 	}
-	return &floor{base: base, stop: stop}, nil
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	// /proc/self/exe, not the path: a rebuild of the bench during a run
+	// must not start another floor.
+	cmd := exec.Command("/proc/self/exe", "-serve-bare", addr, "-redis", redisURL, "-bare-prefix", prefix)
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // gone with the bench, however it ends
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the bare floor: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	if err := waitReady("the bare floor", "http://"+addr, 10*time.Second, exited); err != nil {
+		stop()
+		return nil, err
+	}
+	return &floor{base: "http://" + addr, stop: stop}, nil
 }
 
 // floorWhere names where the floor runs, for the bench's first line.
@@ -50,79 +78,39 @@ func floorWhere(inline bool) string {
 	return "in its own process"
 }
 
-// serveBare is the bare floor's own process. Unless GOMAXPROCS is set,
-// it runs twice Go's default processors, as serve does (its system calls
-// keep their processor too): the floor gets every advantage serve has.
+// serveBare is the bare floor's own process, until SIGTERM. It gets what
+// serve gets unless the environment says otherwise: a Redis client from
+// store.Connect (RESP2, the same timeouts), twice Go's default processors
+// and a garbage collection at 300 % heap growth; the bench has no
+// pipelining to give it, as the bare handler of issue 11 had none.
 func serveBare(addr, redisURL, prefix string) error {
+	if prefix == "" {
+		return errors.New("-serve-bare needs -bare-prefix: the floor's keys must stay under the bench's prefix")
+	}
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
 	}
-	opts, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return fmt.Errorf("-redis: %w", err)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300)
 	}
-	rdb := redis.NewClient(opts)
+	rdb, err := store.Connect(redisURL)
+	if err != nil {
+		return fmt.Errorf("bare floor: %w", err)
+	}
 	defer rdb.Close()
 	mux := http.NewServeMux()
 	mux.Handle("/slack/events", bareHandler(rdb, prefix))
-	if err := serveUntilSignalled(addr, mux); err != nil {
-		return fmt.Errorf("bare floor: %w", err)
-	}
-	return nil
-}
-
-// startSelf runs this command again with flag set to a free loopback
-// address and the extra args, waits for its /readyz, and returns its base
-// URL and how to stop it.
-func startSelf(flag string, args ...string) (string, func(), error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", nil, fmt.Errorf("find this command: %w", err)
-	}
-	port, err := freePort()
-	if err != nil {
-		return "", nil, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(exe, append([]string{flag, addr}, args...)...)
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // gone with the bench, however it ends
-	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start %s: %w", flag, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	}
-	if err := waitReady("http://"+addr, 10*time.Second); err != nil {
-		stop()
-		return "", nil, err
-	}
-	return "http://" + addr, stop, nil
-}
-
-// serveUntilSignalled serves h at addr, with a /readyz, until SIGTERM.
-func serveUntilSignalled(addr string, h http.Handler) error {
-	mux := http.NewServeMux()
-	mux.Handle("/", h)
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("bare floor: listen on %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	go func() { <-sig; _ = srv.Close() }()
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		return fmt.Errorf("bare floor: %w", err)
 	}
 	return nil
 }

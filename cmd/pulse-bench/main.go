@@ -21,8 +21,8 @@
 //
 // Before the first scenario both servers get 2,000 unmeasured events, so
 // each scenario measures them warm. Before that it measures how late the
-// idle machine wakes a sleeping thread (-stalls): the part of any p99
-// that no server can remove. It also prints the time to /readyz =
+// idle machine wakes a sleeping thread (-stalls), as background for the
+// latencies. It also prints the time to /readyz =
 // 200 and resident memory, idle and after the load.
 //
 //	go run ./cmd/pulse-bench [-events 20000] [-concurrency 32] [-rate 1000] [-paced 5s] [-goals 100]
@@ -44,9 +44,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -93,12 +95,17 @@ func run() error {
 	if o.events < 1 || o.concurrency < 1 || o.rate < 1 || o.paced <= 0 || o.goals < 1 {
 		return errors.New("-events, -concurrency, -rate, -paced and -goals must be positive")
 	}
+	// Everything set up is undone in reverse on return and on an
+	// interrupt alike: no serve or floor left running, no keys left behind.
+	undo := &teardown{}
+	defer undo.run()
+	undo.onInterrupt()
 	if *bin == "" {
 		dir, err := os.MkdirTemp("", "pulse-bench")
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
+		undo.add(func() { _ = os.RemoveAll(dir) })
 		*bin = filepath.Join(dir, "pulse")
 		build := exec.Command("go", "build", "-o", *bin, "./cmd/pulse")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -111,9 +118,9 @@ func run() error {
 		return fmt.Errorf("-redis: %w", err)
 	}
 	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	undo.add(func() { _ = rdb.Close() })
 	prefix := "pulsebench:" + randomHex(6) + ":"
-	defer cleanup(rdb, prefix)
+	undo.add(func() { cleanup(rdb, prefix) })
 
 	world, err := seed(context.Background(), rdb, prefix, o.goals)
 	if err != nil {
@@ -121,23 +128,23 @@ func run() error {
 	}
 	slack := newFakeSlack()
 	slackSrv := httptest.NewServer(slack)
-	defer slackSrv.Close()
+	undo.add(slackSrv.Close)
 	bare, err := startFloor(*inlineFloor, rdb, *redisURL, prefix+"bare:")
 	if err != nil {
 		return err
 	}
-	defer bare.stop()
+	undo.add(bare.stop)
 
 	logFile, err := os.CreateTemp("", "pulse-bench-serve-*.log")
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	undo.add(func() { _ = logFile.Close() })
 	pulse, err := startPulse(*bin, *redisURL, prefix, slackSrv.URL+"/api/", logFile)
 	if err != nil {
 		return err
 	}
-	defer pulse.kill()
+	undo.add(pulse.kill)
 	time.Sleep(2 * time.Second) // let start-up garbage be collected before the idle reading
 	idle, _, err := rss(pulse.cmd.Process.Pid)
 	if err != nil {
@@ -180,6 +187,9 @@ func run() error {
 		if strings.HasPrefix(f, "lost") || strings.HasPrefix(f, "doubled") {
 			return errors.New("events were lost or doubled")
 		}
+		if strings.HasPrefix(f, "floor refused") {
+			return errors.New("the floor refused events, so its rates are no floor")
+		}
 	}
 	return nil
 }
@@ -190,6 +200,8 @@ type pulseProc struct {
 	base  string
 	ready time.Duration
 	done  chan error
+	// exited is closed when the process has ended.
+	exited chan struct{}
 }
 
 // startPulse runs serve with its log (warnings and up) going to logFile.
@@ -198,7 +210,7 @@ func startPulse(bin, redisURL, prefix, slackURL string, logFile *os.File) (*puls
 	if err != nil {
 		return nil, err
 	}
-	p := &pulseProc{base: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1)}
+	p := &pulseProc{base: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve")
 	p.cmd.Env = append(os.Environ(),
 		"REDIS_URL="+redisURL, "PULSE_REDIS_PREFIX="+prefix, "PULSE_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
@@ -210,8 +222,8 @@ func startPulse(bin, redisURL, prefix, slackURL string, logFile *os.File) (*puls
 	if err := p.cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { p.done <- p.cmd.Wait() }()
-	if err := waitReady(p.base, 10*time.Second); err != nil {
+	go func() { p.done <- p.cmd.Wait(); close(p.exited) }()
+	if err := waitReady("serve", p.base, 10*time.Second, p.exited); err != nil {
 		p.kill()
 		return nil, err
 	}
@@ -239,7 +251,9 @@ func (p *pulseProc) wait(within time.Duration) error {
 	}
 }
 
-func waitReady(base string, within time.Duration) error {
+// waitReady waits for base's /readyz to answer 200, at most within, and
+// no longer than the process (name) runs.
+func waitReady(name, base string, within time.Duration, exited <-chan struct{}) error {
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
@@ -248,9 +262,51 @@ func waitReady(base string, within time.Duration) error {
 				return nil
 			}
 		}
-		time.Sleep(2 * time.Millisecond)
+		select {
+		case <-exited:
+			return fmt.Errorf("%s exited before it was ready", name)
+		case <-time.After(2 * time.Millisecond):
+		}
 	}
-	return errors.New("serve was not ready within " + within.String())
+	return fmt.Errorf("%s was not ready within %s", name, within)
+}
+
+// teardown undoes what the bench set up, once, in reverse order.
+type teardown struct {
+	mu   sync.Mutex
+	fns  []func()
+	done bool
+}
+
+func (t *teardown) add(f func()) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.fns = append(t.fns, f)
+}
+
+func (t *teardown) run() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return
+	}
+	t.done = true
+	for i := len(t.fns) - 1; i >= 0; i-- {
+		t.fns[i]()
+	}
+}
+
+// onInterrupt runs the teardown and exits on SIGINT or SIGTERM: the
+// deferred run would not happen then.
+func (t *teardown) onInterrupt() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		fmt.Fprintln(os.Stderr, "pulse-bench: interrupted; stopping serve and the floor, deleting the bench's keys")
+		t.run()
+		os.Exit(130)
+	}()
 }
 
 // rss reads the process's resident and peak resident memory in kB.

@@ -164,6 +164,9 @@ func (r *result) misses(name string) []string {
 	if r.doubled > 0 {
 		out = append(out, fmt.Sprintf("doubled %d: %s", r.doubled, name))
 	}
+	if n := r.bareFlat.refused + r.barePaced.refused; n > 0 {
+		out = append(out, fmt.Sprintf("floor refused %d: %s", n, name))
+	}
 	return out
 }
 

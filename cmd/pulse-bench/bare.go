@@ -48,26 +48,11 @@ func startFloor(inline bool, rdb redis.UniversalClient, redisURL, prefix string)
 	// must not start another floor.
 	cmd := exec.Command("/proc/self/exe", "-serve-bare", addr, "-redis", redisURL, "-bare-prefix", prefix)
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM} // gone with the bench, however it ends
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start the bare floor: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-	if err := waitReady("the bare floor", "http://"+addr, 10*time.Second, exited); err != nil {
-		stop()
+	c, err := startChild("the bare floor", cmd, syscall.SIGTERM, "http://"+addr)
+	if err != nil {
 		return nil, err
 	}
-	return &floor{base: "http://" + addr, stop: stop}, nil
+	return &floor{base: "http://" + addr, stop: func() { _ = c.stop(5 * time.Second) }}, nil
 }
 
 // floorWhere names where the floor runs, for the bench's first line.

@@ -40,7 +40,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -175,8 +174,7 @@ func run() error {
 		return err
 	}
 	fmt.Printf("resident memory after:  %6.1f MB (peak %.1f MB)\n", float64(after)/1024, float64(peak)/1024)
-	_ = pulse.cmd.Process.Signal(syscall.SIGTERM)
-	if err := pulse.wait(20 * time.Second); err != nil {
+	if err := pulse.stop(20 * time.Second); err != nil {
 		return fmt.Errorf("serve did not exit cleanly on SIGTERM: %w", err)
 	}
 	fmt.Printf("serve's log (warnings and errors): %s\n", logFile.Name())
@@ -196,12 +194,9 @@ func run() error {
 
 // pulseProc is the `pulse serve` under test.
 type pulseProc struct {
-	cmd   *exec.Cmd
+	*child
 	base  string
 	ready time.Duration
-	done  chan error
-	// exited is closed when the process has ended.
-	exited chan struct{}
 }
 
 // startPulse runs serve with its log (warnings and up) going to logFile.
@@ -210,65 +205,19 @@ func startPulse(bin, redisURL, prefix, slackURL string, logFile *os.File) (*puls
 	if err != nil {
 		return nil, err
 	}
-	p := &pulseProc{base: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1), exited: make(chan struct{})}
-	p.cmd = exec.Command(bin, "serve")
-	p.cmd.Env = append(os.Environ(),
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(),
 		"REDIS_URL="+redisURL, "PULSE_REDIS_PREFIX="+prefix, "PULSE_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"PULSE_LOG_LEVEL=warn", "SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET="+secret,
 		"SLACK_API_URL="+slackURL)
-	p.cmd.Stderr = logFile
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // gone with the bench, however it ends
+	cmd.Stderr = logFile
 	start := time.Now()
-	if err := p.cmd.Start(); err != nil {
+	c, err := startChild("serve", cmd, syscall.SIGKILL, base)
+	if err != nil {
 		return nil, err
 	}
-	go func() { p.done <- p.cmd.Wait(); close(p.exited) }()
-	if err := waitReady("serve", p.base, 10*time.Second, p.exited); err != nil {
-		p.kill()
-		return nil, err
-	}
-	p.ready = time.Since(start)
-	return p, nil
-}
-
-func (p *pulseProc) kill() {
-	select {
-	case <-p.done:
-	default:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		p.done <- nil
-	}
-}
-
-func (p *pulseProc) wait(within time.Duration) error {
-	select {
-	case err := <-p.done:
-		p.done <- err
-		return err
-	case <-time.After(within):
-		return fmt.Errorf("still running after %s", within)
-	}
-}
-
-// waitReady waits for base's /readyz to answer 200, at most within, and
-// no longer than the process (name) runs.
-func waitReady(name, base string, within time.Duration, exited <-chan struct{}) error {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(base + "/readyz"); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("%s exited before it was ready", name)
-		case <-time.After(2 * time.Millisecond):
-		}
-	}
-	return fmt.Errorf("%s was not ready within %s", name, within)
+	return &pulseProc{child: c, base: base, ready: time.Since(start)}, nil
 }
 
 // teardown undoes what the bench set up, once, in reverse order.
@@ -367,7 +316,7 @@ func randomHex(n int) string {
 }
 
 // cleanup deletes the bench's keys, a page of SCAN per UNLINK.
-func cleanup(rdb *redis.Client, prefix string) {
+func cleanup(rdb redis.UniversalClient, prefix string) {
 	ctx := context.Background()
 	var cursor uint64
 	for {

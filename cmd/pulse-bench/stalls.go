@@ -16,7 +16,7 @@ type stalls struct {
 	naps                 int
 	p99, p999, worst     time.Duration
 	overOneMs, overTwoMs int
-	over                 time.Duration
+	span                 time.Duration
 }
 
 // measureStalls sleeps stallNap again and again for d on a thread of its
@@ -36,10 +36,10 @@ func measureStalls(d time.Duration) stalls {
 		late = append(late, time.Since(start)-stallNap)
 	}
 	if len(late) == 0 {
-		return stalls{over: d}
+		return stalls{span: d}
 	}
 	slices.Sort(late)
-	s := stalls{naps: len(late), over: d, worst: late[len(late)-1],
+	s := stalls{naps: len(late), span: d, worst: late[len(late)-1],
 		p99: late[len(late)*99/100], p999: late[len(late)*999/1000]}
 	for _, l := range late {
 		if l > time.Millisecond {
@@ -53,6 +53,9 @@ func measureStalls(d time.Duration) stalls {
 }
 
 func (s stalls) String() string {
+	if s.naps == 0 {
+		return "no sleep measured in " + s.span.String()
+	}
 	return fmt.Sprintf("%d sleeps of %s in %s woke late by p99 %.2f ms, p99.9 %.2f ms, at worst %.2f ms; %d over 1 ms (%.1f/s), %d over 2 ms",
-		s.naps, stallNap, s.over, ms(s.p99), ms(s.p999), ms(s.worst), s.overOneMs, float64(s.overOneMs)/s.over.Seconds(), s.overTwoMs)
+		s.naps, stallNap, s.span, ms(s.p99), ms(s.p999), ms(s.worst), s.overOneMs, float64(s.overOneMs)/s.span.Seconds(), s.overTwoMs)
 }

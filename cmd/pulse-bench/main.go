@@ -22,8 +22,8 @@
 // Before the first scenario both servers get 2,000 unmeasured events, so
 // each scenario measures them warm. Before that it measures how late the
 // idle machine wakes a sleeping thread (-stalls), as background for the
-// latencies. It also prints the time to /readyz =
-// 200 and resident memory, idle and after the load.
+// latencies. It also prints the time to /readyz = 200 and resident memory,
+// idle and after the load.
 //
 //	go run ./cmd/pulse-bench [-events 20000] [-concurrency 32] [-rate 1000] [-paced 5s] [-goals 100]
 //

@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -36,27 +33,14 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func testRedis(t *testing.T) (string, redis.UniversalClient, string) {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = storetest.DefaultURL
-	}
-	rdb, err := store.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := "pulsebenchtest:" + randomHex(6) + ":"
-	t.Cleanup(func() { cleanup(rdb, prefix); _ = rdb.Close() })
-	return url, rdb, prefix
-}
-
 func TestFloorInItsOwnProcessClaimsSignedEventsAndRefusesForgedOnes(t *testing.T) {
-	url, rdb, prefix := testRedis(t)
-	f, err := startFloor(false, rdb, url, prefix)
+	st := storetest.MustOpen(t) // its prefix, the floor's keys included, goes when the test ends
+	rdb, prefix := st.Client(), st.Key()
+	f, err := startFloor(false, rdb, storetest.URL(), prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(f.stop) // also when the test fails before its own stop
 	client := newClient(1)
 	signed := newEvent("G1")
 	if code, _ := post(client, f.base, signed); code != http.StatusOK {
@@ -96,7 +80,7 @@ func TestAChildThatExitsBeforeItIsReadyIsReportedAtOnce(t *testing.T) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	// No -bare-prefix: the floor refuses to start.
-	cmd := exec.Command("/proc/self/exe", "-serve-bare", addr, "-redis", storetest.DefaultURL)
+	cmd := exec.Command("/proc/self/exe", "-serve-bare", addr, "-redis", storetest.URL())
 	_, err = startChild("the bare floor", cmd, syscall.SIGTERM, "http://"+addr)
 	if err == nil || !strings.Contains(err.Error(), "exited before it was ready") {
 		t.Fatalf("got %v, want the floor reported as exited before it was ready", err)

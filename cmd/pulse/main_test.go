@@ -35,11 +35,7 @@ func runPulse(ctx context.Context, env map[string]string, stdin string, args ...
 func redisEnv(t *testing.T) (map[string]string, *store.Store) {
 	t.Helper()
 	st := storetest.MustOpen(t)
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = storetest.DefaultURL
-	}
-	return map[string]string{"REDIS_URL": url, "PULSE_REDIS_PREFIX": st.Key()}, st
+	return map[string]string{"REDIS_URL": storetest.URL(), "PULSE_REDIS_PREFIX": st.Key()}, st
 }
 
 func writeFile(t *testing.T, name, content string) string {

@@ -22,16 +22,22 @@ import (
 // DefaultURL is the Redis tests use when REDIS_URL is unset.
 const DefaultURL = "redis://127.0.0.1:6379/0"
 
-// MustOpen returns a store on the real Redis at $REDIS_URL (default
-// DefaultURL) under a fresh prefix "pulsetest:<random>:". When the test
-// ends it deletes that prefix's keys and closes the client. If Redis does
-// not answer, the test fails: the standards forbid skipping.
+// URL is the Redis tests run against: $REDIS_URL, or DefaultURL. Tests
+// that start a process of their own on the test Redis pass it this.
+func URL() string {
+	if url := os.Getenv("REDIS_URL"); url != "" {
+		return url
+	}
+	return DefaultURL
+}
+
+// MustOpen returns a store on the real Redis at URL() under a fresh
+// prefix "pulsetest:<random>:". When the test ends it deletes that
+// prefix's keys and closes the client. If Redis does not answer, the test
+// fails: the standards forbid skipping.
 func MustOpen(tb testing.TB) *store.Store {
 	tb.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = DefaultURL
-	}
+	url := URL()
 	rdb, err := store.Connect(url)
 	if err != nil {
 		tb.Fatalf("storetest: REDIS_URL %q: %v", url, err)

@@ -123,3 +123,41 @@ func promptBothTeams(t *testing.T, h *harness) {
 		}
 	}
 }
+
+// chen, half-way through Growth's check-in, typed "/checkin team design":
+// Design's opened and Growth's conversation was dropped without a word, so
+// the rest of Growth's was never asked. Now Growth's is paused, she is told,
+// and it comes back at the question where she stopped once Design's is done.
+func TestCheckInOfAnotherTeamPausesTheOpenOneAndResumesIt(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	h.say(chen, "/pulse me language en")
+	h.say(chen, "/checkin team growth")
+	h.say(chen, "growth-done")
+	mustContain(t, text(h.say(chen, "/checkin team design")), "Growth check-in is paused", "Design", "1/4")
+	var last string
+	for _, a := range []string{"design-done", "design-next", "none", "4"} {
+		last = text(h.say(chen, a))
+	}
+	mustContain(t, last, "Growth", "2/4")
+	for _, a := range []string{"growth-next", "none", "3"} {
+		h.say(chen, a)
+	}
+	g, err := h.store.GetCheckIn(ctx, "growth", "2026-W48", chen)
+	if err != nil || !g.Done() || g.Answers[0] != "growth-done" || g.Answers[1] != "growth-next" || g.Mood != 3 {
+		t.Fatalf("Growth's check-in after the pause: %+v %v; want all her answers", g, err)
+	}
+	d, err := h.store.GetCheckIn(ctx, "design", "2026-W48", chen)
+	if err != nil || !d.Done() || d.Answers[0] != "design-done" || d.Mood != 4 {
+		t.Fatalf("Design's check-in: %+v %v", d, err)
+	}
+}
+
+// Starting the same team's check-in again is no pause: nothing else is said.
+func TestCheckInOfTheSameTeamAgainPausesNothing(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	h.say(chen, "/pulse me language en")
+	h.say(chen, "/checkin team growth")
+	h.say(chen, "growth-done")
+	mustNotContain(t, text(h.say(chen, "/checkin team growth")), "paused")
+}

@@ -60,6 +60,10 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if err := s.store.SaveCheckIn(ctx, c, "", r.audit("checkin.started", period, "")); err != nil {
 		return Response{}, fmt.Errorf("start check-in: %w", err)
 	}
+	paused, err := s.pauseOpenCheckIn(ctx, r, team)
+	if err != nil {
+		return Response{}, err
+	}
 	if err := s.store.SetConversation(ctx, r.actor.ID, Conversation{TeamID: team.ID, Period: period, Questions: c.Questions}); err != nil {
 		return Response{}, fmt.Errorf("open conversation: %w", err)
 	}
@@ -67,7 +71,42 @@ func (s *Service) startCheckIn(ctx context.Context, r *request, args string) (Re
 	if editing {
 		intro = s.t(r, "checkin_edit_intro", map[string]any{"Period": period})
 	}
+	if paused != "" {
+		intro = s.t(r, "checkin_paused", map[string]any{"Team": paused}) + "\n" + intro
+	}
 	return Response{Reply: s.questionMessage(r.locale, team, c, intro), Visibility: Private}, nil
+}
+
+// pauseOpenCheckIn holds the actor's open check-in of another team, the
+// way a prompt that arrives during one is held (holdPrompt), so starting
+// a second team's check-in does not silently drop the first: its answers
+// so far stay, and it opens again where it stopped once this one is done
+// or skipped (nextHeldCheckIn). It returns the held team's name, "" when
+// nothing else was open.
+func (s *Service) pauseOpenCheckIn(ctx context.Context, r *request, team Team) (string, error) {
+	open, err := s.store.Conversation(ctx, r.actor.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && open.TeamID == team.ID) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read open conversation: %w", err)
+	}
+	held, err := s.store.GetTeam(ctx, open.TeamID)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read team %s of the open check-in: %w", open.TeamID, err)
+	}
+	// A conversation of an earlier week, or of a team one has left, would
+	// never open again: it is replaced, as before.
+	if !held.HasMember(r.actor.ID) || open.Period != personPeriod(r.actor, held, r.now) {
+		return "", nil
+	}
+	if err := s.store.CacheSet(ctx, heldPromptKey(r.actor.ID, open.TeamID), open.Period, 7*24*time.Hour); err != nil {
+		return "", fmt.Errorf("hold check-in of %s: %w", open.TeamID, err)
+	}
+	return held.Name, nil
 }
 
 // resolveCheckInTeam picks the team named with "team <name>", else the usual one.

@@ -1,0 +1,143 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pulse-bot/pulse/bot"
+	"github.com/pulse-bot/pulse/store/storetest"
+)
+
+// adv26Resend is a hook that does what go-redis does when a script's reply
+// does not come within ReadTimeout (2 s: a Redis busy for 2-4 s with a slow
+// command, a fork, a network hiccup) or the connection ends with EOF after
+// the server ran it: the same command is sent again (MaxRetries 3, see
+// go-redis shouldRetry: a read timeout is retried for every command
+// without a custom read timeout). The first send ran on the server; only
+// the reply to the second reaches the caller.
+//
+// It resends the first EVALSHA/EVAL one of whose keys contains marker.
+type adv26Resend struct {
+	marker string
+	done   atomic.Bool
+}
+
+func (h *adv26Resend) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *adv26Resend) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		name := cmd.Name()
+		if (name != "evalsha" && name != "eval") || !h.hasMarker(cmd.Args()) || !h.done.CompareAndSwap(false, true) {
+			return next(ctx, cmd)
+		}
+		// First send: runs on the server, its reply is "lost".
+		if err := next(ctx, cmd); err != nil {
+			return err // e.g. NOSCRIPT: go-redis Script.Run falls back to EVAL; try again then
+		}
+		// go-redis resends the same command; the caller sees this reply.
+		return next(ctx, cmd)
+	}
+}
+func (h *adv26Resend) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func (h *adv26Resend) hasMarker(args []any) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && strings.Contains(s, h.marker) {
+			return true
+		}
+	}
+	return false
+}
+
+// A keyed /goal new whose createGoal script the client sends again after a
+// lost reply: the goal is created once, and CreateGoal must report it (or
+// at least leave it usable). Today the resend answers 'duplicate' naming
+// the goal the first send created, which is this call's own id, and
+// CreateGoal then deletes that id's goal->team index ("drop unused id"):
+// the goal stays in the team's set but can never be read or updated again,
+// and every redelivery of the event fails the same way until it is
+// dead-lettered.
+func TestAdv26CreateGoalResentAfterALostReplyLeavesAUsableGoal(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	hook := &adv26Resend{marker: ":idem:goal:"}
+	s.Client().AddHook(hook)
+	g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "resent", Owner: alice, State: bot.GoalOpen,
+		Metric: bot.Metric{Target: 10}, Start: t0, Due: t0.AddDate(0, 3, 0), UpdatedAt: t0},
+		bot.AuditEntry{At: t0, Actor: alice, Action: "goal.created", Key: "slack:cmd:trigger-adv26-1"})
+	if !hook.done.Load() {
+		t.Fatal("setup: the createGoal script was not seen by the hook")
+	}
+	if err != nil {
+		t.Errorf("CreateGoal, first call for its key, reply lost and resent by the client: %v (want the goal it created)", err)
+	}
+	goals, lerr := s.TeamGoals(ctx, "eng")
+	if lerr != nil || len(goals) != 1 {
+		t.Fatalf("team goals after one create: %d (%v), want 1", len(goals), lerr)
+	}
+	id := goals[0].ID
+	if g.ID != "" && g.ID != id {
+		t.Errorf("CreateGoal returned %s, the team holds %s", g.ID, id)
+	}
+	if _, err := s.GetGoal(ctx, id); err != nil {
+		t.Errorf("GetGoal(%s) after the create: %v: the goal is in the team's set but cannot be read", id, err)
+	}
+	if _, err := s.RecordUpdate(ctx, bot.Update{GoalID: id, At: t0.Add(time.Minute), Key: "adv26-up"},
+		bot.ProgressChange{Number: 1, Relative: true}, bot.AuditEntry{}); err != nil {
+		t.Errorf("RecordUpdate on %s after the create: %v: the goal cannot be updated", id, err)
+	}
+	// The event's redelivery (the handler failed above) must not fail forever either.
+	_, err = s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "resent", Owner: alice, State: bot.GoalOpen,
+		Metric: bot.Metric{Target: 10}, Start: t0, Due: t0.AddDate(0, 3, 0), UpdatedAt: t0},
+		bot.AuditEntry{At: t0, Actor: alice, Action: "goal.created", Key: "slack:cmd:trigger-adv26-1"})
+	if err != nil && !errors.Is(err, bot.ErrDuplicate) {
+		t.Errorf("the event's redelivery: %v, want the duplicate it is (every further delivery fails the same way: dead letter)", err)
+	}
+}
+
+// The same resend of a keyed kudos: the first call for its key must not
+// hear "duplicate", because the core answers a duplicate with silence
+// (Service.failure): the giver gets no reply and, worse, announceKudos is
+// never reached, so the recipients are never told, although the kudos is
+// stored and counted against the allowance. RecordUpdate and Enqueue name
+// their call for exactly this; GiveKudos, SaveCheckIn, CreateGoal do not.
+func TestAdv26GiveKudosResentAfterALostReplyIsNotADuplicate(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	hook := &adv26Resend{marker: ":idem:kudos:"}
+	s.Client().AddHook(hook)
+	k := bot.Kudos{TeamID: "eng", From: alice, To: []bot.UserID{bob}, Message: "thanks", At: t0, Key: "slack:msg:C1:1.000001"}
+	_, err := s.GiveKudos(ctx, k, "2026-03-02", 5, bot.AuditEntry{At: t0, Actor: alice, Action: "kudos.given", Key: k.Key})
+	if !hook.done.Load() {
+		t.Fatal("setup: the giveKudos script was not seen by the hook")
+	}
+	if err != nil {
+		t.Errorf("GiveKudos, first call for its key, reply lost and resent by the client: %v (want success: the core turns a duplicate into silence and skips telling the recipients)", err)
+	}
+}
+
+// And a keyed check-in answer: a duplicate on the first call makes the core
+// say nothing, so the person never sees the next question (or, on the
+// last answer, the conversation is never closed: finishCheckIn returns
+// before ClearConversation).
+func TestAdv26SaveCheckInResentAfterALostReplyIsNotADuplicate(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	hook := &adv26Resend{marker: ":idem:checkin:"}
+	s.Client().AddHook(hook)
+	c := bot.CheckIn{TeamID: "eng", Period: "2026-W10", Person: alice, Answers: []string{"shipped"}, Next: 1, UpdatedAt: t0}
+	err := s.SaveCheckIn(ctx, c, "slack:msg:D1:1.000002", bot.AuditEntry{At: t0, Actor: alice, Action: "checkin.answered", Key: "slack:msg:D1:1.000002"})
+	if !hook.done.Load() {
+		t.Fatal("setup: the saveCheckIn script was not seen by the hook")
+	}
+	if err != nil {
+		t.Errorf("SaveCheckIn, first call for its key, reply lost and resent by the client: %v (want success)", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/bot/bottest"
 )
@@ -53,5 +55,70 @@ func TestAdv26SlashCommandReplyIsNotAnsweredPastSlacksThreeSeconds(t *testing.T)
 	t.Logf("answered in %s; reply in the body: %v; by response_url: %v", took.Round(time.Millisecond), inBody, viaURL)
 	if took > 3*time.Second && !viaURL {
 		t.Errorf("the slash command was answered after %s (Slack waits 3 s) and its reply went nowhere else: lost", took.Round(time.Millisecond))
+	}
+}
+
+// A replica that recorded an update and was killed before it reacted (or
+// replied) leaves the entry pending; the replica that takes it over finds
+// the update recorded (ErrDuplicate), and the core answers a duplicate with
+// silence (Service.failure), so no reaction and no reply ever go out,
+// although both are keyed by the event and safe to send on a redelivery
+// (reactions.add answers already_reacted, the reply has its sent-marker).
+// pulse-bench counts such an event as not processed ("recorded and
+// reacted to"); the person sees their update ignored.
+func TestAdv26TakeoverAfterTheRecordButBeforeTheReactionStillReacts(t *testing.T) {
+	h := buildServiceHarness(t, false)
+	ctx := context.Background()
+	if _, err := h.a.handler.Handle(ctx, bot.Event{Key: "test:create", Kind: bot.KindCommand, Platform: bot.PlatformSlack,
+		User: lilei, Direct: true, Channel: "D024BE91L", Text: "/goal new Raise activation from 20% to 30% by 2026-12-31"}); err != nil {
+		t.Fatal(err)
+	}
+	goals, err := h.store.TeamGoals(ctx, "growth")
+	if err != nil || len(goals) != 1 {
+		t.Fatalf("goal not created: %v %v", goals, err)
+	}
+	id := goals[0].ID
+	ts := "1700000026.000100"
+	text := id + " 22% onboarding emails"
+	if resp := h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
+		m["team_id"] = testTeam
+		ev := eventOf(m)
+		ev["user"], ev["channel"], ev["text"], ev["ts"] = leiID, "C2147483705", text, ts
+	})); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	in := h.store.Inbox()
+	if err := in.EnsureGroup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	held, err := in.Read(ctx, "killed-replica", 10, -1)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("the replica took %d entries (%v), want 1", len(held), err)
+	}
+	// The killed replica's worker got as far as the core's record (the
+	// event exactly as handleMessage builds it), then died.
+	if _, err := h.a.handler.Handle(ctx, bot.Event{Key: "slack:C2147483705:" + ts, Kind: bot.KindMessage, Platform: bot.PlatformSlack,
+		User: lilei, Channel: "C2147483705", Text: text,
+		Message: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "C2147483705", ID: ts}}); err != nil {
+		t.Fatal(err)
+	}
+	survivor, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "survivor", ClaimIdle: -1,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := survivor.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("the survivor took over %d entries (%v), want 1", n, err)
+	}
+	h.a.inflight.Wait()
+	ups, _ := h.store.GoalUpdates(ctx, id, time.Time{}, h.clock.Now().Add(time.Hour))
+	if len(ups) != 1 {
+		t.Fatalf("%d updates recorded, want 1", len(ups))
+	}
+	if n := len(h.slack.callsTo("reactions.add")); n != 1 {
+		t.Errorf("%d reactions after the takeover of an event recorded but not reacted to, want 1", n)
+	}
+	if n := len(h.slack.callsTo("chat.postEphemeral")); n != 1 {
+		t.Errorf("%d replies after the takeover of an event recorded but not answered, want 1", n)
 	}
 }

@@ -106,8 +106,8 @@ func TestAdv26CreateGoalResentAfterALostReplyLeavesAUsableGoal(t *testing.T) {
 // hear "duplicate", because the core answers a duplicate with silence
 // (Service.failure): the giver gets no reply and, worse, announceKudos is
 // never reached, so the recipients are never told, although the kudos is
-// stored and counted against the allowance. RecordUpdate and Enqueue name
-// their call for exactly this; GiveKudos, SaveCheckIn, CreateGoal do not.
+// stored and counted against the allowance. Every keyed write script now
+// names its call in its marker (markerLua), as RecordUpdate and Enqueue did.
 func TestAdv26GiveKudosResentAfterALostReplyIsNotADuplicate(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.MustOpen(t)
@@ -140,4 +140,103 @@ func TestAdv26SaveCheckInResentAfterALostReplyIsNotADuplicate(t *testing.T) {
 	if err != nil {
 		t.Errorf("SaveCheckIn, first call for its key, reply lost and resent by the client: %v (want success)", err)
 	}
+}
+
+// The other keyed writes, resent the same way: each first call for its key
+// succeeds as the first send did (before call ids, each heard "duplicate").
+func TestAdv26KeyedWritesResentAfterALostReplySucceed(t *testing.T) {
+	ctx := context.Background()
+	goal := func(t *testing.T, s interface {
+		CreateGoal(context.Context, bot.Goal, bot.AuditEntry) (bot.Goal, error)
+	}) bot.Goal {
+		g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "g", Owner: alice, State: bot.GoalOpen,
+			Metric: bot.Metric{Target: 10}, Start: t0, Due: t0.AddDate(0, 3, 0), UpdatedAt: t0}, bot.AuditEntry{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	t.Run("save goal", func(t *testing.T) {
+		s := storetest.MustOpen(t)
+		g := goal(t, s)
+		hook := &adv26Resend{marker: ":idem:goal-save:"}
+		s.Client().AddHook(hook)
+		g.Title = "renamed"
+		err := s.SaveGoal(ctx, g, bot.AuditEntry{At: t0, Actor: alice, Action: "goal.edited", Key: "slack:cmd:adv26-save"})
+		if !hook.done.Load() || err != nil {
+			t.Fatalf("SaveGoal resent (hook saw it: %v): %v, want nil", hook.done.Load(), err)
+		}
+		if got, _ := s.GetGoal(ctx, g.ID); got.Title != "renamed" || got.Version != 1 {
+			t.Fatalf("goal after the resent save: %+v, want renamed once (version 1)", got)
+		}
+	})
+	t.Run("audit", func(t *testing.T) {
+		s := storetest.MustOpen(t)
+		hook := &adv26Resend{marker: ":idem:audit:"}
+		s.Client().AddHook(hook)
+		err := s.Audit(ctx, "eng", bot.AuditEntry{At: t0, Actor: alice, Action: "team.viewed", Key: "audit-adv26"})
+		if !hook.done.Load() || err != nil {
+			t.Fatalf("Audit resent (hook saw it: %v): %v, want nil", hook.done.Load(), err)
+		}
+	})
+	t.Run("review write", func(t *testing.T) {
+		s := storetest.MustOpen(t)
+		must(t, "save eng", s.SaveTeam(ctx, fullTeam("eng"), bot.AuditEntry{}))
+		c, err := s.CreateReviewCycle(ctx, bot.ReviewCycle{TeamID: "eng", Title: "H1", Due: t0.Add(48 * time.Hour), Peers: 3, At: t0},
+			[]bot.UserID{alice, bob}, bot.AuditEntry{})
+		must(t, "start", err)
+		hook := &adv26Resend{marker: ":idem:review:"}
+		s.Client().AddHook(hook)
+		ans := bot.ReviewAnswers{CycleID: c.ID, TeamID: "eng", Subject: alice, Role: bot.RoleSelf, Author: alice, Answers: []string{"x"}, UpdatedAt: t0}
+		err = s.SaveReviewAnswers(ctx, ans, bot.AuditEntry{At: t0, Actor: alice, Action: "review.answered", Key: "review-adv26"})
+		if !hook.done.Load() || err != nil {
+			t.Fatalf("SaveReviewAnswers resent (hook saw it: %v): %v, want nil", hook.done.Load(), err)
+		}
+	})
+}
+
+// An anonymous answer or review carries no event key (nothing may link it
+// to its author), so before, the client's resend of the first call heard
+// 'conflict': "you already answered" for a first answer, and a batch that
+// call released never reached the requester. The call now keeps its reply
+// under its own random id.
+func TestAdv26AnonymousWritesResentAfterALostReplyAnswerAsTheFirstSend(t *testing.T) {
+	ctx := context.Background()
+	t.Run("answer releasing a batch", func(t *testing.T) {
+		s := storetest.MustOpen(t)
+		for _, p := range []bot.UserID{alice, bob} {
+			if _, err := s.AnswerAnonymously(ctx, "eng", "R1", p, bot.AnonymousAnswer{Text: "from " + string(p)}, 3, bot.AuditEntry{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		hook := &adv26Resend{marker: ":req:R1:held"}
+		s.Client().AddHook(hook)
+		batch, err := s.AnswerAnonymously(ctx, "eng", "R1", carol, bot.AnonymousAnswer{Text: "third"}, 3, bot.AuditEntry{})
+		if !hook.done.Load() || err != nil || len(batch) != 3 {
+			t.Fatalf("third answer resent (hook saw it: %v): batch %+v, %v; want the 3 answers it released", hook.done.Load(), batch, err)
+		}
+		if _, err := s.AnswerAnonymously(ctx, "eng", "R1", carol, bot.AnonymousAnswer{Text: "again"}, 3, bot.AuditEntry{}); !errors.Is(err, bot.ErrConflict) {
+			t.Fatalf("carol answering again, a new call: %v, want ErrConflict", err)
+		}
+	})
+	t.Run("review", func(t *testing.T) {
+		s := storetest.MustOpen(t)
+		must(t, "save eng", s.SaveTeam(ctx, fullTeam("eng"), bot.AuditEntry{}))
+		c, err := s.CreateReviewCycle(ctx, bot.ReviewCycle{TeamID: "eng", Title: "H1", Due: t0.Add(48 * time.Hour), Peers: 3, Anonymous: true, At: t0},
+			[]bot.UserID{alice, bob}, bot.AuditEntry{})
+		must(t, "start", err)
+		hook := &adv26Resend{marker: ":reviews"}
+		s.Client().AddHook(hook)
+		err = s.SubmitAnonymousReview(ctx, "eng", c.ID, bob, bot.AnonymousReview{Subject: alice, Answers: []string{"clear"}}, bot.AuditEntry{})
+		if !hook.done.Load() || err != nil {
+			t.Fatalf("review resent (hook saw it: %v): %v, want nil", hook.done.Load(), err)
+		}
+		got, err := s.CycleAnonymousReviews(ctx, "eng", c.ID)
+		if err != nil || len(got.Reviews) != 1 {
+			t.Fatalf("reviews after the resend: %+v %v, want one", got, err)
+		}
+		if err := s.SubmitAnonymousReview(ctx, "eng", c.ID, bob, bot.AnonymousReview{Subject: alice, Answers: []string{"x"}}, bot.AuditEntry{}); !errors.Is(err, bot.ErrConflict) {
+			t.Fatalf("bob reviewing alice again, a new call: %v, want ErrConflict", err)
+		}
+	})
 }

@@ -5,6 +5,7 @@ package store
 //	T rv:req:<rid>:answered   zset  person → 0   who has answered (any request)
 //	T rv:req:<rid>:held       zset  answer → random score   waiting for a batch
 //	T rv:req:<rid>:released   zset  answer → random score   handed to the requester
+//	T rv:req:<rid>:call:<c>   string  one call's reply, 10 minutes: c is random, per call
 //
 // An answer member is bot.AnonymousAnswer JSON with a random nonce, so two
 // equal texts stay two answers. Sorted sets, never lists or hashes: a small
@@ -22,6 +23,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -30,16 +32,24 @@ import (
 
 var _ bot.AnonymousStore = (*Store)(nil)
 
-// anonymousAnswerLua records one anonymous answer.
-// KEYS: audit, answered, held, released. ARGV: person, member, score,
-// batch, audit entry, audit cap. Returns {'conflict'}, {'held'} or
-// {'released', member…}.
+// anonymousAnswerLua records one anonymous answer. Its reply is kept for
+// a while under the call's own random id (KEYS[5], no author in it), so the
+// client resending the call after a lost reply hears the same reply, not
+// 'conflict', and a batch it released is still handed on.
+// KEYS: audit, answered, held, released, this call's reply. ARGV: person,
+// member, score, batch, audit entry, audit cap, reply ttl. Returns
+// {'conflict'}, {'held'} or {'released', member…}.
 const anonymousAnswerLua = `
+local again = redis.call('GET', KEYS[5])
+if again then return cjson.decode(again) end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {'conflict'} end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 audit(KEYS[1], ARGV[5], ARGV[6])
-if redis.call('ZCARD', KEYS[3]) < tonumber(ARGV[4]) then return {'held'} end
+if redis.call('ZCARD', KEYS[3]) < tonumber(ARGV[4]) then
+  redis.call('SET', KEYS[5], cjson.encode({'held'}), 'EX', ARGV[7])
+  return {'held'}
+end
 local held = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
 local out = {'released'}
 for i = 1, #held, 2 do
@@ -47,6 +57,7 @@ for i = 1, #held, 2 do
   out[#out + 1] = held[i]
 end
 redis.call('DEL', KEYS[3])
+redis.call('SET', KEYS[5], cjson.encode(out), 'EX', ARGV[7])
 return out
 `
 
@@ -94,8 +105,10 @@ func (s *Store) AnswerAnonymously(ctx context.Context, teamID, requestID string,
 		return nil, fmt.Errorf("answer %s: %w", requestID, err)
 	}
 	keys := []string{s.auditKey(teamID), s.rvKey(teamID, "req", requestID, "answered"),
-		s.rvKey(teamID, "req", requestID, "held"), s.rvKey(teamID, "req", requestID, "released")}
-	res, err := anonymousAnswerScript.Run(ctx, s.rdb, keys, string(person), member, score, batch, entry, AuditCap).StringSlice()
+		s.rvKey(teamID, "req", requestID, "held"), s.rvKey(teamID, "req", requestID, "released"),
+		s.rvKey(teamID, "req", requestID, "call", rand.Text())}
+	res, err := anonymousAnswerScript.Run(ctx, s.rdb, keys, string(person), member, score, batch, entry, AuditCap,
+		int64(resendWindow/time.Second)).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("answer %s: %w", requestID, err)
 	}

@@ -4,6 +4,7 @@ package store
 //
 //	T rv:anon:<cid>:answered  zset  "<subject>|<author>" → 0   who reviewed whom
 //	T rv:anon:<cid>:reviews   zset  review → random score       the reviews
+//	T rv:anon:<cid>:call:<c>  string  "1" for 10 minutes: one call done (c random, per call)
 //
 // A review member is bot.AnonymousReview JSON (subject, answers, ratings)
 // with a random nonce, so two equal reviews stay two. As for anonymous
@@ -14,10 +15,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,14 +29,19 @@ import (
 
 var _ bot.AnonymousReviewStore = (*Store)(nil)
 
-// anonymousReviewLua records one anonymous peer review.
-// KEYS: audit, answered, reviews, drafts. ARGV: answerer, review member,
-// score, draft field, audit entry, audit cap. Returns 'conflict' or 'ok'.
+// anonymousReviewLua records one anonymous peer review. The call marks
+// itself under its own random id (KEYS[5], no author in it) for a while,
+// so the client resending it after a lost reply hears 'ok', not 'conflict'.
+// KEYS: audit, answered, reviews, drafts, this call's mark. ARGV: answerer,
+// review member, score, draft field, audit entry, audit cap, mark ttl.
+// Returns 'conflict' or 'ok'.
 const anonymousReviewLua = `
+if redis.call('EXISTS', KEYS[5]) == 1 then return 'ok' end
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 'conflict' end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('HDEL', KEYS[4], ARGV[4])
+redis.call('SET', KEYS[5], '1', 'EX', ARGV[7])
 audit(KEYS[1], ARGV[5], ARGV[6])
 return 'ok'
 `
@@ -75,8 +83,10 @@ func (s *Store) SubmitAnonymousReview(ctx context.Context, teamID, cycleID strin
 	}
 	draft := answersField(bot.ReviewAnswers{Subject: rev.Subject, Role: bot.RolePeer, Author: author})
 	keys := []string{s.auditKey(teamID), s.rvKey(teamID, "anon", cycleID, "answered"),
-		s.rvKey(teamID, "anon", cycleID, "reviews"), s.rvKey(teamID, "answers", cycleID)}
-	res, err := anonymousReviewScript.Run(ctx, s.rdb, keys, answererMember(rev.Subject, author), member, score, draft, entry, AuditCap).Text()
+		s.rvKey(teamID, "anon", cycleID, "reviews"), s.rvKey(teamID, "answers", cycleID),
+		s.rvKey(teamID, "anon", cycleID, "call", rand.Text())}
+	res, err := anonymousReviewScript.Run(ctx, s.rdb, keys, answererMember(rev.Subject, author), member, score, draft, entry, AuditCap,
+		int64(resendWindow/time.Second)).Text()
 	if err != nil {
 		return fmt.Errorf("anonymous review in %s: %w", cycleID, err)
 	}

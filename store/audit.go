@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 
 	"github.com/pulse-bot/pulse/bot"
@@ -47,7 +48,7 @@ func (s *Store) Audit(ctx context.Context, teamID string, a bot.AuditEntry) erro
 	hasKey, ttl := idemArgs(a.Key)
 	marker := s.idemKey(teamID, "audit", a.Key+"\x00"+a.Action+"\x00"+a.Subject)
 	status, err := s.scripts.audit.Run(ctx, s.rdb, []string{s.auditKey(teamID), marker},
-		hasKey, ttl, entry, AuditCap).Text()
+		hasKey, ttl, entry, AuditCap, rand.Text()).Text()
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", teamID, err)
 	}

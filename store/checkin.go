@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,7 +42,7 @@ func (s *Store) SaveCheckIn(ctx context.Context, c bot.CheckIn, key string, a bo
 	}
 	hasKey, ttl := idemArgs(key)
 	status, err := s.scripts.saveCheckIn.Run(ctx, s.rdb, keys, hasKey, ttl, string(c.Person), data,
-		c.Period, entry, AuditCap).Text()
+		c.Period, entry, AuditCap, rand.Text()).Text()
 	if err != nil {
 		return fmt.Errorf("save check-in %s %s %s: %w", c.TeamID, c.Period, c.Person, err)
 	}

@@ -47,7 +47,7 @@ func (s *Store) CreateGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) (b
 	keys := []string{s.goalKey(g.TeamID, g.ID), s.goalsKey(g.TeamID), s.auditKey(g.TeamID),
 		s.idemKey(g.TeamID, "goal", a.Key)}
 	args := append([]any{hasKey, ttl, g.ID}, fields...)
-	args = append(args, entry, AuditCap)
+	args = append(args, entry, AuditCap, rand.Text())
 	reply, err := s.scripts.createGoal.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return bot.Goal{}, fmt.Errorf("create goal %s: %w", g.ID, err)
@@ -127,7 +127,7 @@ func (s *Store) SaveGoal(ctx context.Context, g bot.Goal, a bot.AuditEntry) erro
 		return fmt.Errorf("save goal %s: %w", g.ID, err)
 	}
 	keyed, ttl := idemArgs(a.Key)
-	args := append(fields, entry, AuditCap, g.Version, keyed, ttl)
+	args := append(fields, entry, AuditCap, g.Version, keyed, ttl, rand.Text())
 	status, err := s.scripts.saveGoal.Run(ctx, s.rdb,
 		[]string{s.goalKey(teamID, g.ID), s.auditKey(teamID), s.idemKey(teamID, "goal-save", a.Key+"\x00"+g.ID)}, args...).Text()
 	if err != nil {

@@ -41,7 +41,7 @@ func (s *Store) GiveKudos(ctx context.Context, k bot.Kudos, day string, allowanc
 	keys := s.kudosScriptKeys(k, day, "kudos", k.Key)
 	hasKey, ttl := idemArgs(k.Key)
 	reply, err := s.scripts.giveKudos.Run(ctx, s.rdb, keys, hasKey, ttl, len(k.To), allowance,
-		k.ID, data, k.At.UnixMilli(), entry, AuditCap, int64(AllowanceTTL/time.Second)).Slice()
+		k.ID, data, k.At.UnixMilli(), entry, AuditCap, int64(AllowanceTTL/time.Second), rand.Text()).Slice()
 	if err != nil {
 		return 0, fmt.Errorf("give kudos %s: %w", k.ID, err)
 	}

@@ -31,6 +31,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -47,32 +48,37 @@ var _ bot.ReviewStore = (*Store)(nil)
 
 // reviewBatchLua applies guarded writes to one team's keys with an audit entry.
 // KEYS: audit list, idempotency marker, then one key per operation.
-// ARGV: has key, marker ttl, audit json, audit cap, then three per
-// operation: op, a, b. Ops: "hset" (field a = b), "hnew" (hset, but
+// ARGV: has key, marker ttl, audit json, audit cap, call id, then three per
+// operation: op, a, b. A resend of the same call (see markerLua) replies 'ok'.
+// Ops: "hset" (field a = b), "hnew" (hset, but
 // 'conflict' if a exists), "hmatch" (field a must equal b, ” = absent;
 // no write), "zadd" (score a, member b).
 const reviewBatchLua = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
+if ARGV[1] == '1' then
+  local prior, mine = seen(KEYS[2], ARGV[5])
+  if mine then return 'ok' end
+  if prior then return 'duplicate' end
+end
 for i = 3, #KEYS do
-  local j = 5 + (i - 3) * 3
+  local j = 6 + (i - 3) * 3
   local op = ARGV[j]
   if op == 'hnew' and redis.call('HEXISTS', KEYS[i], ARGV[j + 1]) == 1 then return 'conflict' end
   if op == 'hmatch' and (redis.call('HGET', KEYS[i], ARGV[j + 1]) or '') ~= ARGV[j + 2] then return 'conflict' end
 end
 for i = 3, #KEYS do
-  local j = 5 + (i - 3) * 3
+  local j = 6 + (i - 3) * 3
   local op = ARGV[j]
   if op == 'hset' or op == 'hnew' then redis.call('HSET', KEYS[i], ARGV[j + 1], ARGV[j + 2])
   elseif op == 'zadd' then redis.call('ZADD', KEYS[i], ARGV[j + 1], ARGV[j + 2])
   end
 end
-if ARGV[1] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
+if ARGV[1] == '1' then mark(KEYS[2], '1', ARGV[2], ARGV[5]) end
 audit(KEYS[1], ARGV[3], ARGV[4])
 return 'ok'
 `
 
 // reviewBatchScript is immutable: a script body and its hash.
-var reviewBatchScript = redis.NewScript(auditLua + reviewBatchLua)
+var reviewBatchScript = redis.NewScript(auditLua + markerLua + reviewBatchLua)
 
 // batchOp is one operation of a review batch.
 type batchOp struct {
@@ -96,7 +102,7 @@ func (s *Store) reviewBatch(ctx context.Context, teamID string, a bot.AuditEntry
 	}
 	hasKey, ttl := idemArgs(a.Key)
 	keys := []string{s.auditKey(teamID), s.idemKey(teamID, "review", a.Key+"\x00"+a.Action)}
-	args := []any{hasKey, ttl, entry, AuditCap}
+	args := []any{hasKey, ttl, entry, AuditCap, rand.Text()}
 	for _, op := range ops {
 		keys = append(keys, op.key)
 		args = append(args, op.op, op.a, op.b)

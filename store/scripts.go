@@ -33,13 +33,13 @@ func (sc *scripts) all() map[string]*redis.Script {
 func newScripts() *scripts {
 	return &scripts{
 		recordUpdate: redis.NewScript(auditLua + recordUpdateLua),
-		createGoal:   redis.NewScript(auditLua + createGoalLua),
-		saveGoal:     redis.NewScript(auditLua + saveGoalLua),
-		giveKudos:    redis.NewScript(auditLua + giveKudosLua),
+		createGoal:   redis.NewScript(auditLua + markerLua + createGoalLua),
+		saveGoal:     redis.NewScript(auditLua + markerLua + saveGoalLua),
+		giveKudos:    redis.NewScript(auditLua + markerLua + giveKudosLua),
 		undoKudos:    redis.NewScript(auditLua + undoKudosLua),
-		saveCheckIn:  redis.NewScript(auditLua + saveCheckInLua),
+		saveCheckIn:  redis.NewScript(auditLua + markerLua + saveCheckInLua),
 		saveTeam:     redis.NewScript(auditLua + saveTeamLua),
-		audit:        redis.NewScript(auditLua + appendAuditLua),
+		audit:        redis.NewScript(auditLua + markerLua + appendAuditLua),
 		unindexChan:  redis.NewScript(unindexChanLua),
 		window:       redis.NewScript(windowLua),
 	}
@@ -53,6 +53,26 @@ local function audit(key, entry, cap)
     redis.call('LPUSH', key, entry)
     redis.call('LTRIM', key, 0, tonumber(cap) - 1)
   end
+end
+`
+
+// markerLua reads and writes an event's idempotency marker, which names
+// the call that wrote it after the payload ("<payload> <call id>"). go-redis
+// sends a script again when its reply is lost (a read timeout, a dropped
+// connection, a LOADING refusal in a pipeline): that resend finds the
+// marker of its own first send, and seen says so (mine), so the script
+// answers as the first send did instead of "duplicate". A marker written
+// before call ids (no space) is another call's.
+const markerLua = `
+local function seen(key, call)
+  local v = redis.call('GET', key)
+  if not v then return false, false end
+  local payload, by = string.match(v, '^(%S*) (%S+)$')
+  if payload then return payload, by == call end
+  return v, false
+end
+local function mark(key, payload, ttl, call)
+  redis.call('SET', key, payload .. ' ' .. call, 'EX', ttl)
 end
 `
 
@@ -111,18 +131,21 @@ return {'ok', data}
 `
 
 // createGoalLua stores a new goal under an id the caller took from the
-// global counter. With a key seen before it replies the earlier goal's id.
+// global counter. With a key seen before it replies the earlier goal's id
+// ('ok' when this very call created it: a resend, see markerLua).
 // KEYS: goal hash, team goals set, audit list, idempotency marker.
-// ARGV: has key, marker ttl, goal id, rec, cur, st, upd, audit json, audit cap.
+// ARGV: has key, marker ttl, goal id, rec, cur, st, upd, audit json, audit cap,
+// call id.
 const createGoalLua = `
 if ARGV[1] == '1' then
-  local prior = redis.call('GET', KEYS[4])
+  local prior, mine = seen(KEYS[4], ARGV[10])
+  if mine then return {'ok', prior} end
   if prior then return {'duplicate', prior} end
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'rec', ARGV[4], 'cur', ARGV[5], 'st', ARGV[6], 'upd', ARGV[7])
 redis.call('SADD', KEYS[2], ARGV[3])
-if ARGV[1] == '1' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[2]) end
+if ARGV[1] == '1' then mark(KEYS[4], ARGV[3], ARGV[2], ARGV[10]) end
 audit(KEYS[3], ARGV[8], ARGV[9])
 return {'ok', ARGV[3]}
 `
@@ -138,16 +161,22 @@ return {'ok', ARGV[3]}
 // count of saves; absent is 0), else 'conflict': two edits racing never
 // write back each other's fields. A save keyed by an event (ARGV[8] = '1')
 // marks the event in the same step, and a redelivery of it finds the
-// mark and writes nothing ('duplicate'), its audit entry included.
+// mark and writes nothing ('duplicate'; 'ok' for a resend of the call that
+// saved, see markerLua), its audit entry included.
 // KEYS: goal hash, audit list, idempotency marker.
-// ARGV: rec, cur, st, upd, audit json, audit cap, version read, keyed, marker ttl.
+// ARGV: rec, cur, st, upd, audit json, audit cap, version read, keyed, marker ttl,
+// call id.
 const saveGoalLua = `
 local old = redis.call('HGET', KEYS[1], 'rec')
 if not old then return 'notfound' end
-if ARGV[8] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then return 'duplicate' end
+if ARGV[8] == '1' then
+  local prior, mine = seen(KEYS[3], ARGV[10])
+  if mine then return 'ok' end
+  if prior then return 'duplicate' end
+end
 local ver = tonumber(redis.call('HGET', KEYS[1], 'ver') or '0')
 if ver ~= tonumber(ARGV[7]) then return 'conflict' end
-if ARGV[8] == '1' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[9]) end
+if ARGV[8] == '1' then mark(KEYS[3], '1', ARGV[9], ARGV[10]) end
 redis.call('HSET', KEYS[1], 'rec', ARGV[1], 'upd', ARGV[4], 'ver', ver + 1)
 local before, after = cjson.decode(old), cjson.decode(ARGV[1])
 local function measures(r) if type(r.pm) == 'table' then return #r.pm end return 0 end
@@ -159,15 +188,20 @@ return 'ok'
 `
 
 // giveKudosLua checks the giver's daily allowance and stores the kudos.
-// Replies {status, remaining}.
+// Replies {status, remaining}; a resend of the call that stored it (see
+// markerLua) replies 'ok' with what remains.
 // KEYS: allowance counter, kudos hash, kudos by time, giver's kudos by time,
 // audit list, idempotency marker, then each recipient's kudos set.
 // ARGV: has key, marker ttl, recipients, allowance, kudos id, kudos json,
-// at millis, audit json, audit cap, counter ttl.
+// at millis, audit json, audit cap, counter ttl, call id.
 const giveKudosLua = `
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local allowance = tonumber(ARGV[4])
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[6]) == 1 then return {'duplicate', allowance - used} end
+if ARGV[1] == '1' then
+  local prior, mine = seen(KEYS[6], ARGV[11])
+  if mine then return {'ok', allowance - used} end
+  if prior then return {'duplicate', allowance - used} end
+end
 if redis.call('HEXISTS', KEYS[2], ARGV[5]) == 1 then return {'duplicate', allowance - used} end
 local n = tonumber(ARGV[3])
 if used + n > allowance then return {'exceeded', allowance - used} end
@@ -177,7 +211,7 @@ redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[5])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[5])
 for i = 7, #KEYS do redis.call('SADD', KEYS[i], ARGV[5]) end
-if ARGV[1] == '1' then redis.call('SET', KEYS[6], ARGV[5], 'EX', ARGV[2]) end
+if ARGV[1] == '1' then mark(KEYS[6], ARGV[5], ARGV[2], ARGV[11]) end
 audit(KEYS[5], ARGV[8], ARGV[9])
 return {'ok', allowance - used - n}
 `
@@ -211,14 +245,20 @@ audit(KEYS[5], ARGV[3], ARGV[4])
 return {'ok', ARGV[1], rec}
 `
 
-// saveCheckInLua stores one person's check-in for a period.
+// saveCheckInLua stores one person's check-in for a period, once per key
+// ('ok' again for a resend of the same call, see markerLua).
 // KEYS: period's check-ins hash, person's periods set, audit list, idempotency marker.
-// ARGV: has key, marker ttl, person, check-in json, period, audit json, audit cap.
+// ARGV: has key, marker ttl, person, check-in json, period, audit json, audit cap,
+// call id.
 const saveCheckInLua = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return 'duplicate' end
+if ARGV[1] == '1' then
+  local prior, mine = seen(KEYS[4], ARGV[8])
+  if mine then return 'ok' end
+  if prior then return 'duplicate' end
+end
 redis.call('HSET', KEYS[1], ARGV[3], ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[5])
-if ARGV[1] == '1' then redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[2]) end
+if ARGV[1] == '1' then mark(KEYS[4], ARGV[5], ARGV[2], ARGV[8]) end
 audit(KEYS[3], ARGV[6], ARGV[7])
 return 'ok'
 `
@@ -233,11 +273,17 @@ audit(KEYS[2], ARGV[2], ARGV[3])
 return old or ''
 `
 
-// appendAuditLua appends one entry, once per idempotency key.
-// KEYS: audit list, idempotency marker. ARGV: has key, marker ttl, audit json, audit cap.
+// appendAuditLua appends one entry, once per idempotency key ('ok' again
+// for a resend of the same call, see markerLua).
+// KEYS: audit list, idempotency marker. ARGV: has key, marker ttl, audit json,
+// audit cap, call id.
 const appendAuditLua = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
-if ARGV[1] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[2]) end
+if ARGV[1] == '1' then
+  local prior, mine = seen(KEYS[2], ARGV[5])
+  if mine then return 'ok' end
+  if prior then return 'duplicate' end
+  mark(KEYS[2], '1', ARGV[2], ARGV[5])
+end
 audit(KEYS[1], ARGV[3], ARGV[4])
 return 'ok'
 `

@@ -161,3 +161,42 @@ func TestCheckInOfTheSameTeamAgainPausesNothing(t *testing.T) {
 	h.say(chen, "growth-done")
 	mustNotContain(t, text(h.say(chen, "/checkin team growth")), "paused")
 }
+
+// A check-in answer whose worker saved it and died before replying is
+// delivered again (taken over). That delivery read the stored check-in,
+// already one question further, and filed the same text as the answer to
+// the next question (or, after the last written answer, refused it as a
+// mood). Now it knows its answer was saved and asks the next question.
+func TestCheckInAnswerDeliveredAgainIsNotTheNextAnswer(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	h.say(chen, "/pulse me language en")
+	h.say(chen, "/checkin team growth")
+	answer := func(key, said string) string {
+		return text(h.event(bot.Event{Key: key, Kind: bot.KindMessage, Platform: bot.PlatformConsole, User: chen, Direct: true, Channel: "dm", Text: said}))
+	}
+	first := answer("dm:1", "shipped the importer")
+	mustContain(t, first, "2/4")
+	mustContain(t, answer("dm:1", "shipped the importer"), "2/4")
+	answer("dm:2", "the exporter")
+	mustContain(t, answer("dm:3", "none"), "4/4")
+	mustContain(t, answer("dm:3", "none"), "4/4")
+	c, err := h.store.GetCheckIn(ctx, "growth", "2026-W48", chen)
+	if err != nil || c.Next != 3 || c.Answers[0] != "shipped the importer" || c.Answers[1] != "the exporter" || c.Answers[2] != "none" {
+		t.Fatalf("check-in after the redeliveries: %+v %v; want three answers, each once", c, err)
+	}
+	// The mood answer saved, then the worker died before closing the
+	// conversation: the delivery again closes it and thanks.
+	answer("dm:4", "4")
+	conv := bot.Conversation{TeamID: "growth", Period: "2026-W48", Questions: c.Questions}
+	if err := h.store.SetConversation(ctx, chen, conv); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, answer("dm:4", "4"), "Thanks")
+	if _, err := h.store.Conversation(ctx, chen); err == nil {
+		t.Fatal("the conversation is still open after the mood answer was delivered again")
+	}
+	if c, _ := h.store.GetCheckIn(ctx, "growth", "2026-W48", chen); !c.Done() || c.Mood != 4 {
+		t.Fatalf("check-in after the mood answer: %+v", c)
+	}
+}

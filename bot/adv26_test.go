@@ -48,3 +48,41 @@ func TestAdv26TwoHundredConcurrentDecimalUpdatesSumExactly(t *testing.T) {
 		t.Errorf("after %d concurrent +0.3: current %v, want exactly 60", n, g.Current)
 	}
 }
+
+// An event whose worker stored its effect and died before replying is
+// delivered again. The core answered that delivery's "duplicate" with
+// silence: the kudos recipients were never told, the giver and the goal's
+// creator never answered. Now it answers as the first delivery did, and
+// every message it sends carries the event's key, which the messengers
+// send once.
+func TestRedeliveredKudosAndNewGoalAnswerAsTheFirstDelivery(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	kudos := bot.Event{Key: "redelivered:kudos", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: alice,
+		Direct: true, Channel: "dm", Text: "/kudos " + bot.Mention(bob) + " thanks for the review"}
+	first := text(h.event(kudos))
+	if again := text(h.event(kudos)); again != first || again == "" {
+		t.Errorf("kudos delivered again answered %q, the first delivery %q", again, first)
+	}
+	dms := h.out.To(bob)
+	if len(dms) == 0 {
+		t.Fatal("bob was never told")
+	}
+	for _, dm := range dms {
+		if dm.Key != dms[0].Key || dm.Key == "" {
+			t.Errorf("bob's messages carry keys %q and %q: a messenger would send both", dms[0].Key, dm.Key)
+		}
+	}
+	if used, err := h.store.KudosUsed(ctx, "growth", alice, h.clock.Now().In(mustZone("Europe/Berlin")).Format("2006-01-02")); err != nil || used != 1 {
+		t.Errorf("allowance used %d (%v), want 1: stored once", used, err)
+	}
+	goal := bot.Event{Key: "redelivered:goal", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: alice,
+		Direct: true, Channel: "dm", Text: "/goal new Raise activation from 20% to 30% by 2026-12-31"}
+	first = text(h.event(goal))
+	if again := text(h.event(goal)); again != first || again == "" {
+		t.Errorf("/goal new delivered again answered %q, the first delivery %q", again, first)
+	}
+	if goals, err := h.store.TeamGoals(ctx, "growth"); err != nil || len(goals) != 1 {
+		t.Errorf("%d goals (%v) after one /goal new delivered twice, want 1", len(goals), err)
+	}
+}

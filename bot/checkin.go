@@ -168,6 +168,10 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 	if err != nil {
 		return Response{}, err
 	}
+	if r.ev.Key != "" && c.LastKey == r.ev.Key {
+		return s.answeredBefore(ctx, r, team, c)
+	}
+	c.LastKey = r.ev.Key
 	if len(c.Questions) == 0 && len(c.Answers) == 0 && len(conv.Questions) > 0 {
 		// Prompted by the schedule: the answers go with the questions the prompt showed.
 		c.Questions = conv.Questions
@@ -204,6 +208,23 @@ func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c Ch
 	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil {
 		return Response{}, fmt.Errorf("save check-in: %w", err)
 	}
+	return s.closeCheckIn(ctx, r, team, c)
+}
+
+// answeredBefore answers an event whose answer an earlier delivery saved
+// (a worker that died before replying, taken over): as that delivery did,
+// with the next question, or by closing the finished check-in. Nothing is
+// saved again; the messages are keyed by the event.
+func (s *Service) answeredBefore(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
+	if c.Done() {
+		return s.closeCheckIn(ctx, r, team, c)
+	}
+	return Response{Reply: s.questionMessage(r.locale, team, c, ""), Visibility: Private}, nil
+}
+
+// closeCheckIn ends the conversation of a finished check-in, adds it to the
+// summary thread if that is out, thanks, and opens a held check-in.
+func (s *Service) closeCheckIn(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
 	if err := s.store.ClearConversation(ctx, r.actor.ID); err != nil {
 		return Response{}, fmt.Errorf("close conversation: %w", err)
 	}

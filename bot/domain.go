@@ -339,6 +339,11 @@ type CheckIn struct {
 	Next      int       `json:"next"`
 	Completed time.Time `json:"completed"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// LastKey is the event whose answer was saved last. A worker that dies
+	// after saving it leaves the event to be delivered again; this is how
+	// that delivery knows it was done, instead of reading the same text as
+	// the answer to the next question. Not exported.
+	LastKey string `json:"-"`
 }
 
 // Done reports whether all questions were answered.

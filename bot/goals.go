@@ -45,6 +45,10 @@ func (s *Service) goalNew(ctx context.Context, r *request, args string) (Respons
 		return Response{}, err
 	}
 	g, err = s.store.CreateGoal(ctx, g, r.audit("goal.created", "", g.Title))
+	if errors.Is(err, ErrDuplicate) {
+		// Created by this event's earlier delivery: answer with that goal.
+		err = nil
+	}
 	if err != nil {
 		return Response{}, fmt.Errorf("create goal %q: %w", g.Title, err)
 	}
@@ -289,6 +293,11 @@ func (s *Service) recordProgress(ctx context.Context, r *request, spec parse.Pro
 	}
 	u, err = s.store.RecordUpdate(ctx, u, change, r.audit("goal.updated", g.ID, spec.Value.String()))
 	switch {
+	case errors.Is(err, ErrDuplicate):
+		// This event's earlier delivery recorded it (a worker that died
+		// before its reaction or reply, taken over): answer with the
+		// update it recorded; the reaction and the reply are keyed by the
+		// event, so whatever was sent before is not sent twice.
 	case errors.Is(err, ErrGoalClosed):
 		return Response{}, refuse("error_goal_closed", map[string]any{"ID": g.ID})
 	case errors.Is(err, ErrOutOfRange):

@@ -62,9 +62,12 @@ func (s *Service) recordKudos(ctx context.Context, r *request, spec parse.KudosS
 	if errors.Is(err, ErrAllowanceExceeded) {
 		return Response{}, refuse("kudos_allowance", map[string]any{"Left": remaining, "Allowance": team.KudosAllowance})
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return Response{}, fmt.Errorf("give kudos: %w", err)
 	}
+	// A duplicate is this event's earlier delivery, which stored the kudos
+	// and may have died before telling anyone: the messages below are
+	// keyed by the event, so what went out then does not go out twice.
 	people[r.actor.ID] = r.actor
 	names := make(map[UserID]string, len(people))
 	for id, p := range people {

@@ -299,12 +299,14 @@ type checkInRec struct {
 	Next       int           `json:"next,omitzero"`
 	Completed  time.Time     `json:"done,omitzero"`
 	UpdatedAt  time.Time     `json:"upd,omitzero"`
+	// LastKey is the event whose answer was saved last (bot.CheckIn.LastKey).
+	LastKey string `json:"lk,omitzero"`
 }
 
 func encodeCheckIn(c bot.CheckIn) (string, error) {
 	return encode("check-in", checkInRec{
 		Answers: c.Answers, Questions: toQuestionRecs(c.Questions), Mood: c.Mood, Skipped: c.Skipped,
-		SkipReason: c.SkipReason, Next: c.Next, Completed: c.Completed, UpdatedAt: c.UpdatedAt,
+		SkipReason: c.SkipReason, Next: c.Next, Completed: c.Completed, UpdatedAt: c.UpdatedAt, LastKey: c.LastKey,
 	})
 }
 
@@ -317,7 +319,7 @@ func decodeCheckIn(teamID, period string, person bot.UserID, data string) (bot.C
 		TeamID: teamID, Person: person, Period: period, Answers: r.Answers,
 		Questions: fromQuestionRecs(r.Questions), Mood: r.Mood,
 		Skipped: r.Skipped, SkipReason: r.SkipReason, Next: r.Next, Completed: r.Completed,
-		UpdatedAt: r.UpdatedAt,
+		UpdatedAt: r.UpdatedAt, LastKey: r.LastKey,
 	}, nil
 }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -239,4 +240,42 @@ func TestAdv26AnonymousWritesResentAfterALostReplyAnswerAsTheFirstSend(t *testin
 			t.Fatalf("bob reviewing alice again, a new call: %v, want ErrConflict", err)
 		}
 	})
+}
+
+// Relative steps add up to their exact decimal sum, also from a value that
+// drifted before (stored as 2.9999999999999996), with many places, with
+// exponents, and back to zero without a sign.
+func TestRelativeUpdatesAddUpToTheDecimalSum(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.MustOpen(t)
+	cases := []struct {
+		start float64
+		steps []float64
+		want  float64
+	}{
+		{2.1, []float64{0.3, 0.3, 0.3}, 3},
+		{2.9999999999999996, []float64{0.3}, 3.3},
+		{0.1, []float64{0.2}, 0.3},
+		{0.3, []float64{-0.1, -0.2}, 0},
+		{1e-05, []float64{2e-05}, 3e-05},
+		{1234.5678, []float64{0.0001, -1234.5679}, 0},
+		{0, []float64{0.123456789012}, 0.123456789012},
+	}
+	for i, c := range cases {
+		g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "sum", Owner: alice, State: bot.GoalOpen,
+			Metric: bot.Metric{Baseline: c.start, Target: 10000}, Current: c.start, Start: t0, Due: t0.AddDate(0, 3, 0), UpdatedAt: t0}, bot.AuditEntry{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, step := range c.steps {
+			if _, err := s.RecordUpdate(ctx, bot.Update{GoalID: g.ID, At: t0.Add(time.Duration(j+1) * time.Minute)},
+				bot.ProgressChange{Number: step, Relative: true}, bot.AuditEntry{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.GetGoal(ctx, g.ID)
+		if err != nil || got.Current != c.want || math.Signbit(got.Current) {
+			t.Errorf("case %d: %v plus %v stands at %v (%v), want %v", i, c.start, c.steps, got.Current, err, c.want)
+		}
+	}
 }

@@ -78,7 +78,8 @@ end
 
 // recordUpdateLua applies one progress update to a goal's current value:
 // it reads the value, computes the new one (an absolute value, or the old
-// one plus an amount), checks it and appends the update, all in one step,
+// one plus an amount, rounded to the decimal places of the two, so decimal
+// steps add up exactly), checks it and appends the update, all in one step,
 // so concurrent updates never conflict. The update record is completed
 // here with the values it moved between ("v", "p") in front of the
 // caller's JSON. A marker seen before (the caller's key, or for a keyless
@@ -100,6 +101,12 @@ local function num(x)
   end
   return string.format('%.17g', x)
 end
+local function decimals(s)
+  local mantissa, exp = string.match(s, '^[-+]?([%d.]+)[eE]([-+]?%d+)$')
+  if not mantissa then mantissa, exp = s, '0' end
+  local fraction = string.match(mantissa, '%.(%d+)$') or ''
+  return math.max(#fraction - tonumber(exp), 0)
+end
 local prior = redis.call('GET', KEYS[7])
 if prior then
   local id, call = string.match(prior, '^(%S+) ?(%S*)$')
@@ -115,7 +122,14 @@ local milestone = rec.ms == true
 if (rec.u or '') ~= ARGV[4] or tostring(milestone) ~= ARGV[5] then return {'conflict', ''} end
 local prev = tonumber(h[2])
 local value = tonumber(ARGV[3])
-if ARGV[2] == '1' then value = prev + value end
+if ARGV[2] == '1' then
+  -- Decimal steps add up exactly (2.1 + 0.3 + 0.3 + 0.3 is 3, not
+  -- 2.9999999999999996): the sum is rounded to the decimals of its terms,
+  -- at most 12 (which also heals a value that drifted before).
+  local places = math.min(math.max(decimals(h[2]), decimals(ARGV[3])), 12)
+  value = tonumber(string.format('%.' .. places .. 'f', prev + value))
+  if value == 0 then value = 0 end -- never "-0"
+end
 if milestone and (value < 0 or value > 100) then return {'range', ''} end
 local id = 'U' .. redis.call('INCR', KEYS[8])
 local data = '{"v":' .. num(value) .. ',"p":' .. num(prev) .. ',' .. string.sub(ARGV[9], 2)

@@ -26,6 +26,13 @@ const EnqueueWait = 1200 * time.Millisecond
 // worker before answering empty; the reply then follows by response URL or chat.
 const ReplyWait = 2500 * time.Millisecond
 
+// ReplyWaitLeft is what is left of ReplyWait for a request that arrived at
+// arrived: queueing it may itself have taken up to EnqueueWait, and the
+// platform's 3 s count from the arrival. Never negative.
+func ReplyWaitLeft(arrived, now time.Time) time.Duration {
+	return max(ReplyWait-now.Sub(arrived), 0)
+}
+
 // InboxEntry is one event as a platform delivered it, stored before the
 // acknowledgement. Body holds only the fields the adapter reads (never a
 // verification token); Kind tells the adapter how to read it.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
 
@@ -14,7 +13,8 @@ import (
 
 // onCardAction queues card.action.trigger and answers it. Feishu shows the
 // answer (a toast and/or a replacement card) only if it comes within 3 s,
-// so the callback waits cardBudget for this replica's worker; if that takes
+// so the callback waits what is left of cardBudget, counted from its
+// arrival (queueing may take a while), for this replica's worker; if that takes
 // longer the person sees "working on it" and the result arrives as a new
 // message. A press that cannot be stored gets a "not saved" toast; a
 // repeated push an empty object (the body is never null).
@@ -23,6 +23,7 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 		return &callback.CardActionTriggerResponse{}, nil
 	}
 	key := "feishu:event:" + ev.EventV2Base.Header.EventID
+	arrived := a.cfg.Clock.Now()
 	wait := a.waiters.Expect(key)
 	receipt, err := a.queue(ctx, key, kindCard, ev.EventReq.Body)
 	if err != nil {
@@ -33,9 +34,9 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 		wait.Cancel()
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	timer := time.NewTimer(a.cardBudget)
-	defer timer.Stop()
-	o, inTime := wait.Await(ctx, timer.C)
+	timer, stop := a.cardDeadline(max(cardBudget-a.cfg.Clock.Now().Sub(arrived), 0))
+	defer stop()
+	o, inTime := wait.Await(ctx, timer)
 	if !inTime {
 		return &callback.CardActionTriggerResponse{Toast: a.toast("info", bot.DefaultLocale(bot.PlatformFeishu), "adapter_working")}, nil
 	}

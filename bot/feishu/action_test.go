@@ -101,7 +101,7 @@ func TestSlowCardHandlerAnswersThenSendsTheReply(t *testing.T) {
 		return bot.Response{Locale: bot.Chinese, Reply: bot.Message{Title: "记分卡"}}, nil
 	}}
 	a, _ := testAdapter(t, f, h, ModeWS)
-	a.cardBudget = time.Millisecond
+	a.cardDeadline = expiredDeadline
 	resp, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil))
 	if err != nil {
 		t.Fatal(err)
@@ -151,5 +151,46 @@ func TestButtonWithoutValueFallsBackToItsName(t *testing.T) {
 	}
 	if evs := h.Events(); len(evs) != 1 || evs[0].Action.ID != bot.ActionKudosSubmit {
 		t.Fatalf("events %+v", evs)
+	}
+}
+
+// expiredDeadline is a card deadline already passed.
+func expiredDeadline(time.Duration) (<-chan time.Time, func()) {
+	expired := make(chan time.Time)
+	close(expired)
+	return expired, func() {}
+}
+
+// slowInbox stands for a Redis that answers slowly: each Enqueue moves the
+// clock on by delay.
+type slowInbox struct {
+	bot.Inbox
+	clock *bot.ManualClock
+	delay time.Duration
+}
+
+func (s slowInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
+	s.clock.Advance(s.delay)
+	return s.Inbox.Enqueue(ctx, e, ttl)
+}
+
+// Feishu shows a card callback's answer only within 3 s of the push, and
+// queueing it may take a while: the callback waits for its reply only what
+// is left of its budget since it arrived, not the whole budget again.
+func TestCardCallbackWaitsOnlyWhatIsLeftOfItsBudget(t *testing.T) {
+	f := newFakeFeishu(t)
+	a, clock := testAdapter(t, f, &bottest.Handler{}, ModeWS)
+	a.cfg.Inbox = slowInbox{Inbox: a.cfg.Inbox, clock: clock, delay: time.Second}
+	var waited []time.Duration
+	a.cardDeadline = func(wait time.Duration) (<-chan time.Time, func()) {
+		waited = append(waited, wait)
+		return expiredDeadline(wait)
+	}
+	if _, err := a.dispatcher.Do(context.Background(), payload(t, "card_action_trigger.json", nil)); err != nil {
+		t.Fatal(err)
+	}
+	settle(a)
+	if want := cardBudget - time.Second; len(waited) != 1 || waited[0] != want {
+		t.Fatalf("the callback waited %v after a queueing of 1 s, want %v", waited, want)
 	}
 }

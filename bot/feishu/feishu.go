@@ -80,8 +80,9 @@ type Adapter struct {
 
 	// wait pauses before a rate-limited send is retried; tests replace it.
 	wait func(ctx context.Context, d time.Duration) error
-	// cardBudget is how long a card callback waits for the handler.
-	cardBudget time.Duration
+	// cardDeadline starts the timer a card callback races for its reply:
+	// what is left of cardBudget since it arrived (tests replace it).
+	cardDeadline func(wait time.Duration) (<-chan time.Time, func())
 
 	mu        sync.Mutex
 	botOpenID string
@@ -140,14 +141,14 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("feishu: load messages: %w", err)
 	}
 	a := &Adapter{
-		cfg:        cfg,
-		catalog:    catalog,
-		log:        cfg.Log,
-		sdk:        sdk,
-		im:         larkim.New(sdk),
-		contact:    larkcontact.New(sdk),
-		wait:       sleep,
-		cardBudget: cardBudget,
+		cfg:          cfg,
+		catalog:      catalog,
+		log:          cfg.Log,
+		sdk:          sdk,
+		im:           larkim.New(sdk),
+		contact:      larkcontact.New(sdk),
+		wait:         sleep,
+		cardDeadline: realDeadline,
 	}
 	a.dispatcher = a.newDispatcher()
 	return a, nil
@@ -252,4 +253,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// realDeadline is a timer that fires after wait.
+func realDeadline(wait time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(wait)
+	return t.C, func() { t.Stop() }
 }

@@ -33,9 +33,6 @@ const (
 	dmChannelTTL = 30 * 24 * time.Hour
 	// sentTTL remembers keyed sends so a retried job does not post twice.
 	sentTTL = 48 * time.Hour
-	// replyDeadline is how long a slash command or modal submission waits
-	// for its worker before acknowledging; Slack gives up after 3 s.
-	replyDeadline = bot.ReplyWait
 	// workTimeout bounds follow-up work after an acknowledgement (a reply
 	// that rides after a modal closed, a file upload).
 	workTimeout = 60 * time.Second
@@ -98,7 +95,7 @@ type Adapter struct {
 	wait func(ctx context.Context, d time.Duration) error
 	// deadline starts the timer a slash command or modal submission races
 	// against; tests replace it with a channel they close.
-	deadline func() (<-chan time.Time, func())
+	deadline func(wait time.Duration) (<-chan time.Time, func())
 }
 
 // New checks cfg and returns an adapter; nothing is contacted until Run.
@@ -170,8 +167,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func realDeadline() (<-chan time.Time, func()) {
-	t := time.NewTimer(replyDeadline)
+func realDeadline(wait time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(wait)
 	return t.C, func() { t.Stop() }
 }
 

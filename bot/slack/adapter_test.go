@@ -200,7 +200,7 @@ func TestSlowSlashCommandAcksThenUsesResponseURL(t *testing.T) {
 	h := newHarness(t, rec)
 	expired := make(chan time.Time)
 	close(expired) // the 2.5 s budget is already spent
-	h.a.deadline = func() (<-chan time.Time, func()) { return expired, func() {} }
+	h.a.deadline = func(time.Duration) (<-chan time.Time, func()) { return expired, func() {} }
 	resp := h.postForm("/slack/commands", commandForm(t, h, "/scorecard", "team growth"))
 	if resp.StatusCode != http.StatusOK || readBody(t, resp) != "" {
 		t.Fatalf("want an empty 200 ack, got %d", resp.StatusCode)
@@ -725,7 +725,7 @@ func TestExpiredTriggerFallsBackToMessage(t *testing.T) {
 	h.slack.override["views.open"] = `{"ok":false,"error":"expired_trigger_id"}`
 	expired := make(chan time.Time)
 	close(expired)
-	h.a.deadline = func() (<-chan time.Time, func()) { return expired, func() {} }
+	h.a.deadline = func(time.Duration) (<-chan time.Time, func()) { return expired, func() {} }
 	h.postForm("/slack/commands", commandForm(t, h, "/checkin", ""))
 	h.settle()
 	call := h.slack.waitFor("response/checkin")

@@ -50,6 +50,7 @@ type commandReply struct {
 // queued.
 func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
 	key := commandKey(sc)
+	arrived := a.clock.Now()
 	wait := a.waiters.Expect(key)
 	receipt, err := a.queue(ctx, key, kindCommand, []byte(slashForm(sc).Encode()))
 	if err != nil {
@@ -61,7 +62,7 @@ func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
 		wait.Cancel()
 		return nil
 	}
-	timer, stop := a.deadline()
+	timer, stop := a.deadline(bot.ReplyWaitLeft(arrived, a.clock.Now()))
 	defer stop()
 	o, inTime := wait.Await(ctx, timer)
 	if !inTime {

@@ -99,7 +99,7 @@ func TestLateReplyThenChart(t *testing.T) {
 	}})
 	expired := make(chan time.Time)
 	close(expired)
-	h.a.deadline = func() (<-chan time.Time, func()) { return expired, func() {} }
+	h.a.deadline = func(time.Duration) (<-chan time.Time, func()) { return expired, func() {} }
 	h.postForm("/slack/commands", commandForm(t, h, "/scorecard", "team growth"))
 	close(acked)
 	h.slack.waitFor("files.completeUploadExternal")

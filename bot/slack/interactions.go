@@ -103,6 +103,7 @@ func (a *Adapter) interact(ctx context.Context, p interaction) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode interaction %s: %w", key, err)
 	}
+	arrived := a.clock.Now()
 	var wait *bot.Waiter
 	if p.Type == "view_submission" {
 		wait = a.waiters.Expect(key)
@@ -117,7 +118,7 @@ func (a *Adapter) interact(ctx context.Context, p interaction) (any, error) {
 		}
 		return nil, err
 	}
-	timer, stop := a.deadline()
+	timer, stop := a.deadline(bot.ReplyWaitLeft(arrived, a.clock.Now()))
 	defer stop()
 	o, inTime := wait.Await(ctx, timer)
 	if !inTime {

@@ -99,8 +99,10 @@ type InboxQueue interface {
 	// again. Either may be empty.
 	Ack(ctx context.Context, marks []SettleMark, ids ...string) error
 	// Bury moves an entry to the dead-letter stream and settles it, in one
-	// atomic step, with the reason it failed (no message text in it).
-	Bury(ctx context.Context, e InboxEntry, reason string) error
+	// atomic step, with the reason it failed (no message text in it) and
+	// the time. moved is false when another worker settled it meanwhile:
+	// nothing was buried.
+	Bury(ctx context.Context, e InboxEntry, reason string, at time.Time) (moved bool, err error)
 	// DeadLetters lists up to count dead letters, oldest first.
 	DeadLetters(ctx context.Context, count int) ([]DeadLetter, error)
 	// DeadCount counts the dead letters.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -461,4 +462,62 @@ func retryingWorker(t *testing.T, in bot.InboxQueue, proc bot.InboxProcessor) *b
 		t.Fatal(err)
 	}
 	return w
+}
+
+// failingProcessor fails every entry with its message; settle, when set,
+// runs first (another worker settling the entry meanwhile).
+type failingProcessor struct {
+	message string
+	settle  func(e bot.InboxEntry)
+}
+
+func (p failingProcessor) ProcessInbox(_ context.Context, e bot.InboxEntry, _ bool) error {
+	if p.settle != nil {
+		p.settle(e)
+	}
+	return errors.New(p.message)
+}
+
+// A dead letter's reason is cut to one line by bytes; a Chinese reason was
+// cut inside a character, leaving invalid UTF-8 in the stream, the log and
+// `pulse inbox dead list`.
+func TestDeadLetterReasonIsCutBetweenCharacters(t *testing.T) {
+	st := storetest.MustOpen(t)
+	ctx := context.Background()
+	in := st.Inbox()
+	w := newWorker(t, in, failingProcessor{message: "x" + strings.Repeat("处理失败", 100)}, "replica", 1, nil)
+	queueText(t, in, "test:long-reason", "anything")
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := in.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %+v (%v), want one", dead, err)
+	}
+	// "x" then 3-byte characters: 300 bytes end one byte into a character.
+	if r := dead[0].Reason; !utf8.ValidString(r) || len(r) != 298 {
+		t.Fatalf("reason %q (%d bytes): want the 298 bytes before the character cut in half", r, len(r))
+	}
+}
+
+// An entry another worker settled while this one failed it for the last
+// time is not buried, and not reported (log, metric) as buried.
+func TestAnEntrySettledMeanwhileIsNotReportedAsBuried(t *testing.T) {
+	st := storetest.MustOpen(t)
+	ctx := context.Background()
+	in := st.Inbox()
+	var buried []string
+	settle := func(e bot.InboxEntry) {
+		if err := in.Ack(ctx, nil, e.ID); err != nil {
+			t.Error(err)
+		}
+	}
+	w := newWorker(t, in, failingProcessor{message: "boom", settle: settle}, "replica", 1, func(e bot.InboxEntry) { buried = append(buried, e.Key) })
+	queueText(t, in, "test:settled", "anything")
+	if _, err := w.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := in.DeadCount(ctx); n != 0 || len(buried) != 0 {
+		t.Fatalf("dead letters %d, reported buried %v; want none: another worker settled it", n, buried)
+	}
 }

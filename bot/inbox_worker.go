@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -511,10 +512,16 @@ const maxReasonLen = 300
 
 func (w *InboxWorker) bury(ctx context.Context, e InboxEntry, reason string, log zerolog.Logger) {
 	if len(reason) > maxReasonLen {
-		reason = reason[:maxReasonLen]
+		// Cut at a byte count, then drop a character cut in half.
+		reason = strings.ToValidUTF8(reason[:maxReasonLen], "")
 	}
-	if err := w.cfg.Queue.Bury(ctx, e, reason); err != nil {
+	moved, err := w.cfg.Queue.Bury(ctx, e, reason, w.cfg.Clock.Now())
+	if err != nil {
 		log.Error().Err(err).Msg("move inbox entry to the dead-letter stream; it stays pending")
+		return
+	}
+	if !moved {
+		log.Info().Int64("deliveries", e.Deliveries).Msg("inbox entry settled by another worker meanwhile; not moved to the dead-letter stream")
 		return
 	}
 	log.Error().Int64("deliveries", e.Deliveries).Str("reason", reason).Msg("inbox entry moved to the dead-letter stream")

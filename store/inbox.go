@@ -216,15 +216,16 @@ return 1
 
 var buryScript = redis.NewScript(buryLua)
 
-// Bury moves e to the dead-letter stream and settles it, atomically.
-func (in *Inbox) Bury(ctx context.Context, e bot.InboxEntry, reason string) error {
-	err := buryScript.Run(ctx, in.s.rdb, []string{in.group.stream, in.dead},
+// Bury moves e to the dead-letter stream and settles it, atomically;
+// moved is false when another worker settled it meanwhile.
+func (in *Inbox) Bury(ctx context.Context, e bot.InboxEntry, reason string, at time.Time) (bool, error) {
+	n, err := buryScript.Run(ctx, in.s.rdb, []string{in.group.stream, in.dead},
 		InboxGroup, e.ID, e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli(),
-		e.Deliveries, reason, time.Now().UnixMilli()).Err()
+		e.Deliveries, reason, at.UnixMilli()).Int64()
 	if err != nil {
-		return fmt.Errorf("bury inbox entry %s: %w", e.ID, err)
+		return false, fmt.Errorf("bury inbox entry %s: %w", e.ID, err)
 	}
-	return nil
+	return n == 1, nil
 }
 
 // DeadLetters lists up to count dead letters, oldest first.

@@ -118,8 +118,8 @@ func testInboxDead(t *testing.T, st *store.Store) {
 	if err != nil || len(taken) != 1 || taken[0].ID != first[0].ID || taken[0].Deliveries != 2 {
 		t.Fatalf("reclaim: %+v %v, want the entry on its second delivery", taken, err)
 	}
-	if err := in.Bury(ctx, taken[0], "handling panicked"); err != nil {
-		t.Fatal(err)
+	if moved, err := in.Bury(ctx, taken[0], "handling panicked", t0); err != nil || !moved {
+		t.Fatalf("bury: moved %v, %v", moved, err)
 	}
 	if n, _ := in.Backlog(ctx); n != 0 {
 		t.Errorf("backlog %d after burying, want 0", n)
@@ -128,8 +128,8 @@ func testInboxDead(t *testing.T, st *store.Store) {
 		t.Fatalf("dead count %d, want 1", n)
 	}
 	// A second bury of the same, already settled entry changes nothing.
-	if err := in.Bury(ctx, taken[0], "again"); err != nil {
-		t.Fatal(err)
+	if moved, err := in.Bury(ctx, taken[0], "again", t0); err != nil || moved {
+		t.Fatalf("second bury of a settled entry: moved %v, %v; want nothing moved", moved, err)
 	}
 	dead, err := in.DeadLetters(ctx, 10)
 	if err != nil || len(dead) != 1 {
@@ -137,7 +137,7 @@ func testInboxDead(t *testing.T, st *store.Store) {
 	}
 	d := dead[0]
 	if d.Entry.Key != "k1" || d.Entry.ID != first[0].ID || d.Entry.Deliveries != 2 || d.Reason != "handling panicked" ||
-		string(d.Entry.Body) != `{"k":"k1"}` || d.BuriedAt.IsZero() {
+		string(d.Entry.Body) != `{"k":"k1"}` || !d.BuriedAt.Equal(t0.Truncate(time.Millisecond)) {
 		t.Errorf("dead letter %+v", d)
 	}
 	if err := in.RetryDead(ctx, d.ID); err != nil {
@@ -150,7 +150,7 @@ func testInboxDead(t *testing.T, st *store.Store) {
 	if err != nil || len(again) != 1 || again[0].Key != "k1" || again[0].Deliveries != 1 {
 		t.Fatalf("read after retry: %+v %v", again, err)
 	}
-	if err := in.Bury(ctx, again[0], "still failing"); err != nil {
+	if _, err := in.Bury(ctx, again[0], "still failing", t0); err != nil {
 		t.Fatal(err)
 	}
 	dead, _ = in.DeadLetters(ctx, 10)

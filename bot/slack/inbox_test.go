@@ -197,7 +197,7 @@ func TestRequeuedDeadLetterWhoseReplyWentOutIsNotAnsweredAgain(t *testing.T) {
 	if err := h.a.ProcessInbox(ctx, held[0], false); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Bury(ctx, held[0], "gave up"); err != nil {
+	if _, err := in.Bury(ctx, held[0], "gave up", testNow); err != nil {
 		t.Fatal(err)
 	}
 	dead, err := in.DeadLetters(ctx, 10)

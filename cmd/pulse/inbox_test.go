@@ -32,7 +32,7 @@ func buryOne(t *testing.T, in *store.Inbox, key string) {
 		if e.Key != key {
 			continue // an entry queued again earlier in the test
 		}
-		if err := in.Bury(ctx, e, "handle slack:msg:C1:1.0: boom"); err != nil {
+		if _, err := in.Bury(ctx, e, "handle slack:msg:C1:1.0: boom", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		return

@@ -200,3 +200,23 @@ func TestCheckInAnswerDeliveredAgainIsNotTheNextAnswer(t *testing.T) {
 		t.Fatalf("check-in after the mood answer: %+v", c)
 	}
 }
+
+// A skip saved by a worker that died before closing the conversation is
+// delivered again: it closes the conversation and says so, instead of
+// going silent with the conversation left open.
+func TestCheckInSkipDeliveredAgainClosesTheConversation(t *testing.T) {
+	h := newTwoTeamHarness(t)
+	ctx := context.Background()
+	h.say(chen, "/pulse me language en")
+	h.say(chen, "/checkin team growth")
+	skip := bot.Event{Key: "dm:skip", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: chen, Direct: true, Channel: "dm",
+		Text: "/checkin skip on leave team growth"}
+	h.event(skip)
+	if err := h.store.SetConversation(ctx, chen, bot.Conversation{TeamID: "growth", Period: "2026-W48"}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, text(h.event(skip)), "2026-W48")
+	if _, err := h.store.Conversation(ctx, chen); err == nil {
+		t.Fatal("the conversation is still open after the skip was delivered again")
+	}
+}

@@ -312,7 +312,9 @@ func (s *Service) skipCheckIn(ctx context.Context, r *request, reason string) (R
 		return s.confirmSkip(r, team, period, reason), nil
 	}
 	c.Skipped, c.SkipReason, c.UpdatedAt, c.Completed = true, strings.TrimSpace(reason), r.now, time.Time{}
-	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil {
+	// A duplicate is this event's earlier delivery, which saved the skip
+	// and may have died before closing the conversation: carry on.
+	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.skipped", period, c.SkipReason)); err != nil && !errors.Is(err, ErrDuplicate) {
 		return Response{}, fmt.Errorf("skip check-in: %w", err)
 	}
 	if err := s.store.ClearConversation(ctx, r.actor.ID); err != nil {

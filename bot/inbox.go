@@ -136,6 +136,20 @@ const (
 	AlreadyQueued
 )
 
+// MaybeQueued reports whether a delivery Receive refused may still have
+// been stored: the store did not answer in time, and a command it had
+// already been sent may run after all (the platform's own retry then finds
+// it queued). A store that refused or could not be reached stored nothing.
+// A person told "not saved" sends the command again, as a new event, so
+// they are told which of the two it was.
+func MaybeQueued(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var timeout interface{ Timeout() bool }
+	return errors.As(err, &timeout) && timeout.Timeout()
+}
+
 // Receive is the one acknowledgement rule of every adapter: queue the
 // delivery, bounded by EnqueueWait whatever the store client does with
 // deadlines. An error means the delivery must be refused (5xx, or a "not

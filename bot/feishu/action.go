@@ -28,7 +28,7 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 	receipt, err := a.queue(ctx, key, kindCard, ev.EventReq.Body)
 	if err != nil {
 		wait.Cancel()
-		return &callback.CardActionTriggerResponse{Toast: a.notSavedToast()}, nil
+		return &callback.CardActionTriggerResponse{Toast: a.notSavedToast(err)}, nil
 	}
 	if receipt == bot.AlreadyQueued {
 		wait.Cancel()

@@ -129,7 +129,11 @@ func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
 }
 
 // notSavedToast is the card callback's answer when the press could not be
-// stored: the card stays as it was and the person reads that it was not saved.
-func (a *Adapter) notSavedToast() *callback.Toast {
+// queued: the card stays as it was and the person reads that it was not
+// saved, or, when the store did not answer in time, that it may have been.
+func (a *Adapter) notSavedToast(err error) *callback.Toast {
+	if bot.MaybeQueued(err) {
+		return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), "inbox_maybe_saved")
+	}
 	return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), "inbox_not_saved")
 }

@@ -694,23 +694,38 @@ func TestStalledRedisRefusesEventWith5xxInTime(t *testing.T) {
 	}
 }
 
-func TestStalledRedisSlashCommandSaysNotSavedInTime(t *testing.T) {
-	rec := &bottest.Handler{}
-	h := newHarness(t, rec)
-	h.a.inbox = storetest.Stalled(t).Inbox()
-	start := time.Now()
-	resp := h.postForm("/slack/commands", commandForm(t, h, "/goal", "list"))
-	if elapsed := time.Since(start); elapsed >= 2*time.Second {
-		t.Errorf("answer took %v; Slack waits 3 s", elapsed)
-	}
-	body := readBody(t, resp)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Not saved") || !strings.Contains(body, "未保存") ||
-		!strings.Contains(body, `"response_type":"ephemeral"`) {
-		t.Errorf("status %d body %s: want an ephemeral not-saved reply in both languages", resp.StatusCode, body)
-	}
-	h.settle()
-	if len(rec.Events()) != 0 {
-		t.Error("a command that was not stored was handled anyway")
+// A stalled Redis may run the command after the answer: the person is told
+// it is not confirmed (check before sending it again: a second /goal G1 +1
+// would add twice); a Redis that cannot be reached stored nothing: "not
+// saved, send it again". Either in time, in both languages.
+func TestStalledRedisSlashCommandSaysNotConfirmedInTime(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		inbox  func(testing.TB) bot.Inbox
+		en, zh string
+	}{
+		{"stalled", func(t testing.TB) bot.Inbox { return storetest.Stalled(t).Inbox() }, "Not confirmed", "未确认"},
+		{"down", func(t testing.TB) bot.Inbox { return storetest.Down(t).Inbox() }, "Not saved", "未保存"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec := &bottest.Handler{}
+			h := newHarness(t, rec)
+			h.a.inbox = c.inbox(t)
+			start := time.Now()
+			resp := h.postForm("/slack/commands", commandForm(t, h, "/goal", "list"))
+			if elapsed := time.Since(start); elapsed >= 2*time.Second {
+				t.Errorf("answer took %v; Slack waits 3 s", elapsed)
+			}
+			body := readBody(t, resp)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, c.en) || !strings.Contains(body, c.zh) ||
+				!strings.Contains(body, `"response_type":"ephemeral"`) {
+				t.Errorf("status %d body %s: want an ephemeral %q reply in both languages", resp.StatusCode, body, c.en)
+			}
+			h.settle()
+			if len(rec.Events()) != 0 {
+				t.Error("a command that was not stored was handled anyway")
+			}
+		})
 	}
 }
 

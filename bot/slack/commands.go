@@ -56,7 +56,7 @@ func (a *Adapter) slashCommand(ctx context.Context, sc slack.SlashCommand) any {
 	if err != nil {
 		wait.Cancel()
 		a.refused(err, key)
-		return a.notSavedReply()
+		return a.notSavedReply(err)
 	}
 	if receipt == bot.AlreadyQueued {
 		wait.Cancel()

@@ -107,10 +107,16 @@ func slashCommandOf(form url.Values) slack.SlashCommand {
 	}
 }
 
-// notSavedReply is the slash command answer when nothing could be stored:
-// Slack shows the body of a 200, so the person reads that it was not saved
-// (in both languages: nothing in the request says which one they read).
-func (a *Adapter) notSavedReply() commandReply {
-	text := a.catalog.T(bot.English, "inbox_not_saved", nil) + "\n" + a.catalog.T(bot.Chinese, "inbox_not_saved", nil)
+// notSavedReply is the slash command answer when it could not be queued:
+// Slack shows the body of a 200, so the person reads that it was not saved,
+// or, when the store did not answer in time, that it may have been (so they
+// check before sending it again) — in both languages: nothing in the
+// request says which one they read.
+func (a *Adapter) notSavedReply(err error) commandReply {
+	key := "inbox_not_saved"
+	if bot.MaybeQueued(err) {
+		key = "inbox_maybe_saved"
+	}
+	text := a.catalog.T(bot.English, key, nil) + "\n" + a.catalog.T(bot.Chinese, key, nil)
 	return commandReply{ResponseType: slack.ResponseTypeEphemeral, Text: text}
 }

@@ -66,3 +66,21 @@ func Connected(t testing.TB, url, prefix string) *store.Store {
 	t.Cleanup(func() { _ = rdb.Close() })
 	return store.New(rdb, store.Options{Prefix: prefix})
 }
+
+// Down returns a store on a Redis address that refuses connections, as a
+// stopped server's port does, for tests of what Pulse does when nothing
+// could have been stored.
+func Down(t testing.TB) *store.Store {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return store.New(rdb, store.Options{Prefix: "down:"})
+}

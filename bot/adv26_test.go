@@ -8,10 +8,10 @@ import (
 	"github.com/pulse-bot/pulse/bot"
 )
 
-// Issue 11: "relative ones add up exactly". The store adds each change to
+// Issue 11: "relative ones add up exactly". The store added each change to
 // the current value as a double in Lua (prev + value), so decimal steps
-// drift: the SPEC's own example goal, 2.1% → 3%, given +0.3 three times,
-// stands at 2.9999999999999996, below its target.
+// drifted: the SPEC's own example goal, 2.1% → 3%, given +0.3 three times,
+// stood at 2.9999999999999996, below its target.
 func TestAdv26RelativeDecimalUpdatesReachTheirExactSum(t *testing.T) {
 	h := newHarness(t)
 	mustContain(t, text(h.say(alice, "/goal new Raise checkout conversion from 2.1% to 3% by 2026-12-31")), "G")

@@ -59,11 +59,11 @@ func (h *adv26Resend) hasMarker(args []any) bool {
 
 // A keyed /goal new whose createGoal script the client sends again after a
 // lost reply: the goal is created once, and CreateGoal must report it (or
-// at least leave it usable). Today the resend answers 'duplicate' naming
-// the goal the first send created, which is this call's own id, and
-// CreateGoal then deletes that id's goal->team index ("drop unused id"):
-// the goal stays in the team's set but can never be read or updated again,
-// and every redelivery of the event fails the same way until it is
+// at least leave it usable). Before call ids the resend answered
+// 'duplicate' naming the goal the first send created, which is this call's
+// own id, and CreateGoal then deleted that id's goal->team index ("drop
+// unused id"): the goal stayed in the team's set but could never be read or
+// updated again, and every redelivery of the event failed the same way until it was
 // dead-lettered.
 func TestAdv26CreateGoalResentAfterALostReplyLeavesAUsableGoal(t *testing.T) {
 	ctx := context.Background()

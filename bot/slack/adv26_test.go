@@ -57,12 +57,12 @@ func TestAdv26SlashCommandWaitsOnlyWhatIsLeftOfItsReplyWait(t *testing.T) {
 
 // A replica that recorded an update and was killed before it reacted (or
 // replied) leaves the entry pending; the replica that takes it over finds
-// the update recorded (ErrDuplicate), and the core answers a duplicate with
-// silence (Service.failure), so no reaction and no reply ever go out,
-// although both are keyed by the event and safe to send on a redelivery
-// (reactions.add answers already_reacted, the reply has its sent-marker).
-// pulse-bench counts such an event as not processed ("recorded and
-// reacted to"); the person sees their update ignored.
+// the update recorded (ErrDuplicate). The core answered a duplicate with
+// silence, so no reaction and no reply ever went out, although both are
+// keyed by the event and safe to send on a redelivery (reactions.add
+// answers already_reacted, the reply has its sent-marker): pulse-bench
+// counted such an event as not processed, the person saw their update
+// ignored. The update is now answered as its first delivery would have.
 func TestAdv26TakeoverAfterTheRecordButBeforeTheReactionStillReacts(t *testing.T) {
 	h := buildServiceHarness(t, false)
 	ctx := context.Background()

@@ -40,3 +40,18 @@ func RefusedInTime(t testing.TB, send func() (status int)) {
 		t.Errorf("answered %d after %v; want a 5xx within %v, so the platform delivers it again", status, took, AckBudget)
 	}
 }
+
+// SlowInbox is an inbox on a store that answers, but slowly: each Enqueue
+// moves Clock on by Delay before it queues (a delay inside bot.EnqueueWait
+// is not refused), for tests of what the time spent queueing leaves.
+type SlowInbox struct {
+	bot.Inbox
+	Clock *bot.ManualClock
+	Delay time.Duration
+}
+
+// Enqueue moves the clock on by Delay, then queues e.
+func (s SlowInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
+	s.Clock.Advance(s.Delay)
+	return s.Inbox.Enqueue(ctx, e, ttl)
+}

@@ -161,26 +161,13 @@ func expiredDeadline(time.Duration) (<-chan time.Time, func()) {
 	return expired, func() {}
 }
 
-// slowInbox stands for a Redis that answers slowly: each Enqueue moves the
-// clock on by delay.
-type slowInbox struct {
-	bot.Inbox
-	clock *bot.ManualClock
-	delay time.Duration
-}
-
-func (s slowInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
-	s.clock.Advance(s.delay)
-	return s.Inbox.Enqueue(ctx, e, ttl)
-}
-
 // Feishu shows a card callback's answer only within 3 s of the push, and
 // queueing it may take a while: the callback waits for its reply only what
 // is left of its budget since it arrived, not the whole budget again.
 func TestCardCallbackWaitsOnlyWhatIsLeftOfItsBudget(t *testing.T) {
 	f := newFakeFeishu(t)
 	a, clock := testAdapter(t, f, &bottest.Handler{}, ModeWS)
-	a.cfg.Inbox = slowInbox{Inbox: a.cfg.Inbox, clock: clock, delay: time.Second}
+	a.cfg.Inbox = bottest.SlowInbox{Inbox: a.cfg.Inbox, Clock: clock, Delay: time.Second}
 	var waited []time.Duration
 	a.cardDeadline = func(wait time.Duration) (<-chan time.Time, func()) {
 		waited = append(waited, wait)

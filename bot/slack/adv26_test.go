@@ -11,20 +11,6 @@ import (
 	"github.com/pulse-bot/pulse/bot/bottest"
 )
 
-// adv26SlowInbox stands for a Redis that answers, but slowly: each
-// Enqueue moves the clock on by delay (inside bot.EnqueueWait, so it is
-// not refused).
-type adv26SlowInbox struct {
-	bot.Inbox
-	clock *bot.ManualClock
-	delay time.Duration
-}
-
-func (s adv26SlowInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.Duration) (bool, error) {
-	s.clock.Advance(s.delay)
-	return s.Inbox.Enqueue(ctx, e, ttl)
-}
-
 // Slack shows a slash command's answer (and a modal's field errors) only
 // if it comes within 3 s of the request. The request waited the whole
 // reply wait (2.5 s) for its worker counted from when it was queued, not
@@ -34,7 +20,7 @@ func (s adv26SlowInbox) Enqueue(ctx context.Context, e bot.InboxEntry, ttl time.
 // 2.5 s since the request arrived.
 func TestAdv26SlashCommandWaitsOnlyWhatIsLeftOfItsReplyWait(t *testing.T) {
 	h := newHarness(t, &bottest.Handler{})
-	h.a.inbox = adv26SlowInbox{Inbox: h.a.inbox, clock: h.clock, delay: time.Second}
+	h.a.inbox = bottest.SlowInbox{Inbox: h.a.inbox, Clock: h.clock, Delay: time.Second}
 	var waited []time.Duration
 	expired := make(chan time.Time)
 	close(expired)
@@ -47,7 +33,7 @@ func TestAdv26SlashCommandWaitsOnlyWhatIsLeftOfItsReplyWait(t *testing.T) {
 	if want := bot.ReplyWait - time.Second; len(waited) != 1 || waited[0] != want {
 		t.Fatalf("the command waited %v for its reply after a queueing of 1 s, want %v (the rest of %v)", waited, want, bot.ReplyWait)
 	}
-	h.a.inbox = adv26SlowInbox{Inbox: h.a.inbox, clock: h.clock, delay: 3 * time.Second}
+	h.a.inbox = bottest.SlowInbox{Inbox: h.a.inbox, Clock: h.clock, Delay: 3 * time.Second}
 	h.postForm("/slack/commands", commandForm(t, h, "/goal", "G1 +2 later"))
 	h.settle()
 	if len(waited) != 2 || waited[1] != 0 {

@@ -7,9 +7,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -30,17 +27,10 @@ import (
 // returns the acknowledgement's body and how long it took.
 func adv22PostCommand(t *testing.T, base string, form url.Values) (string, time.Duration) {
 	t.Helper()
-	body := form.Encode()
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(wireSecret))
-	mac.Write([]byte("v0:" + stamp + ":" + body))
-	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", strings.NewReader(body))
+	req, err := signedSlackRequest(base+"/slack/commands", "application/x-www-form-urlencoded", form.Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -10,14 +10,10 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -52,17 +48,10 @@ func postCommand(base, text, trigger string) commandAnswer {
 		"user_id": {"U1"}, "user_name": {"u1"}, "command": {"/goal"}, "text": {text},
 		"response_url": {base + "/nowhere"}, "trigger_id": {trigger}, "api_app_id": {"A1"},
 	}
-	body := form.Encode()
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(wireSecret))
-	mac.Write([]byte("v0:" + stamp + ":" + body))
-	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", strings.NewReader(body))
+	req, err := signedSlackRequest(base+"/slack/commands", "application/x-www-form-urlencoded", form.Encode())
 	if err != nil {
 		return answerNone
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return answerNone

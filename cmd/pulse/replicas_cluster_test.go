@@ -210,6 +210,22 @@ func (r *replica) body(t testing.TB, path string) string {
 	return string(b)
 }
 
+// signedSlackRequest is a POST of body to url signed as Slack signs it
+// (v0=HMAC-SHA256 of "v0:<timestamp>:<body>" with the wire tests' secret).
+func signedSlackRequest(url, contentType, body string) (*http.Request, error) {
+	stamp := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(wireSecret))
+	mac.Write([]byte("v0:" + stamp + ":" + body))
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("X-Slack-Request-Timestamp", stamp)
+	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	return req, nil
+}
+
 // slackEvent is an Events API delivery: a direct message from user to the bot.
 func slackEvent(eventID, user, text, ts string) string {
 	return fmt.Sprintf(`{"type":"event_callback","team_id":"T1","api_app_id":"A1","event_id":%q,"event_time":1700000000,`+
@@ -221,16 +237,10 @@ func slackEvent(eventID, user, text, ts string) string {
 // (v0=HMAC-SHA256 of "v0:<timestamp>:<body>"), with X-Slack-Retry-Num when
 // retry > 0, and returns the status code (0 when the server is unreachable).
 func postSigned(base, body string, retry int) int {
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(wireSecret))
-	mac.Write([]byte("v0:" + stamp + ":" + body))
-	req, err := http.NewRequest(http.MethodPost, base+"/slack/events", strings.NewReader(body))
+	req, err := signedSlackRequest(base+"/slack/events", "application/json", body)
 	if err != nil {
 		return 0
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	if retry > 0 {
 		req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(retry))
 		req.Header.Set("X-Slack-Retry-Reason", "http_timeout")

@@ -78,8 +78,8 @@ end
 
 // recordUpdateLua applies one progress update to a goal's current value:
 // it reads the value, computes the new one (an absolute value, or the old
-// one plus an amount, rounded to the decimal places of the two, so decimal
-// steps add up exactly), checks it and appends the update, all in one step,
+// one plus an amount, rounded to the decimal places of the two within 15
+// significant digits, so decimal steps add up exactly), checks it and appends the update, all in one step,
 // so concurrent updates never conflict. The update record is completed
 // here with the values it moved between ("v", "p") in front of the
 // caller's JSON. A marker seen before (the caller's key, or for a keyless
@@ -124,10 +124,15 @@ local prev = tonumber(h[2])
 local value = tonumber(ARGV[3])
 if ARGV[2] == '1' then
   -- Decimal steps add up exactly (2.1 + 0.3 + 0.3 + 0.3 is 3, not
-  -- 2.9999999999999996): the sum is rounded to the decimals of its terms,
-  -- at most 12 (which also heals a value that drifted before).
-  local places = math.min(math.max(decimals(h[2]), decimals(ARGV[3])), 12)
-  value = tonumber(string.format('%.' .. places .. 'f', prev + value))
+  -- 2.9999999999999996): the sum is rounded to the decimal places of its
+  -- terms, kept within 15 significant digits (which also heals a value
+  -- that drifted before, and never rounds a small value away).
+  local sum = prev + value
+  local places = math.max(decimals(h[2]), decimals(ARGV[3]))
+  if sum ~= 0 then
+    places = math.max(math.min(places, 14 - math.floor(math.log10(math.abs(sum)))), 0)
+  end
+  value = tonumber(string.format('%.' .. places .. 'f', sum))
   if value == 0 then value = 0 end -- never "-0"
 end
 if milestone and (value < 0 or value > 100) then return {'range', ''} end

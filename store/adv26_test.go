@@ -33,13 +33,16 @@ func (h *adv26Resend) DialHook(next redis.DialHook) redis.DialHook { return next
 func (h *adv26Resend) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		name := cmd.Name()
-		if (name != "evalsha" && name != "eval") || !h.hasMarker(cmd.Args()) || !h.done.CompareAndSwap(false, true) {
+		if (name != "evalsha" && name != "eval") || !h.hasMarker(cmd.Args()) || h.done.Load() {
 			return next(ctx, cmd)
 		}
 		// First send: runs on the server, its reply is "lost".
 		if err := next(ctx, cmd); err != nil {
-			return err // e.g. NOSCRIPT: go-redis Script.Run falls back to EVAL; try again then
+			// e.g. NOSCRIPT after another test flushed the scripts: go-redis
+			// Script.Run falls back to EVAL, which is resent instead.
+			return err
 		}
+		h.done.Store(true)
 		// go-redis resends the same command; the caller sees this reply.
 		return next(ctx, cmd)
 	}

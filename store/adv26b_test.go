@@ -2,14 +2,10 @@ package store_test
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/pulse-bot/pulse/bot"
-	"github.com/pulse-bot/pulse/store"
 	"github.com/pulse-bot/pulse/store/storetest"
 )
 
@@ -71,7 +67,7 @@ func TestAdv26bBuryResentAfterALostReplyReportsTheEntryMoved(t *testing.T) {
 	if err != nil || len(got) != 1 {
 		t.Fatalf("read: %v %v", got, err)
 	}
-	hook := &adv26bResend{adv26Resend{marker: ":dead"}}
+	hook := &adv26Resend{marker: ":dead"}
 	st.Client().AddHook(hook)
 	moved, err := in.Bury(ctx, got[0], "handling panicked", t0)
 	if !hook.done.Load() {
@@ -82,58 +78,5 @@ func TestAdv26bBuryResentAfterALostReplyReportsTheEntryMoved(t *testing.T) {
 	}
 	if err != nil || !moved {
 		t.Errorf("Bury, reply lost and resent by the client: moved %v, %v; it did move the entry (the worker will not log it nor count it)", moved, err)
-	}
-}
-
-// adv26bResend is adv26Resend that resends the first send that ran (not a
-// NOSCRIPT refusal, after which go-redis sends EVAL): another package's
-// test may flush the shared server's scripts meanwhile.
-type adv26bResend struct{ adv26Resend }
-
-func (h *adv26bResend) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		name := cmd.Name()
-		if (name != "evalsha" && name != "eval") || !h.hasMarker(cmd.Args()) || h.done.Load() {
-			return next(ctx, cmd)
-		}
-		if err := next(ctx, cmd); err != nil {
-			return err
-		}
-		h.done.Store(true)
-		return next(ctx, cmd)
-	}
-}
-
-// ae9b373 answers a command that could not be queued "Not saved, send it
-// again" when Redis refused or could not be reached, and "Not confirmed"
-// when it did not answer in time (bot.MaybeQueued). With the client pulse
-// serve builds (store.Connect: go-redis retries a refused dial with
-// backoff), a stopped Redis never fails fast: every Receive runs into its
-// 1.2 s bound and reads as "did not answer in time", so "Not saved" is
-// never said in production; only storetest.Down (MaxRetries -1) reaches
-// it. cmd/pulse's TestSlashCommandsThroughRedisFaults.../redis_down fails
-// the same way ("no command was answered 1 during the fault").
-func TestAdv26bRedisDownIsNotSavedWithTheServeClient(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rdb, err := store.Connect("redis://" + addr + "/0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = rdb.Close() })
-	st := store.New(rdb, store.Options{Prefix: "adv26b-down:"})
-	_, err = bot.Receive(context.Background(), st.Inbox(), bot.InboxEntry{Key: "slack:cmd:adv26b", Platform: bot.PlatformSlack,
-		Kind: "command", Body: []byte("x"), ReceivedAt: t0}, time.Minute)
-	if err == nil {
-		t.Fatal("queued on a closed port")
-	}
-	if bot.MaybeQueued(err) {
-		t.Errorf("Redis refusing connections: %v; MaybeQueued true, so the person reads 'Not confirmed', never 'Not saved'", err)
 	}
 }

@@ -8,6 +8,7 @@ package store
 //	                        "inbox"; entries are deleted once acknowledged
 //	I:claim:<key>   string  the stream id that queued the event; TTL the caller's
 //	                        (the platform's retry window)
+//	I:bury:<call>   string  "1" for 10 minutes: one Bury call done (call random)
 //	I:dead          stream  dead letters: the entry's fields plus id (its inbox id),
 //	                        n (deliveries), why (reason), at (buried, unix ms);
 //	                        kept until `pulse inbox dead drop` or retry
@@ -204,13 +205,18 @@ func (in *Inbox) Ack(ctx context.Context, marks []bot.SettleMark, ids ...string)
 }
 
 // buryLua moves a pending entry to the dead-letter stream, unless another
-// worker settled it meanwhile.
-// KEYS: stream, dead. ARGV: group, id, key, platform, kind, body, received, deliveries, reason, now (ms).
+// worker settled it meanwhile (0). The call marks itself for a while
+// (KEYS[3]), so the client resending it after a lost reply hears 1 again,
+// not "settled by someone else".
+// KEYS: stream, dead, this call's mark. ARGV: group, id, key, platform, kind,
+// body, received, deliveries, reason, now (ms), mark ttl (ms).
 const buryLua = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
 if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'k', ARGV[3], 'p', ARGV[4], 't', ARGV[5], 'b', ARGV[6],
   'r', ARGV[7], 'n', ARGV[8], 'why', ARGV[9], 'at', ARGV[10])
 redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[11])
 return 1
 `
 
@@ -219,9 +225,10 @@ var buryScript = redis.NewScript(buryLua)
 // Bury moves e to the dead-letter stream and settles it, atomically;
 // moved is false when another worker settled it meanwhile.
 func (in *Inbox) Bury(ctx context.Context, e bot.InboxEntry, reason string, at time.Time) (bool, error) {
-	n, err := buryScript.Run(ctx, in.s.rdb, []string{in.group.stream, in.dead},
+	mark := in.s.inboxKey("bury", rand.Text())
+	n, err := buryScript.Run(ctx, in.s.rdb, []string{in.group.stream, in.dead, mark},
 		InboxGroup, e.ID, e.Key, string(e.Platform), e.Kind, e.Body, e.ReceivedAt.UnixMilli(),
-		e.Deliveries, reason, at.UnixMilli()).Int64()
+		e.Deliveries, reason, at.UnixMilli(), resendWindow.Milliseconds()).Int64()
 	if err != nil {
 		return false, fmt.Errorf("bury inbox entry %s: %w", e.ID, err)
 	}

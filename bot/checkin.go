@@ -168,6 +168,10 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 	if err != nil {
 		return Response{}, err
 	}
+	if r.ev.Key != "" && conv.OpenedBy == r.ev.Key {
+		// This event finished another check-in and opened this held one.
+		return Response{Reply: s.heldQuestion(r, team, c, conv), Visibility: Private}, nil
+	}
 	if r.ev.Key != "" && c.LastKey == r.ev.Key {
 		return s.answeredBefore(ctx, r, team, c)
 	}
@@ -205,7 +209,9 @@ func (s *Service) answerCheckIn(ctx context.Context, r *request, conv Conversati
 func (s *Service) finishCheckIn(ctx context.Context, r *request, team Team, c CheckIn) (Response, error) {
 	c.Questions = c.AskedQuestions(team)
 	c.Next = len(c.Questions) + 1
-	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil {
+	// A duplicate is this event's earlier delivery (a form delivered again),
+	// which saved it and may have died before closing: carry on.
+	if err := s.store.SaveCheckIn(ctx, c, r.ev.Key, r.audit("checkin.answered", c.Period, "complete")); err != nil && !errors.Is(err, ErrDuplicate) {
 		return Response{}, fmt.Errorf("save check-in: %w", err)
 	}
 	return s.closeCheckIn(ctx, r, team, c)
@@ -238,6 +244,43 @@ func (s *Service) closeCheckIn(ctx context.Context, r *request, team Team, c Che
 	return resp, nil
 }
 
+// finishedCheckInOf reports whether this event's answer finished one of the
+// actor's check-ins of this period: the same answer delivered again after
+// its worker closed the conversation and died before replying. Read only
+// for a direct message nothing else understood.
+func (s *Service) finishedCheckInOf(ctx context.Context, r *request) (period string, done bool, err error) {
+	if r.ev.Key == "" {
+		return "", false, nil
+	}
+	teams, err := s.teamsOf(ctx, r)
+	if err != nil {
+		return "", false, err
+	}
+	for _, t := range teams {
+		if !t.HasMember(r.actor.ID) {
+			continue
+		}
+		c, err := s.loadCheckIn(ctx, t, personPeriod(r.actor, t, r.now), r.actor.ID)
+		if err != nil {
+			return "", false, err
+		}
+		if c.Done() && c.LastKey == r.ev.Key {
+			return c.Period, true, nil
+		}
+	}
+	return "", false, nil
+}
+
+// heldQuestion asks the first open question of a held check-in that was
+// just opened (conv), saying it was held until the other was done.
+func (s *Service) heldQuestion(r *request, t Team, c CheckIn, conv Conversation) Message {
+	if len(c.Answers) == 0 {
+		c.Questions = conv.Questions
+	}
+	intro := s.t(r, "checkin_held_next", map[string]any{"Team": t.Name, "Period": conv.Period})
+	return s.questionMessage(r.locale, t, c, intro)
+}
+
 // nextHeldCheckIn opens the check-in of another of the actor's teams whose
 // prompt was held while this one was answered or skipped (holdPrompt) and asks its
 // first open question; an empty message when none waits.
@@ -264,15 +307,11 @@ func (s *Service) nextHeldCheckIn(ctx context.Context, r *request, done Team) (M
 		if c.Done() || c.Skipped {
 			continue
 		}
-		conv := Conversation{TeamID: t.ID, Period: period, Questions: c.AskedQuestions(t)}
+		conv := Conversation{TeamID: t.ID, Period: period, Questions: c.AskedQuestions(t), OpenedBy: r.ev.Key}
 		if err := s.store.SetConversation(ctx, r.actor.ID, conv); err != nil {
 			return Message{}, fmt.Errorf("open held conversation in %s: %w", t.ID, err)
 		}
-		if len(c.Answers) == 0 {
-			c.Questions = conv.Questions
-		}
-		intro := s.t(r, "checkin_held_next", map[string]any{"Team": t.Name, "Period": period})
-		return s.questionMessage(r.locale, t, c, intro), nil
+		return s.heldQuestion(r, t, c, conv), nil
 	}
 	return Message{}, nil
 }

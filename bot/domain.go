@@ -357,6 +357,10 @@ type Conversation struct {
 	// answers pair with the questions shown even if the team changes them
 	// meanwhile; empty in conversations opened before they were kept.
 	Questions []Question
+	// OpenedBy is the event whose answer finished another check-in and
+	// opened this held one, so that event delivered again (its worker died
+	// before replying) is known as done, not read as this one's first answer.
+	OpenedBy string
 }
 
 // AuditEntry records one change for a team's audit log.

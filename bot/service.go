@@ -453,6 +453,15 @@ func (s *Service) handleFreeText(ctx context.Context, r *request, text string) (
 	if args, ok := parse.MatchKudos(text); ok {
 		return s.giveKudos(ctx, r, args)
 	}
+	if r.ev.Direct {
+		period, done, err := s.finishedCheckInOf(ctx, r)
+		if err != nil {
+			return Response{}, err
+		}
+		if done {
+			return s.say(r, "checkin_thanks", map[string]any{"Period": period}), nil
+		}
+	}
 	return Response{}, refuse("error_unknown_command", nil)
 }
 

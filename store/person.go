@@ -200,12 +200,12 @@ func (s *Store) Conversation(ctx context.Context, id bot.UserID) (bot.Conversati
 	if err := json.Unmarshal([]byte(data), &r); err != nil {
 		return bot.Conversation{}, fmt.Errorf("decode conversation of %s: %w", id, err)
 	}
-	return bot.Conversation{TeamID: r.TeamID, Period: r.Period, Questions: fromQuestionRecs(r.Questions)}, nil
+	return bot.Conversation{TeamID: r.TeamID, Period: r.Period, Questions: fromQuestionRecs(r.Questions), OpenedBy: r.OpenedBy}, nil
 }
 
 // SetConversation records which check-in the person is answering.
 func (s *Store) SetConversation(ctx context.Context, id bot.UserID, c bot.Conversation) error {
-	data, err := encode("conversation", convRec{TeamID: c.TeamID, Period: c.Period, Questions: toQuestionRecs(c.Questions)})
+	data, err := encode("conversation", convRec{TeamID: c.TeamID, Period: c.Period, Questions: toQuestionRecs(c.Questions), OpenedBy: c.OpenedBy})
 	if err != nil {
 		return fmt.Errorf("set conversation of %s: %w", id, err)
 	}

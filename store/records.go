@@ -99,6 +99,7 @@ type convRec struct {
 	TeamID    string        `json:"t,omitzero"`
 	Period    string        `json:"p,omitzero"`
 	Questions []questionRec `json:"q,omitzero"`
+	OpenedBy  string        `json:"o,omitzero"`
 }
 
 // questionRec is a question as asked, kept with a check-in's answers.

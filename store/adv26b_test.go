@@ -27,6 +27,7 @@ func TestAdv26bRelativeUpdatesKeepSmallValues(t *testing.T) {
 		{0, 1e-13, 1e-13},
 		{5e-13, 0, 5e-13},
 		{3e-20, 1e-20, 4e-20},
+		{1e-120, 1e-120, 0}, // more places than Lua's format takes (99): rounded away, no script error
 	}
 	for i, c := range cases {
 		g, err := s.CreateGoal(ctx, bot.Goal{TeamID: "eng", Title: "small", Owner: alice, State: bot.GoalOpen,

@@ -79,8 +79,8 @@ end
 // recordUpdateLua applies one progress update to a goal's current value:
 // it reads the value, computes the new one (an absolute value, or the old
 // one plus an amount, rounded to the decimal places of the two within 15
-// significant digits, so decimal steps add up exactly), checks it and appends the update, all in one step,
-// so concurrent updates never conflict. The update record is completed
+// significant digits, so decimal steps add up exactly), checks it and
+// appends the update, all in one step, so concurrent updates never conflict. The update record is completed
 // here with the values it moved between ("v", "p") in front of the
 // caller's JSON. A marker seen before (the caller's key, or for a keyless
 // update this call's own) replies the update it recorded then:
@@ -132,7 +132,8 @@ if ARGV[2] == '1' then
   if sum ~= 0 then
     places = math.max(math.min(places, 14 - math.floor(math.log10(math.abs(sum)))), 0)
   end
-  value = tonumber(string.format('%.' .. places .. 'f', sum))
+  -- Lua's format takes at most two digits of precision.
+  value = tonumber(string.format('%.' .. math.min(places, 99) .. 'f', sum))
   if value == 0 then value = 0 end -- never "-0"
 end
 if milestone and (value < 0 or value > 100) then return {'range', ''} end

@@ -139,15 +139,26 @@ const (
 // MaybeQueued reports whether a delivery Receive refused may still have
 // been stored: the store did not answer in time, and a command it had
 // already been sent may run after all (the platform's own retry then finds
-// it queued). A store that refused or could not be reached stored nothing.
-// A person told "not saved" sends the command again, as a new event, so
-// they are told which of the two it was.
+// it queued). A store that refused it outright stored nothing. (Serve's
+// client dials an unreachable Redis again until the bound, so that too
+// reads as "maybe".) A person told "not saved" sends the command again, as
+// a new event, so they are told which of the two it was.
 func MaybeQueued(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	var timeout interface{ Timeout() bool }
 	return errors.As(err, &timeout) && timeout.Timeout()
+}
+
+// NotQueuedKey is the catalog key of what a person reads when their
+// command could not be queued: "not confirmed, check first" when it may
+// still have been stored (MaybeQueued), else "not saved, send it again".
+func NotQueuedKey(err error) string {
+	if MaybeQueued(err) {
+		return "inbox_maybe_saved"
+	}
+	return "inbox_not_saved"
 }
 
 // Receive is the one acknowledgement rule of every adapter: queue the

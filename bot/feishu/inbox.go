@@ -132,8 +132,5 @@ func (r responder) SendFile(ctx context.Context, resp bot.Response) error {
 // queued: the card stays as it was and the person reads that it was not
 // saved, or, when the store did not answer in time, that it may have been.
 func (a *Adapter) notSavedToast(err error) *callback.Toast {
-	if bot.MaybeQueued(err) {
-		return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), "inbox_maybe_saved")
-	}
-	return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), "inbox_not_saved")
+	return a.toast("error", bot.DefaultLocale(bot.PlatformFeishu), bot.NotQueuedKey(err))
 }

@@ -113,10 +113,7 @@ func slashCommandOf(form url.Values) slack.SlashCommand {
 // check before sending it again) — in both languages: nothing in the
 // request says which one they read.
 func (a *Adapter) notSavedReply(err error) commandReply {
-	key := "inbox_not_saved"
-	if bot.MaybeQueued(err) {
-		key = "inbox_maybe_saved"
-	}
+	key := bot.NotQueuedKey(err)
 	text := a.catalog.T(bot.English, key, nil) + "\n" + a.catalog.T(bot.Chinese, key, nil)
 	return commandReply{ResponseType: slack.ResponseTypeEphemeral, Text: text}
 }

@@ -80,8 +80,10 @@ func (s *Service) giveFeedback(ctx context.Context, r *request, args string) (Re
 	}
 	f := Feedback{TeamID: team.ID, From: r.actor.ID, To: to, Text: text, At: r.now, Key: r.ev.Key}
 	f.Values, f.Tags = splitValues(parse.Hashtags(text), team.Values)
-	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.given", "", string(to)))
-	if err != nil {
+	// A duplicate is this event's earlier delivery, which stored it and may
+	// have died before telling anyone: the message below is keyed by the
+	// event, so what went out then does not go out twice.
+	if _, err := s.store.SaveFeedback(ctx, f, r.audit("feedback.given", "", string(to))); err != nil && !errors.Is(err, ErrDuplicate) {
 		return Response{}, fmt.Errorf("give feedback: %w", err)
 	}
 	names, err := s.names(ctx, r, []UserID{r.actor.ID, to})
@@ -279,11 +281,12 @@ func (s *Service) answerFeedback(ctx context.Context, r *request, args string) (
 	}
 	f := Feedback{TeamID: q.TeamID, From: r.actor.ID, To: q.From, Text: text, RequestID: q.ID, At: r.now, Key: r.ev.Key}
 	f.Values, f.Tags = splitValues(parse.Hashtags(text), team.Values)
-	f, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.answered", q.ID, ""))
+	_, err = s.store.SaveFeedback(ctx, f, r.audit("feedback.answered", q.ID, ""))
 	if errors.Is(err, ErrConflict) {
 		return Response{}, refuse("feedback_already_answered", map[string]any{"ID": q.ID})
 	}
-	if err != nil {
+	// A duplicate is this event's earlier delivery: carry on, as for /feedback give.
+	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return Response{}, fmt.Errorf("answer %s: %w", q.ID, err)
 	}
 	names, err := s.names(ctx, r, []UserID{r.actor.ID, q.From})

@@ -438,18 +438,54 @@ func TestFeedbackGiveAndRequestFlows(t *testing.T) {
 	rvHas(t, h.say(rvCat, "/反馈 给 @ben 很好"), "已保存")
 }
 
+// Feedback delivered again (its worker stored it and died before replying)
+// is recorded once and answered as the first delivery was; the message to
+// the recipient carries the event's key, which the messengers send once.
+// Before, the second delivery said nothing.
 func TestFeedbackRetryIsRecordedOnce(t *testing.T) {
 	h := newRVHarness(t)
 	ev := bot.Event{Key: "rv:retry", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: rvAnn, Direct: true,
 		Text: rvMentions("/feedback give @ben thanks")}
+	var replies []string
 	for range 2 {
-		if _, err := h.svc.Handle(context.Background(), asAdapter(ev)); err != nil {
+		resp, err := h.svc.Handle(context.Background(), asAdapter(ev))
+		if err != nil {
 			t.Fatal(err)
 		}
+		replies = append(replies, text(resp))
 	}
 	list, err := h.store.TeamFeedback(context.Background(), "growth", time.Time{}, rvStart.Add(time.Hour))
 	if err != nil || len(list) != 1 {
 		t.Fatalf("feedback after retry = %d, %v", len(list), err)
+	}
+	if replies[1] != replies[0] || replies[0] == "" {
+		t.Errorf("the delivery again answered %q, the first %q", replies[1], replies[0])
+	}
+	for _, dm := range h.out.To(rvBen) {
+		if dm.Key != "rv:retry:feedback:"+string(rvBen) {
+			t.Errorf("Ben's message carries key %q: a messenger would send it again", dm.Key)
+		}
+	}
+
+	// An attributed answer delivered again: recorded once, the requester
+	// told under one key, the answerer answered again.
+	h.say(rvCat, "/feedback request @dan about onboarding")
+	dm := lastSent(t, h.out, rvDan)
+	id := strings.Fields(dm[strings.Index(dm, "answer FR")+len("answer "):])[0]
+	answer := bot.Event{Key: "rv:answer", Kind: bot.KindCommand, Platform: bot.PlatformConsole, User: rvDan, Direct: true,
+		Text: "/feedback answer " + id + " warm welcome"}
+	first := text(h.event(answer))
+	if again := text(h.event(answer)); again != first {
+		t.Errorf("the answer delivered again answered %q, the first %q", again, first)
+	}
+	for _, m := range h.out.To(rvCat) {
+		if m.Key != "rv:answer:answer:"+id {
+			t.Errorf("Cat's message carries key %q", m.Key)
+		}
+	}
+	all, _ := h.store.TeamFeedback(context.Background(), "growth", time.Time{}, rvStart.Add(time.Hour))
+	if len(all) != 2 {
+		t.Errorf("%d feedback records after the answer delivered twice, want 2", len(all))
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/pulse-bot/pulse/bot"
 	"github.com/pulse-bot/pulse/bot/bottest"
 )
@@ -52,15 +50,7 @@ func TestAdv26SlashCommandWaitsOnlyWhatIsLeftOfItsReplyWait(t *testing.T) {
 func TestAdv26TakeoverAfterTheRecordButBeforeTheReactionStillReacts(t *testing.T) {
 	h := buildServiceHarness(t, false)
 	ctx := context.Background()
-	if _, err := h.a.handler.Handle(ctx, bot.Event{Key: "test:create", Kind: bot.KindCommand, Platform: bot.PlatformSlack,
-		User: lilei, Direct: true, Channel: "D024BE91L", Text: "/goal new Raise activation from 20% to 30% by 2026-12-31"}); err != nil {
-		t.Fatal(err)
-	}
-	goals, err := h.store.TeamGoals(ctx, "growth")
-	if err != nil || len(goals) != 1 {
-		t.Fatalf("goal not created: %v %v", goals, err)
-	}
-	id := goals[0].ID
+	id := growthGoal(t, h)
 	ts := "1700000026.000100"
 	text := id + " 22% onboarding emails"
 	if resp := h.postEvent(loadJSON(t, "event_message_channels.json", func(m map[string]any) {
@@ -85,15 +75,7 @@ func TestAdv26TakeoverAfterTheRecordButBeforeTheReactionStillReacts(t *testing.T
 		Message: bot.MessageRef{Platform: bot.PlatformSlack, Channel: "C2147483705", ID: ts}}); err != nil {
 		t.Fatal(err)
 	}
-	survivor, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "survivor", ClaimIdle: -1,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := survivor.RunOnce(ctx); err != nil || n != 1 {
-		t.Fatalf("the survivor took over %d entries (%v), want 1", n, err)
-	}
-	h.a.inflight.Wait()
+	takeOver(t, h, in, 1)
 	ups, _ := h.store.GoalUpdates(ctx, id, time.Time{}, h.clock.Now().Add(time.Hour))
 	if len(ups) != 1 {
 		t.Fatalf("%d updates recorded, want 1", len(ups))

@@ -77,15 +77,7 @@ func TestWorkerKilledAfterTheWorkIsTakenOverWithOneEffectAndOneReplyEach(t *test
 			t.Fatal(err)
 		}
 	}
-	survivor, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "survivor", ClaimIdle: -1,
-		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := survivor.RunOnce(ctx); err != nil || n != 2 {
-		t.Fatalf("the survivor took over %d entries (%v), want 2", n, err)
-	}
-	h.a.inflight.Wait()
+	takeOver(t, h, in, 2)
 	g, err := h.store.GetGoal(ctx, id)
 	if err != nil || g.Current != 5 {
 		t.Fatalf("goal at %v (%v) after one +5 worked twice, want 5", g.Current, err)
@@ -218,4 +210,19 @@ func TestRequeuedDeadLetterWhoseReplyWentOutIsNotAnsweredAgain(t *testing.T) {
 	if posts := h.slack.callsTo("chat.postMessage"); len(posts) != 1 {
 		t.Errorf("%d replies posted for one event requeued after it replied, want 1", len(posts))
 	}
+}
+
+// takeOver runs a second replica's worker over the entries a killed one
+// left pending, and waits for its replies: it must take over want.
+func takeOver(t *testing.T, h *harness, in bot.InboxQueue, want int) {
+	t.Helper()
+	survivor, err := bot.NewInboxWorker(bot.InboxWorkerConfig{Queue: in, Consumer: "survivor", ClaimIdle: -1,
+		Processors: map[bot.Platform]bot.InboxProcessor{bot.PlatformSlack: h.a}, Log: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := survivor.RunOnce(context.Background()); err != nil || n != want {
+		t.Fatalf("the survivor took over %d entries (%v), want %d", n, err, want)
+	}
+	h.a.inflight.Wait()
 }
